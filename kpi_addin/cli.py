@@ -1,0 +1,132 @@
+"""The ``kpi-addin`` command line: argument parsing and error reporting only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from . import __version__
+from .formatting import format_value, text_table
+from .io import InputError, parse_month, read_company_data, sample_path, write_sample
+from .io.safe_write import OutputExistsError
+from .metrics import MONTHLY_KEYS, KPIInputError, KPIReport, monthly_kpis
+from .metrics.catalogue import label_of
+from .metrics.report import BALANCE_SHEET_KEYS
+
+DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions CSV. Default: the bundled sample."
+
+
+def fail(lines: list[str], summary: str | None = None) -> NoReturn:
+    """Print the problems to stderr and exit with status 1 (no traceback)."""
+    for line in lines:
+        click.echo(f"error: {line}", err=True)
+    if summary:
+        click.echo(summary, err=True)
+    raise SystemExit(1)
+
+
+def as_of_option(value: str | None) -> object:
+    if value is None:
+        return None
+    try:
+        return parse_month(value, "--as-of")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--as-of: ")) from None
+
+
+def load_report(data: Path | None, as_of: str | None) -> KPIReport:
+    """Read the input (the bundled sample when ``data`` is None) and compute every KPI."""
+    source = data or sample_path()
+    try:
+        company, warnings = read_company_data(source, as_of=as_of_option(as_of))  # type: ignore[arg-type]
+    except InputError as exc:
+        fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
+    try:
+        report = monthly_kpis(company)
+    except KPIInputError as exc:
+        fail([f"{source}: {exc}"])
+    report.warnings[:0] = warnings
+    return report
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kpi-addin")
+def cli() -> None:
+    """SaaS KPIs for finance teams: metrics, Excel functions and a KPI dashboard."""
+
+
+@cli.command()
+@click.option("--data", type=click.Path(path_type=Path), help=DATA_HELP)
+@click.option("--as-of", "as_of", metavar="YYYY-MM", help="Last month to report (default: settings as_of, else the latest date).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--months", default=6, show_default=True, help="Months shown by --format table (latest last).")
+def metrics(data: Path | None, as_of: str | None, fmt: str, months: int) -> None:
+    """Compute every monthly KPI and print it as a table, JSON or CSV."""
+    report = load_report(data, as_of)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, allow_nan=False))
+    elif fmt == "csv":
+        click.echo(monthly_csv(report), nl=False)
+    else:
+        click.echo(metrics_table(report, months))
+
+
+def monthly_csv(report: KPIReport) -> str:
+    """One row per month, the JSON keys as the header, blanks for undefined values."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(MONTHLY_KEYS)
+    for month in report.to_dict()["months"]:  # type: ignore[union-attr]
+        writer.writerow(["" if month[k] is None else month[k] for k in MONTHLY_KEYS])
+    return buffer.getvalue()
+
+
+def metrics_table(report: KPIReport, months: int) -> str:
+    """KPIs as rows, the latest ``months`` months as columns, then the balance sheet and warnings."""
+    shown = report.monthly.tail(max(1, months))
+    currency = report.reporting_currency
+    header = ["KPI", *[str(p) for p in shown.index]]
+    rows = [[label_of(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
+    title = f"{report.company or 'KPIs'} — reporting currency {currency}"
+    parts = [title, "", text_table(header, rows)]
+    sheet = report.balance_sheet
+    if sheet.get("period"):
+        parts += ["", text_table(
+            ["Balance sheet", str(sheet["period"])],
+            [[label_of(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
+        )]
+    if report.warnings:
+        parts += ["", "Warnings:", *[f"- {w}" for w in report.warnings]]
+    parts += ["", "n/a: undefined (a zero denominator, e.g. no churn → no LTV) or no input for that month."]
+    return "\n".join(parts)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write the sample into.")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True,
+              help="One workbook (kpi_input.xlsx) or one CSV file per sheet.")
+@click.option("--force", is_flag=True, help="Replace files that exist.")
+def sample(out: Path, fmt: str, force: bool) -> None:
+    """Write the bundled sample company: the template to fill in with your own data."""
+    try:
+        written = write_sample(out, fmt=fmt, force=force)
+    except OutputExistsError as exc:
+        fail([str(exc)])
+    except OSError as exc:
+        fail([f"{out}: cannot write ({exc.strerror or exc})"])
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def main() -> None:
+    cli(prog_name="kpi-addin")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Plain-text formatting of KPI values for the terminal (the dashboard uses Excel formats)."""
+
+from __future__ import annotations
+
+import math
+
+from .metrics.catalogue import unit_of
+from .metrics.mrr import minor_unit_digits
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "KRW": "₩"}
+UNDEFINED_MARK = "n/a"
+
+
+def format_value(key: str, value: object, currency: str) -> str:
+    """``1234.5`` → ``$1,234.50`` for money, ``0.0523`` → ``5.23%`` for rates, …"""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return UNDEFINED_MARK
+    unit = unit_of(key)
+    number = float(value)  # type: ignore[arg-type]
+    if unit == "money":
+        digits = minor_unit_digits(currency)
+        symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")
+        sign = "-" if number < 0 else ""
+        return f"{sign}{symbol}{abs(number):,.{digits}f}"
+    if unit == "rate":
+        return f"{number:.2%}"
+    if unit == "count":
+        return f"{number:,.0f}"
+    if unit == "ratio":
+        return f"{number:,.2f}x"
+    if unit == "months":
+        return f"{number:,.1f}"
+    if unit == "score":
+        return f"{number:,.1f}"
+    return str(value)
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """A left-aligned first column and right-aligned others, separated by two spaces."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate([header, *rows]):
+        cells = [str(c).ljust(widths[0]) if i == 0 else str(c).rjust(widths[i]) for i, c in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

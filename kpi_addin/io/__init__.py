@@ -1,0 +1,6 @@
+"""Reading, validating and writing the input files (an interface layer over the metrics)."""
+
+from .reader import InputError, Problem, parse_month, read_company_data
+from .sample import sample_path, write_sample
+
+__all__ = ["InputError", "Problem", "parse_month", "read_company_data", "sample_path", "write_sample"]

@@ -1,0 +1,106 @@
+"""The canonical input sheets and their columns (``SPEC.md`` → Input data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["text", "number", "money", "count", "score", "date", "month", "interval", "currency", "direction", "rate"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False  # the column must exist and its cells must not be blank
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    columns: tuple[Column, ...]
+    unique: str | None = None  # a column whose values may appear once only
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+SUBSCRIPTIONS = Sheet(
+    "subscriptions",
+    (
+        Column("customer_id", "text", required=True),
+        Column("customer_name", "text"),
+        Column("plan", "text"),
+        Column("amount", "money", required=True),
+        Column("interval", "interval"),
+        Column("quantity", "number"),
+        Column("currency", "currency"),
+        Column("start_date", "date", required=True),
+        Column("end_date", "date"),
+        Column("trial_end", "date"),
+    ),
+)
+FUNNEL = Sheet(
+    "funnel",
+    (Column("month", "month", required=True),)
+    + tuple(Column(c, "count") for c in ("visitors", "contacts", "leads", "mql", "sal", "sql", "pql", "pql_converted")),
+    unique="month",
+)
+COSTS = Sheet(
+    "costs",
+    (Column("month", "month", required=True),)
+    + tuple(
+        Column(c, "money")
+        for c in ("sales", "marketing", "customer_success", "infrastructure", "retention_programs", "cogs")
+    ),
+    unique="month",
+)
+NPS = Sheet(
+    "nps",
+    (Column("date", "date", required=True), Column("score", "score", required=True), Column("respondent", "text")),
+)
+BALANCE_SHEET = Sheet(
+    "balance_sheet",
+    (
+        Column("period", "month", required=True),
+        Column("current_assets", "money"),
+        Column("inventories", "money"),
+        Column("current_liabilities", "money"),
+        Column("total_liabilities", "money"),
+        Column("shareholders_equity", "number"),
+        Column("total_assets", "money"),
+        Column("ebit", "number"),
+        Column("interest_expense", "money"),
+    ),
+    unique="period",
+)
+TARGETS = Sheet(
+    "targets",
+    (
+        Column("kpi", "text", required=True),
+        Column("target", "number", required=True),
+        Column("direction", "direction"),
+        Column("due", "month"),
+    ),
+    unique="kpi",
+)
+FX_RATES = Sheet(
+    "fx_rates",
+    (Column("currency", "currency", required=True), Column("rate", "rate", required=True), Column("month", "month")),
+)
+SETTINGS = Sheet("settings", (Column("key", "text", required=True), Column("value", "text")), unique="key")
+
+SHEETS: dict[str, Sheet] = {
+    s.name: s for s in (SUBSCRIPTIONS, FUNNEL, COSTS, NPS, BALANCE_SHEET, TARGETS, FX_RATES, SETTINGS)
+}
+
+INTERVAL_NAMES = {
+    "month": "month", "monthly": "month", "quarter": "quarter", "quarterly": "quarter",
+    "year": "year", "yearly": "year", "annual": "year", "annually": "year", "week": "week", "weekly": "week",
+}
+
+#: KPIs where lower is better (for a target without a direction).
+LOWER_IS_BETTER = frozenset(
+    {"customer_churn_rate", "revenue_churn_rate", "cac", "cac_payback_months", "cts", "churned_customers",
+     "churned_mrr", "contraction_mrr", "debt_to_equity"}
+)
