@@ -63,7 +63,9 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--data", type=click.Path(path_type=Path), help=DATA_HELP)
-@click.option("--as-of", "as_of", metavar="YYYY-MM", help="Last month to report (default: settings as_of, else the latest date).")
+@click.option(
+    "--as-of", "as_of", metavar="YYYY-MM", help="Last month to report (default: settings as_of, else the latest date)."
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--months", default=6, show_default=True, help="Months shown by --format table (latest last).")
 def metrics(data: Path | None, as_of: str | None, fmt: str, months: int) -> None:
@@ -97,10 +99,13 @@ def metrics_table(report: KPIReport, months: int) -> str:
     parts = [title, "", text_table(header, rows)]
     sheet = report.balance_sheet
     if sheet.get("period"):
-        parts += ["", text_table(
-            ["Balance sheet", str(sheet["period"])],
-            [[label_of(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
-        )]
+        parts += [
+            "",
+            text_table(
+                ["Balance sheet", str(sheet["period"])],
+                [[label_of(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
+            ),
+        ]
     if report.warnings:
         parts += ["", "Warnings:", *[f"- {w}" for w in report.warnings]]
     parts += ["", "n/a: undefined (a zero denominator, e.g. no churn → no LTV) or no input for that month."]
@@ -109,8 +114,14 @@ def metrics_table(report: KPIReport, months: int) -> str:
 
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write the sample into.")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True,
-              help="One workbook (kpi_input.xlsx) or one CSV file per sheet.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv"]),
+    default="xlsx",
+    show_default=True,
+    help="One workbook (kpi_input.xlsx) or one CSV file per sheet.",
+)
 @click.option("--force", is_flag=True, help="Replace files that exist.")
 def sample(out: Path, fmt: str, force: bool) -> None:
     """Write the bundled sample company: the template to fill in with your own data."""

@@ -24,11 +24,51 @@ PLANS = {"Starter": 49.0, "Growth": 149.0, "Scale": 499.0}
 EUR_PRICES = {"Starter": 45.0, "Growth": 139.0, "Scale": 459.0}
 ORDER = list(PLANS)
 INTERVAL_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-FIRST_NAMES = ["Acme", "Blue", "Cobalt", "Delta", "Echo", "Fjord", "Granite", "Harbor", "Iris", "Juniper", "Kite",
-               "Lumen", "Maple", "Nimbus", "Orbit", "Pioneer", "Quartz", "Raven", "Summit", "Tidal", "Umber",
-               "Vertex", "Willow", "Xenon", "Yonder", "Zephyr"]
-LAST_NAMES = ["Analytics", "Labs", "Logistics", "Health", "Foods", "Studio", "Systems", "Partners", "Retail",
-              "Robotics", "Media", "Energy", "Travel", "Capital", "Works"]
+FIRST_NAMES = [
+    "Acme",
+    "Blue",
+    "Cobalt",
+    "Delta",
+    "Echo",
+    "Fjord",
+    "Granite",
+    "Harbor",
+    "Iris",
+    "Juniper",
+    "Kite",
+    "Lumen",
+    "Maple",
+    "Nimbus",
+    "Orbit",
+    "Pioneer",
+    "Quartz",
+    "Raven",
+    "Summit",
+    "Tidal",
+    "Umber",
+    "Vertex",
+    "Willow",
+    "Xenon",
+    "Yonder",
+    "Zephyr",
+]
+LAST_NAMES = [
+    "Analytics",
+    "Labs",
+    "Logistics",
+    "Health",
+    "Foods",
+    "Studio",
+    "Systems",
+    "Partners",
+    "Retail",
+    "Robotics",
+    "Media",
+    "Energy",
+    "Travel",
+    "Capital",
+    "Works",
+]
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -81,9 +121,18 @@ def main() -> None:
                     periods += 1
                 event_day = add_months(cursor, periods * months_in)
                 event = rng.choice(["churn", "upgrade", "downgrade"], p=[0.55, 0.3, 0.15])
-                row = {"customer_id": cid, "customer_name": name, "plan": plan, "amount": price(plan, interval, currency),
-                       "interval": interval, "quantity": seats, "currency": currency, "start_date": start.isoformat(),
-                       "end_date": "", "trial_end": trial_end.isoformat() if trial_end and start == day else ""}
+                row = {
+                    "customer_id": cid,
+                    "customer_name": name,
+                    "plan": plan,
+                    "amount": price(plan, interval, currency),
+                    "interval": interval,
+                    "quantity": seats,
+                    "currency": currency,
+                    "start_date": start.isoformat(),
+                    "end_date": "",
+                    "trial_end": trial_end.isoformat() if trial_end and start == day else "",
+                }
                 if event_day >= end_of_data:
                     subscriptions.append(row)
                     break
@@ -110,14 +159,33 @@ def main() -> None:
                         break
                 start = cursor = event_day
     # a weekly pilot, to show the weekly normalisation
-    subscriptions.append({"customer_id": "C9001", "customer_name": "Weekly Pilot GmbH", "plan": "Pilot", "amount": 60.0,
-                          "interval": "week", "quantity": 1, "currency": "EUR", "start_date": "2025-06-02",
-                          "end_date": "2025-10-06", "trial_end": ""})
+    subscriptions.append(
+        {
+            "customer_id": "C9001",
+            "customer_name": "Weekly Pilot GmbH",
+            "plan": "Pilot",
+            "amount": 60.0,
+            "interval": "week",
+            "quantity": 1,
+            "currency": "EUR",
+            "start_date": "2025-06-02",
+            "end_date": "2025-10-06",
+            "trial_end": "",
+        }
+    )
 
     months = [month_start(i).strftime("%Y-%m") for i in range(MONTHS)]
-    new_by_month = np.bincount([int((dt.date.fromisoformat(str(s["start_date"])).year - 2024) * 12
-                                    + dt.date.fromisoformat(str(s["start_date"])).month - 1)
-                                for s in subscriptions], minlength=MONTHS)[:MONTHS]
+    new_by_month = np.bincount(
+        [
+            int(
+                (dt.date.fromisoformat(str(s["start_date"])).year - 2024) * 12
+                + dt.date.fromisoformat(str(s["start_date"])).month
+                - 1
+            )
+            for s in subscriptions
+        ],
+        minlength=MONTHS,
+    )[:MONTHS]
     funnel, costs, nps_rows, fx = [], [], [], []
     for i, month in enumerate(months):
         visitors = int(38_000 * 1.03**i + rng.normal(0, 1500))
@@ -126,14 +194,32 @@ def main() -> None:
         sal = int(mql * rng.uniform(0.65, 0.75))
         sql = int(sal * rng.uniform(0.55, 0.65))
         pql = int(trials_by_month[i] + rng.integers(8, 20))
-        funnel.append({"month": month, "visitors": visitors, "contacts": int(visitors * 0.06), "leads": leads,
-                       "mql": mql, "sal": sal, "sql": sql, "pql": pql, "pql_converted": int(converted_pqls[i])})
-        costs.append({"month": month, "sales": round(18_000 * 1.02**i + rng.normal(0, 800), 2),
-                      "marketing": round(12_000 * 1.025**i + rng.normal(0, 600), 2),
-                      "customer_success": round(5_000 * 1.02**i, 2), "infrastructure": round(3_200 * 1.03**i, 2),
-                      "retention_programs": round(900 + 40 * i, 2), "cogs": round(250 * 1.17**i, 2)})
+        funnel.append(
+            {
+                "month": month,
+                "visitors": visitors,
+                "contacts": int(visitors * 0.06),
+                "leads": leads,
+                "mql": mql,
+                "sal": sal,
+                "sql": sql,
+                "pql": pql,
+                "pql_converted": int(converted_pqls[i]),
+            }
+        )
+        costs.append(
+            {
+                "month": month,
+                "sales": round(18_000 * 1.02**i + rng.normal(0, 800), 2),
+                "marketing": round(12_000 * 1.025**i + rng.normal(0, 600), 2),
+                "customer_success": round(5_000 * 1.02**i, 2),
+                "infrastructure": round(3_200 * 1.03**i, 2),
+                "retention_programs": round(900 + 40 * i, 2),
+                "cogs": round(250 * 1.17**i, 2),
+            }
+        )
         for _ in range(int(rng.integers(30, 60))):
-            score = int(rng.choice(range(11), p=[.02, .01, .02, .03, .04, .06, .07, .15, .2, .2, .2]))
+            score = int(rng.choice(range(11), p=[0.02, 0.01, 0.02, 0.03, 0.04, 0.06, 0.07, 0.15, 0.2, 0.2, 0.2]))
             day = month_start(i).replace(day=int(rng.integers(1, 29)))
             nps_rows.append({"date": day.isoformat(), "score": score, "respondent": f"R{len(nps_rows) + 1:05d}"})
         fx.append({"currency": "EUR", "rate": round(1.08 + 0.03 * np.sin(i / 4), 4), "month": month})
@@ -141,13 +227,19 @@ def main() -> None:
     balance = []
     for q in range(8):
         growth = 1.06**q
-        balance.append({"period": month_start(q * 3 + 2).strftime("%Y-%m"),
-                        "current_assets": round(1_400_000 * growth, 2), "inventories": round(25_000 * growth, 2),
-                        "current_liabilities": round(620_000 * 1.03**q, 2),
-                        "total_liabilities": round(900_000 * 1.03**q, 2),
-                        "shareholders_equity": round(1_150_000 * growth, 2),
-                        "total_assets": round(2_050_000 * 1.045**q, 2),
-                        "ebit": round(-60_000 + 35_000 * q, 2), "interest_expense": 12_000.0})
+        balance.append(
+            {
+                "period": month_start(q * 3 + 2).strftime("%Y-%m"),
+                "current_assets": round(1_400_000 * growth, 2),
+                "inventories": round(25_000 * growth, 2),
+                "current_liabilities": round(620_000 * 1.03**q, 2),
+                "total_liabilities": round(900_000 * 1.03**q, 2),
+                "shareholders_equity": round(1_150_000 * growth, 2),
+                "total_assets": round(2_050_000 * 1.045**q, 2),
+                "ebit": round(-60_000 + 35_000 * q, 2),
+                "interest_expense": 12_000.0,
+            }
+        )
     targets = [
         {"kpi": "mrr", "target": 120_000, "direction": "higher", "due": "2025-12"},
         {"kpi": "customer_churn_rate", "target": 0.02, "direction": "lower", "due": ""},
@@ -159,12 +251,23 @@ def main() -> None:
         {"kpi": "saas_quick_ratio", "target": 4.0, "direction": "higher", "due": ""},
         {"kpi": "current_ratio", "target": 2.0, "direction": "higher", "due": ""},
     ]
-    settings = [{"key": "reporting_currency", "value": "USD"}, {"key": "company", "value": "Northwind Cloud Inc."},
-                {"key": "as_of", "value": AS_OF}]
+    settings = [
+        {"key": "reporting_currency", "value": "USD"},
+        {"key": "company", "value": "Northwind Cloud Inc."},
+        {"key": "as_of", "value": AS_OF},
+    ]
     del new_by_month
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, rows in [("subscriptions", subscriptions), ("funnel", funnel), ("costs", costs), ("nps", nps_rows),
-                       ("balance_sheet", balance), ("targets", targets), ("fx_rates", fx), ("settings", settings)]:
+    for name, rows in [
+        ("subscriptions", subscriptions),
+        ("funnel", funnel),
+        ("costs", costs),
+        ("nps", nps_rows),
+        ("balance_sheet", balance),
+        ("targets", targets),
+        ("fx_rates", fx),
+        ("settings", settings),
+    ]:
         with open(OUT / f"{name}.csv", "w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
             writer.writeheader()

@@ -121,8 +121,13 @@ def _normalise_header(values: list[object], file: str, label: str) -> tuple[list
             continue
         if text in seen:
             problems.append(
-                Problem(file, f"column {text!r} appears twice (also in {column_letter(seen[text])}1)", label, 1,
-                        letter=column_letter(i))
+                Problem(
+                    file,
+                    f"column {text!r} appears twice (also in {column_letter(seen[text])}1)",
+                    label,
+                    1,
+                    letter=column_letter(i),
+                )
             )
             names.append(None)
             continue
@@ -163,7 +168,7 @@ def _load_csv(path: Path, name: str, file: str) -> tuple[RawSheet | None, list[P
         try:
             frame = pd.read_csv(path, dtype=object, keep_default_na=False)
         except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-            return None, problems + [Problem(file, f"not a readable CSV file ({exc})", label)]
+            return None, [*problems, Problem(file, f"not a readable CSV file ({exc})", label)]
     keep = [i for i, n in enumerate(names) if n]
     frame = frame.iloc[:, keep]
     frame.columns = [names[i] for i in keep]
@@ -177,7 +182,12 @@ def _check_workbook_archive(path: Path) -> list[Problem]:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-                return [Problem(str(path), f"the workbook unpacks to more than {MAX_UNZIPPED_BYTES // 1024**3} GB; refusing to read it")]
+                return [
+                    Problem(
+                        str(path),
+                        f"the workbook unpacks to more than {MAX_UNZIPPED_BYTES // 1024**3} GB; refusing to read it",
+                    )
+                ]
             for member in members:
                 if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", member.filename):
                     with archive.open(member) as handle:
@@ -187,8 +197,13 @@ def _check_workbook_archive(path: Path) -> list[Problem]:
                         rows = int(match.group(3)) - int(match.group(1)) + 1
                         cols = sum((ord(c) - 64) * 26**i for i, c in enumerate(reversed(match.group(2))))
                         if rows * cols > MAX_DECLARED_CELLS:
-                            return [Problem(str(path), f"{member.filename} declares {rows:,} rows × {cols:,} columns; "
-                                            "refusing to read a sheet that large")]
+                            return [
+                                Problem(
+                                    str(path),
+                                    f"{member.filename} declares {rows:,} rows × {cols:,} columns; "
+                                    "refusing to read a sheet that large",
+                                )
+                            ]
     except zipfile.BadZipFile:
         return [Problem(str(path), "not an Excel workbook (.xlsx): the file is not a zip archive")]
     except OSError as exc:
@@ -290,7 +305,7 @@ def _text(values: pd.Series) -> pd.Series:
         if (whole == np.floor(whole)).all():  # ids typed as numbers: 1001.0 → "1001"
             return values.map(lambda v: None if pd.isna(v) else str(int(v))).astype(object)
     blank = _blank(values)
-    text = values.astype(object).where(~blank).map(lambda v: None if v is None or v is np.nan else _cell_text(v))
+    text = values.astype(object).where(~blank).map(lambda v: None if pd.isna(v) else _cell_text(v))
     return text
 
 
@@ -346,7 +361,9 @@ def _report(
     raw: RawSheet, column: str, mask: pd.Series, originals: pd.Series, message: Callable[[object], str]
 ) -> list[Problem]:
     positions = np.flatnonzero(mask.to_numpy(dtype=bool))
-    problems = [raw.problem(message(_shown(originals.iloc[p])), column=column, position=int(p)) for p in positions[:MAX_LISTED]]
+    problems = [
+        raw.problem(message(_shown(originals.iloc[p])), column=column, position=int(p)) for p in positions[:MAX_LISTED]
+    ]
     if len(positions) > MAX_LISTED:
         problems.append(
             raw.problem(f"... and {len(positions) - MAX_LISTED:,} more rows with the same problem", column=column)
@@ -382,7 +399,9 @@ def validate_sheet(raw: RawSheet, sheet: Sheet) -> tuple[pd.DataFrame | None, li
         for mask, message in checks:
             problems += _report(raw, column.name, mask.fillna(False), original, message)
         if column.required:
-            problems += _report(raw, column.name, _blank(original), original, lambda _v: "is blank; a value is required")
+            problems += _report(
+                raw, column.name, _blank(original), original, lambda _v: "is blank; a value is required"
+            )
         columns[column.name] = parsed.reset_index(drop=True)
     out = pd.DataFrame(columns)
     for extra in frame.columns:  # extra columns are kept and ignored
@@ -402,12 +421,20 @@ def validate_sheet(raw: RawSheet, sheet: Sheet) -> tuple[pd.DataFrame | None, li
 def _settings(frame: pd.DataFrame | None, raw: RawSheet | None) -> tuple[dict[str, str], list[Problem]]:
     if frame is None or raw is None:
         return {}, []
-    values = {str(k).strip().lower(): v for k, v in zip(frame["key"], frame.get("value", [None] * len(frame)), strict=True) if k}
+    values = {
+        str(k).strip().lower(): v
+        for k, v in zip(frame["key"], frame.get("value", [None] * len(frame)), strict=True)
+        if k
+    }
     problems = []
     known = {"reporting_currency", "company", "as_of"}
     for position, key in enumerate(frame["key"]):
         if key and str(key).strip().lower() not in known:
-            problems.append(raw.problem(f"unknown setting {key!r} (known: {', '.join(sorted(known))})", column="key", position=position))
+            problems.append(
+                raw.problem(
+                    f"unknown setting {key!r} (known: {', '.join(sorted(known))})", column="key", position=position
+                )
+            )
     return {k: v for k, v in values.items() if v is not None}, problems
 
 
@@ -451,7 +478,9 @@ def read_company_data(path: str | Path, *, as_of: pd.Period | None = None) -> tu
     problems += found
     currency = str(settings.get("reporting_currency", "USD")).strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        problems.append(Problem(str(path), f"reporting_currency {currency!r} is not a three-letter currency code", "settings"))
+        problems.append(
+            Problem(str(path), f"reporting_currency {currency!r} is not a three-letter currency code", "settings")
+        )
     if as_of is None and settings.get("as_of") not in (None, ""):
         try:
             as_of = parse_month(settings["as_of"], "settings as_of")
@@ -493,7 +522,10 @@ def _check_subscriptions(raw: RawSheet, subs: pd.DataFrame, fx: pd.DataFrame | N
         before = subs["end_date"].notna() & (subs["end_date"] < subs["start_date"])
         starts = subs["start_date"].dt.strftime("%Y-%m-%d")
         problems += _report(
-            raw, "end_date", before, subs["end_date"].dt.strftime("%Y-%m-%d") + " is before start_date " + starts,
+            raw,
+            "end_date",
+            before,
+            subs["end_date"].dt.strftime("%Y-%m-%d") + " is before start_date " + starts,
             lambda v: f"end_date {v}",
         )
     if "currency" in subs:
@@ -519,7 +551,13 @@ def _check_targets(raw: RawSheet, targets: pd.DataFrame) -> list[Problem]:
     kpi = targets["kpi"].str.strip().str.lower()
     targets["kpi"] = kpi
     unknown = kpi.notna() & ~kpi.isin(known)
-    problems = _report(raw, "kpi", unknown, kpi, lambda v: f"unknown KPI {v!r} (use a key of kpi-addin metrics, e.g. mrr, customer_churn_rate)")
+    problems = _report(
+        raw,
+        "kpi",
+        unknown,
+        kpi,
+        lambda v: f"unknown KPI {v!r} (use a key of kpi-addin metrics, e.g. mrr, customer_churn_rate)",
+    )
     direction = targets["direction"] if "direction" in targets else pd.Series(None, index=targets.index, dtype=object)
     default = kpi.map(lambda k: "lower" if k in schema.LOWER_IS_BETTER else "higher")
     targets["direction"] = direction.where(direction.notna(), default)

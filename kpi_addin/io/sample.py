@@ -72,5 +72,10 @@ def _typed(column: str, value: str) -> object:
         return value
     if column in ("customer_id", "respondent", "key", "value", "month", "period", "due", "kpi"):
         return value
-    return int(number) if number.is_integer() and column in ("quantity", "score", "visitors", "contacts", "leads",
-                                                              "mql", "sal", "sql", "pql", "pql_converted") else number
+    return (
+        int(number)
+        if number.is_integer()
+        and column
+        in ("quantity", "score", "visitors", "contacts", "leads", "mql", "sal", "sql", "pql", "pql_converted")
+        else number
+    )

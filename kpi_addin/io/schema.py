@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["text", "number", "money", "count", "score", "date", "month", "interval", "currency", "direction", "rate"]
+Kind = Literal[
+    "text", "number", "money", "count", "score", "date", "month", "interval", "currency", "direction", "rate"
+]
 
 
 @dataclass(frozen=True)
@@ -40,19 +42,16 @@ SUBSCRIPTIONS = Sheet(
         Column("trial_end", "date"),
     ),
 )
+FUNNEL_COUNTS = ("visitors", "contacts", "leads", "mql", "sal", "sql", "pql", "pql_converted")
+COST_COLUMNS = ("sales", "marketing", "customer_success", "infrastructure", "retention_programs", "cogs")
 FUNNEL = Sheet(
     "funnel",
-    (Column("month", "month", required=True),)
-    + tuple(Column(c, "count") for c in ("visitors", "contacts", "leads", "mql", "sal", "sql", "pql", "pql_converted")),
+    (Column("month", "month", required=True), *(Column(c, "count") for c in FUNNEL_COUNTS)),
     unique="month",
 )
 COSTS = Sheet(
     "costs",
-    (Column("month", "month", required=True),)
-    + tuple(
-        Column(c, "money")
-        for c in ("sales", "marketing", "customer_success", "infrastructure", "retention_programs", "cogs")
-    ),
+    (Column("month", "month", required=True), *(Column(c, "money") for c in COST_COLUMNS)),
     unique="month",
 )
 NPS = Sheet(
@@ -95,12 +94,29 @@ SHEETS: dict[str, Sheet] = {
 }
 
 INTERVAL_NAMES = {
-    "month": "month", "monthly": "month", "quarter": "quarter", "quarterly": "quarter",
-    "year": "year", "yearly": "year", "annual": "year", "annually": "year", "week": "week", "weekly": "week",
+    "month": "month",
+    "monthly": "month",
+    "quarter": "quarter",
+    "quarterly": "quarter",
+    "year": "year",
+    "yearly": "year",
+    "annual": "year",
+    "annually": "year",
+    "week": "week",
+    "weekly": "week",
 }
 
 #: KPIs where lower is better (for a target without a direction).
 LOWER_IS_BETTER = frozenset(
-    {"customer_churn_rate", "revenue_churn_rate", "cac", "cac_payback_months", "cts", "churned_customers",
-     "churned_mrr", "contraction_mrr", "debt_to_equity"}
+    {
+        "customer_churn_rate",
+        "revenue_churn_rate",
+        "cac",
+        "cac_payback_months",
+        "cts",
+        "churned_customers",
+        "churned_mrr",
+        "contraction_mrr",
+        "debt_to_equity",
+    }
 )

@@ -96,7 +96,10 @@ def net_promoter_score(scores: Iterable[object] | pd.Series) -> float:
     values = values[~values.map(lambda v: v is None or (isinstance(v, float) and np.isnan(v)))]
     for position, value in values.items():
         if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-            raise KPIValueError("scores", f"answer {position + 1 if isinstance(position, int) else position} ({value!r}) is not a number")
+            raise KPIValueError(
+                "scores",
+                f"answer {position + 1 if isinstance(position, int) else position} ({value!r}) is not a number",
+            )
     numbers = check_number("scores", values.astype(float).to_numpy(), minimum=0, maximum=10, integer=True)
     return nps_from_counts((numbers >= 9).sum(), (numbers <= 6).sum(), len(numbers))
 

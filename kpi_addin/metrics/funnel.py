@@ -74,7 +74,5 @@ def funnel_conversions(funnel: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=funnel.index)
     for name, (converted, entered) in STAGE_CONVERSIONS.items():
         if converted in funnel and entered in funnel:
-            out[name] = divide(
-                check_count(converted, funnel[converted]), check_count(entered, funnel[entered])
-            )
+            out[name] = divide(check_count(converted, funnel[converted]), check_count(entered, funnel[entered]))
     return out

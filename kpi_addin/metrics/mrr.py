@@ -44,8 +44,28 @@ INTERVAL_FACTORS: dict[str, tuple[int, int]] = {
 
 #: ISO 4217 currencies whose smallest unit is not the hundredth.
 _MINOR_UNITS = {
-    **dict.fromkeys(["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
-                     "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"], 0),
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
     **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
 }
 
@@ -124,9 +144,7 @@ def subscription_monthly_value(subscriptions: pd.DataFrame) -> np.ndarray:
     return amount * quantity * numerator / denominator
 
 
-def _rate_table(
-    currencies: np.ndarray, first_month: int, n_months: int, fx_rates: pd.DataFrame | None
-) -> np.ndarray:
+def _rate_table(currencies: np.ndarray, first_month: int, n_months: int, fx_rates: pd.DataFrame | None) -> np.ndarray:
     """rates[k, j] = reporting-currency units per unit of ``currencies[k]`` in month j (nan: none)."""
     table = np.full((len(currencies), n_months), np.nan)
     if fx_rates is None or fx_rates.empty:
@@ -236,7 +254,9 @@ def customer_mrr(
             row_rates = rates[codes[rep], month_rel]
             missing = np.isnan(row_rates)
             if missing.any():
-                raise KPIInputError("fx_rates", _missing_rates_message(codes[rep][missing], month_rel[missing], names, first))
+                raise KPIInputError(
+                    "fx_rates", _missing_rates_message(codes[rep][missing], month_rel[missing], names, first)
+                )
             weights = weights * row_rates
             del row_rates
 
@@ -247,7 +267,9 @@ def customer_mrr(
     matrix = np.bincount(flat, weights=weights, minlength=n_customers * n_months).reshape(n_customers, n_months)
     matrix[np.rint(matrix * 10 ** minor_unit_digits(currency_code)) == 0] = 0.0
     months = pd.period_range(period_of(first), periods=n_months, freq="M", name="month")
-    return CustomerMRR(months=months, customer_ids=np.asarray(customer_ids), mrr=matrix, reporting_currency=currency_code)
+    return CustomerMRR(
+        months=months, customer_ids=np.asarray(customer_ids), mrr=matrix, reporting_currency=currency_code
+    )
 
 
 def _missing_rates_message(codes: np.ndarray, months: np.ndarray, names: pd.Index, first: int) -> str:
@@ -257,13 +279,26 @@ def _missing_rates_message(codes: np.ndarray, months: np.ndarray, names: pd.Inde
         listed = [str(period_of(int(m))) for m in sorted(group["month"])]
         shown = ", ".join(listed[:4]) + (f" and {len(listed) - 4} more months" if len(listed) > 4 else "")
         parts.append(f"{currency} in {shown}")
-    return "no exchange rate for " + "; ".join(parts) + " (add a row to the fx_rates sheet; rates are never assumed 1:1)"
+    return (
+        "no exchange rate for " + "; ".join(parts) + " (add a row to the fx_rates sheet; rates are never assumed 1:1)"
+    )
 
 
 BRIDGE_COLUMNS = (
-    "start_mrr", "new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr", "mrr",
-    "start_customers", "new_customers", "expanded_customers", "reactivated_customers",
-    "contracted_customers", "churned_customers", "customers",
+    "start_mrr",
+    "new_mrr",
+    "expansion_mrr",
+    "reactivation_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "mrr",
+    "start_customers",
+    "new_customers",
+    "expanded_customers",
+    "reactivated_customers",
+    "contracted_customers",
+    "churned_customers",
+    "customers",
 )
 
 
@@ -305,11 +340,20 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
         delta = np.where(stayed, cur - prev, 0.0)
         rows.append(
             (
-                prev.sum(), cur[new].sum(), delta[delta > 0].sum(), cur[reactivated].sum(),
-                (-delta)[delta < 0].sum(), prev[churned].sum(), cur.sum(),
-                int(was.sum()), int(new.sum()), int((stayed & (cur_units > prev_units)).sum()),
-                int(reactivated.sum()), int((stayed & (cur_units < prev_units)).sum()),
-                int(churned.sum()), int(now.sum()),
+                prev.sum(),
+                cur[new].sum(),
+                delta[delta > 0].sum(),
+                cur[reactivated].sum(),
+                (-delta)[delta < 0].sum(),
+                prev[churned].sum(),
+                cur.sum(),
+                int(was.sum()),
+                int(new.sum()),
+                int((stayed & (cur_units > prev_units)).sum()),
+                int(reactivated.sum()),
+                int((stayed & (cur_units < prev_units)).sum()),
+                int(churned.sum()),
+                int(now.sum()),
             )
         )
         ever_paid |= now

@@ -37,11 +37,37 @@ from .unit_economics import (
 #: The keys of each month of ``kpi-addin metrics --format json`` (a published contract),
 #: also the column headers of the dashboard's ``MonthlyKPIs`` table.
 MONTHLY_KEYS: tuple[str, ...] = (
-    "month", "mrr", "arr", "customers", "new_customers", "reactivated_customers", "churned_customers",
-    "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "reactivation_mrr",
-    "customer_churn_rate", "revenue_churn_rate", "nrr", "grr", "crr", "arpu", "ltv", "cac", "ltv_cac",
-    "cac_payback_months", "cts", "saas_quick_ratio", "visitors", "leads", "mql", "sql", "ccr",
-    "pql_conversion", "nps",
+    "month",
+    "mrr",
+    "arr",
+    "customers",
+    "new_customers",
+    "reactivated_customers",
+    "churned_customers",
+    "new_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "reactivation_mrr",
+    "customer_churn_rate",
+    "revenue_churn_rate",
+    "nrr",
+    "grr",
+    "crr",
+    "arpu",
+    "ltv",
+    "cac",
+    "ltv_cac",
+    "cac_payback_months",
+    "cts",
+    "saas_quick_ratio",
+    "visitors",
+    "leads",
+    "mql",
+    "sql",
+    "ccr",
+    "pql_conversion",
+    "nps",
 )
 COUNT_KEYS = frozenset(
     {"customers", "new_customers", "reactivated_customers", "churned_customers", "visitors", "leads", "mql", "sql"}
@@ -172,7 +198,9 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
     start_customers, start_mrr = bridge["start_customers"], bridge["start_mrr"]
     m["customer_churn_rate"] = customer_churn_rate(bridge["churned_customers"], start_customers)
     m["revenue_churn_rate"] = revenue_churn_rate(bridge["churned_mrr"] + bridge["contraction_mrr"], start_mrr)
-    m["nrr"] = net_revenue_retention(start_mrr, bridge["expansion_mrr"], bridge["contraction_mrr"], bridge["churned_mrr"])
+    m["nrr"] = net_revenue_retention(
+        start_mrr, bridge["expansion_mrr"], bridge["contraction_mrr"], bridge["churned_mrr"]
+    )
     m["grr"] = gross_revenue_retention(start_mrr, bridge["contraction_mrr"], bridge["churned_mrr"])
     m["crr"] = customer_retention_rate(
         bridge["customers"], bridge["new_customers"] + bridge["reactivated_customers"], start_customers
@@ -194,7 +222,9 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
         negative = margin < 0
         if negative.any():
             listed = ", ".join(str(p) for p in months[negative.to_numpy()][:6])
-            warnings.append(f"costs: cogs exceed MRR in {int(negative.sum())} month(s) ({listed}); CAC payback is undefined there")
+            warnings.append(
+                f"costs: cogs exceed MRR in {int(negative.sum())} month(s) ({listed}); CAC payback is undefined there"
+            )
             margin = margin.where(~negative)
     else:
         margin = pd.Series(1.0, index=months)
@@ -203,8 +233,11 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
     cts_total = cts_components.sum(axis=1, min_count=1)  # blanks ignored; all blank → blank
     m["cts"] = cost_to_serve(cts_total, bridge["customers"])
     m["saas_quick_ratio"] = saas_quick_ratio(
-        bridge["new_mrr"], bridge["expansion_mrr"], bridge["reactivation_mrr"],
-        bridge["contraction_mrr"], bridge["churned_mrr"],
+        bridge["new_mrr"],
+        bridge["expansion_mrr"],
+        bridge["reactivation_mrr"],
+        bridge["contraction_mrr"],
+        bridge["churned_mrr"],
     )
 
     funnel = _by_month(data.funnel, months, FUNNEL_COLUMNS)
@@ -225,9 +258,11 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
         warnings.append("nps: sheet absent; nps is left out")
     elif not data.nps.empty:
         scores = data.nps.assign(month=data.nps["date"].dt.to_period("M"))
-        counts = scores.groupby("month")["score"].agg(
-            promoters=lambda s: int((s >= 9).sum()), detractors=lambda s: int((s <= 6).sum()), answers="count"
-        ).reindex(months)
+        counts = (
+            scores.groupby("month")["score"]
+            .agg(promoters=lambda s: int((s >= 9).sum()), detractors=lambda s: int((s <= 6).sum()), answers="count")
+            .reindex(months)
+        )
         m["nps"] = nps_from_counts(counts["promoters"], counts["detractors"], counts["answers"].fillna(0))
 
     sheet = latest_balance_sheet(data.balance_sheet, as_of)
@@ -259,4 +294,7 @@ def latest_balance_sheet(balance_sheet: pd.DataFrame | None, as_of: pd.Period) -
         return empty
     latest = eligible.loc[[eligible["period"].idxmax()]]
     ratios = bs.balance_sheet_ratios(latest).iloc[0]
-    return {"period": str(latest["period"].dt.to_period("M").iloc[0]), **{k: float(ratios[k]) for k in BALANCE_SHEET_KEYS}}
+    return {
+        "period": str(latest["period"].dt.to_period("M").iloc[0]),
+        **{k: float(ratios[k]) for k in BALANCE_SHEET_KEYS},
+    }

@@ -77,9 +77,7 @@ def ltv_to_cac(ltv: NumberOrSeries, cac: NumberOrSeries) -> NumberOrSeries:
     return divide(check_number("ltv", ltv, minimum=0), check_number("cac", cac, minimum=0))
 
 
-def cac_payback_months(
-    cac: NumberOrSeries, arpu: NumberOrSeries, gross_margin: NumberOrSeries = 1.0
-) -> NumberOrSeries:
+def cac_payback_months(cac: NumberOrSeries, arpu: NumberOrSeries, gross_margin: NumberOrSeries = 1.0) -> NumberOrSeries:
     """CAC payback = CAC / (ARPU × gross margin), in months.
 
     Edge cases: ARPU or margin 0 → undefined (never paid back).

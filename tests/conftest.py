@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kpi_addin.metrics import CompanyData
+
+
+def ledger(*rows: tuple, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A canonical subscriptions table from compact rows.
+
+    Default columns: customer_id, amount, interval, start_date, end_date; pass
+    ``columns`` to use others (e.g. add quantity, currency, trial_end).
+    """
+    columns = columns or ("customer_id", "amount", "interval", "start_date", "end_date")
+    frame = pd.DataFrame(list(rows), columns=list(columns))
+    for column in ("start_date", "end_date", "trial_end"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column])
+    frame["amount"] = frame["amount"].astype(float)
+    if "quantity" not in frame:
+        frame["quantity"] = 1.0
+    if "currency" not in frame:
+        frame["currency"] = "USD"
+    return frame
+
+
+def company(subscriptions: pd.DataFrame, **kwargs: object) -> CompanyData:
+    return CompanyData(subscriptions=subscriptions, **kwargs)  # type: ignore[arg-type]
+
+
+def month(text: str) -> pd.Period:
+    return pd.Period(text, "M")
+
+
+@pytest.fixture
+def sample_dir():
+    from kpi_addin.io import sample_path
+
+    return sample_path()

@@ -1,0 +1,188 @@
+"""Bad input: every problem is reported with its file, sheet, cell and column, the
+command exits 1, and no traceback is shown."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook
+
+from kpi_addin.cli import cli
+from kpi_addin.io import InputError, read_company_data
+
+HEADER = ["customer_id", "customer_name", "amount", "interval", "currency", "start_date", "end_date"]
+GOOD = ["c1", "Acme", 100, "month", "USD", "2025-01-01", None]
+
+
+def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    return path
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args))
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(InputError) as info:
+        read_company_data(path)
+    return [str(p) for p in info.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "expected"),
+    [
+        (["c2", "B", "abc", "month", "USD", "2025-01-01", None], "subscriptions!C3 (amount): 'abc' is not a number"),
+        (["c2", "B", -5, "month", "USD", "2025-01-01", None], "subscriptions!C3 (amount): -5 is negative"),
+        (["c2", "B", 5, "fortnight", "USD", "2025-01-01", None],
+         "subscriptions!D3 (interval): unknown interval 'fortnight' (use month, quarter, year or week)"),
+        (["c2", "B", 5, "month", "USD", "2025-03-01", "2025-02-01"],
+         "subscriptions!G3 (end_date): end_date 2025-02-01 is before start_date 2025-03-01"),
+        (["c2", "B", 5, "month", "USD", "31/01/2025", None], "subscriptions!F3 (start_date): '31/01/2025' is not a date"),
+        (["c2", "B", 5, "month", "EUR", "2025-01-01", None],
+         "subscriptions!E3 (currency): currency EUR is used by 1 row(s) but there is no fx_rates sheet"),
+        ([None, "B", 5, "month", "USD", "2025-01-01", None], "subscriptions!A3 (customer_id): is blank"),
+    ],
+)
+def test_each_bad_cell_is_named(tmp_path, bad_row, expected):
+    path = workbook(tmp_path / "in.xlsx", {"subscriptions": [HEADER, GOOD, bad_row]})
+    messages = problems_of(path)
+    assert any(expected in m for m in messages), messages
+    assert all(m.startswith(str(path)) for m in messages)
+
+
+def test_every_problem_is_collected_not_just_the_first(tmp_path):
+    rows = [HEADER, GOOD] + [[f"c{i}", "x", "oops", "month", "USD", "2025-01-01", None] for i in range(30)]
+    rows.append(["z", "x", 5, "daily", "USD", "2025-01-01", None])
+    messages = problems_of(workbook(tmp_path / "in.xlsx", {"subscriptions": rows}))
+    assert sum("is not a number" in m for m in messages) == 10  # listed ...
+    assert any("... and 20 more rows with the same problem" in m for m in messages)  # ... then summarised
+    assert any("'daily'" in m for m in messages)
+
+
+def test_required_column_missing(tmp_path):
+    path = workbook(tmp_path / "in.xlsx", {"subscriptions": [["customer_id", "start_date"], ["c1", "2025-01-01"]]})
+    assert problems_of(path) == [
+        f"{path} subscriptions: required column(s) amount missing (found: customer_id, start_date)"
+    ]
+
+
+def test_column_names_are_case_insensitive_and_extra_columns_ignored(tmp_path):
+    header = ["Customer_ID", "AMOUNT", "Interval", "Start_Date", "notes"]
+    path = workbook(tmp_path / "in.xlsx", {"Subscriptions": [header, ["c1", 100, "Monthly", "2025-01-01", "vip"]]})
+    data, _ = read_company_data(path)
+    assert data.subscriptions["interval"].tolist() == ["month"]
+    assert "notes" in data.subscriptions
+
+
+def test_dates_as_iso_excel_serial_and_year_month(tmp_path):
+    rows = [
+        ["customer_id", "amount", "start_date"],
+        ["iso", 1, "2025-03-31"],
+        ["serial", 1, 45747],  # Excel serial for 2025-03-31
+        ["month", 1, "2025-03"],
+    ]
+    data, _ = read_company_data(workbook(tmp_path / "in.xlsx", {"subscriptions": rows}))
+    assert data.subscriptions["start_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-03-31", "2025-03-31", "2025-03-01"]
+
+
+def test_empty_subscriptions_sheet(tmp_path):
+    path = workbook(tmp_path / "in.xlsx", {"subscriptions": [HEADER]})
+    assert problems_of(path) == [f"{path} subscriptions: the sheet has a header row but no data rows"]
+    path = workbook(tmp_path / "in2.xlsx", {"subscriptions": []})
+    assert problems_of(path) == [f"{path} subscriptions: the sheet is empty: it has no header row"]
+
+
+def test_empty_optional_sheet_is_absent_with_a_warning(tmp_path):
+    path = workbook(tmp_path / "in.xlsx", {"subscriptions": [HEADER, GOOD], "costs": [["month", "sales"]]})
+    data, warnings = read_company_data(path)
+    assert data.costs is None
+    assert warnings == [f"{path} costs: the sheet has no data rows; treated as absent"]
+
+
+def test_not_a_workbook(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    path.write_text("this is not a spreadsheet")
+    assert problems_of(path) == [f"{path}: not an Excel workbook (.xlsx): the file is not a zip archive"]
+
+
+def test_workbook_declaring_a_huge_sheet_is_refused_before_loading(tmp_path):
+    import re
+    import zipfile
+
+    path = workbook(tmp_path / "in.xlsx", {"subscriptions": [HEADER, GOOD]})
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(bomb, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:XFD1048576"', data)
+            dst.writestr(item, data)
+    assert "refusing to read a sheet that large" in problems_of(bomb)[0]
+
+
+def test_missing_fx_rate_for_a_month_is_reported_by_the_cli(tmp_path):
+    path = workbook(
+        tmp_path / "in.xlsx",
+        {
+            "subscriptions": [HEADER, ["c1", "A", 100, "month", "EUR", "2025-01-01", None]],
+            "fx_rates": [["currency", "rate", "month"], ["EUR", 1.1, "2025-01"]],
+            "settings": [["key", "value"], ["as_of", "2025-02"]],
+        },
+    )
+    result = run("metrics", "--data", str(path))
+    assert result.exit_code == 1
+    assert "no exchange rate for EUR in 2025-02" in result.output
+
+
+def test_csv_folder_problems_name_the_file_and_line(tmp_path):
+    (tmp_path / "subscriptions.csv").write_text(
+        "customer_id,amount,interval,start_date\nc1,100,month,2025-01-01\nc2,abc,month,2025-01-01\n"
+    )
+    messages = problems_of(tmp_path)
+    assert messages == [f"{tmp_path} subscriptions.csv!B3 (amount): 'abc' is not a number"]
+
+
+def test_targets_with_an_unknown_kpi(tmp_path):
+    path = workbook(
+        tmp_path / "in.xlsx",
+        {"subscriptions": [HEADER, GOOD], "targets": [["kpi", "target"], ["mrr", 10], ["happiness", 5]]},
+    )
+    assert any("targets!A3 (kpi): unknown KPI 'happiness'" in m for m in problems_of(path))
+
+
+def test_cli_exit_code_and_no_traceback_in_a_real_process(tmp_path):
+    path = workbook(tmp_path / "in.xlsx", {"subscriptions": [HEADER, GOOD, ["c2", "B", "abc", "month", "USD",
+                                                                             "2025-01-01", None]]})
+    done = subprocess.run(
+        [sys.executable, "-m", "kpi_addin.cli", "metrics", "--data", str(path)], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "subscriptions!C3 (amount): 'abc' is not a number" in done.stderr
+    assert "1 problem(s) in" in done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["metrics", "--data", "/no/such/file.xlsx"], "/no/such/file.xlsx: no such file or folder"),
+        (["metrics", "--as-of", "March"], "'March' is not a month (YYYY-MM)"),
+    ],
+)
+def test_cli_argument_errors(args, message):
+    result = run(*args)
+    assert result.exit_code in (1, 2)
+    assert message in result.output
+    assert "Traceback" not in result.output
