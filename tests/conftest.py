@@ -5,6 +5,9 @@ import pytest
 
 from kpi_addin.metrics import CompanyData
 
+pd.set_option("display.max_columns", 20)
+pd.set_option("display.width", 200)
+
 
 def ledger(*rows: tuple, columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """A canonical subscriptions table from compact rows.

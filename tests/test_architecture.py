@@ -6,8 +6,16 @@ import json
 import subprocess
 import sys
 
-INTERFACE_MODULES = ["xlwings", "openpyxl", "click", "python_calamine", "kpi_addin.cli", "kpi_addin.io",
-                     "kpi_addin.excel", "kpi_addin.dashboard"]
+INTERFACE_MODULES = [
+    "xlwings",
+    "openpyxl",
+    "click",
+    "python_calamine",
+    "kpi_addin.cli",
+    "kpi_addin.io",
+    "kpi_addin.excel",
+    "kpi_addin.dashboard",
+]
 
 
 def test_metrics_import_alone_in_a_fresh_interpreter():

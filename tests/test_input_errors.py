@@ -44,13 +44,22 @@ def problems_of(path: Path) -> list[str]:
     [
         (["c2", "B", "abc", "month", "USD", "2025-01-01", None], "subscriptions!C3 (amount): 'abc' is not a number"),
         (["c2", "B", -5, "month", "USD", "2025-01-01", None], "subscriptions!C3 (amount): -5 is negative"),
-        (["c2", "B", 5, "fortnight", "USD", "2025-01-01", None],
-         "subscriptions!D3 (interval): unknown interval 'fortnight' (use month, quarter, year or week)"),
-        (["c2", "B", 5, "month", "USD", "2025-03-01", "2025-02-01"],
-         "subscriptions!G3 (end_date): end_date 2025-02-01 is before start_date 2025-03-01"),
-        (["c2", "B", 5, "month", "USD", "31/01/2025", None], "subscriptions!F3 (start_date): '31/01/2025' is not a date"),
-        (["c2", "B", 5, "month", "EUR", "2025-01-01", None],
-         "subscriptions!E3 (currency): currency EUR is used by 1 row(s) but there is no fx_rates sheet"),
+        (
+            ["c2", "B", 5, "fortnight", "USD", "2025-01-01", None],
+            "subscriptions!D3 (interval): unknown interval 'fortnight' (use month, quarter, year or week)",
+        ),
+        (
+            ["c2", "B", 5, "month", "USD", "2025-03-01", "2025-02-01"],
+            "subscriptions!G3 (end_date): end_date 2025-02-01 is before start_date 2025-03-01",
+        ),
+        (
+            ["c2", "B", 5, "month", "USD", "31/01/2025", None],
+            "subscriptions!F3 (start_date): '31/01/2025' is not a date",
+        ),
+        (
+            ["c2", "B", 5, "month", "EUR", "2025-01-01", None],
+            "subscriptions!E3 (currency): currency EUR is used by 1 row(s) but there is no fx_rates sheet",
+        ),
         ([None, "B", 5, "month", "USD", "2025-01-01", None], "subscriptions!A3 (customer_id): is blank"),
     ],
 )
@@ -93,7 +102,11 @@ def test_dates_as_iso_excel_serial_and_year_month(tmp_path):
         ["month", 1, "2025-03"],
     ]
     data, _ = read_company_data(workbook(tmp_path / "in.xlsx", {"subscriptions": rows}))
-    assert data.subscriptions["start_date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-03-31", "2025-03-31", "2025-03-01"]
+    assert data.subscriptions["start_date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2025-03-31",
+        "2025-03-31",
+        "2025-03-01",
+    ]
 
 
 def test_empty_subscriptions_sheet(tmp_path):
@@ -162,8 +175,9 @@ def test_targets_with_an_unknown_kpi(tmp_path):
 
 
 def test_cli_exit_code_and_no_traceback_in_a_real_process(tmp_path):
-    path = workbook(tmp_path / "in.xlsx", {"subscriptions": [HEADER, GOOD, ["c2", "B", "abc", "month", "USD",
-                                                                             "2025-01-01", None]]})
+    path = workbook(
+        tmp_path / "in.xlsx", {"subscriptions": [HEADER, GOOD, ["c2", "B", "abc", "month", "USD", "2025-01-01", None]]}
+    )
     done = subprocess.run(
         [sys.executable, "-m", "kpi_addin.cli", "metrics", "--data", str(path)], capture_output=True, text=True
     )

@@ -42,8 +42,9 @@ FUNNEL = pd.DataFrame(
         "pql_converted": [3.0],
     }
 )
-NPS = pd.DataFrame({"date": pd.to_datetime(["2025-02-03", "2025-02-10", "2025-02-11", "2025-02-20"]),
-                    "score": [10.0, 9.0, 8.0, 3.0]})
+NPS = pd.DataFrame(
+    {"date": pd.to_datetime(["2025-02-03", "2025-02-10", "2025-02-11", "2025-02-20"]), "score": [10.0, 9.0, 8.0, 3.0]}
+)
 BALANCE = pd.DataFrame(
     {
         "period": pd.to_datetime(["2024-12-01", "2025-03-01", "2025-06-01"]),

@@ -7,6 +7,7 @@ for random ledgers (hypothesis), and the bridge identity for every month.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
@@ -39,8 +40,10 @@ def test_interval_normalisation():
 
 
 def test_quantity_multiplies():
-    subs = ledger(("a", 29.0, "month", "2025-01-01", None, 5.0), columns=("customer_id", "amount", "interval",
-                                                                          "start_date", "end_date", "quantity"))
+    subs = ledger(
+        ("a", 29.0, "month", "2025-01-01", None, 5.0),
+        columns=("customer_id", "amount", "interval", "start_date", "end_date", "quantity"),
+    )
     assert mrr_of(subs).iloc[0, 0] == pytest.approx(145)  # 29 x 5 seats
 
 
@@ -120,9 +123,7 @@ def test_fx_rates_month_specific_then_undated():
         ("eu", 100.0, "month", "2025-01-01", None, "EUR"),
         columns=("customer_id", "amount", "interval", "start_date", "end_date", "currency"),
     )
-    fx = pd.DataFrame(
-        {"currency": ["EUR", "EUR"], "rate": [1.10, 1.05], "month": pd.to_datetime(["2025-02-01", None])}
-    )
+    fx = pd.DataFrame({"currency": ["EUR", "EUR"], "rate": [1.10, 1.05], "month": pd.to_datetime(["2025-02-01", None])})
     frame = mrr_of(subs, fx_rates=fx, as_of=month("2025-03"))
     assert frame.loc["eu"].tolist() == pytest.approx([105, 110, 105])
     bridge = mrr_bridge(customer_mrr(subs, fx_rates=fx, as_of=month("2025-03")))
@@ -256,7 +257,7 @@ def test_random_ledgers_match_the_reference_and_the_bridge_ties(subs):
     frame = cm.to_frame()
     for (customer, period), value in expected.items():
         got = frame.loc[customer, period] if customer in frame.index else 0.0
-        assert got == pytest.approx(value if round(value * 100) else 0.0, abs=1e-9)
+        assert got == pytest.approx(value if math.floor(value * 100 + 0.5 + 1e-6) else 0.0, abs=1e-9)
     bridge = mrr_bridge(cm)
     identity = (
         bridge["start_mrr"]
@@ -281,3 +282,22 @@ def test_random_ledgers_match_the_reference_and_the_bridge_ties(subs):
     count_columns = [c for c in bridge.columns if c.endswith("customers")]
     pd.testing.assert_frame_equal(again[count_columns], bridge[count_columns])
     pd.testing.assert_frame_equal(again, bridge, check_exact=False, rtol=1e-12, atol=1e-9)
+
+
+def test_half_cent_boundary_does_not_depend_on_row_order():
+    # found by hypothesis: 0.03 + 0.01 + 43.55 + 0.06 / 12 = 43.595, exactly half a cent;
+    # summed in another order it is 43.594999..., which banker's rounding would flip.
+    rows = [
+        ("c0", 0.01, "month", 3.0, "2024-01-01", None),
+        ("c0", 0.01, "month", 1.0, "2024-01-01", None),
+        ("c0", 43.55, "month", 1.0, "2024-01-01", None),
+        ("c0", 0.02, "year", 3.0, "2024-01-01", "2024-02-01"),
+    ]
+    columns = ("customer_id", "amount", "interval", "quantity", "start_date", "end_date")
+    bridges = [
+        mrr_bridge(customer_mrr(ledger(*order, columns=columns), as_of=month("2024-02")))
+        for order in (rows, rows[::-1], rows[1:] + rows[:1])
+    ]
+    for bridge in bridges:
+        assert bridge["contracted_customers"].tolist() == [0, 1]  # 43.60 (half up) -> 43.59
+    assert all(b.equals(bridges[0]) or np.allclose(b, bridges[0], rtol=1e-12) for b in bridges)

@@ -161,9 +161,7 @@ def _load_csv(path: Path, name: str, file: str) -> tuple[RawSheet | None, list[P
         return None, [Problem(file, f"not a readable CSV file ({exc})", label)]
     names, problems = _normalise_header(list(header.columns), file, label)
     try:
-        # pyarrow parses clean numbers and ISO dates into typed columns in one pass;
-        # a column with a bad value comes back as text and is checked cell by cell.
-        frame = pd.read_csv(path, engine="pyarrow")
+        frame = _read_csv_typed(path)
     except Exception:  # noqa: BLE001 - pyarrow raises its own error types; fall back to the C parser
         try:
             frame = pd.read_csv(path, dtype=object, keep_default_na=False)
@@ -175,6 +173,26 @@ def _load_csv(path: Path, name: str, file: str) -> tuple[RawSheet | None, list[P
     letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]
     rows = np.arange(len(frame)) + 2  # the header is line 1
     return RawSheet(name, file, label, frame, rows, letters), problems
+
+
+def _read_csv_typed(path: Path) -> pd.DataFrame:
+    """Read a CSV with pyarrow: clean numbers and ISO dates arrive typed in one pass.
+
+    A column with a bad value comes back as text and is then checked cell by cell.
+    """
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    table = pa_csv.read_csv(path)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_date(field.type) or pa.types.is_timestamp(field.type):
+            column = table.column(i)
+            if pa.types.is_timestamp(field.type) and field.type.tz is not None:
+                column = column.cast(pa.timestamp(field.type.unit))  # UTC wall time, naive
+            table = table.set_column(i, field.name, column.cast(pa.timestamp("ns")))
+        elif pa.types.is_null(field.type):  # an all-blank column
+            table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
+    return table.to_pandas()
 
 
 def _check_workbook_archive(path: Path) -> list[Problem]:
@@ -252,13 +270,19 @@ def _load_workbook(path: Path) -> tuple[dict[str, RawSheet], list[Problem]]:
 # --------------------------------------------------------------------------- parsing cells
 
 
+def _is_text_dtype(values: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(values) and values.dtype != object
+
+
 def _blank(values: pd.Series) -> pd.Series:
     """Blank cells: missing, or text of only whitespace."""
+    if _is_text_dtype(values):
+        return (values.isna() | (values.str.strip() == "")).fillna(True).astype(bool)
     missing = values.isna()
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        text = values[~missing].astype(str).str.strip() == ""
-        missing = missing.copy()
-        missing[text[text].index] = True
+    if values.dtype == object:
+        is_str = values.map(lambda v: isinstance(v, str))
+        if is_str.any():
+            missing = missing | (is_str & (values.where(is_str, "x").astype(str).str.strip() == ""))
     return missing
 
 
@@ -300,19 +324,40 @@ def _dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _text(values: pd.Series) -> pd.Series:
+    """Cell text, stripped; blanks are missing.  Whole numbers read as ``1001``, not ``1001.0``."""
+    if _is_text_dtype(values):
+        stripped = values.str.strip()
+        return stripped.where(stripped != "")
+    if pd.api.types.is_integer_dtype(values):
+        return values.astype(str)
     if pd.api.types.is_float_dtype(values):
         whole = values.dropna()
         if (whole == np.floor(whole)).all():  # ids typed as numbers: 1001.0 → "1001"
             return values.map(lambda v: None if pd.isna(v) else str(int(v))).astype(object)
     blank = _blank(values)
-    text = values.astype(object).where(~blank).map(lambda v: None if pd.isna(v) else _cell_text(v))
-    return text
+    return values.astype(object).where(~blank).map(lambda v: None if pd.isna(v) else _cell_text(v))
 
 
 def _cell_text(value: object) -> str:
     if isinstance(value, float) and value == int(value):
         return str(int(value))
     return str(value).strip()
+
+
+def _coded(values: pd.Series, normalise: Callable[[str], str | None]) -> tuple[pd.Series, pd.Series]:
+    """Map text cells through ``normalise`` once per distinct value (fast on big columns).
+
+    Returns a categorical Series (missing where blank or not recognised) and the mask
+    of non-blank cells that ``normalise`` rejected.
+    """
+    text = _text(values)
+    codes, uniques = pd.factorize(text)
+    mapped = [normalise(str(u)) for u in uniques]
+    categories = sorted({m for m in mapped if m is not None})
+    lookup = np.array([categories.index(m) if m is not None else -1 for m in mapped] + [-1], dtype=np.int64)
+    new_codes = lookup[codes]  # code -1 (blank) picks the trailing -1
+    parsed = pd.Series(pd.Categorical.from_codes(new_codes, categories=categories), index=values.index)
+    return parsed, pd.Series((codes >= 0) & (new_codes < 0), index=values.index)
 
 
 ParsedColumn = tuple[pd.Series, list[tuple[pd.Series, Callable[[object], str]]]]
@@ -330,18 +375,16 @@ def _parse_column(values: pd.Series, column: Column) -> ParsedColumn:
         hint = "a month (YYYY-MM)" if kind == "month" else "a date (ISO 2025-03-31, an Excel date or YYYY-MM)"
         return parsed, [(bad, lambda v, hint=hint: f"{v!r} is not {hint}")]
     if kind == "interval":
-        text = _text(values).str.lower()
-        parsed = text.map(schema.INTERVAL_NAMES).where(text.notna(), "month")
-        bad = text.notna() & parsed.isna()
+        parsed, bad = _coded(values, lambda v: schema.INTERVAL_NAMES.get(v.lower()))
+        parsed = parsed.cat.add_categories([c for c in ("month",) if c not in parsed.cat.categories])
+        parsed = parsed.where(_blank(values) == False, "month")  # noqa: E712 - a blank interval is monthly
         return parsed, [(bad, lambda v: f"unknown interval {v!r} (use month, quarter, year or week)")]
     if kind == "currency":
-        text = _text(values).str.upper()
-        bad = text.notna() & ~text.fillna("").str.fullmatch(r"[A-Z]{3}")
-        return text.where(~bad), [(bad, lambda v: f"{v!r} is not a three-letter currency code (ISO 4217, e.g. USD)")]
+        parsed, bad = _coded(values, lambda v: v.upper() if re.fullmatch(r"[A-Za-z]{3}", v) else None)
+        return parsed, [(bad, lambda v: f"{v!r} is not a three-letter currency code (ISO 4217, e.g. USD)")]
     if kind == "direction":
-        text = _text(values).str.lower()
-        bad = text.notna() & ~text.isin(["higher", "lower"])
-        return text.where(~bad), [(bad, lambda v: f"{v!r} is not 'higher' or 'lower'")]
+        parsed, bad = _coded(values, lambda v: v.lower() if v.lower() in ("higher", "lower") else None)
+        return parsed.astype(object).where(parsed.notna(), None), [(bad, lambda v: f"{v!r} is not 'higher' or 'lower'")]
     parsed, bad = _numbers(values)
     checks: list[tuple[pd.Series, Callable[[object], str]]] = [(bad, lambda v: f"{v!r} is not a number")]
     if kind in ("money", "count", "score"):
@@ -520,16 +563,16 @@ def _check_subscriptions(raw: RawSheet, subs: pd.DataFrame, fx: pd.DataFrame | N
     problems: list[Problem] = []
     if "end_date" in subs:
         before = subs["end_date"].notna() & (subs["end_date"] < subs["start_date"])
-        starts = subs["start_date"].dt.strftime("%Y-%m-%d")
-        problems += _report(
-            raw,
-            "end_date",
-            before,
-            subs["end_date"].dt.strftime("%Y-%m-%d") + " is before start_date " + starts,
-            lambda v: f"end_date {v}",
-        )
+        if before.any():
+            shown = pd.Series("", index=subs.index, dtype=object)
+            shown[before] = (
+                subs.loc[before, "end_date"].dt.strftime("%Y-%m-%d")
+                + " is before start_date "
+                + subs.loc[before, "start_date"].dt.strftime("%Y-%m-%d")
+            )
+            problems += _report(raw, "end_date", before, shown, lambda v: f"end_date {v}")
     if "currency" in subs:
-        used = subs["currency"].fillna(currency)
+        used = subs["currency"].astype(object).fillna(currency)
         rated = set(fx["currency"].dropna()) if fx is not None else set()
         for code in sorted(set(used.dropna().unique()) - rated - {currency}):
             rows = used == code

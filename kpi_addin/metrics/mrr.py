@@ -78,6 +78,20 @@ def minor_unit_digits(currency: str) -> int:
     return _MINOR_UNITS.get(currency.upper(), 2)
 
 
+def to_units(money: np.ndarray, currency: str) -> np.ndarray:
+    """Money at the currency's smallest unit (cents), rounded half up, as whole floats.
+
+    A tolerance of 1e-6 unit keeps float noise from flipping a value that lies exactly
+    on a half cent (43.595 summed in another order is 43.594999999999999).
+
+    Examples
+    --------
+    >>> to_units(np.array([43.595, 0.004, 0.005, 10.0]), "USD").tolist()
+    [4360.0, 0.0, 1.0, 1000.0]
+    """
+    return np.floor(money * 10 ** minor_unit_digits(currency) + (0.5 + 1e-6))
+
+
 def month_number(values: pd.Series | np.ndarray) -> np.ndarray:
     """Months since 1970-01 for datetime values (``NaT`` → ``-2**62``)."""
     arr = np.asarray(values, dtype="datetime64[ns]")
@@ -107,11 +121,6 @@ class CustomerMRR:
     mrr: np.ndarray
     reporting_currency: str
 
-    @property
-    def units(self) -> np.ndarray:
-        """MRR at the currency's smallest unit (cents), as whole floats."""
-        return np.rint(self.mrr * 10 ** minor_unit_digits(self.reporting_currency))
-
     def to_frame(self) -> pd.DataFrame:
         """The matrix as a DataFrame: one row per customer, one column per month."""
         return pd.DataFrame(self.mrr, index=pd.Index(self.customer_ids, name="customer_id"), columns=self.months)
@@ -129,16 +138,13 @@ def subscription_monthly_value(subscriptions: pd.DataFrame) -> np.ndarray:
     >>> subscription_monthly_value(subs).round(4).tolist()
     [100.0, 200.0, 43.3333]
     """
-    interval = subscriptions["interval"].astype(str).to_numpy()
-    unknown = sorted(set(np.unique(interval)) - INTERVAL_FACTORS.keys())
-    if unknown:
-        raise KPIValueError("interval", f"unknown interval(s) {', '.join(map(repr, unknown))}")
-    numerator = np.ones(len(interval))
-    denominator = np.ones(len(interval))
-    for name, (num, den) in INTERVAL_FACTORS.items():
-        mask = interval == name
-        numerator[mask] = num
-        denominator[mask] = den
+    codes, names = pd.factorize(subscriptions["interval"])
+    unknown = sorted(str(n) for n in names if n not in INTERVAL_FACTORS)
+    if unknown or (codes < 0).any():
+        shown = ", ".join(map(repr, unknown)) or "a blank"
+        raise KPIValueError("interval", f"unknown interval(s) {shown} (use month, quarter, year or week)")
+    numerator = np.array([INTERVAL_FACTORS[n][0] for n in names], dtype=float)[codes]
+    denominator = np.array([INTERVAL_FACTORS[n][1] for n in names], dtype=float)[codes]
     amount = subscriptions["amount"].to_numpy(dtype=float)
     quantity = subscriptions["quantity"].to_numpy(dtype=float) if "quantity" in subscriptions else 1.0
     return amount * quantity * numerator / denominator
@@ -228,7 +234,8 @@ def customer_mrr(
     n_months = last - first + 1
 
     idx = np.flatnonzero(earning)
-    customer_codes, customer_ids = pd.factorize(subs["customer_id"].to_numpy()[idx])
+    ids = subs["customer_id"]
+    customer_codes, customer_ids = pd.factorize(ids if len(idx) == len(subs) else ids.iloc[idx])
     n_customers = len(customer_ids)
     if n_customers * n_months > MAX_MATRIX_CELLS:
         raise KPIInputError(
@@ -236,52 +243,62 @@ def customer_mrr(
             f"the data spans {n_months} months ({period_of(first)} to {period_of(last)}) for "
             f"{n_customers} customers, too many to report at once; set a later start or an earlier as_of",
         )
-    a = (first_earning[idx] - first).astype(np.int64)
-    lengths = (stop[idx] - first_earning[idx]).astype(np.int64)
-    # One row per (subscription, earning month): the month index runs a, a+1, ..., stop-1.
-    rep = np.repeat(np.arange(len(idx)), lengths)
-    offsets = np.cumsum(lengths) - lengths
-    month_rel = np.arange(lengths.sum(), dtype=np.int64) - np.repeat(offsets - a, lengths)
-    weights = value[idx][rep]
+    begin = (first_earning[idx] - first).astype(np.int64)
+    finish = (stop[idx] - first).astype(np.int64)  # first month not earning; n_months if still earning
+    value = value[idx]
 
+    foreign = np.zeros(len(idx), dtype=bool)
     if "currency" in subs:
-        currency = subs["currency"].to_numpy()[idx]
-        foreign = currency != currency_code
-        if foreign.any():
-            codes, names = pd.factorize(currency)
-            rates = _rate_table(np.asarray(names), first, n_months, fx_rates)
-            rates[np.asarray(names) == currency_code, :] = 1.0
-            row_rates = rates[codes[rep], month_rel]
-            missing = np.isnan(row_rates)
-            if missing.any():
-                raise KPIInputError(
-                    "fx_rates", _missing_rates_message(codes[rep][missing], month_rel[missing], names, first)
-                )
-            weights = weights * row_rates
-            del row_rates
+        currency = subs["currency"] if len(idx) == len(subs) else subs["currency"].iloc[idx]
+        currency_codes, currency_names = pd.factorize(currency)
+        foreign_names = [str(n) for n in currency_names if str(n).upper() != currency_code]
+        foreign = np.isin(currency_codes, [i for i, n in enumerate(currency_names) if str(n) in foreign_names])
 
-    flat = customer_codes[rep] * n_months + month_rel
-    del rep, month_rel
-    # bincount adds each cell's contributions in subscription order, so a customer whose
-    # subscriptions do not change gets bit-identical MRR from month to month.
-    matrix = np.bincount(flat, weights=weights, minlength=n_customers * n_months).reshape(n_customers, n_months)
-    matrix[np.rint(matrix * 10 ** minor_unit_digits(currency_code)) == 0] = 0.0
+    # A difference array per customer: +value in the first earning month, -value in the first
+    # month after.  The cumulative sum along months is the month-end MRR.  A month without an
+    # event adds exactly 0.0, so an unchanged customer keeps a bit-identical MRR.
+    by_month = _accumulate(
+        customer_codes[~foreign], begin[~foreign], finish[~foreign], value[~foreign], n_customers, n_months
+    )
+    if foreign.any():
+        rates = _rate_table(np.asarray(foreign_names), first, n_months, fx_rates)
+        for k, name in enumerate(foreign_names):
+            rows = foreign & (currency_codes == list(map(str, currency_names)).index(name))
+            owners, local_codes = np.unique(customer_codes[rows], return_inverse=True)
+            local = _accumulate(local_codes, begin[rows], finish[rows], value[rows], len(owners), n_months)
+            missing = np.isnan(rates[k]) & (np.abs(local) > 1e-9).any(axis=1)  # noise is not MRR
+            if missing.any():
+                raise KPIInputError("fx_rates", _missing_rates_message(name, np.flatnonzero(missing) + first))
+            by_month[:, owners] += local * np.nan_to_num(rates[k])[:, None]
+    # MRR below half a cent is no MRR: that customer is not paying.
+    for row in by_month:
+        row[to_units(row, currency_code) <= 0] = 0.0
+    matrix = by_month.T
     months = pd.period_range(period_of(first), periods=n_months, freq="M", name="month")
     return CustomerMRR(
         months=months, customer_ids=np.asarray(customer_ids), mrr=matrix, reporting_currency=currency_code
     )
 
 
-def _missing_rates_message(codes: np.ndarray, months: np.ndarray, names: pd.Index, first: int) -> str:
-    pairs = pd.DataFrame({"currency": np.asarray(names)[codes], "month": months + first}).drop_duplicates()
-    parts = []
-    for currency, group in pairs.groupby("currency"):
-        listed = [str(period_of(int(m))) for m in sorted(group["month"])]
-        shown = ", ".join(listed[:4]) + (f" and {len(listed) - 4} more months" if len(listed) > 4 else "")
-        parts.append(f"{currency} in {shown}")
-    return (
-        "no exchange rate for " + "; ".join(parts) + " (add a row to the fx_rates sheet; rates are never assumed 1:1)"
-    )
+def _accumulate(
+    codes: np.ndarray, begin: np.ndarray, finish: np.ndarray, value: np.ndarray, n_rows: int, n_months: int
+) -> np.ndarray:
+    """Months × rows MRR from subscriptions earning ``value`` in months ``[begin, finish)``."""
+    # Month-major, and summed in place month by month: on this scale a fresh matrix costs
+    # more in page faults than the arithmetic does.
+    height = n_months + 1  # one spare month takes the -value of subscriptions still earning
+    flat = np.concatenate([begin * n_rows + codes, finish * n_rows + codes])
+    diffs = np.bincount(flat, weights=np.concatenate([value, -value]), minlength=height * n_rows)
+    running = diffs.astype(float, copy=False).reshape(height, n_rows)[:n_months]
+    for month in range(1, n_months):
+        np.add(running[month], running[month - 1], out=running[month])
+    return running
+
+
+def _missing_rates_message(currency: str, months: np.ndarray) -> str:
+    listed = [str(period_of(int(m))) for m in months]
+    shown = ", ".join(listed[:4]) + (f" and {len(listed) - 4} more months" if len(listed) > 4 else "")
+    return f"no exchange rate for {currency} in {shown} (add a row to the fx_rates sheet; rates are never assumed 1:1)"
 
 
 BRIDGE_COLUMNS = (
@@ -324,41 +341,55 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     2025-02       50.0      0.0           15.0          0.0  65.0
     2025-03       65.0      0.0            0.0         40.0  25.0
     """
-    mrr, units = cm.mrr, cm.units
+    mrr = cm.mrr
     n_customers, n_months = mrr.shape
-    rows = []
-    ever_paid = np.zeros(n_customers, dtype=bool)
-    prev = np.zeros(n_customers)
-    prev_units = np.zeros(n_customers)
-    for j in range(n_months):
-        cur, cur_units = mrr[:, j], units[:, j]
-        was, now = prev_units > 0, cur_units > 0
-        gained = now & ~was
-        new, reactivated = gained & ~ever_paid, gained & ever_paid
-        churned = was & ~now
-        stayed = was & now
-        delta = np.where(stayed, cur - prev, 0.0)
-        rows.append(
-            (
-                prev.sum(),
-                cur[new].sum(),
-                delta[delta > 0].sum(),
-                cur[reactivated].sum(),
-                (-delta)[delta < 0].sum(),
-                prev[churned].sum(),
-                cur.sum(),
-                int(was.sum()),
-                int(new.sum()),
-                int((stayed & (cur_units > prev_units)).sum()),
-                int(reactivated.sum()),
-                int((stayed & (cur_units < prev_units)).sum()),
-                int(churned.sum()),
-                int(now.sum()),
-            )
-        )
-        ever_paid |= now
-        prev, prev_units = cur, cur_units
-    bridge = pd.DataFrame(rows, columns=list(BRIDGE_COLUMNS), index=cm.months)
+    paying = mrr > 0  # sub-unit MRR is already 0
+    totals = mrr.sum(axis=0)
+    customers = paying.sum(axis=0)
+    first_paying = np.where(paying.any(axis=1), paying.argmax(axis=1), n_months)
+    # Only cells where a customer's MRR differs from the month before can hold a movement.
+    changed = np.empty_like(paying)
+    changed[:, 0] = mrr[:, 0] != 0
+    np.not_equal(mrr[:, 1:], mrr[:, :-1], out=changed[:, 1:])
+    rows, cols = np.nonzero(changed)
+    del changed
+    cur = mrr[rows, cols]
+    prev = np.where(cols > 0, mrr[rows, np.maximum(cols - 1, 0)], 0.0)
+    cur_units, prev_units = to_units(cur, cm.reporting_currency), to_units(prev, cm.reporting_currency)
+    was, now = prev_units > 0, cur_units > 0
+    gained = now & ~was
+    new = gained & (cols == first_paying[rows])
+    reactivated = gained & ~new
+    churned = was & ~now
+    stayed = was & now
+    # A relative change below 1e-9 is floating-point noise from the cumulative sum, not money.
+    delta = np.where(stayed & (np.abs(cur - prev) > 1e-9 * np.maximum(cur, prev)), cur - prev, 0.0)
+
+    def per_month(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        w = None if weights is None else weights[mask]
+        return np.bincount(cols[mask], weights=w, minlength=n_months)
+
+    bridge = pd.DataFrame(
+        {
+            "start_mrr": np.concatenate([[0.0], totals[:-1]]),
+            "new_mrr": per_month(new, cur),
+            "expansion_mrr": per_month(delta > 0, delta),
+            "reactivation_mrr": per_month(reactivated, cur),
+            "contraction_mrr": per_month(delta < 0, -delta),
+            "churned_mrr": per_month(churned, prev),
+            "mrr": totals,
+            "start_customers": np.concatenate([[0], customers[:-1]]),
+            "new_customers": per_month(new),
+            "expanded_customers": per_month(stayed & (cur_units > prev_units)),
+            "reactivated_customers": per_month(reactivated),
+            "contracted_customers": per_month(stayed & (cur_units < prev_units)),
+            "churned_customers": per_month(churned),
+            "customers": customers,
+        },
+        index=cm.months,
+    )
+    counts = [c for c in BRIDGE_COLUMNS if c.endswith("customers")]
+    bridge[counts] = bridge[counts].astype(np.int64)
     return bridge
 
 
@@ -385,7 +416,7 @@ def cohort_retention(cm: CustomerMRR, basis: str = "logo") -> pd.DataFrame:
     """
     if basis not in ("logo", "revenue"):
         raise KPIValueError("basis", f"{basis!r} is not 'logo' or 'revenue'")
-    paying = cm.units > 0
+    paying = cm.mrr > 0  # sub-unit MRR is already 0
     has_paid = paying.any(axis=1)
     cohort = paying.argmax(axis=1)[has_paid]
     n_months = len(cm.months)
