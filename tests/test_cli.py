@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 
 import pytest
@@ -40,7 +41,7 @@ def test_json_contract(sample_json):
 
 def test_json_bridge_ties_every_month(sample_json):
     months = sample_json["months"]
-    for previous, current in zip(months, months[1:], strict=False):
+    for previous, current in itertools.pairwise(months):
         end = (
             previous["mrr"]
             + current["new_mrr"]

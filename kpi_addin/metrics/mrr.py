@@ -342,7 +342,7 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     2025-03       65.0      0.0            0.0         40.0  25.0
     """
     mrr = cm.mrr
-    n_customers, n_months = mrr.shape
+    _n_customers, n_months = mrr.shape
     paying = mrr > 0  # sub-unit MRR is already 0
     totals = mrr.sum(axis=0)
     customers = paying.sum(axis=0)
