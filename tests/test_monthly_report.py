@@ -118,7 +118,7 @@ def test_funnel_and_nps(report):
     assert math.isnan(jan["visitors"]) and math.isnan(mar["ccr"])  # no funnel row: blank, not 0
     assert feb["nps"] == pytest.approx(25.0)  # (2 promoters - 1 detractor) / 4
     assert math.isnan(mar["nps"])
-    conversions = report.funnel_conversions.loc[month("2025-02")]
+    conversions = report.extras.loc[month("2025-02")]
     assert conversions["visitor_to_lead"] == pytest.approx(0.02)
     assert conversions["lead_to_mql"] == pytest.approx(0.4)
     assert conversions["mql_to_sql"] == pytest.approx(0.25)

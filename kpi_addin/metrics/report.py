@@ -14,13 +14,15 @@ import numpy as np
 import pandas as pd
 
 from . import balance_sheet as bs
-from .customers import customer_churn_rate, customer_retention_rate, nps_from_counts
+from .customers import annualized_churn, customer_churn_rate, customer_retention_rate, nps_from_counts
 from .funnel import customer_conversion_rate, funnel_conversions, pql_conversion_rate
+from .goals import check_direction, goal_progress, goal_status
 from .mrr import CustomerMRR, cohort_retention, customer_mrr, month_number, mrr_bridge, period_of
 from .revenue import (
     annual_recurring_revenue,
     average_revenue_per_user,
     gross_revenue_retention,
+    net_new_mrr,
     net_revenue_retention,
     revenue_churn_rate,
     saas_quick_ratio,
@@ -28,6 +30,7 @@ from .revenue import (
 from .unit_economics import (
     cac_payback_months,
     cost_to_serve,
+    cost_to_serve_share,
     customer_acquisition_cost,
     gross_margin,
     lifetime_value,
@@ -113,17 +116,27 @@ class CompanyData:
 @dataclass
 class KPIReport:
     """Monthly KPIs (``monthly``, one row per month, columns :data:`MONTHLY_KEYS`), the
-    detailed MRR bridge, the latest balance-sheet ratios and the warnings."""
+    detailed MRR bridge, the inputs aligned by month, further monthly figures the
+    dashboard shows (``extras``), the latest balance-sheet ratios and the warnings."""
 
     reporting_currency: str
+    as_of: pd.Period
     monthly: pd.DataFrame
     bridge: pd.DataFrame
     customer_mrr: CustomerMRR
     balance_sheet: dict[str, object]
-    funnel_conversions: pd.DataFrame
-    costs: pd.DataFrame
+    inputs: pd.DataFrame
+    extras: pd.DataFrame
+    present: frozenset[str]
     warnings: list[str] = field(default_factory=list)
     company: str | None = None
+
+    def latest(self, key: str) -> float:
+        """The latest month's value of a monthly KPI, or the latest balance-sheet ratio."""
+        if key in BALANCE_SHEET_KEYS:
+            value = self.balance_sheet.get(key)
+            return math.nan if value is None else float(value)  # type: ignore[arg-type]
+        return float(self.monthly[key].iloc[-1])
 
     def cohorts(self, basis: str = "logo") -> pd.DataFrame:
         """Cohort retention matrix (see :func:`kpi_addin.metrics.mrr.cohort_retention`)."""
@@ -253,33 +266,72 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
     m["pql_conversion"] = pql_conversion_rate(funnel["pql_converted"], funnel["pql"])
     conversions = funnel_conversions(funnel.assign(new_customers=bridge["new_customers"].astype(float)))
 
-    m["nps"] = np.nan
+    # Answers per month (0 where none, as a spreadsheet COUNTIFS gives): NPS is undefined there.
+    counts = pd.DataFrame({"answers": 0.0, "promoters": 0.0, "detractors": 0.0}, index=months)
     if data.nps is None:
         warnings.append("nps: sheet absent; nps is left out")
     elif not data.nps.empty:
         scores = data.nps.assign(month=data.nps["date"].dt.to_period("M"))
-        counts = (
-            scores.groupby("month")["score"]
-            .agg(promoters=lambda s: int((s >= 9).sum()), detractors=lambda s: int((s <= 6).sum()), answers="count")
-            .reindex(months)
-        )
-        m["nps"] = nps_from_counts(counts["promoters"], counts["detractors"], counts["answers"].fillna(0))
+        grouped = scores.groupby("month")["score"]
+        counts["answers"] = grouped.count().reindex(months).fillna(0).astype(float)
+        counts["promoters"] = grouped.agg(lambda s: (s >= 9).sum()).reindex(months).fillna(0).astype(float)
+        counts["detractors"] = grouped.agg(lambda s: (s <= 6).sum()).reindex(months).fillna(0).astype(float)
+    m["nps"] = nps_from_counts(counts["promoters"], counts["detractors"], counts["answers"])
 
     sheet = latest_balance_sheet(data.balance_sheet, as_of)
     if data.balance_sheet is None:
         warnings.append("balance_sheet: sheet absent; the balance-sheet ratios are left out")
     m = m[list(MONTHLY_KEYS[1:])]
+    inputs = pd.concat([costs, funnel], axis=1)
+    inputs["cts_total"] = cts_total
+    inputs["gross_margin"] = margin
+    inputs["nps_answers"] = counts["answers"]
+    inputs["nps_promoters"] = counts["promoters"]
+    inputs["nps_detractors"] = counts["detractors"]
+    extras = pd.DataFrame(index=months)
+    extras["net_new_mrr"] = net_new_mrr(
+        bridge["new_mrr"], bridge["expansion_mrr"], bridge["reactivation_mrr"],
+        bridge["contraction_mrr"], bridge["churned_mrr"],
+    )
+    extras["annualized_churn"] = annualized_churn(m["customer_churn_rate"])
+    extras["cts_share"] = cost_to_serve_share(cts_total, bridge["mrr"])
+    extras = extras.join(conversions)
+    present = frozenset(
+        name for name in ("funnel", "costs", "nps", "balance_sheet", "targets", "fx_rates")
+        if getattr(data, name) is not None
+    )
     return KPIReport(
         reporting_currency=data.reporting_currency,
+        as_of=months[-1],
         monthly=m,
         bridge=bridge,
         customer_mrr=cm,
         balance_sheet=sheet,
-        funnel_conversions=conversions,
-        costs=costs,
+        inputs=inputs,
+        extras=extras,
+        present=present,
         warnings=warnings,
         company=data.company,
     )
+
+
+def evaluate_goals(goals: pd.DataFrame, report: KPIReport) -> pd.DataFrame:
+    """Actual, progress and status of each goal against the latest month.
+
+    ``goals`` has columns kpi, target, direction and due (a datetime or NaT).
+    """
+    out = goals.copy()
+    actual = [report.latest(k) for k in goals["kpi"]]
+    out["actual"] = actual
+    out["progress"] = [
+        goal_progress(a, t, check_direction(d)) for a, t, d in zip(actual, goals["target"], goals["direction"],
+                                                                      strict=True)
+    ]
+    out["status"] = [
+        goal_status(a, t, check_direction(d), None if pd.isna(due) else pd.Period(due, "M"), report.as_of)
+        for a, t, d, due in zip(actual, goals["target"], goals["direction"], goals["due"], strict=True)
+    ]
+    return out
 
 
 def latest_balance_sheet(balance_sheet: pd.DataFrame | None, as_of: pd.Period) -> dict[str, object]:

@@ -70,6 +70,29 @@ def revenue_churn_rate(mrr_lost: NumberOrSeries, mrr_at_start: NumberOrSeries) -
     return divide(lost, start)
 
 
+def net_new_mrr(
+    new_mrr: NumberOrSeries,
+    expansion_mrr: NumberOrSeries,
+    reactivation_mrr: NumberOrSeries,
+    contraction_mrr: NumberOrSeries,
+    churned_mrr: NumberOrSeries,
+) -> NumberOrSeries:
+    """Net new MRR = new + expansion + reactivation − contraction − churned (end − start MRR).
+
+    Examples
+    --------
+    >>> net_new_mrr(1000, 500, 100, 150, 250)
+    1200.0
+    """
+    return (
+        check_number("new_mrr", new_mrr, minimum=0)
+        + check_number("expansion_mrr", expansion_mrr, minimum=0)
+        + check_number("reactivation_mrr", reactivation_mrr, minimum=0)
+        - check_number("contraction_mrr", contraction_mrr, minimum=0)
+        - check_number("churned_mrr", churned_mrr, minimum=0)
+    )
+
+
 def net_revenue_retention(
     mrr_at_start: NumberOrSeries,
     expansion: NumberOrSeries,

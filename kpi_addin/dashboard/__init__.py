@@ -1,0 +1,1 @@
+"""The KPI dashboard workbook: templates, the openpyxl builder and cached values."""

@@ -1,0 +1,1 @@
+"""Excel user-defined functions (xlwings) over kpi_addin.metrics."""
