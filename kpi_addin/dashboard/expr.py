@@ -49,6 +49,9 @@ class Expr:
     def __truediv__(self, other: Expr | float) -> Expr:
         return Bin("/", self, lift(other))
 
+    def __pow__(self, other: Expr | float) -> Expr:
+        return Bin("^", self, lift(other))
+
     def __neg__(self) -> Expr:
         return Bin("-", Num(0.0), self, unary=True)
 
@@ -83,6 +86,7 @@ class Ref(Expr):
 
 _OPS: dict[str, Callable[[float, float], float]] = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
+    "^": lambda a, b: a**b,
 }
 
 

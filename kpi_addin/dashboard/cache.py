@@ -1,0 +1,88 @@
+"""Give the formula cells of a saved ``.xlsx`` their cached values.
+
+openpyxl writes a formula as ``<c r="B5"><f>B4*12</f><v /></c>``: no result, so file
+previews, phone viewers and pandas see blanks until a spreadsheet application
+recalculates.  We rewrite those ``<v />`` with the values the library computed (numbers,
+text with ``t="str"``, errors with ``t="e"``).  Only worksheets with formulas are
+touched; the workbook still asks Excel to recalculate fully on load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+from .expr import Value, is_error
+
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+_FORMULA_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"([^>]*)><f>(.*?)</f><v\s*/></c>|<c r="([A-Z]+[0-9]+)"([^>]*)><f>(.*?)</f><v></v></c>', re.S)
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title → the XML member that holds it."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels.findall("rel:Relationship", _NS)}
+    paths = {}
+    for sheet in workbook.findall("m:sheets/m:sheet", _NS):
+        target = targets[sheet.get(f"{{{_NS['r']}}}id")]
+        paths[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return paths
+
+
+def _cached(value: Value | dt.datetime | None) -> tuple[str, str] | None:
+    """(type attribute, <v> text) for a value, or None to leave the cell alone."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        moment = value if isinstance(value, dt.datetime) else dt.datetime(value.year, value.month, value.day)
+        return "", repr((moment - _EXCEL_EPOCH).total_seconds() / 86400)
+    if isinstance(value, str):
+        return (' t="e"', value) if is_error(value) else (' t="str"', escape(value))
+    if isinstance(value, bool):
+        return ' t="b"', str(int(value))
+    number = float(value)
+    return "", str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+
+
+def fill_cached_values(source: Path, target: Path, expected: dict[str, dict[str, Value | None]]) -> int:
+    """Copy ``source`` to ``target`` with the formula cells of ``expected`` given their values.
+
+    Returns how many cells were filled.
+    """
+    filled = 0
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        paths = sheet_paths(src)
+        rewrite = {paths[title]: cells for title, cells in expected.items() if cells}
+        for item in src.infolist():
+            if item.filename not in rewrite:
+                with src.open(item) as reader, dst.open(item, "w") as writer:
+                    shutil.copyfileobj(reader, writer, 1 << 20)
+                continue
+            cells = rewrite[item.filename]
+            xml = src.read(item).decode("utf-8")
+
+            def fill(match: re.Match[str], cells: dict[str, Value | None] = cells) -> str:
+                nonlocal filled
+                ref, attrs, formula = (match.group(1), match.group(2), match.group(3)) if match.group(1) else (
+                    match.group(4), match.group(5), match.group(6))
+                cached = _cached(cells.get(ref))
+                if cached is None:
+                    return match.group(0)
+                kind, text = cached
+                attrs = re.sub(r'\s+t="[^"]*"', "", attrs)
+                filled += 1
+                return f'<c r="{ref}"{attrs}{kind}><f>{formula}</f><v>{text}</v></c>'
+
+            dst.writestr(item, _FORMULA_CELL.sub(fill, xml))
+    return filled

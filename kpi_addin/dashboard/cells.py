@@ -1,0 +1,108 @@
+"""Writing cells: untrusted text as inert text, formulas with the value they should show.
+
+Every formula the builder writes is registered here with its expected value — the
+library's number, or the Excel error it shows when the library says "undefined" — so
+the workbook can carry cached values (see :mod:`kpi_addin.dashboard.cache`) and tests
+can compare a second engine's results with the same map.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.utils import quote_sheetname
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .expr import NA, Expr, Ref, Value, is_error
+
+#: Leading characters that make a spreadsheet (or a CSV export of it) read text as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def put_text(cell: Cell, text: object) -> None:
+    """Write untrusted text so that it stays text: never a formula, not even after an edit."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", str(text))
+    cell.value = value
+    cell.data_type = "s"
+    if value.startswith(FORMULA_TRIGGERS):
+        cell.quotePrefix = True
+
+
+def excel_value(value: object) -> object:
+    """A pandas / NumPy value as openpyxl takes it (None for missing)."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, pd.Period):
+        return value.to_timestamp().to_pydatetime()
+    if hasattr(value, "item"):  # NumPy scalars
+        return value.item()
+    return value
+
+
+class Book:
+    """The cells written so far, and the value each formula cell should show."""
+
+    def __init__(self) -> None:
+        self.expected: dict[str, dict[str, Value | None]] = {}
+        self.env: dict[str, Value | None] = {}
+
+    def ref(self, ws: Worksheet, cell: str, *, local: Worksheet | None = None) -> Ref:
+        """A reference to ``ws!cell`` (unqualified when written on ``ws`` itself)."""
+        text = cell if local is ws else f"{quote_sheetname(ws.title)}!{cell}"
+        return Ref(text, f"{ws.title}!{cell}")
+
+    def value(self, ws: Worksheet, cell: str, value: object, number_format: str | None = None) -> None:
+        target = ws[cell]
+        target.value = excel_value(value)
+        if number_format:
+            target.number_format = number_format
+        shown = target.value
+        self.env[f"{ws.title}!{cell}"] = float(shown) if isinstance(shown, int | float) else shown  # type: ignore[assignment]
+
+    def formula(
+        self,
+        ws: Worksheet,
+        cell: str,
+        formula: Expr | str,
+        expected: object,
+        number_format: str | None = None,
+        *,
+        error: str | None = None,
+    ) -> Value | None:
+        """Write ``formula``; ``expected`` is the library's value (nan: undefined).
+
+        For an undefined value the error shown is ``error`` if given, else what the
+        expression evaluates to over the cells it reads (``#N/A`` or ``#DIV/0!``).
+        """
+        text = "=" + (formula.excel() if isinstance(formula, Expr) else formula)
+        target = ws[cell]
+        target.value = text
+        if number_format:
+            target.number_format = number_format
+        shown: Value | None
+        if isinstance(expected, str) and not is_error(expected):
+            shown = expected
+        elif expected is None or (isinstance(expected, float) and math.isnan(expected)) or is_error(expected):
+            if is_error(expected):
+                shown = expected  # type: ignore[assignment]
+            elif error:
+                shown = error
+            elif isinstance(formula, Expr):
+                evaluated = formula.evaluate(self.env)
+                shown = evaluated if is_error(evaluated) else NA
+            else:
+                shown = NA
+        elif isinstance(expected, dt.datetime | dt.date):
+            shown = expected  # type: ignore[assignment]
+        else:
+            shown = float(expected)  # type: ignore[arg-type]
+        self.expected.setdefault(ws.title, {})[cell] = shown
+        self.env[f"{ws.title}!{cell}"] = shown
+        return shown
