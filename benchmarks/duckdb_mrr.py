@@ -68,8 +68,18 @@ def main() -> None:
     folder = Path(sys.argv[1])
     as_of = sys.argv[2] if len(sys.argv) > 2 else "2025-12"
     rows = duckdb.sql(SQL.format(folder=folder, as_of=as_of)).fetchall()
-    columns = ["month", "mrr", "customers", "new_mrr", "new_customers", "reactivation_mrr", "churned_mrr",
-               "churned_customers", "expansion_mrr", "contraction_mrr"]
+    columns = [
+        "month",
+        "mrr",
+        "customers",
+        "new_mrr",
+        "new_customers",
+        "reactivation_mrr",
+        "churned_mrr",
+        "churned_customers",
+        "expansion_mrr",
+        "contraction_mrr",
+    ]
     print(json.dumps([dict(zip(columns, r, strict=True)) for r in rows]))
 
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -45,15 +43,20 @@ def main() -> None:
     args = parser.parse_args()
     if not (DATA / "subscriptions.csv").exists():
         subprocess.run([sys.executable, str(HERE / "make_ledger.py"), "--out", str(DATA)], check=True)
-    ours = [measure([sys.executable, "-m", "kpi_addin.cli", "metrics", "--data", str(DATA), "--format", "json"])
-            for _ in range(args.repeat)]
-    theirs = [measure([sys.executable, str(HERE / "duckdb_mrr.py"), str(DATA), "2025-12"])
-              for _ in range(args.repeat)]
+    ours = [
+        measure([sys.executable, "-m", "kpi_addin.cli", "metrics", "--data", str(DATA), "--format", "json"])
+        for _ in range(args.repeat)
+    ]
+    theirs = [measure([sys.executable, str(HERE / "duckdb_mrr.py"), str(DATA), "2025-12"]) for _ in range(args.repeat)]
     best_ours, best_theirs = min(o[0] for o in ours), min(t[0] for t in theirs)
-    print(f"kpi-addin metrics --format json : {best_ours:.2f} s (best of {args.repeat}), "
-          f"peak RSS {max(o[1] for o in ours):.0f} MB")
-    print(f"DuckDB SQL (same conventions)   : {best_theirs:.2f} s (best of {args.repeat}), "
-          f"peak RSS {max(t[1] for t in theirs):.0f} MB")
+    print(
+        f"kpi-addin metrics --format json : {best_ours:.2f} s (best of {args.repeat}), "
+        f"peak RSS {max(o[1] for o in ours):.0f} MB"
+    )
+    print(
+        f"DuckDB SQL (same conventions)   : {best_theirs:.2f} s (best of {args.repeat}), "
+        f"peak RSS {max(t[1] for t in theirs):.0f} MB"
+    )
     print(f"ratio kpi-addin / DuckDB         : {best_ours / best_theirs:.2f}")
 
     months = {m["month"]: m for m in json.loads(ours[0][2])["months"]}

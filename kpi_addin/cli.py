@@ -12,10 +12,13 @@ from typing import NoReturn
 import click
 
 from . import __version__
+from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
+from .dashboard.template import TemplateError, load_language, load_template
+from .dashboard.writer import write_dashboard
 from .formatting import format_value, text_table
 from .io import InputError, parse_month, read_company_data, sample_path, write_sample
 from .io.safe_write import OutputExistsError
-from .metrics import MONTHLY_KEYS, KPIInputError, KPIReport, monthly_kpis
+from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
 from .metrics.catalogue import label_of
 from .metrics.report import BALANCE_SHEET_KEYS
 
@@ -40,7 +43,7 @@ def as_of_option(value: str | None) -> object:
         raise click.BadParameter(str(exc).removeprefix("--as-of: ")) from None
 
 
-def load_report(data: Path | None, as_of: str | None) -> KPIReport:
+def load_report(data: Path | None, as_of: str | None) -> tuple[CompanyData, KPIReport]:
     """Read the input (the bundled sample when ``data`` is None) and compute every KPI."""
     source = data or sample_path()
     try:
@@ -52,7 +55,7 @@ def load_report(data: Path | None, as_of: str | None) -> KPIReport:
     except KPIInputError as exc:
         fail([f"{source}: {exc}"])
     report.warnings[:0] = warnings
-    return report
+    return company, report
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,7 +73,7 @@ def cli() -> None:
 @click.option("--months", default=6, show_default=True, help="Months shown by --format table (latest last).")
 def metrics(data: Path | None, as_of: str | None, fmt: str, months: int) -> None:
     """Compute every monthly KPI and print it as a table, JSON or CSV."""
-    report = load_report(data, as_of)
+    _company, report = load_report(data, as_of)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, allow_nan=False))
     elif fmt == "csv":
@@ -133,6 +136,58 @@ def sample(out: Path, fmt: str, force: bool) -> None:
         fail([f"{out}: cannot write ({exc.strerror or exc})"])
     for path in written:
         click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.option("--data", type=click.Path(path_type=Path), help=DATA_HELP)
+@click.option(
+    "--template",
+    "template_name",
+    default="full",
+    show_default=True,
+    metavar="NAME|PATH",
+    help="A template of templates/ (full, executive) or the path of your own .toml file.",
+)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("kpi_dashboard.xlsx"), show_default=True)
+@click.option("--as-of", "as_of", metavar="YYYY-MM", help="Last month to report.")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+@click.option(
+    "--include-ledger", is_flag=True, help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows."
+)
+def dashboard(
+    data: Path | None, template_name: str, out: Path, as_of: str | None, lang: str, force: bool, include_ledger: bool
+) -> None:
+    """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
+    try:
+        options = BuildOptions(load_template(template_name), load_language(lang), include_ledger=include_ledger)
+    except TemplateError as exc:
+        fail([str(exc)])
+    if out.exists() and not force:
+        fail([f"{out} exists; use --force to replace it"])
+    company, report = load_report(data, as_of)
+    steps = [
+        "data sheets",
+        "ledger aggregates",
+        "inputs by month",
+        "monthly KPIs",
+        "report sheets",
+        "saving",
+        "cached values",
+    ]
+    show = sys.stderr.isatty()
+    with click.progressbar(length=len(steps), label="Building the dashboard", file=sys.stderr, hidden=not show) as bar:
+        try:
+            write_dashboard(company, report, out, options, force=force, progress=lambda _step: bar.update(1))
+        except OutputExistsError as exc:
+            fail([str(exc)])
+        except OSError as exc:
+            fail([f"{out}: cannot write ({exc.strerror or exc}); nothing was changed"])
+    click.echo(
+        f"wrote {out} ({len(report.monthly)} months, {report.as_of}, template {options.template.name}, language {lang})"
+    )
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def main() -> None:

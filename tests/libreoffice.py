@@ -49,9 +49,20 @@ def convert(source: Path, target_format: str, out_dir: Path) -> Path:
         (user / "registrymodifications.xcu").write_text(RECALC_ALWAYS)
         out_dir.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
-            [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", target_format, "--outdir", str(out_dir), str(source)],
-            capture_output=True, text=True, timeout=300,
+            [
+                binary,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                target_format,
+                "--outdir",
+                str(out_dir),
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     result = out_dir / f"{source.stem}.{target_format.split(':')[0]}"
     if not result.exists():
@@ -91,7 +102,7 @@ def summary_pdf(workbook: Path, sheet: str, work: Path) -> Path:
                 names = re.findall(r'<sheet [^>]*name="([^"]*)"', xml)
                 index = names.index(escape(sheet, {'"': "&quot;"}))
 
-                def state(match: re.Match[str]) -> str:
+                def state(match: re.Match[str], names: list[str] = names, index: int = index) -> str:
                     tag = re.sub(r'\s+state="[^"]*"', "", match.group(0))
                     hidden = f'name="{names[index]}"' not in tag
                     return tag.replace("<sheet ", '<sheet state="hidden" ', 1) if hidden else tag

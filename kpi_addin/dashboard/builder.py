@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.comments import Comment
-from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
+from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
@@ -37,11 +37,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import __version__
 from ..io.schema import SHEETS
 from ..metrics import MONTHLY_KEYS, CompanyData, KPIReport
+from ..metrics.balance_sheet import balance_sheet_ratios
 from ..metrics.catalogue import unit_of
 from ..metrics.goals import AT_RISK_BAND, ON_TRACK_BAND
 from ..metrics.mrr import BRIDGE_COLUMNS, minor_unit_digits
 from ..metrics.report import BALANCE_SHEET_KEYS, COST_COLUMNS, FUNNEL_COLUMNS, evaluate_goals
-from ..metrics.balance_sheet import balance_sheet_ratios
 from .cells import Book, excel_value, put_text
 from .expr import DIV0, NA, Expr, Ref, is_error
 from .template import Language, Template
@@ -60,8 +60,15 @@ DATA_TABLES = {  # canonical sheet → (Excel Table name, language key of the sh
     "targets": ("Targets", "data_targets"),
     "fx_rates": ("FXRates", "data_fx_rates"),
 }
-INPUT_COLUMNS = (*COST_COLUMNS, "cts_total", "gross_margin", *FUNNEL_COLUMNS, "nps_answers", "nps_promoters",
-                 "nps_detractors")
+INPUT_COLUMNS = (
+    *COST_COLUMNS,
+    "cts_total",
+    "gross_margin",
+    *FUNNEL_COLUMNS,
+    "nps_answers",
+    "nps_promoters",
+    "nps_detractors",
+)
 STATUS_KEYS = {"complete": "complete", "on track": "on_track", "at risk": "at_risk", "off track": "off_track"}
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -70,7 +77,10 @@ TITLE_FONT = Font(bold=True, size=16, color="1F3864")
 NOTE_FONT = Font(italic=True, color="595959")
 ERROR_FONT = Font(italic=True, color="A6A6A6")
 STATUS_FILLS = {
-    "complete": "C6EFCE", "on_track": "E2EFDA", "at_risk": "FFEB9C", "off_track": "FFC7CE",
+    "complete": "C6EFCE",
+    "on_track": "E2EFDA",
+    "at_risk": "FFEB9C",
+    "off_track": "FFC7CE",
 }
 
 
@@ -90,13 +100,19 @@ def number_format(unit: str, currency: str) -> str:
         symbol = CURRENCY_SYMBOLS.get(currency)
         return f'"{symbol}"{pattern};-"{symbol}"{pattern}' if symbol else f'{pattern} "{currency}"'
     return {
-        "rate": "0.00%", "count": "#,##0", "ratio": '0.00"x"', "months": "0.0", "score": "0.0", "month": "yyyy-mm",
+        "rate": "0.00%",
+        "count": "#,##0",
+        "ratio": '0.00"x"',
+        "months": "0.0",
+        "score": "0.0",
+        "month": "yyyy-mm",
     }.get(unit, "General")
 
 
 class DashboardBuilder:
-    def __init__(self, data: CompanyData, report: KPIReport, options: BuildOptions,
-                 progress: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, data: CompanyData, report: KPIReport, options: BuildOptions, progress: Callable[[str], None] | None = None
+    ) -> None:
         self.data, self.report, self.options = data, report, options
         self.lang, self.template = options.language, options.template
         self.book = Book()
@@ -166,17 +182,30 @@ class DashboardBuilder:
         return self.wb, self.book.expected  # type: ignore[return-value]
 
     def _create_sheets(self) -> None:
-        order = list(self.template.sheets) + [s for s in
-                                               ("summary", "revenue", "customers", "funnel", "unit_economics", "nps",
-                                                "balance_sheet", "goals", "definitions")
-                                               if s not in self.template.sheets]
+        order = list(self.template.sheets) + [
+            s
+            for s in (
+                "summary",
+                "revenue",
+                "customers",
+                "funnel",
+                "unit_economics",
+                "nps",
+                "balance_sheet",
+                "goals",
+                "definitions",
+            )
+            if s not in self.template.sheets
+        ]
         order += ["monthly", "ledger", "inputs", *(key for _table, key in DATA_TABLES.values())]
         self.wb.remove(self.wb.active)
         for key in order:
             ws = self.wb.create_sheet(self.lang.sheets[key])
             self.sheets[key] = ws
-            visible = key in self.template.sheets or (self.template.show_supporting_sheets and key in (
-                "monthly", "ledger", "inputs", *(k for _t, k in DATA_TABLES.values())))
+            visible = key in self.template.sheets or (
+                self.template.show_supporting_sheets
+                and key in ("monthly", "ledger", "inputs", *(k for _t, k in DATA_TABLES.values()))
+            )
             ws.sheet_state = "visible" if visible else "hidden"
         self.wb.active = 0
 
@@ -253,7 +282,7 @@ class DashboardBuilder:
         for i in range(2, len(columns) + 1):
             ws.column_dimensions[get_column_letter(i)].width = 15
 
-    def L(self, column: str, row: int) -> Ref:  # noqa: N802 - reads like the sheet it points at
+    def L(self, column: str, row: int) -> Ref:
         return self.book.ref(self.sheets["ledger"], f"{self.ledger_col[column]}{row}")
 
     def _inputs(self) -> None:
@@ -272,35 +301,49 @@ class DashboardBuilder:
                 cell = f"{self.input_col[column]}{row}"
                 if column in COST_COLUMNS or column in FUNNEL_COLUMNS:
                     table = "Costs" if column in COST_COLUMNS else "Funnel"
-                    formula = (f'IF(COUNTIFS({table}[month],{month},{table}[{column}],"<>")=0,NA(),'
-                               f"SUMIFS({table}[{column}],{table}[month],{month}))")
+                    formula = (
+                        f'IF(COUNTIFS({table}[month],{month},{table}[{column}],"<>")=0,NA(),'
+                        f"SUMIFS({table}[{column}],{table}[month],{month}))"
+                    )
                     fmt = number_format("money" if table == "Costs" else "count", self.currency)
                     self.book.formula(ws, cell, formula, expected, fmt, error=NA)
                 elif column == "cts_total":
                     parts = ("customer_success", "infrastructure", "retention_programs")
                     counted = "+".join(f'COUNTIFS(Costs[month],{month},Costs[{p}],"<>")' for p in parts)
                     summed = "+".join(f"SUMIFS(Costs[{p}],Costs[month],{month})" for p in parts)
-                    self.book.formula(ws, cell, f"IF({counted}=0,NA(),{summed})", expected,
-                                      number_format("money", self.currency), error=NA)
+                    self.book.formula(
+                        ws,
+                        cell,
+                        f"IF({counted}=0,NA(),{summed})",
+                        expected,
+                        number_format("money", self.currency),
+                        error=NA,
+                    )
                 elif column == "gross_margin":
                     cogs = f"{self.input_col['cogs']}{row}"
                     mrr = self.L("mrr", row).excel()
                     margin = f"1-{cogs}/{mrr}"
                     formula = f"IF(COUNT(Costs[cogs])=0,1,IF(ISNA({cogs}),NA(),IF({margin}<0,NA(),{margin})))"
-                    error = NA if pd.isna(inputs["cogs"].iloc[i]) else (
-                        DIV0 if self.report.bridge["mrr"].iloc[i] == 0 else NA)
+                    error = (
+                        NA
+                        if pd.isna(inputs["cogs"].iloc[i])
+                        else (DIV0 if self.report.bridge["mrr"].iloc[i] == 0 else NA)
+                    )
                     self.book.formula(ws, cell, formula, expected, "0.00%", error=error)
                 else:
                     window = f'NPS[date],">="&{month},NPS[date],"<"&EDATE({month},1)'
-                    extra = {"nps_answers": "", "nps_promoters": ',NPS[score],">=9"',
-                             "nps_detractors": ',NPS[score],"<=6"'}[column]
+                    extra = {
+                        "nps_answers": "",
+                        "nps_promoters": ',NPS[score],">=9"',
+                        "nps_detractors": ',NPS[score],"<=6"',
+                    }[column]
                     self.book.formula(ws, cell, f"COUNTIFS({window}{extra})", expected, "#,##0")
         ws.freeze_panes = f"B{FIRST}"
         self.grey_errors(ws, f"B{FIRST}:{get_column_letter(len(columns))}{self.last}")
         for i in range(2, len(columns) + 1):
             ws.column_dimensions[get_column_letter(i)].width = 14
 
-    def I(self, column: str, row: int) -> Ref:  # noqa: N802, E743
+    def I(self, column: str, row: int) -> Ref:  # noqa: E743
         return self.book.ref(self.sheets["inputs"], f"{self.input_col[column]}{row}")
 
     # ------------------------------------------------------------------ the MonthlyKPIs table
@@ -330,11 +373,11 @@ class DashboardBuilder:
         ws.row_dimensions[HEADER_ROW - 1].height = 30
         self.grey_errors(ws, f"B{FIRST}:{self.col[keys[-1]]}{self.last}")
 
-    def M(self, key: str, row: int, ws: Worksheet | None = None) -> Ref:  # noqa: N802
+    def M(self, key: str, row: int, ws: Worksheet | None = None) -> Ref:
         return self.book.ref(self.sheets["monthly"], f"{self.col[key]}{row}", local=ws)
 
     def _monthly_formulas(self, ws: Worksheet, r: int) -> dict[str, Expr]:
-        L, I = self.L, self.I  # noqa: N806, E741
+        L, I = self.L, self.I  # noqa: E741
 
         def own(key: str) -> Ref:
             return self.M(key, r, ws)
@@ -396,22 +439,43 @@ class DashboardBuilder:
         return [(self.lang.label(k), self.fmt(k), lambda r, k=k: self.M(k, r), self.report.monthly[k]) for k in keys]
 
     def _subtitle(self) -> str:
-        return f"{self.report.company or ''} · {self.ui('as_of')} {self.report.as_of} · " \
-               f"{self.ui('reporting_currency')} {self.currency}".lstrip(" ·")
+        return (
+            f"{self.report.company or ''} · {self.ui('as_of')} {self.report.as_of} · "
+            f"{self.ui('reporting_currency')} {self.currency}".lstrip(" ·")
+        )
 
     def _revenue(self) -> None:
         money = number_format("money", self.currency)
         extras = self.report.extras
-        columns = self._kpi_columns(["mrr", "arr", "new_mrr", "expansion_mrr", "reactivation_mrr",
-                                     "contraction_mrr", "churned_mrr"])
-        columns.append((self.ui("net_new_mrr"), money, lambda r: self.M("new_mrr", r) + self.M("expansion_mrr", r)
-                        + self.M("reactivation_mrr", r) - self.M("contraction_mrr", r) - self.M("churned_mrr", r),
-                        extras["net_new_mrr"]))
+        columns = self._kpi_columns(
+            ["mrr", "arr", "new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr"]
+        )
+        columns.append(
+            (
+                self.ui("net_new_mrr"),
+                money,
+                lambda r: (
+                    self.M("new_mrr", r)
+                    + self.M("expansion_mrr", r)
+                    + self.M("reactivation_mrr", r)
+                    - self.M("contraction_mrr", r)
+                    - self.M("churned_mrr", r)
+                ),
+                extras["net_new_mrr"],
+            )
+        )
         # the movement chart stacks losses below zero
-        columns.append((self.ui("contraction_negative"), money, lambda r: -self.M("contraction_mrr", r),
-                        -self.report.monthly["contraction_mrr"]))
-        columns.append((self.ui("churn_negative"), money, lambda r: -self.M("churned_mrr", r),
-                        -self.report.monthly["churned_mrr"]))
+        columns.append(
+            (
+                self.ui("contraction_negative"),
+                money,
+                lambda r: -self.M("contraction_mrr", r),
+                -self.report.monthly["contraction_mrr"],
+            )
+        )
+        columns.append(
+            (self.ui("churn_negative"), money, lambda r: -self.M("churned_mrr", r), -self.report.monthly["churned_mrr"])
+        )
         ws = self._view("revenue", columns)
         self.revenue_sheet = ws
         self._chart(ws, "mrr_trend", f"{get_column_letter(len(columns) + 3)}4")
@@ -419,10 +483,17 @@ class DashboardBuilder:
 
     def _customers(self) -> None:
         extras = self.report.extras
-        columns = self._kpi_columns(["customers", "new_customers", "reactivated_customers", "churned_customers",
-                                     "customer_churn_rate"])
-        columns.append((self.ui("annualized_churn"), "0.00%",
-                        lambda r: 1 - (1 - self.M("customer_churn_rate", r)) ** 12, extras["annualized_churn"]))
+        columns = self._kpi_columns(
+            ["customers", "new_customers", "reactivated_customers", "churned_customers", "customer_churn_rate"]
+        )
+        columns.append(
+            (
+                self.ui("annualized_churn"),
+                "0.00%",
+                lambda r: 1 - (1 - self.M("customer_churn_rate", r)) ** 12,
+                extras["annualized_churn"],
+            )
+        )
         columns += self._kpi_columns(["crr"])
         ws = self._view("customers", columns)
         self._chart(ws, "customers_churn", f"{get_column_letter(len(columns) + 3)}4")
@@ -450,19 +521,34 @@ class DashboardBuilder:
         end = row + 1 + len(cohorts)
         if len(cohorts):
             area = f"C{row + 2}:{get_column_letter(len(ages) + 2)}{end}"
-            ws.conditional_formatting.add(area, ColorScaleRule(start_type="num", start_value=0, start_color="F8696B",
-                                                               mid_type="num", mid_value=0.5, mid_color="FFEB84",
-                                                               end_type="num", end_value=1, end_color="63BE7B"))
+            ws.conditional_formatting.add(
+                area,
+                ColorScaleRule(
+                    start_type="num",
+                    start_value=0,
+                    start_color="F8696B",
+                    mid_type="num",
+                    mid_value=0.5,
+                    mid_color="FFEB84",
+                    end_type="num",
+                    end_value=1,
+                    end_color="63BE7B",
+                ),
+            )
         return end
 
     def _funnel(self) -> None:
         extras = self.report.extras
         columns = self._kpi_columns(["visitors", "leads", "mql", "sql"])
-        for name, (converted, entered) in (("visitor_to_lead", ("leads", "visitors")),
-                                           ("lead_to_mql", ("mql", "leads")), ("mql_to_sql", ("sql", "mql")),
-                                           ("lead_to_customer", ("new_customers", "leads"))):
-            columns.append((self.ui(name), "0.00%", lambda r, c=converted, e=entered: self.M(c, r) / self.M(e, r),
-                            extras[name]))
+        for name, (converted, entered) in (
+            ("visitor_to_lead", ("leads", "visitors")),
+            ("lead_to_mql", ("mql", "leads")),
+            ("mql_to_sql", ("sql", "mql")),
+            ("lead_to_customer", ("new_customers", "leads")),
+        ):
+            columns.append(
+                (self.ui(name), "0.00%", lambda r, c=converted, e=entered: self.M(c, r) / self.M(e, r), extras[name])
+            )
         columns += self._kpi_columns(["ccr", "pql_conversion"])
         ws = self._view("funnel", columns)
         # the latest month's funnel, for the chart
@@ -482,10 +568,15 @@ class DashboardBuilder:
     def _unit_economics(self) -> None:
         money = number_format("money", self.currency)
         columns = self._kpi_columns(["arpu", "ltv", "cac", "ltv_cac", "cac_payback_months", "cts"])
-        columns.append((self.ui("cts_total"), money, lambda r: self.I("cts_total", r),
-                        self.report.inputs["cts_total"]))
-        columns.append((self.ui("cts_share"), "0.00%", lambda r: self.I("cts_total", r) / self.M("mrr", r),
-                        self.report.extras["cts_share"]))
+        columns.append((self.ui("cts_total"), money, lambda r: self.I("cts_total", r), self.report.inputs["cts_total"]))
+        columns.append(
+            (
+                self.ui("cts_share"),
+                "0.00%",
+                lambda r: self.I("cts_total", r) / self.M("mrr", r),
+                self.report.extras["cts_share"],
+            )
+        )
         self._view("unit_economics", columns)
 
     def _nps(self) -> None:
@@ -494,8 +585,12 @@ class DashboardBuilder:
         columns = [
             (self.ui("answers"), "#,##0", lambda r: self.I("nps_answers", r), inputs["nps_answers"]),
             (self.ui("promoters"), "#,##0", lambda r: self.I("nps_promoters", r), inputs["nps_promoters"]),
-            (self.ui("passives"), "#,##0", lambda r: self.I("nps_answers", r) - self.I("nps_promoters", r)
-             - self.I("nps_detractors", r), passives),
+            (
+                self.ui("passives"),
+                "#,##0",
+                lambda r: self.I("nps_answers", r) - self.I("nps_promoters", r) - self.I("nps_detractors", r),
+                passives,
+            ),
             (self.ui("detractors"), "#,##0", lambda r: self.I("nps_detractors", r), inputs["nps_detractors"]),
             *self._kpi_columns(["nps"]),
         ]
@@ -507,8 +602,11 @@ class DashboardBuilder:
             r = row + 1 + i
             put_text(ws.cell(row=r, column=1), self.ui(column))
             source = {"promoters": "C", "passives": "D", "detractors": "E"}[column]
-            expected = {"promoters": inputs["nps_promoters"], "passives": passives,
-                        "detractors": inputs["nps_detractors"]}[column].iloc[-1]
+            expected = {
+                "promoters": inputs["nps_promoters"],
+                "passives": passives,
+                "detractors": inputs["nps_detractors"],
+            }[column].iloc[-1]
             self.book.formula(ws, f"B{r}", self.book.ref(ws, f"{source}{self.last}", local=ws), expected, "#,##0")
         self.nps_block = (ws, row + 1, row + 3)
         self._chart(ws, "nps_split", "H4")
@@ -542,8 +640,9 @@ class DashboardBuilder:
                 "interest_coverage": d("ebit") / d("interest_expense"),
             }
             for j, key in enumerate(BALANCE_SHEET_KEYS, start=2):
-                self.book.formula(ws, f"{get_column_letter(j)}{r}", formulas[key], ratios.loc[index, key],
-                                  self.fmt(key))
+                self.book.formula(
+                    ws, f"{get_column_letter(j)}{r}", formulas[key], ratios.loc[index, key], self.fmt(key)
+                )
             self.balance_rows[str(frame.loc[index, "period"].to_period("M"))] = r
         ws.freeze_panes = f"B{FIRST}"
         for j in range(1, len(BALANCE_SHEET_KEYS) + 2):
@@ -565,8 +664,20 @@ class DashboardBuilder:
     def _goals(self) -> None:
         ws = self.sheets["goals"]
         self.title(ws, self.lang.sheets["goals"], self.ui("goals_note"))
-        self.header(ws, HEADER_ROW, [self.ui("kpi"), "key", self.ui("target"), self.ui("direction"), self.ui("due"),
-                                     self.ui("actual"), self.ui("progress"), self.ui("status")])
+        self.header(
+            ws,
+            HEADER_ROW,
+            [
+                self.ui("kpi"),
+                "key",
+                self.ui("target"),
+                self.ui("direction"),
+                self.ui("due"),
+                self.ui("actual"),
+                self.ui("progress"),
+                self.ui("status"),
+            ],
+        )
         goals, sources = self._goal_rows()
         evaluated = evaluate_goals(goals, self.report) if len(goals) else goals
         self.goal_cells: dict[str, tuple[int, float, str]] = {}
@@ -586,8 +697,13 @@ class DashboardBuilder:
                 self.book.formula(ws, f"C{r}", self.book.ref(targets_ws, f"B{source}"), goal.target, fmt)
                 self.book.formula(ws, f"D{r}", f"{quote_sheetname(targets_ws.title)}!C{source}", goal.direction)
                 if not pd.isna(goal.due):
-                    self.book.formula(ws, f"E{r}", f"{quote_sheetname(targets_ws.title)}!D{source}",
-                                      goal.due.to_pydatetime(), "yyyy-mm")
+                    self.book.formula(
+                        ws,
+                        f"E{r}",
+                        f"{quote_sheetname(targets_ws.title)}!D{source}",
+                        goal.due.to_pydatetime(),
+                        "yyyy-mm",
+                    )
             actual = self.kpi_ref(key)
             if actual is None:
                 shown = self.book.formula(ws, f"F{r}", "NA()", math.nan, fmt, error=NA)
@@ -595,9 +711,9 @@ class DashboardBuilder:
                 shown = self.book.formula(ws, f"F{r}", actual, goal.actual, fmt)
             # an undefined actual passes its error on; otherwise only a zero can be undefined
             progress = f'IF(D{r}="higher",F{r}/C{r},C{r}/F{r})'
-            self.book.formula(ws, f"G{r}", progress, goal.progress, "0%",
-                              error=shown if is_error(shown) else DIV0)  # type: ignore[arg-type]
-            status = self.lang.status[STATUS_KEYS[goal.status]] if goal.status else self.lang.status["none"]
+            self.book.formula(ws, f"G{r}", progress, goal.progress, "0%", error=shown if is_error(shown) else DIV0)  # type: ignore[arg-type]
+            known = isinstance(goal.status, str)
+            status = self.lang.status[STATUS_KEYS[goal.status] if known else "none"]
             self.book.formula(ws, f"H{r}", self._status_formula(r, as_of.excel()), status)
             self.goal_cells[key] = (r, goal.target, status)
         end = FIRST + max(len(goals), 1) - 1
@@ -622,8 +738,12 @@ class DashboardBuilder:
     def _status_colours(self, ws: Worksheet, area: str) -> None:
         top_left = area.split(":")[0]
         for key, colour in STATUS_FILLS.items():
-            ws.conditional_formatting.add(area, FormulaRule(formula=[f'{top_left}="{self.lang.status[key]}"'],
-                                                            fill=PatternFill("solid", bgColor=colour)))
+            ws.conditional_formatting.add(
+                area,
+                FormulaRule(
+                    formula=[f'{top_left}="{self.lang.status[key]}"'], fill=PatternFill("solid", bgColor=colour)
+                ),
+            )
 
     def _goal_rows(self) -> tuple[pd.DataFrame, list[int | None]]:
         """Goals from the input's targets (rows of the Data targets table), then template defaults."""
@@ -633,8 +753,14 @@ class DashboardBuilder:
         seen = set()
         if targets is not None:
             for i, t in enumerate(targets.itertuples(index=False)):
-                rows.append({"kpi": t.kpi, "target": float(t.target), "direction": t.direction,
-                             "due": getattr(t, "due", pd.NaT)})
+                rows.append(
+                    {
+                        "kpi": t.kpi,
+                        "target": float(t.target),
+                        "direction": t.direction,
+                        "due": getattr(t, "due", pd.NaT),
+                    }
+                )
                 sources.append(DATA_HEADER_ROW + 1 + i)
                 seen.add(t.kpi)
         for kpi, (target, direction) in self.template.targets.items():
@@ -658,8 +784,18 @@ class DashboardBuilder:
         self.book.env[f"{ws.title}!B3"] = self.report.as_of.to_timestamp().to_pydatetime()  # type: ignore[assignment]
         ws["B3"].alignment = Alignment(horizontal="left")
         top = 5
-        self.header(ws, top, [self.ui("kpi"), self.ui("latest"), self.ui("previous"), self.ui("change"),
-                              self.ui("target"), self.ui("status")])
+        self.header(
+            ws,
+            top,
+            [
+                self.ui("kpi"),
+                self.ui("latest"),
+                self.ui("previous"),
+                self.ui("change"),
+                self.ui("target"),
+                self.ui("status"),
+            ],
+        )
         for i, key in enumerate(self.template.summary_kpis):
             r = top + 1 + i
             fmt = self.fmt(key)
@@ -683,8 +819,10 @@ class DashboardBuilder:
                 self.book.formula(ws, f"F{r}", self.book.ref(goals, f"H{g}"), status)
             shown = self.book.expected[ws.title].get(f"B{r}")
             if is_error(shown):
-                ws[f"B{r}"].comment = Comment(self.ui("undefined_note", month=str(self.report.as_of),
-                                                      reason=self._reason(key, shown)), "kpi-addin")
+                ws[f"B{r}"].comment = Comment(
+                    self.ui("undefined_note", month=str(self.report.as_of), reason=self._reason(key, shown)),
+                    "kpi-addin",
+                )
         end = top + len(self.template.summary_kpis)
         self.grey_errors(ws, f"B{top + 1}:D{end}")
         self._status_colours(ws, f"F{top + 1}:F{end}")
@@ -753,7 +891,7 @@ class DashboardBuilder:
             if ref is None:
                 continue
             sheet, cell = ref.text.rsplit("!", 1)
-            column, row = cell.rstrip("0123456789"), cell[len(cell.rstrip("0123456789")):]
+            column, row = cell.rstrip("0123456789"), cell[len(cell.rstrip("0123456789")) :]
             name = f"KPI_{key.upper()}"
             self.wb.defined_names[name] = DefinedName(name, attr_text=f"{sheet}!${column}${row}")
 
@@ -775,8 +913,9 @@ class DashboardBuilder:
             chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
             # new, expansion, reactivation above zero; contraction (−) and churned (−) below
             for column in (4, 5, 6, 10, 11):
-                chart.add_data(Reference(revenue, min_col=column, min_row=HEADER_ROW, max_row=self.last),
-                               titles_from_data=True)
+                chart.add_data(
+                    Reference(revenue, min_col=column, min_row=HEADER_ROW, max_row=self.last), titles_from_data=True
+                )
             chart.set_categories(Reference(revenue, min_col=1, min_row=FIRST, max_row=self.last))
             chart.y_axis.number_format = number_format("money", self.currency)
         elif kind == "customers_churn":
@@ -833,4 +972,3 @@ def build_workbook(
 ) -> tuple[Workbook, dict[str, dict[str, object]]]:
     """The dashboard workbook and, per sheet, the value each formula cell should show."""
     return DashboardBuilder(data, report, options, progress).build()
-

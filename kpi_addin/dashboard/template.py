@@ -16,7 +16,15 @@ from pathlib import Path
 from ..metrics.report import BALANCE_SHEET_KEYS, MONTHLY_KEYS
 
 REPORT_SHEETS = (
-    "summary", "revenue", "customers", "funnel", "unit_economics", "nps", "balance_sheet", "goals", "definitions",
+    "summary",
+    "revenue",
+    "customers",
+    "funnel",
+    "unit_economics",
+    "nps",
+    "balance_sheet",
+    "goals",
+    "definitions",
 )
 CHARTS = ("mrr_trend", "mrr_movements", "customers_churn", "funnel", "nps_split")
 KPI_KEYS = tuple(MONTHLY_KEYS[1:]) + tuple(BALANCE_SHEET_KEYS)
@@ -154,5 +162,6 @@ def load_language(code: str) -> Language:
     for key, title in data["sheets"].items():
         if len(title) > 31 or any(c in title for c in "[]:*?/\\"):
             raise TemplateError(path, f"sheets.{key}", f"{title!r} is not a valid Excel sheet name")
-    return Language(code, path, data["sheets"], data["ui"], data["status"], data["charts"], data["reasons"],
-                    data["kpis"])
+    return Language(
+        code, path, data["sheets"], data["ui"], data["status"], data["charts"], data["reasons"], data["kpis"]
+    )

@@ -290,14 +290,18 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
     inputs["nps_detractors"] = counts["detractors"]
     extras = pd.DataFrame(index=months)
     extras["net_new_mrr"] = net_new_mrr(
-        bridge["new_mrr"], bridge["expansion_mrr"], bridge["reactivation_mrr"],
-        bridge["contraction_mrr"], bridge["churned_mrr"],
+        bridge["new_mrr"],
+        bridge["expansion_mrr"],
+        bridge["reactivation_mrr"],
+        bridge["contraction_mrr"],
+        bridge["churned_mrr"],
     )
     extras["annualized_churn"] = annualized_churn(m["customer_churn_rate"])
     extras["cts_share"] = cost_to_serve_share(cts_total, bridge["mrr"])
     extras = extras.join(conversions)
     present = frozenset(
-        name for name in ("funnel", "costs", "nps", "balance_sheet", "targets", "fx_rates")
+        name
+        for name in ("funnel", "costs", "nps", "balance_sheet", "targets", "fx_rates")
         if getattr(data, name) is not None
     )
     return KPIReport(
@@ -324,8 +328,8 @@ def evaluate_goals(goals: pd.DataFrame, report: KPIReport) -> pd.DataFrame:
     actual = [report.latest(k) for k in goals["kpi"]]
     out["actual"] = actual
     out["progress"] = [
-        goal_progress(a, t, check_direction(d)) for a, t, d in zip(actual, goals["target"], goals["direction"],
-                                                                      strict=True)
+        goal_progress(a, t, check_direction(d))
+        for a, t, d in zip(actual, goals["target"], goals["direction"], strict=True)
     ]
     out["status"] = [
         goal_status(a, t, check_direction(d), None if pd.isna(due) else pd.Period(due, "M"), report.as_of)
