@@ -918,6 +918,7 @@ class DashboardBuilder:
                 )
             chart.set_categories(Reference(revenue, min_col=1, min_row=FIRST, max_row=self.last))
             chart.y_axis.number_format = number_format("money", self.currency)
+            chart.x_axis.tickLblPos = "low"  # month labels under the negative bars, not on zero
         elif kind == "customers_churn":
             # from the second month on: the first month has no start, so no churn rate
             start = FIRST + 1 if self.n > 1 else FIRST
