@@ -19,10 +19,13 @@ from run_metrics_benchmark import DATA, HERE, measure
 
 
 def dashboard(out: Path, *extra: str) -> None:
-    seconds, rss, _ = measure([sys.executable, "-m", "kpi_addin.cli", "dashboard", "--data", str(DATA), "--out",
-                               str(out), "--force", *extra])
-    print(f"kpi-addin dashboard {' '.join(extra) or '(no ledger sheet)'}: {seconds:.2f} s, peak RSS {rss:.0f} MB, "
-          f"file {out.stat().st_size / 1e6:.1f} MB")
+    seconds, rss, _ = measure(
+        [sys.executable, "-m", "kpi_addin.cli", "dashboard", "--data", str(DATA), "--out", str(out), "--force", *extra]
+    )
+    print(
+        f"kpi-addin dashboard {' '.join(extra) or '(no ledger sheet)'}: {seconds:.2f} s, peak RSS {rss:.0f} MB, "
+        f"file {out.stat().st_size / 1e6:.1f} MB"
+    )
 
 
 MODES = """
@@ -46,10 +49,11 @@ print(f"{time.perf_counter() - t:.2f}")
 def modes(out_dir: Path) -> None:
     for mode in ("normal", "write-only"):
         out = out_dir / f"{mode}.xlsx"
-        seconds, rss, printed = measure([sys.executable, "-c", MODES, mode, str(DATA / "subscriptions.csv"),
-                                         str(out)])
-        print(f"ledger sheet alone, openpyxl {mode} mode: {printed.strip()} s writing, "
-              f"{seconds:.2f} s in all, peak RSS {rss:.0f} MB, file {out.stat().st_size / 1e6:.1f} MB")
+        seconds, rss, printed = measure([sys.executable, "-c", MODES, mode, str(DATA / "subscriptions.csv"), str(out)])
+        print(
+            f"ledger sheet alone, openpyxl {mode} mode: {printed.strip()} s writing, "
+            f"{seconds:.2f} s in all, peak RSS {rss:.0f} MB, file {out.stat().st_size / 1e6:.1f} MB"
+        )
 
 
 def main() -> None:

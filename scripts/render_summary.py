@@ -1,6 +1,6 @@
 """Render the sample dashboard's Summary page to docs/summary.png (LibreOffice + pdftoppm).
 
-    python scripts/render_summary.py
+python scripts/render_summary.py
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ def main() -> None:
         dashboard = Path(work) / "kpi_dashboard.xlsx"
         subprocess.run(["kpi-addin", "dashboard", "--out", str(dashboard)], check=True)
         pdf = summary_pdf(dashboard, "Summary", Path(work))
-        subprocess.run(["pdftoppm", "-png", "-r", "110", "-singlefile", str(pdf), str(ROOT / "docs" / "summary")],
-                       check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "110", "-singlefile", str(pdf), str(ROOT / "docs" / "summary")], check=True
+        )
     print(f"wrote {ROOT / 'docs' / 'summary.png'}")
 
 

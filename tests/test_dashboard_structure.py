@@ -95,8 +95,7 @@ def test_untrusted_text_stays_text(tmp_path):
 
 def test_undefined_kpi_shows_a_mark_with_a_note_not_zero(tmp_path):
     path = tmp_path / "dashboard.xlsx"
-    build(CompanyData(subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)), as_of=month("2025-03")),
-          path)
+    build(CompanyData(subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)), as_of=month("2025-03")), path)
     sheet = load_workbook(path, data_only=True)["Summary"]
     row = next(r for r in range(6, 30) if sheet[f"A{r}"].value == "LTV")
     assert sheet[f"B{row}"].value == "#DIV/0!"
@@ -105,8 +104,10 @@ def test_undefined_kpi_shows_a_mark_with_a_note_not_zero(tmp_path):
 
 
 def test_money_format_follows_the_reporting_currency(tmp_path):
-    subs = ledger(("a", 99_000.0, "month", "2025-01-03", None, "KRW"),
-                  columns=("customer_id", "amount", "interval", "start_date", "end_date", "currency"))
+    subs = ledger(
+        ("a", 99_000.0, "month", "2025-01-03", None, "KRW"),
+        columns=("customer_id", "amount", "interval", "start_date", "end_date", "currency"),
+    )
     path = tmp_path / "dashboard.xlsx"
     build(CompanyData(subscriptions=subs, reporting_currency="KRW", as_of=month("2025-02")), path)
     sheet = load_workbook(path)["Monthly KPIs"]
@@ -168,7 +169,7 @@ def test_cli_builds_the_sample_dashboard(tmp_path):
         ('name = "x"\nsheets = ["summary"\n', "not valid TOML"),
         ('sheets = ["summary", "cashflow"]\n', "sheets[1]: unknown name 'cashflow'"),
         ('[summary]\nkpis = ["mrr", "mmr"]\n', "summary.kpis[1]: unknown name 'mmr'"),
-        ("[targets.mrr]\ntarget = \"lots\"\n", "targets.mrr.target: must be a number"),
+        ('[targets.mrr]\ntarget = "lots"\n', "targets.mrr.target: must be a number"),
         ('colour = "blue"\n', "colour: unknown key"),
         ('sheets = ["goals"]\n', "sheets: must include 'summary'"),
     ],
