@@ -2,7 +2,7 @@
 # The README's test command: installs what the tests need, then runs lint and the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v soffice >/dev/null 2>&1; then
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "== installing LibreOffice Calc (the second engine that checks the dashboard's formulas)"
     export DEBIAN_FRONTEND=noninteractive

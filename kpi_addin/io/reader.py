@@ -497,9 +497,22 @@ def read_company_data(path: str | Path, *, as_of: pd.Period | None = None) -> tu
     """
     path = Path(path)
     raws, problems = load_raw_sheets(path)
-    warnings: list[str] = []
     if not raws and not problems:
         problems.append(Problem(str(path), "no 'subscriptions' sheet found (sheet names are case-insensitive)"))
+    return company_from_sheets(raws, str(path), as_of=as_of, problems=problems)
+
+
+def company_from_sheets(
+    raws: dict[str, RawSheet],
+    source: str,
+    *,
+    as_of: pd.Period | None = None,
+    problems: list[Problem] | None = None,
+    default_currency: str = "USD",
+) -> tuple[CompanyData, list[str]]:
+    """Validate raw sheets (from files or Excel ranges) into the canonical company data."""
+    problems = list(problems or [])
+    warnings: list[str] = []
     frames: dict[str, pd.DataFrame | None] = {}
     for name, sheet in schema.SHEETS.items():
         raw = raws.get(name)
@@ -515,20 +528,20 @@ def read_company_data(path: str | Path, *, as_of: pd.Period | None = None) -> tu
         frames[name] = frame
     if raws and "subscriptions" not in raws and not any(p.sheet == "subscriptions" for p in problems):
         names = ", ".join(sorted(raws)) or "none"
-        problems.append(Problem(str(path), f"no 'subscriptions' sheet found (canonical sheets found: {names})"))
+        problems.append(Problem(source, f"no 'subscriptions' sheet found (canonical sheets found: {names})"))
 
     settings, found = _settings(frames.get("settings"), raws.get("settings"))
     problems += found
-    currency = str(settings.get("reporting_currency", "USD")).strip().upper()
+    currency = str(settings.get("reporting_currency", default_currency)).strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         problems.append(
-            Problem(str(path), f"reporting_currency {currency!r} is not a three-letter currency code", "settings")
+            Problem(source, f"reporting_currency {currency!r} is not a three-letter currency code", "settings")
         )
     if as_of is None and settings.get("as_of") not in (None, ""):
         try:
             as_of = parse_month(settings["as_of"], "settings as_of")
         except ValueError as exc:
-            problems.append(Problem(str(path), str(exc), "settings"))
+            problems.append(Problem(source, str(exc), "settings"))
 
     subs = frames.get("subscriptions")
     if subs is not None and not subs.empty and "subscriptions" in raws:
@@ -542,7 +555,7 @@ def read_company_data(path: str | Path, *, as_of: pd.Period | None = None) -> tu
     if "quantity" in subs:
         subs["quantity"] = subs["quantity"].fillna(1.0)
     if "currency" in subs:
-        subs["currency"] = subs["currency"].fillna(currency)
+        subs["currency"] = subs["currency"].astype(object).fillna(currency)
     data = CompanyData(
         subscriptions=subs,
         funnel=frames.get("funnel"),
@@ -554,7 +567,7 @@ def read_company_data(path: str | Path, *, as_of: pd.Period | None = None) -> tu
         reporting_currency=currency,
         company=str(settings["company"]) if settings.get("company") else None,
         as_of=as_of,
-        source=str(path),
+        source=source,
     )
     return data, warnings
 

@@ -1,0 +1,398 @@
+"""The worksheet functions: =CHURN(), =LTV(), =MRR_TABLE() and the rest.
+
+Each is a thin xlwings function over :mod:`kpi_addin.metrics`: argument conversion and
+Excel errors only (:mod:`kpi_addin.excel.convert`), no arithmetic of its own, so every
+result equals the library's and ``kpi-addin metrics``'.  The Excel name of a function is
+its Python name, its description the docstring, its argument help the ``doc`` of each
+``@arg``; all are in the category "SaaS KPIs".
+
+This module is the ``UDF Modules`` entry of ``workbooks/kpi_functions.xlsm`` on
+Windows, and ``kpi-addin lite`` embeds it in the ``main.py`` for xlwings Lite.
+"""
+
+from __future__ import annotations
+
+from xlwings import arg, func
+
+from ..io.ranges import company_from_ranges
+from ..io.reader import InputError
+from ..metrics import KPIInputError, monthly_kpis
+from ..metrics import balance_sheet as _balance_sheet
+from ..metrics import customers as _customers
+from ..metrics import funnel as _funnel
+from ..metrics import revenue as _revenue
+from ..metrics import unit_economics as _unit_economics
+from .convert import VALUE, error_table, excel_call, flatten, optional, rows_to_table
+
+CATEGORY = "SaaS KPIs"
+
+COUNT = " (a whole number, 0 or more)"
+MONEY = " (money per month, 0 or more)"
+RATE = " (a fraction, e.g. 0.05 for 5 %)"
+
+
+@func(category=CATEGORY)
+@arg("lost_customers", doc="Customers lost in the period" + COUNT)
+@arg("customers_at_start", doc="Paying customers at the start of the period" + COUNT)
+def CHURN(lost_customers, customers_at_start):
+    """Customer churn rate: customers lost / paying customers at the start of the period."""
+    return excel_call(_customers.customer_churn_rate, lost_customers, customers_at_start)
+
+
+@func(category=CATEGORY)
+@arg("mrr_lost", doc="MRR lost to cancellations and downgrades" + MONEY)
+@arg("mrr_at_start", doc="MRR at the start of the period" + MONEY)
+def REVENUE_CHURN(mrr_lost, mrr_at_start):
+    """Gross MRR churn rate: MRR lost to cancellations and downgrades / MRR at the start."""
+    return excel_call(_revenue.revenue_churn_rate, mrr_lost, mrr_at_start)
+
+
+@func(category=CATEGORY)
+@arg("customers", doc="Paying customers" + COUNT)
+@arg("avg_revenue_per_customer", doc="Average monthly revenue per customer" + MONEY)
+def MRR(customers, avg_revenue_per_customer):
+    """Monthly recurring revenue: paying customers × average monthly revenue per customer."""
+    return excel_call(_revenue.monthly_recurring_revenue, customers, avg_revenue_per_customer)
+
+
+@func(category=CATEGORY)
+@arg("mrr", doc="Monthly recurring revenue" + MONEY)
+def ARR(mrr):
+    """Annual recurring revenue: MRR × 12."""
+    return excel_call(_revenue.annual_recurring_revenue, mrr)
+
+
+@func(category=CATEGORY)
+@arg("revenue", doc="Revenue of the period, e.g. MRR (0 or more)")
+@arg("customers", doc="Paying customers (or users)" + COUNT)
+def ARPU(revenue, customers):
+    """Average revenue per user (ARPU / ARPA): revenue / customers."""
+    return excel_call(_revenue.average_revenue_per_user, revenue, customers)
+
+
+@func(category=CATEGORY)
+@arg("arpu", doc="Average monthly revenue per customer" + MONEY)
+@arg("churn_rate", doc="Monthly customer churn rate" + RATE)
+@arg("gross_margin", doc="Optional gross margin" + RATE + "; default 1 (no margin applied)")
+def LTV(arpu, churn_rate, gross_margin=1.0):
+    """Customer lifetime value: ARPU × gross margin / churn rate (e.g. 50 / 0.005 = 10,000)."""
+    return excel_call(_unit_economics.lifetime_value, arpu, churn_rate, optional(gross_margin, 1.0))
+
+
+@func(category=CATEGORY)
+@arg("customer_value", doc="Value of a customer per month" + MONEY)
+@arg("avg_lifetime_months", doc="Average customer lifetime in months (1 / churn rate)")
+def CLV(customer_value, avg_lifetime_months):
+    """Customer lifetime value: customer value per month × average lifetime in months."""
+    return excel_call(_unit_economics.customer_lifetime_value, customer_value, avg_lifetime_months)
+
+
+@func(category=CATEGORY)
+@arg("sales_cost", doc="Sales cost of the period, people included (0 or more)")
+@arg("marketing_cost", doc="Marketing cost of the period, people included (0 or more)")
+@arg("new_customers", doc="New paying customers in the period" + COUNT)
+def CAC(sales_cost, marketing_cost, new_customers):
+    """Customer acquisition cost: (sales + marketing cost) / new paying customers."""
+    return excel_call(_unit_economics.customer_acquisition_cost, sales_cost, marketing_cost, new_customers)
+
+
+@func(category=CATEGORY)
+@arg("ltv", doc="Customer lifetime value (0 or more)")
+@arg("cac", doc="Customer acquisition cost (0 or more)")
+def LTV_CAC(ltv, cac):
+    """LTV to CAC ratio: LTV / CAC (3 or more is the usual health mark)."""
+    return excel_call(_unit_economics.ltv_to_cac, ltv, cac)
+
+
+@func(category=CATEGORY)
+@arg("cac", doc="Customer acquisition cost (0 or more)")
+@arg("arpu", doc="Average monthly revenue per customer" + MONEY)
+@arg("gross_margin", doc="Optional gross margin" + RATE + "; default 1")
+def CAC_PAYBACK(cac, arpu, gross_margin=1.0):
+    """CAC payback in months: CAC / (ARPU × gross margin)."""
+    return excel_call(_unit_economics.cac_payback_months, cac, arpu, optional(gross_margin, 1.0))
+
+
+@func(category=CATEGORY)
+@arg("costs", doc="Cost to serve: one total, or a range of its components (blanks ignored)")
+@arg("paying_customers", doc="Paying customers" + COUNT)
+def CTS(costs, paying_customers):
+    """Cost to serve per paying customer: (customer success + infrastructure + retention) / customers."""
+    components = flatten(costs)
+    total = components[0] if len(components) == 1 else components
+    return excel_call(_unit_economics.cost_to_serve, total, paying_customers)
+
+
+@func(category=CATEGORY)
+@arg("customers_at_end", doc="Paying customers at the end of the period" + COUNT)
+@arg("customers_gained", doc="Customers gained in the period, new and reactivated" + COUNT)
+@arg("customers_at_start", doc="Paying customers at the start of the period" + COUNT)
+def RETENTION(customers_at_end, customers_gained, customers_at_start):
+    """Customer retention rate: (customers at end − customers gained) / customers at start."""
+    return excel_call(_customers.customer_retention_rate, customers_at_end, customers_gained, customers_at_start)
+
+
+@func(category=CATEGORY)
+@arg("mrr_at_start", doc="MRR at the start of the period" + MONEY)
+@arg("expansion", doc="Expansion MRR of the period" + MONEY)
+@arg("contraction", doc="Contraction MRR of the period" + MONEY)
+@arg("churned", doc="Churned MRR of the period" + MONEY)
+def NRR(mrr_at_start, expansion, contraction, churned):
+    """Net revenue retention: (start MRR + expansion − contraction − churned) / start MRR."""
+    return excel_call(_revenue.net_revenue_retention, mrr_at_start, expansion, contraction, churned)
+
+
+@func(category=CATEGORY)
+@arg("mrr_at_start", doc="MRR at the start of the period" + MONEY)
+@arg("contraction", doc="Contraction MRR of the period" + MONEY)
+@arg("churned", doc="Churned MRR of the period" + MONEY)
+def GRR(mrr_at_start, contraction, churned):
+    """Gross revenue retention: (start MRR − contraction − churned) / start MRR."""
+    return excel_call(_revenue.gross_revenue_retention, mrr_at_start, contraction, churned)
+
+
+@func(category=CATEGORY)
+@arg("new_mrr", doc="New MRR" + MONEY)
+@arg("expansion_mrr", doc="Expansion MRR" + MONEY)
+@arg("reactivation_mrr", doc="Reactivation MRR" + MONEY)
+@arg("contraction_mrr", doc="Contraction MRR" + MONEY)
+@arg("churned_mrr", doc="Churned MRR" + MONEY)
+def SAAS_QUICK_RATIO(new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr, churned_mrr):
+    """SaaS quick ratio: (new + expansion + reactivation MRR) / (contraction + churned MRR)."""
+    return excel_call(_revenue.saas_quick_ratio, new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr, churned_mrr)
+
+
+@func(category=CATEGORY)
+@arg("monthly_rate", doc="Monthly churn rate" + RATE)
+def ANNUALIZE_CHURN(monthly_rate):
+    """Annualised churn: 1 − (1 − monthly churn)^12."""
+    return excel_call(_customers.annualized_churn, monthly_rate)
+
+
+@func(category=CATEGORY)
+@arg("scores", doc="A range of 0–10 answers; blanks are ignored")
+def NPS(scores):
+    """Net promoter score: % promoters (9–10) − % detractors (0–6), from −100 to 100."""
+    return excel_call(_customers.net_promoter_score, flatten(scores))
+
+
+@func(category=CATEGORY)
+@arg("converted", doc="How many moved on to the next stage" + COUNT)
+@arg("total", doc="How many entered the stage" + COUNT)
+def CONVERSION(converted, total):
+    """Stage conversion rate: converted / entered."""
+    return excel_call(_funnel.conversion_rate, converted, total)
+
+
+@func(category=CATEGORY)
+@arg("new_customers", doc="New customers (conversions)" + COUNT)
+@arg("visitors", doc="Website visitors" + COUNT)
+def CCR(new_customers, visitors):
+    """Customer conversion rate: new customers / website visitors."""
+    return excel_call(_funnel.customer_conversion_rate, new_customers, visitors)
+
+
+@func(category=CATEGORY)
+@arg("paid_pqls", doc="Product-qualified leads that became paying" + COUNT)
+@arg("pqls", doc="Product-qualified leads" + COUNT)
+def PQL_CONVERSION(paid_pqls, pqls):
+    """PQL to paid conversion: PQLs that became paying / PQLs."""
+    return excel_call(_funnel.pql_conversion_rate, paid_pqls, pqls)
+
+
+@func(category=CATEGORY)
+@arg("current_assets", doc="Current assets (0 or more)")
+@arg("current_liabilities", doc="Current liabilities (0 or more)")
+def CURRENT_RATIO(current_assets, current_liabilities):
+    """Current ratio: current assets / current liabilities."""
+    return excel_call(_balance_sheet.current_ratio, current_assets, current_liabilities)
+
+
+@func(category=CATEGORY)
+@arg("current_assets", doc="Current assets (0 or more)")
+@arg("inventories", doc="Inventories (0 or more)")
+@arg("current_liabilities", doc="Current liabilities (0 or more)")
+def ACID_TEST_RATIO(current_assets, inventories, current_liabilities):
+    """Quick ratio (acid test): (current assets − inventories) / current liabilities."""
+    return excel_call(_balance_sheet.quick_ratio, current_assets, inventories, current_liabilities)
+
+
+@func(category=CATEGORY)
+@arg("total_liabilities", doc="Total liabilities (0 or more)")
+@arg("shareholders_equity", doc="Shareholders' equity")
+def DEBT_TO_EQUITY(total_liabilities, shareholders_equity):
+    """Debt-to-equity: total liabilities / shareholders' equity."""
+    return excel_call(_balance_sheet.debt_to_equity, total_liabilities, shareholders_equity)
+
+
+@func(category=CATEGORY)
+@arg("shareholders_equity", doc="Shareholders' equity")
+@arg("total_assets", doc="Total assets (0 or more)")
+def EQUITY_RATIO(shareholders_equity, total_assets):
+    """Equity ratio: shareholders' equity / total assets."""
+    return excel_call(_balance_sheet.equity_ratio, shareholders_equity, total_assets)
+
+
+@func(category=CATEGORY)
+@arg("ebit", doc="Earnings before interest and taxes")
+@arg("interest_expense", doc="Interest expense (0 or more)")
+def INTEREST_COVERAGE(ebit, interest_expense):
+    """Interest coverage: EBIT / interest expense."""
+    return excel_call(_balance_sheet.interest_coverage, ebit, interest_expense)
+
+
+# ------------------------------------------------------------------ table functions (dynamic arrays)
+
+MRR_TABLE_COLUMNS = (
+    "month",
+    "mrr",
+    "arr",
+    "customers",
+    "new_customers",
+    "reactivated_customers",
+    "churned_customers",
+    "new_mrr",
+    "expansion_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "reactivation_mrr",
+    "customer_churn_rate",
+    "revenue_churn_rate",
+    "nrr",
+    "grr",
+    "crr",
+    "arpu",
+    "ltv",
+    "saas_quick_ratio",
+)
+MOVEMENT_COLUMNS = ("month", "new", "expansion", "contraction", "churned", "reactivation", "net")
+SUBSCRIPTIONS_DOC = "The subscriptions range, column names in its first row (customer_id, amount, interval, ...)"
+
+
+def _report(subscriptions, fx_rates, as_of):
+    data = company_from_ranges(subscriptions, optional(fx_rates, None), optional(as_of, None))
+    return monthly_kpis(data)
+
+
+def _table(build):
+    """Run a table function; bad input becomes a column: the error, then each problem."""
+    try:
+        return build()
+    except InputError as exc:
+        return error_table(VALUE, [str(p) for p in exc.problems])
+    except KPIInputError as exc:
+        return error_table(exc.excel_error, [str(exc)])
+
+
+@func(category=CATEGORY)
+@arg("subscriptions", ndim=2, doc=SUBSCRIPTIONS_DOC)
+@arg("fx_rates", ndim=2, doc="Optional FX rates range: currency, rate, month")
+@arg("as_of", doc="Optional last month (YYYY-MM or a date); default the latest date in the data")
+def MRR_TABLE(subscriptions, fx_rates=None, as_of=None):
+    """Monthly MRR, customers, movements and rates from a subscriptions range, one row a month."""
+
+    def build():
+        monthly = _report(subscriptions, fx_rates, as_of).monthly
+        rows = [
+            [str(month), *[_cell(monthly[k].iloc[i], k) for k in MRR_TABLE_COLUMNS[1:]]]
+            for i, month in enumerate(monthly.index)
+        ]
+        return rows_to_table(MRR_TABLE_COLUMNS, rows)
+
+    return _table(build)
+
+
+@func(category=CATEGORY)
+@arg("subscriptions", ndim=2, doc=SUBSCRIPTIONS_DOC)
+@arg("fx_rates", ndim=2, doc="Optional FX rates range: currency, rate, month")
+@arg("as_of", doc="Optional last month (YYYY-MM or a date); default the latest date in the data")
+def MRR_MOVEMENTS(subscriptions, fx_rates=None, as_of=None):
+    """The MRR bridge per month: new, expansion, contraction, churned, reactivation and net MRR."""
+
+    def build():
+        report = _report(subscriptions, fx_rates, as_of)
+        bridge, net = report.bridge, report.extras["net_new_mrr"]
+        rows = [
+            [
+                str(month),
+                float(bridge["new_mrr"].iloc[i]),
+                float(bridge["expansion_mrr"].iloc[i]),
+                float(bridge["contraction_mrr"].iloc[i]),
+                float(bridge["churned_mrr"].iloc[i]),
+                float(bridge["reactivation_mrr"].iloc[i]),
+                float(net.iloc[i]),
+            ]
+            for i, month in enumerate(bridge.index)
+        ]
+        return rows_to_table(MOVEMENT_COLUMNS, rows)
+
+    return _table(build)
+
+
+@func(category=CATEGORY)
+@arg("subscriptions", ndim=2, doc=SUBSCRIPTIONS_DOC)
+@arg("basis", doc='Optional "logo" (share of customers, the default) or "revenue" (share of starting MRR)')
+def COHORTS(subscriptions, basis="logo"):
+    """Cohort retention: for each first-paying-month cohort, the share still paying k months later."""
+    chosen = optional(basis, "logo")
+    if chosen not in ("logo", "revenue"):
+        return error_table(VALUE, [f"basis: {chosen!r} is not 'logo' or 'revenue'"])
+
+    def build():
+        cohorts = _report(subscriptions, None, None).cohorts(str(chosen))
+        ages = [c for c in cohorts.columns if c != "size"]
+        header = ["cohort", "customers" if chosen == "logo" else "starting_mrr", *[str(a) for a in ages]]
+        rows = [
+            [str(cohort), float(values["size"]), *[_blank_if_missing(values[a]) for a in ages]]
+            for cohort, values in cohorts.iterrows()
+        ]
+        return [header, *rows]
+
+    return _table(build)
+
+
+def _cell(value, key):
+    """A value of the monthly table for a cell: counts as integers, undefined stays nan (→ #DIV/0!)."""
+    number = float(value)
+    if key.endswith("customers") and number == number:
+        return int(number)
+    return number
+
+
+def _blank_if_missing(value):
+    """A cohort cell past the last month is blank, not an error: there is no such month yet."""
+    number = float(value)
+    return None if number != number else number
+
+
+__all__ = [
+    "ACID_TEST_RATIO",
+    "ANNUALIZE_CHURN",
+    "ARPU",
+    "ARR",
+    "CAC",
+    "CAC_PAYBACK",
+    "CATEGORY",
+    "CCR",
+    "CHURN",
+    "CLV",
+    "COHORTS",
+    "CONVERSION",
+    "CTS",
+    "CURRENT_RATIO",
+    "DEBT_TO_EQUITY",
+    "EQUITY_RATIO",
+    "GRR",
+    "INTEREST_COVERAGE",
+    "LTV",
+    "LTV_CAC",
+    "MRR",
+    "MRR_MOVEMENTS",
+    "MRR_TABLE",
+    "NPS",
+    "NRR",
+    "PQL_CONVERSION",
+    "RETENTION",
+    "REVENUE_CHURN",
+    "SAAS_QUICK_RATIO",
+]

@@ -1,0 +1,266 @@
+"""The worksheet functions, through xlwings' own Windows machinery (no Excel here).
+
+* Registration: the real ``xlwings.udfs`` decorators give every function its Excel name,
+  arguments, optional arguments, docs and category (``__xlfunc__``), and ``import_udfs``
+  hands Excel's function wizard those docs.
+* The VBA Excel gets is a reviewed golden file.
+* Calls go through ``XLPython().CallUDF`` — xlwings' COM-server path — with arguments
+  shaped as pywin32 delivers them, and return what Excel would receive.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from kpi_addin.metrics import monthly_kpis
+
+from .xlwings_windows import UDF_MODULE, windows_xlwings
+
+GOLDEN = Path(__file__).parent / "golden" / "xlwings_udfs.bas"
+MISSING = -2147352572  # an omitted optional argument, as pywin32 passes it
+
+# Excel name → argument names, optional ones last
+SIGNATURES = {
+    "CHURN": ["lost_customers", "customers_at_start"],
+    "REVENUE_CHURN": ["mrr_lost", "mrr_at_start"],
+    "MRR": ["customers", "avg_revenue_per_customer"],
+    "ARR": ["mrr"],
+    "ARPU": ["revenue", "customers"],
+    "LTV": ["arpu", "churn_rate", "gross_margin?"],
+    "CLV": ["customer_value", "avg_lifetime_months"],
+    "CAC": ["sales_cost", "marketing_cost", "new_customers"],
+    "LTV_CAC": ["ltv", "cac"],
+    "CAC_PAYBACK": ["cac", "arpu", "gross_margin?"],
+    "CTS": ["costs", "paying_customers"],
+    "RETENTION": ["customers_at_end", "customers_gained", "customers_at_start"],
+    "NRR": ["mrr_at_start", "expansion", "contraction", "churned"],
+    "GRR": ["mrr_at_start", "contraction", "churned"],
+    "SAAS_QUICK_RATIO": ["new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr"],
+    "ANNUALIZE_CHURN": ["monthly_rate"],
+    "NPS": ["scores"],
+    "CONVERSION": ["converted", "total"],
+    "CCR": ["new_customers", "visitors"],
+    "PQL_CONVERSION": ["paid_pqls", "pqls"],
+    "CURRENT_RATIO": ["current_assets", "current_liabilities"],
+    "ACID_TEST_RATIO": ["current_assets", "inventories", "current_liabilities"],
+    "DEBT_TO_EQUITY": ["total_liabilities", "shareholders_equity"],
+    "EQUITY_RATIO": ["shareholders_equity", "total_assets"],
+    "INTEREST_COVERAGE": ["ebit", "interest_expense"],
+    "MRR_TABLE": ["subscriptions", "fx_rates?", "as_of?"],
+    "MRR_MOVEMENTS": ["subscriptions", "fx_rates?", "as_of?"],
+    "COHORTS": ["subscriptions", "basis?"],
+}
+
+
+@pytest.fixture(scope="module")
+def udfs():
+    with windows_xlwings() as module:
+        from xlwings.com_server import XLPython
+
+        yield module, XLPython()
+
+
+def call(udfs, name: str, *args: object) -> object:
+    _module, server = udfs
+    return server.CallUDF(UDF_MODULE, name, args, None, None)
+
+
+def test_every_function_is_registered_with_name_arguments_docs_and_category(udfs):
+    module, _ = udfs
+    registered = {v.__xlfunc__["name"]: v.__xlfunc__ for v in vars(module).values() if hasattr(v, "__xlfunc__")}
+    assert set(registered) == set(SIGNATURES)
+    for name, expected_args in SIGNATURES.items():
+        info = registered[name]
+        assert info["category"] == "SaaS KPIs"
+        args = [a["name"] + ("?" if "optional" in a else "") for a in info["args"]]
+        assert args == expected_args, name
+        assert info["ret"]["doc"] and "\n" not in info["ret"]["doc"].strip(), f"{name}: a one-line docstring"
+        for arg in info["args"]:
+            assert not arg["doc"].startswith("Positional argument"), f"{name}({arg['name']}) has no help text"
+
+
+def test_function_wizard_gets_descriptions_and_argument_help(udfs):
+    module, _ = udfs
+    from xlwings import udfs as xlwings_udfs
+
+    workbook = mock.MagicMock()
+    workbook.Name = "kpi_functions.xlsm"
+    workbook.Application.Version = "16.0"
+    with mock.patch.object(xlwings_udfs.tempfile, "NamedTemporaryFile", wraps=xlwings_udfs.tempfile.NamedTemporaryFile):
+        xlwings_udfs.import_udfs(UDF_MODULE, workbook)
+    options = {c.args[0]: c.kwargs for c in workbook.Application.MacroOptions.call_args_list}
+    assert set(options) == {f"'kpi_functions.xlsm'!{name}" for name in SIGNATURES}
+    churn = options["'kpi_functions.xlsm'!CHURN"]
+    assert churn["Category"] == "SaaS KPIs"
+    assert churn["Description"].startswith("Customer churn rate")
+    assert churn["ArgumentDescriptions"] == [
+        "Customers lost in the period (a whole number, 0 or more)",
+        "Paying customers at the start of the period (a whole number, 0 or more)",
+    ]
+    imported = workbook.VBProject.VBComponents.Import.call_args.args[0]
+    assert not os.path.exists(imported) or Path(imported).read_text()  # the module file xlwings wrote
+
+
+def test_generated_vba_matches_the_reviewed_golden_file(udfs):
+    module, _ = udfs
+    from xlwings.udfs import generate_vba_wrapper
+
+    workbook = mock.MagicMock()
+    workbook.Name = "kpi_functions.xlsm"
+    buffer = io.StringIO()
+    generate_vba_wrapper(UDF_MODULE, module, buffer, workbook)
+    vba = buffer.getvalue()
+    if os.environ.get("KPI_UPDATE_GOLDEN"):
+        GOLDEN.write_text(vba, encoding="utf-8", newline="")
+    assert vba == GOLDEN.read_text(encoding="utf-8")
+    assert "Function LTV(arpu, churn_rate, Optional gross_margin)" in vba
+    assert 'CHURN = XLPy.CallUDF("kpi_addin.excel.functions", "CHURN"' in vba
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "expected"),
+    [
+        ("CHURN", (3.0, 200.0), 0.015),  # 3 / 200
+        ("REVENUE_CHURN", (300.0, 10_000.0), 0.03),
+        ("MRR", (120.0, 49.5), 5_940.0),
+        ("ARR", (5_940.0,), 71_280.0),
+        ("ARPU", (5_940.0, 120.0), 49.5),
+        ("LTV", (50.0, 0.005, MISSING), 10_000.0),  # the spec's example, margin omitted
+        ("LTV", (50.0, 0.005, 0.8), 8_000.0),
+        ("LTV", (50.0, 0.005, None), 10_000.0),  # a blank cell for an optional argument: omitted
+        ("CLV", (50.0, 24.0), 1_200.0),
+        ("CAC", (30_000.0, 20_000.0, 25.0), 2_000.0),
+        ("LTV_CAC", (10_000.0, 2_000.0), 5.0),
+        ("CAC_PAYBACK", (2_000.0, 50.0, 0.8), 50.0),
+        ("CAC_PAYBACK", (2_000.0, 50.0, MISSING), 40.0),
+        ("CTS", (((3_000.0, 1_500.0, None, 500.0),), 250.0), 20.0),  # a range with a blank
+        ("CTS", (5_000.0, 250.0), 20.0),
+        ("RETENTION", (210.0, 15.0, 200.0), 0.975),
+        ("NRR", (10_000.0, 800.0, 200.0, 300.0), 1.03),
+        ("GRR", (10_000.0, 200.0, 300.0), 0.95),
+        ("SAAS_QUICK_RATIO", (1_000.0, 500.0, 100.0, 150.0, 250.0), 4.0),
+        ("ANNUALIZE_CHURN", (0.02,), 1 - 0.98**12),
+        ("NPS", (((10.0,), (9.0,), (9.0,), (8.0,), (7.0,), (6.0,), (0.0,), (None,)),), 100 / 7),
+        ("CONVERSION", (40.0, 800.0), 0.05),
+        ("CCR", (25.0, 50_000.0), 0.0005),
+        ("PQL_CONVERSION", (12.0, 80.0), 0.15),
+        ("CURRENT_RATIO", (300_000.0, 150_000.0), 2.0),
+        ("ACID_TEST_RATIO", (300_000.0, 60_000.0, 150_000.0), 1.6),
+        ("DEBT_TO_EQUITY", (400_000.0, 800_000.0), 0.5),
+        ("EQUITY_RATIO", (800_000.0, 1_200_000.0), 2 / 3),
+        ("INTEREST_COVERAGE", (90_000.0, 15_000.0), 6.0),
+    ],
+)
+def test_values_excel_receives(udfs, name, args, expected):
+    assert call(udfs, name, *args) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "shown"),
+    [
+        ("CHURN", (0.0, 0.0), "#DIV/0!"),  # no customers at the start: undefined, not 0
+        ("LTV", (50.0, 0.0, MISSING), "#DIV/0!"),  # no churn
+        ("CAC", (1_000.0, 500.0, 0.0), "#DIV/0!"),
+        ("NPS", (((None,), (None,)),), "#DIV/0!"),  # no answers
+        ("CHURN", ("ten", 200.0), "#VALUE!"),  # text where a number belongs
+        ("CHURN", (None, 200.0), "#VALUE!"),  # a blank is not zero
+        ("CHURN", (True, 200.0), "#VALUE!"),
+        ("CHURN", (-1.0, 200.0), "#NUM!"),  # a negative count
+        ("CHURN", (2.5, 200.0), "#NUM!"),  # not a whole number of customers
+        ("CHURN", (300.0, 200.0), "#NUM!"),  # churn above 100 %
+        ("LTV", (50.0, 1.5, MISSING), "#NUM!"),
+        ("LTV", (50.0, 0.01, 1.5), "#NUM!"),
+        ("NPS", (((9.0,), (11.0,)),), "#NUM!"),
+        ("NPS", (((9.0,), ("great",)),), "#VALUE!"),
+        ("CTS", (((100.0, -5.0),), 10.0), "#NUM!"),
+    ],
+)
+def test_errors_excel_receives(udfs, name, args, shown):
+    assert call(udfs, name, *args) == shown
+
+
+LEDGER = (
+    ("customer_id", "amount", "interval", "start_date", "end_date", "currency"),
+    ("a", 100.0, "month", "2025-01-05", None, "USD"),
+    ("b", 1200.0, "year", "2025-01-20", "2025-03-01", "USD"),  # 100 a month; leaves in March
+    ("c", 50.0, "month", "2025-02-10", None, "USD"),
+    ("a", 30.0, "month", "2025-03-02", None, "USD"),  # a expands in March
+)
+
+
+def test_mrr_table_spills_the_metrics_columns(udfs):
+    table = call(udfs, "MRR_TABLE", LEDGER, MISSING, MISSING)
+    header, *rows = table
+    assert header[:4] == ["month", "mrr", "arr", "customers"]
+    by_month = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    assert by_month["2025-01"]["mrr"] == 200.0 and by_month["2025-01"]["customers"] == 2
+    assert by_month["2025-01"]["customer_churn_rate"] == "#DIV/0!"  # no start
+    march = by_month["2025-03"]
+    assert (march["mrr"], march["churned_mrr"], march["expansion_mrr"]) == (180.0, 100.0, 30.0)
+    assert march["customer_churn_rate"] == pytest.approx(1 / 3)
+    assert march["nrr"] == pytest.approx((250 + 30 - 100) / 250)
+
+
+def test_mrr_table_equals_kpi_addin_metrics_on_the_sample(udfs, sample_dir):
+    import pandas as pd
+
+    from kpi_addin.io import read_company_data
+
+    subs = pd.read_csv(sample_dir / "subscriptions.csv", dtype=str, keep_default_na=False)
+    fx = pd.read_csv(sample_dir / "fx_rates.csv", dtype=str, keep_default_na=False)
+
+    def as_range(frame):  # what pywin32 hands over: nested tuples, None for blanks
+        rows = [tuple(frame.columns)]
+        for record in frame.itertuples(index=False):
+            rows.append(
+                tuple(
+                    None if v == "" else (float(v) if k in ("amount", "quantity", "rate") else v)
+                    for k, v in zip(frame.columns, record, strict=True)
+                )
+            )
+        return tuple(rows)
+
+    table = call(udfs, "MRR_TABLE", as_range(subs), as_range(fx), "2025-12")
+    header, *rows = table
+    report = monthly_kpis(read_company_data(sample_dir)[0])
+    assert [r[0] for r in rows] == [str(p) for p in report.monthly.index]
+    for row in rows:
+        month = report.monthly.loc[pd.Period(row[0], "M")]
+        for key, value in zip(header[1:], row[1:], strict=True):
+            want = float(month[key])
+            if math.isnan(want):
+                assert value == "#DIV/0!", key
+            else:
+                assert value == pytest.approx(want, rel=1e-12), key
+
+
+def test_movements_and_cohorts(udfs):
+    movements = call(udfs, "MRR_MOVEMENTS", LEDGER, MISSING, MISSING)
+    assert movements[0] == ["month", "new", "expansion", "contraction", "churned", "reactivation", "net"]
+    assert movements[3] == ["2025-03", 0.0, 30.0, 0.0, 100.0, 0.0, -70.0]
+    cohorts = call(udfs, "COHORTS", LEDGER, MISSING)
+    assert cohorts[0][:4] == ["cohort", "customers", "0", "1"]
+    assert cohorts[1][:5] == ["2025-01", 2.0, 1.0, 1.0, 0.5]  # b leaves in March
+    revenue = call(udfs, "COHORTS", LEDGER, "revenue")
+    assert revenue[0][1] == "starting_mrr" and revenue[1][:5] == ["2025-01", 200.0, 1.0, 1.0, 0.65]
+    assert call(udfs, "COHORTS", LEDGER, "seats")[0] == ["#VALUE!"]
+
+
+def test_bad_ranges_say_what_and_where(udfs):
+    bad = (
+        LEDGER[0],
+        ("a", "lots", "month", "2025-01-05", None, "USD"),
+        ("b", 10.0, "fortnight", "2025-01-05", None, "EUR"),
+    )
+    table = call(udfs, "MRR_TABLE", bad, MISSING, MISSING)
+    assert table[0] == ["#VALUE!"]
+    lines = [row[0] for row in table[1:]]
+    assert "range subscriptions!B2 (amount): 'lots' is not a number" in lines
+    assert any("subscriptions!C3 (interval): unknown interval 'fortnight'" in line for line in lines)
+    assert any("currency EUR" in line for line in lines)
