@@ -15,6 +15,7 @@ from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
 from .dashboard.template import TemplateError, load_language, load_template
 from .dashboard.writer import write_dashboard
+from .excel.lite import write_lite
 from .formatting import format_value, text_table
 from .io import InputError, parse_month, read_company_data, sample_path, write_sample
 from .io.safe_write import OutputExistsError
@@ -188,6 +189,28 @@ def dashboard(
     )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("lite"),
+    show_default=True,
+    help="Folder to write main.py and requirements.txt into.",
+)
+@click.option("--force", is_flag=True, help="Replace files that exist.")
+def lite(out: Path, force: bool) -> None:
+    """Write main.py and requirements.txt for xlwings Lite (Excel on Mac, Windows and the web)."""
+    try:
+        written = write_lite(out, force=force)
+    except OutputExistsError as exc:
+        fail([str(exc)])
+    except OSError as exc:
+        fail([f"{out}: cannot write ({exc.strerror or exc})"])
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo("Paste main.py into the xlwings Lite editor and requirements.txt into its requirements tab.")
 
 
 def main() -> None:

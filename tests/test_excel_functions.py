@@ -86,7 +86,7 @@ def test_every_function_is_registered_with_name_arguments_docs_and_category(udfs
 
 
 def test_function_wizard_gets_descriptions_and_argument_help(udfs):
-    module, _ = udfs
+    _module, _ = udfs
     from xlwings import udfs as xlwings_udfs
 
     workbook = mock.MagicMock()
