@@ -24,7 +24,7 @@ _NS = {
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
-_FORMULA_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"([^>]*)><f>(.*?)</f>(?:<v\s*/>|<v></v>)</c>', re.S)
+_FORMULA_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"([^>]*)><f((?: [^>]*)?)>(.*?)</f>(?:<v\s*/>|<v></v>)</c>', re.S)
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
@@ -74,18 +74,14 @@ def fill_cached_values(source: Path, target: Path, expected: dict[str, dict[str,
 
             def fill(match: re.Match[str], cells: dict[str, Value | None] = cells) -> str:
                 nonlocal filled
-                ref, attrs, formula = (
-                    (match.group(1), match.group(2), match.group(3))
-                    if match.group(1)
-                    else (match.group(4), match.group(5), match.group(6))
-                )
+                ref, attrs, formula_attrs, formula = match.groups()
                 cached = _cached(cells.get(ref))
                 if cached is None:
                     return match.group(0)
                 kind, text = cached
                 attrs = re.sub(r'\s+t="[^"]*"', "", attrs)
                 filled += 1
-                return f'<c r="{ref}"{attrs}{kind}><f>{formula}</f><v>{text}</v></c>'
+                return f'<c r="{ref}"{attrs}{kind}><f{formula_attrs}>{formula}</f><v>{text}</v></c>'
 
             dst.writestr(item, _FORMULA_CELL.sub(fill, xml))
     return filled

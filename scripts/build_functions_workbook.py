@@ -1,0 +1,272 @@
+"""Build workbooks/kpi_functions.xlsm: the workbook a finance user opens first.
+
+It starts from xlwings' own quickstart workbook (openpyxl with keep_vba=True keeps its
+VBA project), activates its settings sheet as ``xlwings.conf`` with ``UDF Modules`` set
+to our module, and adds:
+
+* **Examples** — every function used on the sample company's latest month, each with the
+  value the cell should show (the library's) beside it;
+* **Tables** — MRR_TABLE, MRR_MOVEMENTS and COHORTS over the sample's subscriptions;
+* **Subscriptions**, **FX rates** — the sample data the examples read.
+
+    python scripts/build_functions_workbook.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import xlwings
+from openpyxl import load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.formula import ArrayFormula
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kpi_addin.dashboard.cache import fill_cached_values  # noqa: E402
+from kpi_addin.dashboard.cells import put_text  # noqa: E402
+from kpi_addin.excel import functions  # noqa: E402
+from kpi_addin.io import read_company_data, sample_path  # noqa: E402
+from kpi_addin.metrics import monthly_kpis  # noqa: E402
+from kpi_addin.metrics.customers import customer_lifetime_months  # noqa: E402
+
+OUT = ROOT / "workbooks" / "kpi_functions.xlsm"
+UDF_MODULE = "kpi_addin.excel.functions"
+BOLD = Font(bold=True)
+EQUITY = "Shareholders' equity"
+HEADER = PatternFill("solid", fgColor="DDEBF7")
+
+
+def build(out: Path = OUT) -> Path:
+    data, _ = read_company_data(sample_path())
+    report = monthly_kpis(data)
+    month = report.as_of
+    m = report.monthly.iloc[-1]
+    bridge = report.bridge.iloc[-1]
+    inputs = report.inputs.iloc[-1]
+    extras = report.extras.iloc[-1]
+    sheet = report.balance_sheet
+    bs_row = data.balance_sheet.loc[data.balance_sheet["period"].dt.to_period("M") == pd.Period(sheet["period"])]
+    bs = bs_row.iloc[0]
+    scores = data.nps.loc[data.nps["date"].dt.to_period("M") == month, "score"].tolist()
+
+    wb = load_workbook(Path(xlwings.__file__).parent / "quickstart.xlsm", keep_vba=True)
+    conf = wb["_xlwings.conf"]
+    conf.title = "xlwings.conf"
+    for row in conf.iter_rows(min_col=1, max_col=2):
+        if row[0].value == "UDF Modules":
+            row[1].value = UDF_MODULE
+    ex = wb["Sheet1"]
+    ex.title = "Examples"
+    wb.move_sheet("Examples", offset=-wb.index(ex))
+    wb.active = 0
+
+    put_text(ex["A1"], f"kpi-addin worksheet functions — the sample company, {month}")
+    ex["A1"].font = Font(bold=True, size=14)
+    put_text(
+        ex["A2"],
+        "Set-up (Windows): pip install kpi-addin; xlwings addin install; open this file; "
+        "xlwings tab → Import Functions. Column E shows what column D should show. "
+        "Mac and Excel on the web: kpi-addin lite (xlwings Lite).",
+    )
+    # the inputs, as a finance user would have them
+    values: list[tuple[str, object]] = [
+        ("Customers lost in the month", bridge["churned_customers"]),
+        ("Paying customers at the start", bridge["start_customers"]),
+        ("MRR lost (churned + contraction)", bridge["churned_mrr"] + bridge["contraction_mrr"]),
+        ("MRR at the start", bridge["start_mrr"]),
+        ("Paying customers", bridge["customers"]),
+        ("MRR", bridge["mrr"]),
+        ("ARPU", m["arpu"]),
+        ("Customer churn rate", m["customer_churn_rate"]),
+        ("Average lifetime (months)", customer_lifetime_months(m["customer_churn_rate"])),
+        ("Gross margin", inputs["gross_margin"]),
+        ("Sales cost", inputs["sales"]),
+        ("Marketing cost", inputs["marketing"]),
+        ("New customers", bridge["new_customers"]),
+        ("Customer success cost", inputs["customer_success"]),
+        ("Infrastructure cost", inputs["infrastructure"]),
+        ("Retention programs cost", inputs["retention_programs"]),
+        ("Customers gained (new + reactivated)", bridge["new_customers"] + bridge["reactivated_customers"]),
+        ("Expansion MRR", bridge["expansion_mrr"]),
+        ("Contraction MRR", bridge["contraction_mrr"]),
+        ("Churned MRR", bridge["churned_mrr"]),
+        ("New MRR", bridge["new_mrr"]),
+        ("Reactivation MRR", bridge["reactivation_mrr"]),
+        ("Website visitors", inputs["visitors"]),
+        ("Leads", inputs["leads"]),
+        ("PQLs", inputs["pql"]),
+        ("PQLs that became paying", inputs["pql_converted"]),
+        ("Current assets", bs["current_assets"]),
+        ("Inventories", bs["inventories"]),
+        ("Current liabilities", bs["current_liabilities"]),
+        ("Total liabilities", bs["total_liabilities"]),
+        ("Shareholders' equity", bs["shareholders_equity"]),
+        ("Total assets", bs["total_assets"]),
+        ("EBIT", bs["ebit"]),
+        ("Interest expense", bs["interest_expense"]),
+    ]
+    put_text(ex["A4"], "Input")
+    put_text(ex["B4"], "Value")
+    cell: dict[str, str] = {}
+    for i, (label, value) in enumerate(values):
+        r = 5 + i
+        put_text(ex[f"A{r}"], label)
+        ex[f"B{r}"] = float(value)
+        cell[label] = f"B{r}"
+    scores_top = 5 + len(values) + 1
+    put_text(ex[f"A{scores_top}"], f"NPS answers in {month}")
+    for i, score in enumerate(scores):
+        ex[f"B{scores_top + 1 + i}"] = float(score)
+    scores_range = f"B{scores_top + 1}:B{scores_top + len(scores)}"
+    c = cell.__getitem__
+    cts_range = f"{c('Customer success cost')}:{c('Retention programs cost')}"
+    examples = [
+        ("CHURN", f"{c('Customers lost in the month')},{c('Paying customers at the start')}", m["customer_churn_rate"]),
+        ("REVENUE_CHURN", f"{c('MRR lost (churned + contraction)')},{c('MRR at the start')}", m["revenue_churn_rate"]),
+        ("MRR", f"{c('Paying customers')},{c('ARPU')}", m["mrr"]),
+        ("ARR", c("MRR"), m["arr"]),
+        ("ARPU", f"{c('MRR')},{c('Paying customers')}", m["arpu"]),
+        ("LTV", f"{c('ARPU')},{c('Customer churn rate')}", m["ltv"]),
+        ("CLV", f"{c('ARPU')},{c('Average lifetime (months)')}", m["ltv"]),
+        ("CAC", f"{c('Sales cost')},{c('Marketing cost')},{c('New customers')}", m["cac"]),
+        ("LTV_CAC", "D{LTV},D{CAC}", m["ltv_cac"]),
+        ("CAC_PAYBACK", f"D{{CAC}},{c('ARPU')},{c('Gross margin')}", m["cac_payback_months"]),
+        ("CTS", f"{cts_range},{c('Paying customers')}", m["cts"]),
+        (
+            "RETENTION",
+            f"{c('Paying customers')},{c('Customers gained (new + reactivated)')},{c('Paying customers at the start')}",
+            m["crr"],
+        ),
+        ("NRR", f"{c('MRR at the start')},{c('Expansion MRR')},{c('Contraction MRR')},{c('Churned MRR')}", m["nrr"]),
+        ("GRR", f"{c('MRR at the start')},{c('Contraction MRR')},{c('Churned MRR')}", m["grr"]),
+        (
+            "SAAS_QUICK_RATIO",
+            f"{c('New MRR')},{c('Expansion MRR')},{c('Reactivation MRR')},{c('Contraction MRR')},{c('Churned MRR')}",
+            m["saas_quick_ratio"],
+        ),
+        ("ANNUALIZE_CHURN", c("Customer churn rate"), extras["annualized_churn"]),
+        ("NPS", scores_range, m["nps"]),
+        ("CONVERSION", f"{c('Leads')},{c('Website visitors')}", extras["visitor_to_lead"]),
+        ("CCR", f"{c('New customers')},{c('Website visitors')}", m["ccr"]),
+        ("PQL_CONVERSION", f"{c('PQLs that became paying')},{c('PQLs')}", m["pql_conversion"]),
+        ("CURRENT_RATIO", f"{c('Current assets')},{c('Current liabilities')}", sheet["current_ratio"]),
+        (
+            "ACID_TEST_RATIO",
+            f"{c('Current assets')},{c('Inventories')},{c('Current liabilities')}",
+            sheet["quick_ratio"],
+        ),
+        ("DEBT_TO_EQUITY", f"{c('Total liabilities')},{c(EQUITY)}", sheet["debt_to_equity"]),
+        ("EQUITY_RATIO", f"{c(EQUITY)},{c('Total assets')}", sheet["equity_ratio"]),
+        ("INTEREST_COVERAGE", f"{c('EBIT')},{c('Interest expense')}", sheet["interest_coverage"]),
+    ]
+    for j, title in enumerate(("Function", "What it is", "Formula", "Result", "Should show"), start=3):
+        put_text(ex.cell(row=4, column=j), title)
+    for col in "ABCDEFG":
+        ex[f"{col}4"].font, ex[f"{col}4"].fill = BOLD, HEADER
+    expected: dict[str, object] = {}
+    rows = {name: 5 + i for i, (name, _args, _value) in enumerate(examples)}
+    for name, args, value in examples:
+        r = rows[name]
+        # LTV_CAC and CAC_PAYBACK read the results of the LTV and CAC examples above them
+        args = args.replace("D{LTV}", f"F{rows['LTV']}").replace("D{CAC}", f"F{rows['CAC']}")
+        formula = f"={name}({args})"
+        put_text(ex[f"C{r}"], name)
+        put_text(ex[f"D{r}"], (getattr(functions, name).__doc__ or "").strip())
+        put_text(ex[f"E{r}"], formula)  # the formula as text, to read
+        ex[f"F{r}"] = formula  # the live formula
+        ex[f"G{r}"] = float(value)
+        expected[f"F{r}"] = float(value)
+    for col, width in {"A": 36, "B": 14, "C": 20, "D": 60, "E": 44, "F": 14, "G": 14}.items():
+        ex.column_dimensions[col].width = width
+
+    subs = pd.read_csv(sample_path() / "subscriptions.csv", dtype=str, keep_default_na=False)
+    fx = pd.read_csv(sample_path() / "fx_rates.csv", dtype=str, keep_default_na=False)
+    sub_ws, fx_ws = wb.create_sheet("Subscriptions"), wb.create_sheet("FX rates")
+    for ws, frame, numeric in ((sub_ws, subs, ("amount", "quantity")), (fx_ws, fx, ("rate",))):
+        ws.append(list(frame.columns))
+        for record in frame.itertuples(index=False):
+            row = []
+            for key, value in zip(frame.columns, record, strict=True):
+                row.append(None if value == "" else float(value) if key in numeric else value)
+            ws.append(row)
+        for row in ws.iter_rows(min_row=2):
+            for c_ in row:
+                if isinstance(c_.value, str):
+                    c_.data_type = "s"
+    sub_range = f"Subscriptions!$A$1:${chr(64 + len(subs.columns))}${len(subs) + 1}"
+    fx_range = f"'FX rates'!$A$1:$C${len(fx) + 1}"
+    tables = wb.create_sheet("Tables", 1)
+    put_text(
+        tables["A1"],
+        "Table functions: each spills a block with a header row (legacy array formulas here, so "
+        "they also work in Excel 2016).",
+    )
+    blocks = [
+        ("MRR_TABLE", f'{sub_range},{fx_range},"{month}"', functions.MRR_TABLE),
+        ("MRR_MOVEMENTS", f'{sub_range},{fx_range},"{month}"', functions.MRR_MOVEMENTS),
+        ("COHORTS", f"{sub_range}", functions.COHORTS),
+    ]
+    row = 3
+    table_expected: dict[str, object] = {}
+    for name, args, function in blocks:
+        put_text(tables[f"A{row}"], f"={name}(…)")
+        tables[f"A{row}"].font = BOLD
+        result = _call_with_sheet_ranges(function, name, subs, fx, str(month))
+        height, width = len(result), max(len(r) for r in result)
+        top = row + 1
+        ref = f"A{top}:{_col(width)}{top + height - 1}"
+        tables[f"A{top}"] = ArrayFormula(ref, f"={name}({args})")
+        table_expected[f"A{top}"] = result[0][0]
+        # the other cells of an array formula hold its cached results as plain values
+        for i, values_row in enumerate(result):
+            for j, value in enumerate(values_row):
+                if (i, j) == (0, 0) or value is None:
+                    continue
+                target = tables.cell(row=top + i, column=j + 1)
+                if isinstance(value, str):
+                    put_text(target, value)
+                else:
+                    target.value = value
+        row = top + height + 2
+
+    with tempfile.TemporaryDirectory() as work:
+        raw = Path(work) / "raw.xlsm"
+        wb.save(raw)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fill_cached_values(raw, out, {"Examples": expected, "Tables": table_expected})  # type: ignore[dict-item]
+    return out
+
+
+def _col(n: int) -> str:
+    letters = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _call_with_sheet_ranges(function, name: str, subs: pd.DataFrame, fx: pd.DataFrame, month: str):
+    def as_range(frame: pd.DataFrame, numeric: tuple[str, ...]):
+        rows = [list(frame.columns)]
+        for record in frame.itertuples(index=False):
+            rows.append(
+                [
+                    None if v == "" else float(v) if k in numeric else v
+                    for k, v in zip(frame.columns, record, strict=True)
+                ]
+            )
+        return rows
+
+    subs_range, fx_range = as_range(subs, ("amount", "quantity")), as_range(fx, ("rate",))
+    if name == "COHORTS":
+        return function(subs_range)
+    return function(subs_range, fx_range, month)
+
+
+if __name__ == "__main__":
+    print(f"wrote {build()}")

@@ -1,0 +1,87 @@
+"""workbooks/kpi_functions.xlsm: what a finance user opens first."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import range_boundaries
+
+from kpi_addin.excel import functions
+
+from .test_excel_functions import SIGNATURES
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKBOOK = ROOT / "workbooks" / "kpi_functions.xlsm"
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_workbook(WORKBOOK, keep_vba=True)
+
+
+def test_built_from_the_xlwings_quickstart_with_its_vba_and_our_udf_module(book):
+    with zipfile.ZipFile(WORKBOOK) as archive:
+        assert "xl/vbaProject.bin" in archive.namelist()
+    settings = {row[0]: row[1] for row in book["xlwings.conf"].iter_rows(values_only=True) if row[0]}
+    assert settings["UDF Modules"] == "kpi_addin.excel.functions"
+
+
+def test_every_function_is_used(book):
+    formulas = " ".join(
+        str(getattr(c.value, "text", c.value))
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f" or hasattr(c.value, "text")
+    )
+    for name in SIGNATURES:
+        assert re.search(rf"\b{name}\(", formulas), name
+
+
+def _cells(ws, ref: str) -> object:
+    if ":" not in ref:
+        return ws[ref].value
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    return [[ws.cell(row=r, column=c).value for c in range(min_col, max_col + 1)] for r in range(min_row, max_row + 1)]
+
+
+def test_each_example_shows_what_the_function_gives_for_its_cells(book):
+    ws = book["Examples"]
+    values = load_workbook(WORKBOOK, data_only=True)["Examples"]
+    checked = 0
+    for row in range(5, ws.max_row + 1):
+        formula = ws[f"F{row}"].value
+        if not (isinstance(formula, str) and formula.startswith("=")):
+            continue
+        name, args = re.fullmatch(r"=(\w+)\((.*)\)", formula).groups()
+        arguments = []
+        for ref in args.split(","):
+            # an example may read another example's result (LTV_CAC reads LTV and CAC)
+            arguments.append(values[ref].value if ref.startswith("F") else _cells(ws, ref))
+        result = getattr(functions, name)(*arguments)
+        should_show = ws[f"G{row}"].value
+        assert result == pytest.approx(should_show, rel=1e-12), name
+        assert values[f"F{row}"].value == pytest.approx(should_show, rel=1e-12)  # cached for previews
+        assert ws[f"E{row}"].value == formula and ws[f"E{row}"].data_type == "s"  # readable, not live
+        checked += 1
+    assert checked == 25
+
+
+def test_the_committed_workbook_is_up_to_date(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        "build_functions_workbook", ROOT / "scripts" / "build_functions_workbook.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fresh = module.build(tmp_path / "fresh.xlsm")
+    for sheet in ("Examples", "Tables"):
+        committed = load_workbook(WORKBOOK, data_only=True)[sheet]
+        rebuilt = load_workbook(fresh, data_only=True)[sheet]
+        assert [[c.value for c in r] for r in committed.iter_rows()] == [
+            [c.value for c in r] for r in rebuilt.iter_rows()
+        ], f"{sheet} differs: run python scripts/build_functions_workbook.py"
