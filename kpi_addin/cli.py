@@ -17,8 +17,10 @@ from .dashboard.template import TemplateError, load_language, load_template
 from .dashboard.writer import write_dashboard
 from .excel.lite import write_lite
 from .formatting import format_value, text_table
-from .io import InputError, parse_month, read_company_data, sample_path, write_sample
+from .io import InputError, parse_month, sample_path, write_sample
+from .io.inputs import load_company
 from .io.safe_write import OutputExistsError
+from .io.sources import SOURCES
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
 from .metrics.catalogue import label_of
 from .metrics.report import BALANCE_SHEET_KEYS
@@ -44,19 +46,62 @@ def as_of_option(value: str | None) -> object:
         raise click.BadParameter(str(exc).removeprefix("--as-of: ")) from None
 
 
-def load_report(data: Path | None, as_of: str | None) -> tuple[CompanyData, KPIReport]:
-    """Read the input (the bundled sample when ``data`` is None) and compute every KPI."""
-    source = data or sample_path()
+def load_report(
+    data: Path | None, as_of: str | None, exports: dict[str, object] | None = None
+) -> tuple[CompanyData, KPIReport]:
+    """Read the inputs (the bundled sample when none is given) and compute every KPI."""
+    exports = exports or {}
+    source = data or exports.get("subscriptions") or sample_path()
     try:
-        company, warnings = read_company_data(source, as_of=as_of_option(as_of))  # type: ignore[arg-type]
+        company, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
+    for note in warnings:
+        if "recognised as" in note or "visitors = GA4" in note or "left out" in note:
+            click.echo(f"note: {note}", err=True)
     try:
         report = monthly_kpis(company)
     except KPIInputError as exc:
         fail([f"{source}: {exc}"])
     report.warnings[:0] = warnings
     return company, report
+
+
+def export_options(command):
+    """--subscriptions, --source, --map and --visitors: read the exports finance already has."""
+    options = [
+        click.option(
+            "--subscriptions",
+            "subscriptions",
+            type=click.Path(path_type=Path),
+            help="A billing system's subscriptions export (CSV); replaces the input's subscriptions.",
+        ),
+        click.option(
+            "--source",
+            type=click.Choice(SOURCES),
+            default="auto",
+            show_default=True,
+            help="The layout of --subscriptions; auto recognises it from the header row.",
+        ),
+        click.option(
+            "--map",
+            "mapping",
+            type=click.Path(path_type=Path),
+            help="A mapping file (TOML) for any other subscriptions CSV.",
+        ),
+        click.option(
+            "--visitors", type=click.Path(path_type=Path), help="A Google Analytics 4 users export (by month or day)."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def exports_of(subscriptions: Path | None, source: str, mapping: Path | None, visitors: Path | None) -> dict:
+    if (source != "auto" or mapping) and subscriptions is None:
+        raise click.UsageError("--source and --map describe --subscriptions FILE; give that file too")
+    return {"subscriptions": subscriptions, "source": source, "mapping": mapping, "visitors": visitors}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,9 +117,19 @@ def cli() -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--months", default=6, show_default=True, help="Months shown by --format table (latest last).")
-def metrics(data: Path | None, as_of: str | None, fmt: str, months: int) -> None:
+@export_options
+def metrics(
+    data: Path | None,
+    as_of: str | None,
+    fmt: str,
+    months: int,
+    subscriptions: Path | None,
+    source: str,
+    mapping: Path | None,
+    visitors: Path | None,
+) -> None:
     """Compute every monthly KPI and print it as a table, JSON or CSV."""
-    _company, report = load_report(data, as_of)
+    _company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, allow_nan=False))
     elif fmt == "csv":
@@ -156,8 +211,19 @@ def sample(out: Path, fmt: str, force: bool) -> None:
 @click.option(
     "--include-ledger", is_flag=True, help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows."
 )
+@export_options
 def dashboard(
-    data: Path | None, template_name: str, out: Path, as_of: str | None, lang: str, force: bool, include_ledger: bool
+    data: Path | None,
+    template_name: str,
+    out: Path,
+    as_of: str | None,
+    lang: str,
+    force: bool,
+    include_ledger: bool,
+    subscriptions: Path | None,
+    source: str,
+    mapping: Path | None,
+    visitors: Path | None,
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
     try:
@@ -166,7 +232,7 @@ def dashboard(
         fail([str(exc)])
     if out.exists() and not force:
         fail([f"{out} exists; use --force to replace it"])
-    company, report = load_report(data, as_of)
+    company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
     steps = [
         "data sheets",
         "ledger aggregates",

@@ -316,9 +316,8 @@ def _dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = obj[rest][serial.isna()].astype(str).str.strip()
     iso = text[text.str.match(r"^\d{4}-\d{2}(-\d{2})?([ T].*)?$")]
     if not iso.empty:
-        converted = pd.to_datetime(iso, format="ISO8601", errors="coerce")
-        if getattr(converted.dt, "tz", None) is not None:
-            converted = converted.dt.tz_convert(None)
+        # billing exports mix "2025-01-05" with "2025-01-05T10:00:00Z": read all as UTC wall time
+        converted = pd.to_datetime(iso, format="ISO8601", errors="coerce", utc=True).dt.tz_convert(None)
         parsed[iso.index] = converted.astype("datetime64[ns]")
     return parsed, ~blank & parsed.isna()
 

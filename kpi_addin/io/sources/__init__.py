@@ -1,0 +1,66 @@
+"""Billing and analytics exports finance already has: Stripe, Recurly, Chargify / Maxio,
+Baremetrics, any CSV with a mapping file, and GA4 visitors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..reader import Problem, RawSheet
+from . import baremetrics, chargify, recurly, stripe
+from .base import Layout, read_export
+from .ga4 import read_visitors
+from .mapped import Mapping, MappingError, layout_for
+
+LAYOUTS: dict[str, Layout] = {m.LAYOUT.name: m.LAYOUT for m in (stripe, recurly, chargify, baremetrics)}
+SOURCES = ("auto", *LAYOUTS)
+
+
+def read_subscriptions_export(
+    path: Path, source: str = "auto", mapping: Path | None = None
+) -> tuple[RawSheet | None, list[Problem], list[str]]:
+    """The export as the canonical subscriptions sheet, the problems found, and notes
+    (which layout was recognised, rows left out)."""
+    export, problems = read_export(path)
+    if export is None:
+        return None, problems, []
+    notes: list[str] = []
+    if mapping is not None:
+        try:
+            layout = layout_for(Mapping(mapping))
+        except MappingError as exc:
+            return None, [Problem(str(mapping), str(exc).removeprefix(f"{mapping}: "))], []
+    elif source == "auto":
+        matching = [layout for layout in LAYOUTS.values() if not layout.missing(export)]
+        if not matching:
+            reasons = "; ".join(
+                f"{layout.title} needs {', '.join(layout.missing(export))}" for layout in LAYOUTS.values()
+            )
+            found = ", ".join(export.originals.values())
+            return (
+                None,
+                [
+                    Problem(
+                        str(path),
+                        f"matches no known layout ({reasons}). Columns found: {found}. "
+                        "Use --map FILE to say which column is which.",
+                    )
+                ],
+                [],
+            )
+        layout = matching[0]
+        notes.append(f"{path.name}: recognised as a {layout.title} (--source auto)")
+    else:
+        layout = LAYOUTS[source]
+        missing = layout.missing(export)
+        if missing:
+            found = ", ".join(export.originals.values())
+            return (
+                None,
+                [Problem(str(path), f"not a {layout.title}: missing column(s) {', '.join(missing)} (found: {found})")],
+                [],
+            )
+    raw, found, converted_notes = layout.convert(export)
+    return raw, found, notes + converted_notes
+
+
+__all__ = ["LAYOUTS", "SOURCES", "read_subscriptions_export", "read_visitors"]
