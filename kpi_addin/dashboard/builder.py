@@ -44,7 +44,7 @@ from ..metrics.mrr import BRIDGE_COLUMNS, minor_unit_digits
 from ..metrics.report import BALANCE_SHEET_KEYS, COST_COLUMNS, FUNNEL_COLUMNS, evaluate_goals
 from .cells import Book, excel_value, put_text
 from .expr import DIV0, NA, Expr, Ref, is_error
-from .template import Language, Template
+from .template import REPORT_SHEETS, Language, Template
 
 HEADER_ROW = 4  # tables of the monthly sheets: labels on row 3, keys on row 4, data from 5
 FIRST = HEADER_ROW + 1
@@ -182,21 +182,7 @@ class DashboardBuilder:
         return self.wb, self.book.expected  # type: ignore[return-value]
 
     def _create_sheets(self) -> None:
-        order = list(self.template.sheets) + [
-            s
-            for s in (
-                "summary",
-                "revenue",
-                "customers",
-                "funnel",
-                "unit_economics",
-                "nps",
-                "balance_sheet",
-                "goals",
-                "definitions",
-            )
-            if s not in self.template.sheets
-        ]
+        order = [*self.template.sheets, *(s for s in REPORT_SHEETS if s not in self.template.sheets)]
         order += ["monthly", "ledger", "inputs", *(key for _table, key in DATA_TABLES.values())]
         self.wb.remove(self.wb.active)
         for key in order:

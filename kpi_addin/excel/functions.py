@@ -22,6 +22,7 @@ from ..metrics import customers as _customers
 from ..metrics import funnel as _funnel
 from ..metrics import revenue as _revenue
 from ..metrics import unit_economics as _unit_economics
+from ..metrics.report import SUBSCRIPTION_KEYS
 from .convert import VALUE, error_table, excel_call, flatten, optional, rows_to_table
 
 CATEGORY = "SaaS KPIs"
@@ -243,28 +244,7 @@ def INTEREST_COVERAGE(ebit, interest_expense):
 
 # ------------------------------------------------------------------ table functions (dynamic arrays)
 
-MRR_TABLE_COLUMNS = (
-    "month",
-    "mrr",
-    "arr",
-    "customers",
-    "new_customers",
-    "reactivated_customers",
-    "churned_customers",
-    "new_mrr",
-    "expansion_mrr",
-    "contraction_mrr",
-    "churned_mrr",
-    "reactivation_mrr",
-    "customer_churn_rate",
-    "revenue_churn_rate",
-    "nrr",
-    "grr",
-    "crr",
-    "arpu",
-    "ltv",
-    "saas_quick_ratio",
-)
+MRR_TABLE_COLUMNS = SUBSCRIPTION_KEYS
 MOVEMENT_COLUMNS = ("month", "new", "expansion", "contraction", "churned", "reactivation", "net")
 SUBSCRIPTIONS_DOC = "The subscriptions range, column names in its first row (customer_id, amount, interval, ...)"
 

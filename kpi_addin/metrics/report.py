@@ -72,6 +72,12 @@ MONTHLY_KEYS: tuple[str, ...] = (
     "pql_conversion",
     "nps",
 )
+#: Monthly keys that need more than the subscriptions (costs, funnel, NPS).
+INPUT_DEPENDENT_KEYS = frozenset(
+    {"cac", "ltv_cac", "cac_payback_months", "cts", "visitors", "leads", "mql", "sql", "ccr", "pql_conversion", "nps"}
+)
+#: What the subscriptions alone give: the columns of the Excel MRR_TABLE() function.
+SUBSCRIPTION_KEYS: tuple[str, ...] = tuple(k for k in MONTHLY_KEYS if k not in INPUT_DEPENDENT_KEYS)
 COUNT_KEYS = frozenset(
     {"customers", "new_customers", "reactivated_customers", "churned_customers", "visitors", "leads", "mql", "sql"}
 )

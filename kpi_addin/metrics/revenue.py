@@ -70,6 +70,25 @@ def revenue_churn_rate(mrr_lost: NumberOrSeries, mrr_at_start: NumberOrSeries) -
     return divide(lost, start)
 
 
+def _movements(
+    new_mrr: NumberOrSeries,
+    expansion_mrr: NumberOrSeries,
+    reactivation_mrr: NumberOrSeries,
+    contraction_mrr: NumberOrSeries,
+    churned_mrr: NumberOrSeries,
+) -> tuple[NumberOrSeries, NumberOrSeries]:
+    """(MRR gained, MRR lost) of a period's movements, each checked to be 0 or more."""
+    gained = (
+        check_number("new_mrr", new_mrr, minimum=0)
+        + check_number("expansion_mrr", expansion_mrr, minimum=0)
+        + check_number("reactivation_mrr", reactivation_mrr, minimum=0)
+    )
+    lost = check_number("contraction_mrr", contraction_mrr, minimum=0) + check_number(
+        "churned_mrr", churned_mrr, minimum=0
+    )
+    return gained, lost
+
+
 def net_new_mrr(
     new_mrr: NumberOrSeries,
     expansion_mrr: NumberOrSeries,
@@ -84,13 +103,8 @@ def net_new_mrr(
     >>> net_new_mrr(1000, 500, 100, 150, 250)
     1200.0
     """
-    return (
-        check_number("new_mrr", new_mrr, minimum=0)
-        + check_number("expansion_mrr", expansion_mrr, minimum=0)
-        + check_number("reactivation_mrr", reactivation_mrr, minimum=0)
-        - check_number("contraction_mrr", contraction_mrr, minimum=0)
-        - check_number("churned_mrr", churned_mrr, minimum=0)
-    )
+    gained, lost = _movements(new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr, churned_mrr)
+    return gained - lost
 
 
 def net_revenue_retention(
@@ -151,12 +165,5 @@ def saas_quick_ratio(
     >>> saas_quick_ratio(1000, 500, 100, 150, 250)
     4.0
     """
-    gained = (
-        check_number("new_mrr", new_mrr, minimum=0)
-        + check_number("expansion_mrr", expansion_mrr, minimum=0)
-        + check_number("reactivation_mrr", reactivation_mrr, minimum=0)
-    )
-    lost = check_number("contraction_mrr", contraction_mrr, minimum=0) + check_number(
-        "churned_mrr", churned_mrr, minimum=0
-    )
+    gained, lost = _movements(new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr, churned_mrr)
     return divide(gained, lost)

@@ -206,6 +206,12 @@ def status_problems(statuses: pd.Series, known: set[str], export: Export, column
     ]
 
 
+def left_out_note(export: Export, keep: pd.Series, what: str) -> list[str]:
+    """A note for rows a layout leaves out (never paid), or nothing."""
+    dropped = int((~keep).sum())
+    return [f"{export.label}: {dropped} {what} left out"] if dropped else []
+
+
 def canonical_sheet(
     export: Export, columns: dict[str, pd.Series], sources: dict[str, str | None], keep: pd.Series | None = None
 ) -> RawSheet:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import Export, Layout, amounts, canonical_sheet, intervals, status_problems
+from .base import Export, Layout, amounts, canonical_sheet, intervals, left_out_note, status_problems
 
 LIVE = {"active", "past_due", "soft_failure", "unpaid", "trialing", "assessing", "pending_renewal"}
 AT_PERIOD_END = {"pending_cancellation"}
@@ -77,9 +77,7 @@ def convert(export: Export):
         "trial_end": "trial_ended_at",
     }
     keep = ~state.isin(LEFT_OUT)
-    notes = []
-    if (~keep).any():
-        notes.append(f"{export.label}: {int((~keep).sum())} subscription(s) never activated are left out")
+    notes = left_out_note(export, keep, "subscription(s) never activated are")
     return canonical_sheet(export, columns, sources, keep), problems, notes
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import Export, Layout, amounts, canonical_sheet, intervals, status_problems
+from .base import Export, Layout, amounts, canonical_sheet, intervals, left_out_note, status_problems
 
 LIVE = {"active", "live", "in_trial", "past_due", "canceled"}
 ENDED = {"expired"}
@@ -81,9 +81,7 @@ def convert(export: Export):
         "trial_end": "trial_ends_at",
     }
     keep = ~state.isin(LEFT_OUT)
-    notes = []
-    if (~keep).any():
-        notes.append(f"{export.label}: {int((~keep).sum())} future or failed subscription(s) are left out")
+    notes = left_out_note(export, keep, "future or failed subscription(s) are")
     return canonical_sheet(export, columns, sources, keep), problems, notes
 
 

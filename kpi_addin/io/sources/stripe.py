@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import Export, Layout, amounts, canonical_sheet, intervals, status_problems
+from .base import Export, Layout, amounts, canonical_sheet, intervals, left_out_note, status_problems
 
 LIVE = {"active", "past_due", "unpaid", "trialing"}
 ENDED = {"canceled"}
@@ -66,12 +66,7 @@ def convert(export: Export):
         "trial_end": "trial_end_utc",
     }
     keep = ~status.isin(NEVER_PAID)
-    notes = []
-    if (~keep).any():
-        notes.append(
-            f"{export.label}: {int((~keep).sum())} subscription(s) never paid "
-            "(incomplete, incomplete_expired or paused) are left out"
-        )
+    notes = left_out_note(export, keep, "subscription(s) never paid (incomplete, incomplete_expired or paused) are")
     return canonical_sheet(export, columns, sources, keep), problems, notes
 
 
