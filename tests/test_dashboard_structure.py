@@ -206,3 +206,17 @@ def test_data_sheets_are_tables_a_user_can_extend(sample_data, tmp_path):
     assert {"Subscriptions", "Funnel", "Costs", "NPS", "BalanceSheet", "Targets", "FXRates", "MonthlyKPIs"} <= tables
     costs = pd.read_excel(path, sheet_name="Data costs", header=2, engine="calamine")
     assert len(costs) == len(sample_data.costs)
+
+
+def test_the_streamed_ledger_sheet_reads_back_as_the_input(sample_data, tmp_path):
+    path = tmp_path / "dashboard.xlsx"
+    build(sample_data, path)
+    back = pd.read_excel(path, sheet_name="Data subscriptions", header=2, engine="openpyxl")
+    subs = sample_data.subscriptions
+    assert len(back) == len(subs)
+    assert back["customer_id"].tolist() == subs["customer_id"].tolist()
+    assert back["amount"].tolist() == pytest.approx(subs["amount"].tolist())
+    assert (pd.to_datetime(back["start_date"]) == subs["start_date"]).all()  # real dates, not serial numbers
+    assert back["end_date"].isna().tolist() == subs["end_date"].isna().tolist()  # blanks stay blank
+    sheet = load_workbook(path)["Data subscriptions"]
+    assert sheet["H4"].number_format == "yyyy-mm-dd" and not sheet["H4"].quotePrefix

@@ -44,6 +44,7 @@ from ..metrics.mrr import BRIDGE_COLUMNS, minor_unit_digits
 from ..metrics.report import BALANCE_SHEET_KEYS, COST_COLUMNS, FUNNEL_COLUMNS, evaluate_goals
 from .cells import Book, excel_value, put_text
 from .expr import DIV0, NA, Expr, Ref, is_error
+from .stream import StreamedRows
 from .template import REPORT_SHEETS, Language, Template
 
 HEADER_ROW = 4  # tables of the monthly sheets: labels on row 3, keys on row 4, data from 5
@@ -124,6 +125,7 @@ class DashboardBuilder:
         self.last = FIRST + self.n - 1
         self.sheets: dict[str, Worksheet] = {}
         self.ledger_note = ""
+        self.streamed: dict[str, StreamedRows] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -158,7 +160,7 @@ class DashboardBuilder:
 
     # ------------------------------------------------------------------ build
 
-    def build(self) -> tuple[Workbook, dict[str, dict[str, object]]]:
+    def build(self) -> Built:
         self._create_sheets()
         self.progress("data sheets")
         self._data_sheets()
@@ -179,7 +181,7 @@ class DashboardBuilder:
         self._summary()
         self._definitions()
         self._names()
-        return self.wb, self.book.expected  # type: ignore[return-value]
+        return Built(self.wb, self.book.expected, self.streamed)  # type: ignore[arg-type]
 
     def _create_sheets(self) -> None:
         order = [*self.template.sheets, *(s for s in REPORT_SHEETS if s not in self.template.sheets)]
@@ -211,10 +213,12 @@ class DashboardBuilder:
                 put_text(ws["A2"], self.ui("ledger_omitted", rows=f"{rows:,}", limit=f"{self.options.ledger_limit:,}"))
                 self.ledger_note = ws["A2"].value
                 continue
+            self.header(ws, DATA_HEADER_ROW, columns)
             if name == "subscriptions":
                 self.ledger_note = self.ui("ledger_included", rows=f"{rows:,}")
-            self.header(ws, DATA_HEADER_ROW, columns)
-            self._write_frame(ws, frame, columns, name)
+                self._stream_ledger(ws, frame, columns)
+            else:
+                self._write_frame(ws, frame, columns, name)
             last_row = DATA_HEADER_ROW + max(rows, 1)  # a table needs one row, even blank
             ref = f"A{DATA_HEADER_ROW}:{get_column_letter(len(columns))}{last_row}"
             table = Table(displayName=table_name, ref=ref)
@@ -223,6 +227,23 @@ class DashboardBuilder:
             ws.freeze_panes = f"A{DATA_HEADER_ROW + 1}"
             for i, column in enumerate(columns, start=1):
                 ws.column_dimensions[get_column_letter(i)].width = max(12, len(column) + 3)
+
+    def _stream_ledger(self, ws: Worksheet, frame: pd.DataFrame, columns: list[str]) -> None:
+        """Leave the ledger's rows to :mod:`.stream`; register the two styles they use."""
+        # openpyxl registers a cell's style object itself: one scratch cell per style, never changed after
+        dates = ws.cell(row=1, column=len(columns) + 30)
+        dates.number_format = "yyyy-mm-dd"
+        date_style = dates.style_id
+        prefixed = ws.cell(row=1, column=len(columns) + 31)
+        prefixed.quotePrefix = True
+        prefix_style = prefixed.style_id
+        for scratch in (dates, prefixed):
+            del ws._cells[(scratch.row, scratch.column)]  # the styles stay registered in the workbook
+        kinds = {
+            c.name: {"date": "date", "money": "number", "number": "number"}.get(c.kind, "text")
+            for c in SHEETS["subscriptions"].columns
+        }
+        self.streamed[ws.title] = StreamedRows(frame, columns, kinds, DATA_HEADER_ROW + 1, date_style, prefix_style)
 
     def _write_frame(self, ws: Worksheet, frame: pd.DataFrame, columns: list[str], name: str) -> None:
         kinds = {c.name: c.kind for c in SHEETS[name].columns}
@@ -951,11 +972,20 @@ class DashboardBuilder:
         ws.add_chart(chart, anchor)
 
 
+@dataclass
+class Built:
+    """The workbook, the value each formula cell should show, and rows to stream in on saving."""
+
+    workbook: Workbook
+    expected: dict[str, dict[str, object]]
+    streamed: dict[str, StreamedRows]
+
+
 def build_workbook(
     data: CompanyData,
     report: KPIReport,
     options: BuildOptions,
     progress: Callable[[str], None] | None = None,
-) -> tuple[Workbook, dict[str, dict[str, object]]]:
-    """The dashboard workbook and, per sheet, the value each formula cell should show."""
+) -> Built:
+    """Build the dashboard (see the module docstring)."""
     return DashboardBuilder(data, report, options, progress).build()

@@ -1,10 +1,12 @@
-"""Give the formula cells of a saved ``.xlsx`` their cached values.
+"""Finish a saved ``.xlsx``: give its formula cells their cached values, stream in big sheets' rows.
 
 openpyxl writes a formula as ``<c r="B5"><f>B4*12</f><v /></c>``: no result, so file
 previews, phone viewers and pandas see blanks until a spreadsheet application
 recalculates.  We rewrite those ``<v />`` with the values the library computed (numbers,
 text with ``t="str"``, errors with ``t="e"``).  Only worksheets with formulas are
-touched; the workbook still asks Excel to recalculate fully on load.
+touched; the workbook still asks Excel to recalculate fully on load.  The rows of a
+large data sheet (:mod:`kpi_addin.dashboard.stream`) are appended to its ``<sheetData>``
+in the same pass.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 from .expr import Value, is_error
+from .stream import StreamedRows
 
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -55,16 +58,24 @@ def _cached(value: Value | dt.datetime | None) -> tuple[str, str] | None:
     return "", str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
 
 
-def fill_cached_values(source: Path, target: Path, expected: dict[str, dict[str, Value | None]]) -> int:
-    """Copy ``source`` to ``target`` with the formula cells of ``expected`` given their values.
-
-    Returns how many cells were filled.
-    """
+def fill_cached_values(
+    source: Path,
+    target: Path,
+    expected: dict[str, dict[str, Value | None]],
+    streamed: dict[str, StreamedRows] | None = None,
+) -> int:
+    """Copy ``source`` to ``target`` with the formula cells of ``expected`` given their values
+    and the ``streamed`` rows appended to their sheets.  Returns how many cells were filled."""
     filled = 0
+    streamed = streamed or {}
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
         paths = sheet_paths(src)
         rewrite = {paths[title]: cells for title, cells in expected.items() if cells}
+        streams = {paths[title]: rows for title, rows in streamed.items()}
         for item in src.infolist():
+            if item.filename in streams:
+                _stream_into(src.read(item).decode("utf-8"), streams[item.filename], dst, item)
+                continue
             if item.filename not in rewrite:
                 with src.open(item) as reader, dst.open(item, "w") as writer:
                     shutil.copyfileobj(reader, writer, 1 << 20)
@@ -85,3 +96,23 @@ def fill_cached_values(source: Path, target: Path, expected: dict[str, dict[str,
 
             dst.writestr(item, _FORMULA_CELL.sub(fill, xml))
     return filled
+
+
+def _stream_into(xml: str, rows: StreamedRows, dst: zipfile.ZipFile, item: zipfile.ZipInfo) -> None:
+    """Write ``xml`` with ``rows`` appended to its sheet data, chunk by chunk."""
+    head, tail = xml.split("</sheetData>", 1) if "</sheetData>" in xml else xml.split("<sheetData />", 1)
+    if "<sheetData" not in head:
+        head += "<sheetData>"
+    head = re.sub(
+        r'<dimension ref="([A-Z]+\d+):([A-Z]+)\d+"',
+        lambda m: f'<dimension ref="{m.group(1)}:{m.group(2)}{rows.last_row}"',
+        head,
+        count=1,
+    )
+    info = zipfile.ZipInfo(item.filename, date_time=item.date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with dst.open(info, "w", force_zip64=True) as out:
+        out.write(head.encode("utf-8"))
+        for chunk in rows.chunks():
+            out.write(chunk.encode("utf-8"))
+        out.write(("</sheetData>" + tail).encode("utf-8"))

@@ -25,13 +25,13 @@ def write_dashboard(
 
     A failure at any step leaves an existing ``out`` exactly as it was.
     """
-    workbook, expected = build_workbook(data, report, options, progress)
+    built = build_workbook(data, report, options, progress)
     with atomic_output(out, force=force) as final, tempfile.TemporaryDirectory(dir=out.parent) as work:
         raw = Path(work) / "openpyxl.xlsx"
         if progress:
             progress("saving")
-        workbook.save(raw)
+        built.workbook.save(raw)
         if progress:
             progress("cached values")
-        fill_cached_values(raw, final, expected)  # type: ignore[arg-type]
-    return expected
+        fill_cached_values(raw, final, built.expected, built.streamed)  # type: ignore[arg-type]
+    return built.expected
