@@ -93,6 +93,17 @@ class BuildOptions:
     ledger_limit: int = DEFAULT_LEDGER_LIMIT
 
 
+def add_table(ws: Worksheet, name: str, ref: str, headers: list[str], style: str) -> None:
+    """An Excel Table whose column names are given, not read back from the sheet: openpyxl
+    would otherwise make a cell object for every cell of the range (a million for a ledger)."""
+    table = Table(displayName=name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name=style, showRowStripes=True)
+    table._initialise_columns()
+    for column, header in zip(table.tableColumns, headers, strict=True):
+        column.name = header
+    ws.add_table(table)
+
+
 def number_format(unit: str, currency: str) -> str:
     """The Excel number format of a KPI unit; money in the reporting currency (₩ without decimals)."""
     if unit == "money":
@@ -221,9 +232,7 @@ class DashboardBuilder:
                 self._write_frame(ws, frame, columns, name)
             last_row = DATA_HEADER_ROW + max(rows, 1)  # a table needs one row, even blank
             ref = f"A{DATA_HEADER_ROW}:{get_column_letter(len(columns))}{last_row}"
-            table = Table(displayName=table_name, ref=ref)
-            table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
-            ws.add_table(table)
+            add_table(ws, table_name, ref, columns, "TableStyleLight9")
             ws.freeze_panes = f"A{DATA_HEADER_ROW + 1}"
             for i, column in enumerate(columns, start=1):
                 ws.column_dimensions[get_column_letter(i)].width = max(12, len(column) + 3)
@@ -373,9 +382,7 @@ class DashboardBuilder:
             formulas = self._monthly_formulas(ws, r)
             for key in keys[1:]:
                 self.book.formula(ws, f"{self.col[key]}{r}", formulas[key], monthly[key].iloc[i], self.fmt(key))
-        table = Table(displayName="MonthlyKPIs", ref=f"A{HEADER_ROW}:{self.col[keys[-1]]}{self.last}")
-        table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-        ws.add_table(table)
+        add_table(ws, "MonthlyKPIs", f"A{HEADER_ROW}:{self.col[keys[-1]]}{self.last}", keys, "TableStyleMedium2")
         ws.freeze_panes = f"B{FIRST}"
         ws.row_dimensions[HEADER_ROW - 1].height = 30
         self.grey_errors(ws, f"B{FIRST}:{self.col[keys[-1]]}{self.last}")
