@@ -53,17 +53,16 @@ def load_report(
     exports = exports or {}
     source = data or exports.get("subscriptions") or sample_path()
     try:
-        company, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]
+        company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
-    for note in warnings:
-        if "recognised as" in note or "visitors = GA4" in note or "left out" in note:
-            click.echo(f"note: {note}", err=True)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     try:
         report = monthly_kpis(company)
     except KPIInputError as exc:
         fail([f"{source}: {exc}"])
-    report.warnings[:0] = warnings
+    report.warnings[:0] = [*notes, *warnings]
     return company, report
 
 

@@ -21,12 +21,13 @@ def load_company(
     mapping: Path | None = None,
     visitors: Path | None = None,
     as_of: pd.Period | None = None,
-) -> tuple[CompanyData, list[str]]:
+) -> tuple[CompanyData, list[str], list[str]]:
     """Read and validate every input; raises :class:`InputError` listing every problem.
 
     ``data`` gives the canonical sheets (the bundled sample when nothing is given);
     ``subscriptions`` replaces its subscriptions with a billing export; ``visitors``
-    replaces the funnel's visitors with a GA4 export.  Returns the data and notes.
+    replaces the funnel's visitors with a GA4 export.  Returns the data, notes on what was
+    read (the layout recognised, rows left out) and warnings about the data.
     """
     if data is None and subscriptions is None:
         data = sample_path()
@@ -50,7 +51,7 @@ def load_company(
     company, warnings = company_from_sheets(raws, str(data or subscriptions), as_of=as_of, problems=problems)
     if visits is not None:
         company.funnel = _with_visitors(company.funnel, visits)
-    return company, notes + warnings
+    return company, notes, warnings
 
 
 def _with_visitors(funnel: pd.DataFrame | None, visits: pd.DataFrame) -> pd.DataFrame:
