@@ -220,3 +220,13 @@ def test_the_streamed_ledger_sheet_reads_back_as_the_input(sample_data, tmp_path
     assert back["end_date"].isna().tolist() == subs["end_date"].isna().tolist()  # blanks stay blank
     sheet = load_workbook(path)["Data subscriptions"]
     assert sheet["H4"].number_format == "yyyy-mm-dd" and not sheet["H4"].quotePrefix
+
+
+def test_a_ledger_larger_than_an_excel_sheet_is_never_written(sample_data, tmp_path, monkeypatch):
+    from kpi_addin.dashboard import builder
+
+    monkeypatch.setattr(builder, "EXCEL_MAX_ROWS", 100)  # the sample's 512 rows stand in for 1,048,577
+    path = tmp_path / "dashboard.xlsx"
+    build(sample_data, path, include_ledger=True)
+    sheet = load_workbook(path)["Data subscriptions"]
+    assert "more rows than an Excel sheet holds" in sheet["A2"].value and sheet.max_row == 2

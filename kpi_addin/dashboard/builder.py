@@ -51,6 +51,7 @@ HEADER_ROW = 4  # tables of the monthly sheets: labels on row 3, keys on row 4, 
 FIRST = HEADER_ROW + 1
 DATA_HEADER_ROW = 3
 DEFAULT_LEDGER_LIMIT = 100_000
+EXCEL_MAX_ROWS = 1_048_576  # rows in one Excel sheet
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "KRW": "₩", "CNY": "¥", "INR": "₹"}
 DATA_TABLES = {  # canonical sheet → (Excel Table name, language key of the sheet)
     "subscriptions": ("Subscriptions", "data_subscriptions"),
@@ -220,8 +221,10 @@ class DashboardBuilder:
                 put_text(ws["A2"], self.ui("absent", sheet=name))
                 frame = pd.DataFrame(columns=columns)
             rows = len(frame)
-            if name == "subscriptions" and rows > self.options.ledger_limit and not self.options.include_ledger:
-                put_text(ws["A2"], self.ui("ledger_omitted", rows=f"{rows:,}", limit=f"{self.options.ledger_limit:,}"))
+            too_many = rows > self.options.ledger_limit and not self.options.include_ledger
+            if name == "subscriptions" and (too_many or DATA_HEADER_ROW + rows > EXCEL_MAX_ROWS):
+                key = "ledger_omitted" if DATA_HEADER_ROW + rows <= EXCEL_MAX_ROWS else "ledger_too_big"
+                put_text(ws["A2"], self.ui(key, rows=f"{rows:,}", limit=f"{self.options.ledger_limit:,}"))
                 self.ledger_note = ws["A2"].value
                 continue
             self.header(ws, DATA_HEADER_ROW, columns)
