@@ -706,13 +706,15 @@ class DashboardBuilder:
             put_text(ws[f"A{r}"], self.lang.label(key))
             put_text(ws[f"B{r}"], key)
             fmt = self.fmt(key)
+            # I holds the direction as the data says it (higher / lower), for the formulas;
+            # D shows it in the dashboard's language
             if source is None:  # a template default
                 self.book.value(ws, f"C{r}", goal.target, fmt)
-                put_text(ws[f"D{r}"], goal.direction)
-                self.book.env[f"{ws.title}!D{r}"] = goal.direction
+                put_text(ws[f"I{r}"], goal.direction)
+                self.book.env[f"{ws.title}!I{r}"] = goal.direction
             else:  # from the input's targets table: linked, so an edit there flows through
                 self.book.formula(ws, f"C{r}", self.book.ref(targets_ws, f"B{source}"), goal.target, fmt)
-                self.book.formula(ws, f"D{r}", f"{quote_sheetname(targets_ws.title)}!C{source}", goal.direction)
+                self.book.formula(ws, f"I{r}", f"{quote_sheetname(targets_ws.title)}!C{source}", goal.direction)
                 if not pd.isna(goal.due):
                     self.book.formula(
                         ws,
@@ -721,13 +723,17 @@ class DashboardBuilder:
                         goal.due.to_pydatetime(),
                         "yyyy-mm",
                     )
+            higher, lower = self.ui("higher"), self.ui("lower")
+            self.book.formula(
+                ws, f"D{r}", f'IF(I{r}="higher","{higher}","{lower}")', higher if goal.direction == "higher" else lower
+            )
             actual = self.kpi_ref(key)
             if actual is None:
                 shown = self.book.formula(ws, f"F{r}", "NA()", math.nan, fmt, error=NA)
             else:
                 shown = self.book.formula(ws, f"F{r}", actual, goal.actual, fmt)
             # an undefined actual passes its error on; otherwise only a zero can be undefined
-            progress = f'IF(D{r}="higher",F{r}/C{r},C{r}/F{r})'
+            progress = f'IF(I{r}="higher",F{r}/C{r},C{r}/F{r})'
             self.book.formula(ws, f"G{r}", progress, goal.progress, "0%", error=shown if is_error(shown) else DIV0)  # type: ignore[arg-type]
             known = isinstance(goal.status, str)
             status = self.lang.status[STATUS_KEYS[goal.status] if known else "none"]
@@ -738,13 +744,19 @@ class DashboardBuilder:
         self.grey_errors(ws, f"F{FIRST}:G{end}")
         ws.column_dimensions["A"].width = 30
         ws.column_dimensions["B"].hidden = True
+        ws.column_dimensions["I"].hidden = True
         for letter in "CDEFGH":
             ws.column_dimensions[letter].width = 14
+        ws.column_dimensions["D"].width = 16
+        ws.freeze_panes = f"B{FIRST}"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
 
     def _status_formula(self, r: int, as_of: str) -> str:
         s = self.lang.status
-        met = f'IF(D{r}="higher",F{r}>=C{r},F{r}<=C{r})'
-        gap = f'IF(D{r}="higher",C{r}-F{r},F{r}-C{r})/ABS(C{r})'
+        met = f'IF(I{r}="higher",F{r}>=C{r},F{r}<=C{r})'
+        gap = f'IF(I{r}="higher",C{r}-F{r},F{r}-C{r})/ABS(C{r})'
         return (
             f'IF(ISERROR(F{r}),"{s["none"]}",IF({met},"{s["complete"]}",'
             f'IF(AND(ISNUMBER(E{r}),{as_of}>E{r}),"{s["off_track"]}",IF(C{r}=0,"{s["off_track"]}",'
