@@ -35,6 +35,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
+from ..formatting import CURRENCY_SYMBOLS
 from ..io.schema import SHEETS
 from ..metrics import MONTHLY_KEYS, CompanyData, KPIReport
 from ..metrics.balance_sheet import balance_sheet_ratios
@@ -52,7 +53,6 @@ FIRST = HEADER_ROW + 1
 DATA_HEADER_ROW = 3
 DEFAULT_LEDGER_LIMIT = 100_000
 EXCEL_MAX_ROWS = 1_048_576  # rows in one Excel sheet
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "KRW": "₩", "CNY": "¥", "INR": "₹"}
 DATA_TABLES = {  # canonical sheet → (Excel Table name, language key of the sheet)
     "subscriptions": ("Subscriptions", "data_subscriptions"),
     "funnel": ("Funnel", "data_funnel"),
