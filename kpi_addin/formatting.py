@@ -7,7 +7,7 @@ import math
 from .metrics.catalogue import unit_of
 from .metrics.mrr import minor_unit_digits
 
-#: Symbols shown before amounts (the terminal table and the dashboard's number formats); other currencies show their code.
+#: Symbols shown before amounts in the terminal table and the dashboard; other currencies show their code.
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "KRW": "₩", "CNY": "¥", "INR": "₹"}
 UNDEFINED_MARK = "n/a"
 
