@@ -203,9 +203,21 @@ def sample(out: Path, fmt: str, force: bool) -> None:
     metavar="NAME|PATH",
     help="A template of templates/ (full, executive) or the path of your own .toml file.",
 )
-@click.option("--out", type=click.Path(path_type=Path), default=Path("kpi_dashboard.xlsx"), show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("kpi_dashboard.xlsx"),
+    show_default=True,
+    help="The workbook to write (atomically; an existing file is kept unless --force).",
+)
 @click.option("--as-of", "as_of", metavar="YYYY-MM", help="Last month to report.")
-@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    default="en",
+    show_default=True,
+    help="Language of labels, sheet names and definitions (templates/lang/).",
+)
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option(
     "--include-ledger", is_flag=True, help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows."
