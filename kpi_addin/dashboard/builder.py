@@ -369,7 +369,7 @@ class DashboardBuilder:
 
     def _monthly(self) -> None:
         ws = self.sheets["monthly"]
-        self.title(ws, self.lang.sheets["monthly"], self.ui("monthly_note"))
+        self.title(ws, self.lang.sheets["monthly"], f"{self.ui('monthly_note')} {self.ui('legend')}")
         keys = list(MONTHLY_KEYS)
         self.col = {k: get_column_letter(i + 1) for i, k in enumerate(keys)}
         for i, key in enumerate(keys, start=1):
@@ -440,6 +440,8 @@ class DashboardBuilder:
         """A monthly sheet: the month, then (label, format, formula per row, library values) columns."""
         ws = self.sheets[key]
         self.title(ws, self.lang.sheets[key], self._subtitle())
+        put_text(ws["A3"], self.ui("legend"))
+        ws["A3"].font = NOTE_FONT
         self.header(ws, HEADER_ROW, [self.ui("month")] + [c[0] for c in columns])
         self.month_column(ws)
         for j, (_label, fmt, formula, expected) in enumerate(columns, start=2):
