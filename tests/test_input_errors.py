@@ -200,3 +200,42 @@ def test_cli_argument_errors(args, message):
     assert result.exit_code in (1, 2)
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+SUBS_CSV = "customer_id,amount,interval,currency,start_date\nc1,100,month,USD,2025-01-01\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {"subscriptions.csv": "customer_id,amount,Amount,start_date\nc1,1,2,2025-01-01\n"},
+            "subscriptions.csv!C1: column 'amount' appears twice (also in B1)",
+        ),
+        (
+            {"funnel.csv": "month,visitors\n2025-01,10\n2025-01,12\n"},
+            "funnel.csv!A3 (month): '2025-01' appears more than once",
+        ),
+        ({"funnel.csv": "month,visitors\n2025-01,-4\n"}, "funnel.csv!B2 (visitors): -4 is negative"),
+        ({"funnel.csv": "month,visitors\n2025-01,10.5\n"}, "funnel.csv!B2 (visitors): 10.5 is not a whole number"),
+        ({"nps.csv": "date,score\n2025-01-05,11\n"}, "nps.csv!B2 (score): 11 is not a score from 0 to 10"),
+        ({"fx_rates.csv": "currency,rate\nEUR,0\n"}, "fx_rates.csv!B2 (rate): 0 is not a positive rate"),
+        (
+            {"fx_rates.csv": "currency,rate\nEURO,1.1\n"},
+            "fx_rates.csv!A2 (currency): 'EURO' is not a three-letter currency code",
+        ),
+        ({"settings.csv": "key,value\ncolour,blue\n"}, "settings.csv!A2 (key): unknown setting 'colour'"),
+        (
+            {"settings.csv": "key,value\nreporting_currency,dollars\n"},
+            "reporting_currency 'DOLLARS' is not a three-letter currency code",
+        ),
+        ({"settings.csv": "key,value\nas_of,soon\n"}, "settings as_of: 'soon' is not a month (YYYY-MM)"),
+        ({"costs.csv": "month,sales\nMarch,10\n"}, "costs.csv!A2 (month): 'March' is not a month (YYYY-MM)"),
+    ],
+)
+def test_every_sheet_is_checked_cell_by_cell(tmp_path, files, expected):
+    (tmp_path / "subscriptions.csv").write_text(SUBS_CSV)
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    messages = problems_of(tmp_path)
+    assert any(expected in m for m in messages), messages

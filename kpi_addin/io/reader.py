@@ -414,6 +414,9 @@ def _report(
 
 
 def _shown(value: object) -> object:
+    """A cell value as a message quotes it: 12 not 12.0, -4 not np.int64(-4)."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, float) and value == int(value):
         return int(value)
     if isinstance(value, pd.Timestamp | dt.date):
