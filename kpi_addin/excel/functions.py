@@ -6,6 +6,9 @@ result equals the library's and ``kpi-addin metrics``'.  The Excel name of a fun
 its Python name, its description the docstring, its argument help the ``doc`` of each
 ``@arg``; all are in the category "SaaS KPIs".
 
+Arguments carry no type hints on purpose: xlwings turns a hint into a converter, which
+would change what a blank or text cell arrives as before the library can name the problem.
+
 This module is the ``UDF Modules`` entry of ``workbooks/kpi_functions.xlsm`` on
 Windows, and ``kpi-addin lite`` embeds it in the ``main.py`` for xlwings Lite.
 """
