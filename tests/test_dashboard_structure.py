@@ -230,3 +230,19 @@ def test_a_ledger_larger_than_an_excel_sheet_is_never_written(sample_data, tmp_p
     build(sample_data, path, include_ledger=True)
     sheet = load_workbook(path)["Data subscriptions"]
     assert "more rows than an Excel sheet holds" in sheet["A2"].value and sheet.max_row == 2
+
+
+def test_output_is_readable_like_any_new_file_and_keeps_a_replaced_files_mode(tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "dash.xlsx"
+    old_mask = os.umask(0o022)
+    try:
+        assert CliRunner().invoke(cli, ["dashboard", "--out", str(out)]).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644  # not mkstemp's private 0600
+        out.chmod(0o664)
+        assert CliRunner().invoke(cli, ["dashboard", "--out", str(out), "--force"]).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o664
+    finally:
+        os.umask(old_mask)

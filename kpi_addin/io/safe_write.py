@@ -13,6 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class OutputExistsError(FileExistsError):
     """The output exists and replacing it was not asked for."""
 
@@ -29,6 +35,9 @@ def atomic_output(target: Path, *, force: bool = False) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
+        # mkstemp makes the file private (0600); a shared report keeps the old file's mode,
+        # or gets the usual one (0666 less the umask)
+        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
         os.replace(tmp, target)
     finally:
         if tmp.exists():
