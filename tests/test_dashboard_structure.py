@@ -246,3 +246,27 @@ def test_output_is_readable_like_any_new_file_and_keeps_a_replaced_files_mode(tm
         assert stat.S_IMODE(out.stat().st_mode) == 0o664
     finally:
         os.umask(old_mask)
+
+
+def test_every_xml_part_is_well_formed_with_cells_in_order(sample_data, tmp_path):
+    import re
+    import zipfile
+    from xml.etree import ElementTree
+
+    from openpyxl.utils import column_index_from_string
+
+    path = tmp_path / "dashboard.xlsx"
+    build(sample_data, path)  # with the streamed ledger and the filled cached values
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not name.endswith((".xml", ".rels")):
+                continue
+            root = ElementTree.fromstring(archive.read(name))  # raises on malformed XML
+            if name.startswith("xl/worksheets/sheet"):
+                rows = [
+                    int(r.get("r")) for r in root.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}row")
+                ]
+                assert rows == sorted(rows) and len(rows) == len(set(rows)), name
+                for row in root.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}row"):
+                    columns = [column_index_from_string(re.match(r"[A-Z]+", c.get("r")).group()) for c in row]
+                    assert columns == sorted(columns), (name, row.get("r"))
