@@ -15,11 +15,13 @@ Windows, and ``kpi-addin lite`` embeds it in the ``main.py`` for xlwings Lite.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from xlwings import arg, func
 
 from ..io.ranges import company_from_ranges
 from ..io.reader import InputError
-from ..metrics import KPIInputError, monthly_kpis
+from ..metrics import KPIInputError, KPIReport, monthly_kpis
 from ..metrics import balance_sheet as _balance_sheet
 from ..metrics import customers as _customers
 from ..metrics import funnel as _funnel
@@ -252,12 +254,12 @@ MOVEMENT_COLUMNS = ("month", "new", "expansion", "contraction", "churned", "reac
 SUBSCRIPTIONS_DOC = "The subscriptions range, column names in its first row (customer_id, amount, interval, ...)"
 
 
-def _report(subscriptions, fx_rates, as_of):
+def _report(subscriptions: object, fx_rates: object, as_of: object) -> KPIReport:
     data = company_from_ranges(subscriptions, optional(fx_rates, None), optional(as_of, None))
     return monthly_kpis(data)
 
 
-def _table(build):
+def _table(build: Callable[[], list[list[object]]]) -> list[list[object]]:
     """Run a table function; bad input becomes a column: the error, then each problem."""
     try:
         return build()
@@ -274,7 +276,7 @@ def _table(build):
 def MRR_TABLE(subscriptions, fx_rates=None, as_of=None):
     """Monthly MRR, customers, movements and rates from a subscriptions range, one row a month."""
 
-    def build():
+    def build() -> list[list[object]]:
         monthly = _report(subscriptions, fx_rates, as_of).monthly
         rows = [
             [str(month), *[_cell(monthly[k].iloc[i], k) for k in MRR_TABLE_COLUMNS[1:]]]
@@ -292,7 +294,7 @@ def MRR_TABLE(subscriptions, fx_rates=None, as_of=None):
 def MRR_MOVEMENTS(subscriptions, fx_rates=None, as_of=None):
     """The MRR bridge per month: new, expansion, contraction, churned, reactivation and net MRR."""
 
-    def build():
+    def build() -> list[list[object]]:
         report = _report(subscriptions, fx_rates, as_of)
         bridge, net = report.bridge, report.extras["net_new_mrr"]
         rows = [
@@ -321,7 +323,7 @@ def COHORTS(subscriptions, basis="logo"):
     if chosen not in ("logo", "revenue"):
         return error_table(VALUE, [f"basis: {chosen!r} is not 'logo' or 'revenue'"])
 
-    def build():
+    def build() -> list[list[object]]:
         cohorts = _report(subscriptions, None, None).cohorts(str(chosen))
         ages = [c for c in cohorts.columns if c != "size"]
         header = ["cohort", "customers" if chosen == "logo" else "starting_mrr", *[str(a) for a in ages]]
@@ -334,7 +336,7 @@ def COHORTS(subscriptions, basis="logo"):
     return _table(build)
 
 
-def _cell(value, key):
+def _cell(value: object, key: str) -> object:
     """A value of the monthly table for a cell: counts as integers, undefined stays nan (→ #DIV/0!)."""
     number = float(value)
     if key.endswith("customers") and number == number:
@@ -342,7 +344,7 @@ def _cell(value, key):
     return number
 
 
-def _blank_if_missing(value):
+def _blank_if_missing(value: object) -> float | None:
     """A cohort cell past the last month is blank, not an error: there is no such month yet."""
     number = float(value)
     return None if number != number else number

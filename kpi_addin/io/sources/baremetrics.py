@@ -7,10 +7,10 @@ ends): https://help.baremetrics.com/en/articles/5380088-manual-subscription-impo
 
 from __future__ import annotations
 
-from .base import Export, Layout, amounts, canonical_sheet, intervals
+from .base import Converted, Export, Layout, amounts, canonical_sheet, intervals
 
 
-def convert(export: Export):
+def convert(export: Export) -> Converted:
     interval, divisor, problems = intervals(
         export.text("plan_interval"),
         export.text("plan_interval_count"),

@@ -135,6 +135,10 @@ def read_export(path: Path) -> tuple[Export | None, list[Problem]]:
     return Export(path, frame.reset_index(drop=True), letters, rows, originals), []
 
 
+#: What a layout's convert returns: the canonical sheet, the problems, notes on rows left out.
+Converted = tuple[RawSheet, list[Problem], list[str]]
+
+
 @dataclass
 class Layout:
     """One export layout: how to recognise it and how to read it."""
@@ -144,7 +148,7 @@ class Layout:
     source: str  # the vendor page the columns come from
     required: tuple[tuple[str, ...], ...]  # each: acceptable names for one required column
     #: export → (canonical subscriptions sheet, problems, notes such as rows left out)
-    convert: Callable[[Export], tuple[RawSheet, list[Problem], list[str]]]
+    convert: Callable[[Export], Converted]
 
     def missing(self, export: Export) -> list[str]:
         return [names[0] for names in self.required if export.has(*names) is None]

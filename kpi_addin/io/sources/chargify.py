@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import Export, Layout, amounts, canonical_sheet, intervals, left_out_note, status_problems
+from .base import Converted, Export, Layout, amounts, canonical_sheet, intervals, left_out_note, status_problems
 
 LIVE = {"active", "past_due", "soft_failure", "unpaid", "trialing", "assessing", "pending_renewal"}
 AT_PERIOD_END = {"pending_cancellation"}
@@ -23,7 +23,7 @@ HELD = {"on_hold", "paused", "suspended"}
 LEFT_OUT = {"awaiting_signup", "failed_to_create", "pending"}
 
 
-def convert(export: Export):
+def convert(export: Export) -> Converted:
     state_col = export.has("state", "subscription_state")
     state = export.text("state", "subscription_state").str.lower()
     problems = status_problems(state, LIVE | AT_PERIOD_END | ENDED | HELD | LEFT_OUT, export, state_col)

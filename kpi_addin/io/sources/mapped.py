@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..reader import Problem
-from .base import CANONICAL, INTERVAL_UNITS, Export, Layout, amounts, canonical_sheet, normalise
+from .base import CANONICAL, INTERVAL_UNITS, Converted, Export, Layout, amounts, canonical_sheet, normalise
 
 MAPPABLE = (*CANONICAL, "interval_count")
 REQUIRED = ("customer_id", "amount", "start_date")
@@ -94,7 +94,7 @@ def _iso_dates(values: pd.Series, pattern: str) -> pd.Series:
 
 
 def layout_for(mapping: Mapping) -> Layout:
-    def convert(export: Export):
+    def convert(export: Export) -> Converted:
         problems: list[Problem] = []
         missing = [theirs for theirs in mapping.columns.values() if theirs not in export.frame.columns]
         if missing:

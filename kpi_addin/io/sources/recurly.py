@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import Export, Layout, amounts, canonical_sheet, intervals, left_out_note, status_problems
+from .base import Converted, Export, Layout, amounts, canonical_sheet, intervals, left_out_note, status_problems
 
 LIVE = {"active", "live", "in_trial", "past_due", "canceled"}
 ENDED = {"expired"}
@@ -21,7 +21,7 @@ LEFT_OUT = {"future", "failed"}
 PAUSED = {"paused"}
 
 
-def convert(export: Export):
+def convert(export: Export) -> Converted:
     state_col = export.has("state", "subscription_state")
     state = export.text("state", "subscription_state").str.lower()
     problems = status_problems(state, LIVE | ENDED | LEFT_OUT | PAUSED, export, state_col)

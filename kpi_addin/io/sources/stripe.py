@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import Export, Layout, amounts, canonical_sheet, intervals, left_out_note, status_problems
+from .base import Converted, Export, Layout, amounts, canonical_sheet, intervals, left_out_note, status_problems
 
 LIVE = {"active", "past_due", "unpaid", "trialing"}
 ENDED = {"canceled"}
 NEVER_PAID = {"incomplete", "incomplete_expired", "paused"}
 
 
-def convert(export: Export):
+def convert(export: Export) -> Converted:
     status_col = export.has("status")
     status = export.text("status").str.lower()
     problems = status_problems(status, LIVE | ENDED | NEVER_PAID, export, status_col)
