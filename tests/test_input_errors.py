@@ -239,3 +239,69 @@ def test_every_sheet_is_checked_cell_by_cell(tmp_path, files, expected):
         (tmp_path / name).write_text(text)
     messages = problems_of(tmp_path)
     assert any(expected in m for m in messages), messages
+
+
+def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Each bad-input case of the issue: the input and the message it must give."""
+
+    def book(name: str, sheets: dict[str, list[list[object]]]) -> Path:
+        return workbook(tmp_path / f"{name}.xlsx", sheets)
+
+    not_a_workbook = tmp_path / "notes.xlsx"
+    not_a_workbook.write_text("plain text")
+    return {
+        "unknown interval": (
+            book("interval", {"subscriptions": [HEADER, ["c", "x", 5, "fortnight", "USD", "2025-01-01", None]]}),
+            "subscriptions!D2 (interval): unknown interval 'fortnight'",
+        ),
+        "end before start": (
+            book("dates", {"subscriptions": [HEADER, ["c", "x", 5, "month", "USD", "2025-03-01", "2025-02-01"]]}),
+            "subscriptions!G2 (end_date): end_date 2025-02-01 is before start_date 2025-03-01",
+        ),
+        "negative amount": (
+            book("negative", {"subscriptions": [HEADER, ["c", "x", -5, "month", "USD", "2025-01-01", None]]}),
+            "subscriptions!C2 (amount): -5 is negative",
+        ),
+        "missing FX rate": (
+            book(
+                "fx",
+                {
+                    "subscriptions": [HEADER, ["c", "x", 5, "month", "EUR", "2025-01-01", None]],
+                    "fx_rates": [["currency", "rate"], ["GBP", 1.2]],
+                },
+            ),
+            "currency EUR is used by 1 row(s) but the fx_rates sheet has no rate for it",
+        ),
+        "required column missing": (
+            book("column", {"subscriptions": [["customer_id", "amount"], ["c", 5]]}),
+            "subscriptions: required column(s) start_date missing",
+        ),
+        "empty sheet": (
+            book("empty", {"subscriptions": [HEADER]}),
+            "subscriptions: the sheet has a header row but no data rows",
+        ),
+        "not a workbook": (not_a_workbook, "not an Excel workbook (.xlsx): the file is not a zip archive"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "unknown interval",
+        "end before start",
+        "negative amount",
+        "missing FX rate",
+        "required column missing",
+        "empty sheet",
+        "not a workbook",
+    ],
+)
+@pytest.mark.parametrize("command", ["metrics", "dashboard"])
+def test_each_bad_input_exits_1_with_its_message_and_no_traceback(tmp_path, case, command):
+    path, message = _bad_inputs(tmp_path)[case]
+    args = [command, "--data", str(path)] + (["--out", str(tmp_path / "d.xlsx")] if command == "dashboard" else [])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr and f"error: {path}" in result.stderr
+    assert "Traceback" not in result.output and result.stdout == ""
+    assert not (tmp_path / "d.xlsx").exists()  # nothing half-written
