@@ -264,3 +264,16 @@ def test_bad_ranges_say_what_and_where(udfs):
     assert "range subscriptions!B2 (amount): 'lots' is not a number" in lines
     assert any("subscriptions!C3 (interval): unknown interval 'fortnight'" in line for line in lines)
     assert any("currency EUR" in line for line in lines)
+
+
+def test_an_unexpected_failure_is_an_excel_error_not_a_traceback(udfs, monkeypatch):
+    module, _ = udfs
+
+    def broken(*_args):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(module._customers, "customer_churn_rate", broken)
+    monkeypatch.setattr(module, "monthly_kpis", broken)
+    assert call(udfs, "CHURN", 3.0, 200.0) == "#VALUE!"
+    table = call(udfs, "MRR_TABLE", LEDGER, MISSING, MISSING)
+    assert table[0] == ["#VALUE!"] and "disk on fire" in table[1][0] and "Traceback" not in table[1][0]

@@ -62,8 +62,8 @@ def excel_call(metric: Callable[..., Any], *args: object) -> object:
     except KPIInputError as exc:
         logger.info("%s: %s", metric.__name__, exc)
         return exc.excel_error
-    except (TypeError, ValueError, OverflowError) as exc:  # never a traceback in a cell
-        logger.warning("%s: %s", metric.__name__, exc)
+    except Exception:
+        logger.exception("%s failed", metric.__name__)
         return VALUE
 
 
