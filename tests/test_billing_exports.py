@@ -235,3 +235,16 @@ def test_dashboard_from_an_export(tmp_path):
 
     sheet = load_workbook(out, data_only=True)["Monthly KPIs"]
     assert sheet["B8"].value == pytest.approx(MRR[-1])
+
+
+def test_recurly_add_ons_are_part_of_the_subscription_mrr(tmp_path):
+    # a 3-seat plan at 29 plus add-ons of 30 a month in all: (29 × 3 + 30) = 117 a month
+    path = tmp_path / "recurly.csv"
+    path.write_text(
+        "uuid,account_code,plan_code,state,quantity,unit_amount,add_ons_total,currency,activated_at,"
+        "canceled_at,expires_at,current_period_ends_at,trial_ends_at,plan_interval_length,plan_interval_unit\n"
+        "u1,acct_1,team,active,3,29.00,30.00,USD,2025-01-05T00:00:00Z,,,2025-02-05T00:00:00Z,,1,months\n"
+        "u2,acct_2,team_y,active,1,1200.00,120.00,USD,2025-01-06T00:00:00Z,,,2026-01-06T00:00:00Z,,12,months\n"
+    )
+    data, _ = metrics("--subscriptions", str(path))
+    assert data["months"][0]["mrr"] == pytest.approx(29 * 3 + 30 + (1200 + 120) / 12)
