@@ -53,6 +53,20 @@ class Book:
         self.expected: dict[str, dict[str, Value | None]] = {}
         self.env: dict[str, Value | None] = {}
 
+    def _shown(self, formula: Expr | str, expected: object, error: str | None) -> Value | None:
+        """What the cell shows: text, a date or a number as given; for an undefined value
+        (nan or None) the Excel error — ``error`` if given, else what the expression gives."""
+        if isinstance(expected, str | dt.date):  # text, an Excel error text, a date
+            return expected  # type: ignore[return-value]
+        if expected is not None and not math.isnan(float(expected)):  # type: ignore[arg-type]
+            return float(expected)  # type: ignore[arg-type]
+        if error:
+            return error
+        if isinstance(formula, Expr):
+            evaluated = formula.evaluate(self.env)
+            return evaluated if is_error(evaluated) else NA
+        return NA
+
     def ref(self, ws: Worksheet, cell: str, *, local: Worksheet | None = None) -> Ref:
         """A reference to ``ws!cell`` (unqualified when written on ``ws`` itself)."""
         text = cell if local is ws else f"{quote_sheetname(ws.title)}!{cell}"
@@ -86,23 +100,7 @@ class Book:
         target.value = text
         if number_format:
             target.number_format = number_format
-        shown: Value | None
-        if isinstance(expected, str) and not is_error(expected):
-            shown = expected
-        elif expected is None or (isinstance(expected, float) and math.isnan(expected)) or is_error(expected):
-            if is_error(expected):
-                shown = expected  # type: ignore[assignment]
-            elif error:
-                shown = error
-            elif isinstance(formula, Expr):
-                evaluated = formula.evaluate(self.env)
-                shown = evaluated if is_error(evaluated) else NA
-            else:
-                shown = NA
-        elif isinstance(expected, dt.datetime | dt.date):
-            shown = expected  # type: ignore[assignment]
-        else:
-            shown = float(expected)  # type: ignore[arg-type]
+        shown = self._shown(formula, expected, error)
         self.expected.setdefault(ws.title, {})[cell] = shown
         self.env[f"{ws.title}!{cell}"] = shown
         return shown
