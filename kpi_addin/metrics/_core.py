@@ -55,7 +55,13 @@ class KPINumError(KPIInputError):
 
 
 def is_undefined(value: object) -> bool:
-    """True for the undefined result of a KPI (``nan``) and for a missing value."""
+    """True for the undefined result of a KPI (``nan``) and for a missing value.
+
+    Examples
+    --------
+    >>> is_undefined(float("nan")), is_undefined(None), is_undefined(0.0)
+    (True, True, False)
+    """
     if value is None:
         return True
     try:

@@ -12,6 +12,8 @@ BALANCE_SHEET_RATIOS = ("current_ratio", "quick_ratio", "debt_to_equity", "equit
 def current_ratio(current_assets: NumberOrSeries, current_liabilities: NumberOrSeries) -> NumberOrSeries:
     """Current ratio = current assets / current liabilities (a multiple).
 
+    Edge cases: no current liabilities → undefined; negative amounts → :class:`KPINumError`.
+
     Examples
     --------
     >>> current_ratio(300_000, 150_000)
@@ -26,7 +28,9 @@ def current_ratio(current_assets: NumberOrSeries, current_liabilities: NumberOrS
 def quick_ratio(
     current_assets: NumberOrSeries, inventories: NumberOrSeries, current_liabilities: NumberOrSeries
 ) -> NumberOrSeries:
-    """Quick ratio (acid test) = (current assets − inventories) / current liabilities.
+    """Quick ratio (acid test) = (current assets − inventories) / current liabilities (a multiple).
+
+    Edge cases: no current liabilities → undefined.
 
     Examples
     --------
@@ -39,7 +43,9 @@ def quick_ratio(
 
 
 def debt_to_equity(total_liabilities: NumberOrSeries, shareholders_equity: NumberOrSeries) -> NumberOrSeries:
-    """Debt-to-equity = total liabilities / shareholders' equity (negative equity gives a negative ratio).
+    """Debt-to-equity = total liabilities / shareholders' equity (a multiple).
+
+    Edge cases: equity 0 → undefined; negative equity gives a negative ratio, kept as it is.
 
     Examples
     --------
@@ -54,6 +60,8 @@ def debt_to_equity(total_liabilities: NumberOrSeries, shareholders_equity: Numbe
 
 def equity_ratio(shareholders_equity: NumberOrSeries, total_assets: NumberOrSeries) -> NumberOrSeries:
     """Equity ratio = shareholders' equity / total assets (fraction).
+
+    Edge cases: total assets 0 → undefined.
 
     Examples
     --------
@@ -79,6 +87,8 @@ def interest_coverage(ebit: NumberOrSeries, interest_expense: NumberOrSeries) ->
 
 def balance_sheet_ratios(balance_sheet: pd.DataFrame) -> pd.DataFrame:
     """The five ratios for every row of a balance-sheet table (same index).
+
+    Edge cases: a blank input leaves the ratios that need it blank (nan).
 
     Examples
     --------

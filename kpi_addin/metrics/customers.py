@@ -36,7 +36,9 @@ def customer_churn_rate(lost_customers: NumberOrSeries, customers_at_start: Numb
 
 
 def annualized_churn(monthly_rate: NumberOrSeries) -> NumberOrSeries:
-    """Annualised churn = 1 − (1 − monthly churn)^12 (compounded, not × 12).
+    """Annualised churn = 1 − (1 − monthly churn)^12 (compounded, not × 12); a fraction.
+
+    Edge cases: a rate outside 0..1 raises :class:`KPINumError`; an undefined rate stays undefined.
 
     Examples
     --------

@@ -32,6 +32,8 @@ def conversion_rate(converted: NumberOrSeries, total: NumberOrSeries) -> NumberO
 def customer_conversion_rate(new_customers: NumberOrSeries, visitors: NumberOrSeries) -> NumberOrSeries:
     """CCR = new customers (conversions) / website visitors (fraction).
 
+    Edge cases: no visitors → undefined; negative or fractional counts → :class:`KPINumError`.
+
     Examples
     --------
     >>> customer_conversion_rate(25, 50_000)

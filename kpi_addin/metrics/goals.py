@@ -87,6 +87,8 @@ def goal_status(
 ) -> str | None:
     """The status of one goal: complete, on track, at risk or off track (see module doc).
 
+    Edge cases: an undefined actual has no status (None); a target of 0 not met is off track.
+
     Examples
     --------
     >>> goal_status(101, 100, "higher")

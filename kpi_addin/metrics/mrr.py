@@ -129,7 +129,9 @@ class CustomerMRR:
 def subscription_monthly_value(subscriptions: pd.DataFrame) -> np.ndarray:
     """Normalised monthly value of each subscription in its own currency.
 
-    ``amount × quantity × numerator / denominator`` of :data:`INTERVAL_FACTORS`.
+    ``amount × quantity × numerator / denominator`` of :data:`INTERVAL_FACTORS`
+    (money per month).  Edge cases: an unknown or blank interval raises
+    :class:`KPIValueError` — never silently monthly.
 
     Examples
     --------
@@ -326,6 +328,8 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     first month, when every paying customer is new).  The identity
     ``start_mrr + new_mrr + expansion_mrr + reactivation_mrr − contraction_mrr −
     churned_mrr == mrr`` holds in every month (up to float rounding of the sums).
+    Edge cases: a change under one cent counts no customer but keeps its amount; the
+    first month has no start, so all its paying customers are new.
 
     Examples
     --------
@@ -401,6 +405,8 @@ def cohort_retention(cm: CustomerMRR, basis: str = "logo") -> pd.DataFrame:
     month (can exceed 1 through expansion).  Rows are cohorts (first paying month),
     column ``size`` holds the cohort's customers (logo) or starting MRR (revenue),
     columns ``0, 1, ...`` the months since joining; cells past the last month are nan.
+    Edge cases: customers who never paid belong to no cohort; an unknown basis raises
+    :class:`KPIValueError`.
 
     Examples
     --------

@@ -199,6 +199,19 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
 
     KPIs whose inputs are absent are nan (JSON null) and a warning says why;
     undefined KPIs (a zero denominator) are nan too.
+
+    Examples
+    --------
+    >>> subs = pd.DataFrame({"customer_id": ["a", "b"], "amount": [100.0, 50.0],
+    ...     "interval": ["month", "month"],
+    ...     "start_date": pd.to_datetime(["2025-01-05", "2025-01-20"]),
+    ...     "end_date": pd.to_datetime([None, "2025-02-10"])})
+    >>> report = monthly_kpis(CompanyData(subscriptions=subs, as_of=pd.Period("2025-02", "M")))
+    >>> report.monthly[["mrr", "customers", "churned_customers", "customer_churn_rate", "ltv"]]
+               mrr  customers  churned_customers  customer_churn_rate    ltv
+    month
+    2025-01  150.0          2                  0                  NaN    NaN
+    2025-02  100.0          1                  1                  0.5  200.0
     """
     warnings: list[str] = []
     as_of = data.as_of or data.latest_month()

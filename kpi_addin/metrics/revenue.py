@@ -29,6 +29,8 @@ def monthly_recurring_revenue(customers: NumberOrSeries, avg_revenue_per_custome
 def annual_recurring_revenue(mrr: NumberOrSeries) -> NumberOrSeries:
     """ARR = MRR × 12 (money per year).
 
+    Edge cases: a negative or text MRR raises :class:`KPINumError` / :class:`KPIValueError`.
+
     Examples
     --------
     >>> annual_recurring_revenue(5940)
@@ -135,6 +137,8 @@ def gross_revenue_retention(
     mrr_at_start: NumberOrSeries, contraction: NumberOrSeries, churned: NumberOrSeries
 ) -> NumberOrSeries:
     """GRR = (start MRR − contraction − churned) / start MRR, between 0 and 1.
+
+    Edge cases: start MRR 0 → undefined; losses above the start → :class:`KPINumError`.
 
     Examples
     --------

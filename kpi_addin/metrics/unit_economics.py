@@ -33,7 +33,9 @@ def lifetime_value(
 
 
 def customer_lifetime_value(customer_value: NumberOrSeries, avg_lifetime_months: NumberOrSeries) -> NumberOrSeries:
-    """CLV = customer value per month × average customer lifetime in months.
+    """CLV = customer value per month × average customer lifetime in months (money per customer).
+
+    Edge cases: an undefined lifetime (churn 0) gives an undefined CLV; negatives → :class:`KPINumError`.
 
     The lifetime is 1 / churn rate (:func:`customer_lifetime_months`).
 
@@ -126,7 +128,10 @@ def cost_to_serve(costs: NumberOrSeries | Iterable[float], paying_customers: Num
 
 
 def total_cost_to_serve(costs: NumberOrSeries | Iterable[float]) -> NumberOrSeries:
-    """The sum of cost-to-serve components, blanks ignored; each must be zero or more.
+    """The sum of cost-to-serve components (money per month), blanks ignored.
+
+    Edge cases: all blank → :class:`KPIValueError`; a negative component → :class:`KPINumError`
+    naming it (``costs[2]``).
 
     Examples
     --------
@@ -143,6 +148,8 @@ def total_cost_to_serve(costs: NumberOrSeries | Iterable[float]) -> NumberOrSeri
 
 def cost_to_serve_share(total_cost: NumberOrSeries, revenue: NumberOrSeries) -> NumberOrSeries:
     """Cost to serve as a share of revenue = total cost to serve / revenue (fraction).
+
+    Edge cases: revenue 0 → undefined.
 
     Examples
     --------
