@@ -558,7 +558,21 @@ class DashboardBuilder:
 
     def _funnel(self) -> None:
         extras = self.report.extras
-        columns = self._kpi_columns(["visitors", "leads", "mql", "sql"])
+        count = number_format("count", self.currency)
+        inputs = self.report.inputs
+
+        def counted(column: str) -> tuple[str, str, Callable[[int], Expr], pd.Series]:
+            return (self.ui(column), count, lambda r: self.I(column, r), inputs[column])
+
+        columns = [
+            *self._kpi_columns(["visitors"]),
+            counted("contacts"),
+            *self._kpi_columns(["leads", "mql"]),
+            counted("sal"),
+            *self._kpi_columns(["sql"]),
+            counted("pql"),
+            counted("pql_converted"),
+        ]
         for name, (converted, entered) in (
             ("visitor_to_lead", ("leads", "visitors")),
             ("lead_to_mql", ("mql", "leads")),
