@@ -21,12 +21,24 @@ The conventions (``SPEC.md``), which every layer follows:
   in expansion / contraction MRR so that the bridge ties out:
   ``start + new + expansion + reactivation − contraction − churned = end``.
 
-Everything is vectorised over subscriptions and customers; the only Python loop
-runs over months.
+The engine never builds a customer × month table.  It keeps each customer's MRR as
+*change points*: the months where it changes, with the MRR before and after.  A
+subscription is +value in its first earning month and −value in its first month after;
+the events of one customer and month are summed, and a per-customer running sum gives the
+level at each change.  Only customers with a foreign-currency subscription are expanded
+month by month (their rate moves every month), over the months their foreign
+subscriptions can change them.  The bridge, the counts and the cohorts are sums over the
+changes, so the cost grows with subscriptions and changes, not with customers × months.
+
+The sums are done in the same order as the customer × month difference array the engine
+replaced (whose per-month cumulative sum added exactly 0.0 in a month without an event),
+so every customer's month-end MRR is bit-identical to it.  No Python loop runs over rows
+or customers: the loops run over currencies and over a customer's successive changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,10 +81,6 @@ _MINOR_UNITS = {
     **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
 }
 
-#: Most months the customer × month matrix may hold before we ask for an as_of.
-MAX_MATRIX_CELLS = 400_000_000
-
-
 def minor_unit_digits(currency: str) -> int:
     """Decimal digits of a currency's smallest unit: 2 (USD cents), 0 (KRW, JPY), 3 (KWD)."""
     return _MINOR_UNITS.get(currency.upper(), 2)
@@ -111,26 +119,45 @@ def number_of(period: pd.Period) -> int:
 
 @dataclass(frozen=True)
 class CustomerMRR:
-    """Month-end MRR per customer: ``mrr[i, j]`` for ``customer_ids[i]`` and ``months[j]``.
+    """Month-end MRR per customer, as the months where it changes.
 
-    Values are in the reporting currency, sub-unit amounts (below one cent) are 0.
+    Change ``k`` says: customer ``customer_ids[change_customer[k]]``'s MRR is
+    ``mrr_after[k]`` from month ``months[change_month[k]]`` on (until its next change),
+    and was ``mrr_before[k]`` at the month end before.  Changes are ordered by customer
+    code, then month; a customer's first change is against 0.  Values are in the
+    reporting currency; sub-unit amounts (below half a cent) are 0.  ``customer_ids``
+    holds every customer with an earning subscription, in order of first appearance in
+    the ledger, including any whose MRR never reaches a cent.
     """
 
     months: pd.PeriodIndex
     customer_ids: np.ndarray
-    mrr: np.ndarray
+    change_customer: np.ndarray
+    change_month: np.ndarray
+    mrr_before: np.ndarray
+    mrr_after: np.ndarray
     reporting_currency: str
 
     def to_frame(self) -> pd.DataFrame:
-        """The matrix as a DataFrame: one row per customer, one column per month."""
-        return pd.DataFrame(self.mrr, index=pd.Index(self.customer_ids, name="customer_id"), columns=self.months)
+        """A dense customer × month table (one row per customer): for small ledgers and tests.
+
+        It holds ``len(customer_ids) × len(months)`` floats; everything else in the library
+        works on the changes instead.
+        """
+        n_customers, n_months = len(self.customer_ids), len(self.months)
+        last = np.full((n_customers, n_months), -1, dtype=np.int64)
+        last[self.change_customer, self.change_month] = np.arange(len(self.change_month))
+        np.maximum.accumulate(last, axis=1, out=last)  # the latest change at or before each month
+        values = np.where(last >= 0, self.mrr_after[np.maximum(last, 0)], 0.0)
+        return pd.DataFrame(values, index=pd.Index(self.customer_ids, name="customer_id"), columns=self.months)
 
     def mrr_at(self, month: pd.Period) -> pd.Series:
         """Month-end MRR of each paying customer at ``month``.
 
         Index ``customer_id``, values in the reporting currency.  Only customers with
         MRR above 0 at that month end are listed (sub-unit MRR is 0, so not listed);
-        a month outside :attr:`months` gives an empty Series.
+        a month outside :attr:`months` gives an empty Series.  Cost: one pass over the
+        changes.
 
         Examples
         --------
@@ -147,9 +174,15 @@ class CustomerMRR:
         j = number_of(month) - number_of(self.months[0])
         if not 0 <= j < len(self.months):
             return pd.Series([], index=pd.Index([], name="customer_id", dtype=object), dtype=float, name="mrr")
-        column = self.mrr[:, j]
-        paying = column > 0
-        return pd.Series(column[paying], index=pd.Index(self.customer_ids[paying], name="customer_id"), name="mrr")
+        upto = np.flatnonzero(self.change_month <= j)
+        customer = self.change_customer[upto]
+        latest = np.ones(len(upto), dtype=bool)  # the last change at or before j of each customer
+        np.not_equal(customer[1:], customer[:-1], out=latest[:-1])
+        level = self.mrr_after[upto[latest]]
+        paying = level > 0
+        return pd.Series(
+            level[paying], index=pd.Index(self.customer_ids[customer[latest][paying]], name="customer_id"), name="mrr"
+        )
 
     def changes(self) -> pd.DataFrame:
         """Every change of a customer's month-end MRR: the facts the bridge classifies.
@@ -173,18 +206,12 @@ class CustomerMRR:
         1  2025-02           a        10.0       25.0
         2  2025-04           a        25.0        0.0
         """
-        mrr = self.mrr
-        changed = np.empty(mrr.shape, dtype=bool)
-        changed[:, 0] = mrr[:, 0] != 0
-        np.not_equal(mrr[:, 1:], mrr[:, :-1], out=changed[:, 1:])
-        rows, cols = np.nonzero(changed)
-        before = np.where(cols > 0, mrr[rows, np.maximum(cols - 1, 0)], 0.0)
         return pd.DataFrame(
             {
-                "month": self.months[cols],
-                "customer_id": self.customer_ids[rows],
-                "mrr_before": before,
-                "mrr_after": mrr[rows, cols],
+                "month": self.months[self.change_month],
+                "customer_id": self.customer_ids[self.change_customer],
+                "mrr_before": self.mrr_before,
+                "mrr_after": self.mrr_after,
             }
         )
 
@@ -301,16 +328,10 @@ def customer_mrr(
     idx = np.flatnonzero(earning)
     ids = subs["customer_id"]
     customer_codes, customer_ids = pd.factorize(ids if len(idx) == len(subs) else ids.iloc[idx])
-    n_customers = len(customer_ids)
-    if n_customers * n_months > MAX_MATRIX_CELLS:
-        raise KPIInputError(
-            "as_of",
-            f"the data spans {n_months} months ({period_of(first)} to {period_of(last)}) for "
-            f"{n_customers} customers, too many to report at once; set a later start or an earlier as_of",
-        )
     begin = (first_earning[idx] - first).astype(np.int64)
     finish = (stop[idx] - first).astype(np.int64)  # first month not earning; n_months if still earning
     value = value[idx]
+    customer_codes = customer_codes.astype(np.int64, copy=False)
 
     foreign = np.zeros(len(idx), dtype=bool)
     if "currency" in subs:
@@ -319,45 +340,149 @@ def customer_mrr(
         foreign_names = [str(n) for n in currency_names if str(n).upper() != currency_code]
         foreign = np.isin(currency_codes, [i for i, n in enumerate(currency_names) if str(n) in foreign_names])
 
-    # A difference array per customer: +value in the first earning month, -value in the first
-    # month after.  The cumulative sum along months is the month-end MRR.  A month without an
-    # event adds exactly 0.0, so an unchanged customer keeps a bit-identical MRR.
-    by_month = _accumulate(
-        customer_codes[~foreign], begin[~foreign], finish[~foreign], value[~foreign], n_customers, n_months
+    domestic = ~foreign if foreign.any() else slice(None)
+    customer, month, level = _levels(
+        customer_codes[domestic], begin[domestic], finish[domestic], value[domestic], n_months
     )
     if foreign.any():
         rates = _rate_table(np.asarray(foreign_names), first, n_months, fx_rates)
+        local = []
         for k, name in enumerate(foreign_names):
             rows = foreign & (currency_codes == list(map(str, currency_names)).index(name))
-            owners, local_codes = np.unique(customer_codes[rows], return_inverse=True)
-            local = _accumulate(local_codes, begin[rows], finish[rows], value[rows], len(owners), n_months)
-            missing = np.isnan(rates[k]) & (np.abs(local) > 1e-9).any(axis=1)  # noise is not MRR
-            if missing.any():
-                raise KPIInputError("fx_rates", _missing_rates_message(name, np.flatnonzero(missing) + first))
-            by_month[:, owners] += local * np.nan_to_num(rates[k])[:, None]
+            local.append(_levels(customer_codes[rows], begin[rows], finish[rows], value[rows], n_months))
+        customer, month, level = _with_foreign(
+            (customer, month, level), local, rates, foreign_names, len(customer_ids), n_months, first
+        )
     # MRR below half a cent is no MRR: that customer is not paying.
-    for row in by_month:
-        row[to_units(row, currency_code) <= 0] = 0.0
-    matrix = by_month.T
+    level[to_units(level, currency_code) <= 0] = 0.0
+    before = np.empty_like(level)
+    if len(level):
+        before[0] = 0.0
+        before[1:] = np.where(customer[1:] == customer[:-1], level[:-1], 0.0)
+    changed = level != before
     months = pd.period_range(period_of(first), periods=n_months, freq="M", name="month")
     return CustomerMRR(
-        months=months, customer_ids=np.asarray(customer_ids), mrr=matrix, reporting_currency=currency_code
+        months=months,
+        customer_ids=np.asarray(customer_ids),
+        change_customer=customer[changed],
+        change_month=month[changed],
+        mrr_before=before[changed],
+        mrr_after=level[changed],
+        reporting_currency=currency_code,
     )
 
 
-def _accumulate(
-    codes: np.ndarray, begin: np.ndarray, finish: np.ndarray, value: np.ndarray, n_rows: int, n_months: int
-) -> np.ndarray:
-    """Months × rows MRR from subscriptions earning ``value`` in months ``[begin, finish)``."""
-    # Month-major, and summed in place month by month: on this scale a fresh matrix costs
-    # more in page faults than the arithmetic does.
-    height = n_months + 1  # one spare month takes the -value of subscriptions still earning
-    flat = np.concatenate([begin * n_rows + codes, finish * n_rows + codes])
-    diffs = np.bincount(flat, weights=np.concatenate([value, -value]), minlength=height * n_rows)
-    running = diffs.astype(float, copy=False).reshape(height, n_rows)[:n_months]
-    for month in range(1, n_months):
-        np.add(running[month], running[month - 1], out=running[month])
-    return running
+def _levels(
+    customer: np.ndarray, begin: np.ndarray, finish: np.ndarray, value: np.ndarray, n_months: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each customer's running MRR at the months where one of its subscriptions starts or stops.
+
+    Subscriptions earn ``value`` in months ``[begin, finish)``.  Returns ``(customer,
+    month, level)`` sorted by customer then month (months below ``n_months`` only):
+    ``level`` is the customer's MRR from that month on.  The events of one customer and
+    month are summed in ledger order (starts, then stops) and the levels run month after
+    month, exactly as a customer × month difference array and its cumulative sum would.
+    """
+    height = n_months + 1  # the month after the last takes the -value of subscriptions still earning
+    key = np.concatenate([customer * height + begin, customer * height + finish])
+    order = np.argsort(key)
+    sorted_key = key[order]
+    first_of_group = np.ones(len(key), dtype=bool)
+    np.not_equal(sorted_key[1:], sorted_key[:-1], out=first_of_group[1:])
+    group = np.empty(len(key), dtype=np.int64)
+    group[order] = np.cumsum(first_of_group) - 1
+    # bincount adds each group's events in the order given: starts, then stops, by ledger row.
+    level = np.bincount(group, weights=np.concatenate([value, -value]))
+    key = sorted_key[first_of_group]
+    customer, month = np.divmod(key, height)
+    # A running sum per customer over its months: one vectorised step per change rank.
+    starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]]) if len(key) else np.empty(0, np.int64)
+    counts = np.diff(np.r_[starts, len(key)])
+    by_count = np.argsort(-counts, kind="stable")
+    starts, counts = starts[by_count], counts[by_count]
+    for rank in range(1, int(counts[0]) if len(counts) else 0):
+        at = starts[: np.searchsorted(-counts, -rank, side="left")] + rank
+        level[at] += level[at - 1]
+    keep = month < n_months
+    return customer[keep], month[keep], level[keep]
+
+
+def _with_foreign(
+    domestic: tuple[np.ndarray, np.ndarray, np.ndarray],
+    local: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    rates: np.ndarray,
+    currencies: list[str],
+    n_customers: int,
+    n_months: int,
+    first: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Domestic levels plus each foreign currency's levels at each month's rate.
+
+    A customer with a foreign subscription is expanded month by month over the months
+    its foreign levels can move it: from its first foreign change to its last (to the
+    end while a foreign level is still nonzero there).  Outside them the foreign levels
+    are exactly 0, so its MRR is its domestic level, as it would be in a full table.
+    """
+    height = n_months + 1
+    lo = np.full(n_customers, n_months, dtype=np.int64)
+    hi = np.zeros(n_customers, dtype=np.int64)
+    for customer, month, level in local:
+        if not len(customer):
+            continue
+        head = np.r_[True, customer[1:] != customer[:-1]]
+        tail = np.r_[customer[1:] != customer[:-1], True]
+        owners = customer[head]
+        lo[owners] = np.minimum(lo[owners], month[head])
+        reach = np.where(level[tail] != 0.0, n_months, month[tail] + 1)
+        hi[owners] = np.maximum(hi[owners], reach)
+    expanded = np.flatnonzero(hi > lo)
+    span = hi[expanded] - lo[expanded]
+    offset = np.zeros(n_customers, dtype=np.int64)
+    offset[expanded] = np.cumsum(span) - span
+    n_cells = int(span.sum())
+    cell_customer = np.repeat(expanded, span)
+    cell_month = np.arange(n_cells) - np.repeat(offset[expanded] - lo[expanded], span)
+    heads = offset[expanded]
+
+    # Domestic level on the cells: the level before the first cell, then its changes.
+    d_customer, d_month, d_level = domestic
+    d_key = d_customer * height + d_month
+    previous = np.searchsorted(d_key, expanded * height + lo[expanded]) - 1
+    known = previous >= 0
+    known[known] = d_customer[previous[known]] == expanded[known]
+    inside = (lo[d_customer] <= d_month) & (d_month < hi[d_customer])
+    cells = offset[d_customer[inside]] + d_month[inside] - lo[d_customer[inside]]
+    before = np.zeros(len(expanded))
+    before[known] = d_level[previous[known]]
+    total = _fill(n_cells, heads, before, cells, d_level[inside])
+
+    for k, (customer, month, level) in enumerate(local):
+        cells = offset[customer] + month - lo[customer]
+        amounts = _fill(n_cells, heads, np.zeros(len(heads)), cells, level)
+        rate = rates[k][cell_month]
+        missing = np.isnan(rate) & (np.abs(amounts) > 1e-9)  # noise is not MRR
+        if missing.any():
+            raise KPIInputError("fx_rates", _missing_rates_message(currencies[k], np.unique(cell_month[missing]) + first))
+        total += amounts * np.nan_to_num(rate)
+
+    outside = ~inside
+    customer = np.concatenate([d_customer[outside], cell_customer])
+    month = np.concatenate([d_month[outside], cell_month])
+    level = np.concatenate([d_level[outside], total])
+    order = np.argsort(customer * height + month)
+    return customer[order], month[order], level[order]
+
+
+def _fill(n_cells: int, heads: np.ndarray, head_values: np.ndarray, cells: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Cells holding ``values`` at ``cells`` and carried forward, each run starting at a head."""
+    source = np.zeros(n_cells, dtype=np.int64)
+    filled = np.empty(n_cells)
+    filled[heads] = head_values
+    source[heads] = heads
+    filled[cells] = values
+    source[cells] = cells
+    np.maximum.accumulate(source, out=source)
+    return filled[source]
 
 
 def _missing_rates_message(currency: str, months: np.ndarray) -> str:
@@ -408,34 +533,28 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     2025-02       50.0      0.0           15.0          0.0  65.0
     2025-03       65.0      0.0            0.0         40.0  25.0
     """
-    mrr = cm.mrr
-    _n_customers, n_months = mrr.shape
-    paying = mrr > 0  # sub-unit MRR is already 0
-    totals = mrr.sum(axis=0)
-    customers = paying.sum(axis=0)
-    first_paying = np.where(paying.any(axis=1), paying.argmax(axis=1), n_months)
-    # Only cells where a customer's MRR differs from the month before can hold a movement.
-    changed = np.empty_like(paying)
-    changed[:, 0] = mrr[:, 0] != 0
-    np.not_equal(mrr[:, 1:], mrr[:, :-1], out=changed[:, 1:])
-    rows, cols = np.nonzero(changed)
-    del changed
-    cur = mrr[rows, cols]
-    prev = np.where(cols > 0, mrr[rows, np.maximum(cols - 1, 0)], 0.0)
+    n_months = len(cm.months)
+    cols, rows = cm.change_month, cm.change_customer
+    cur, prev = cm.mrr_after, cm.mrr_before
     cur_units, prev_units = to_units(cur, cm.reporting_currency), to_units(prev, cm.reporting_currency)
-    was, now = prev_units > 0, cur_units > 0
+    was, now = prev_units > 0, cur_units > 0  # sub-unit MRR is already 0
     gained = now & ~was
-    new = gained & (cols == first_paying[rows])
+    # A customer's first gain is its first paying month: new; any later gain is a return.
+    gain_rows = rows[gained]
+    new = np.zeros_like(gained)
+    new[np.flatnonzero(gained)[np.r_[True, gain_rows[1:] != gain_rows[:-1]]] if len(gain_rows) else []] = True
     reactivated = gained & ~new
     churned = was & ~now
     stayed = was & now
-    # A relative change below 1e-9 is floating-point noise from the cumulative sum, not money.
+    # A relative change below 1e-9 is floating-point noise from the running sums, not money.
     delta = np.where(stayed & (np.abs(cur - prev) > 1e-9 * np.maximum(cur, prev)), cur - prev, 0.0)
 
     def per_month(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         w = None if weights is None else weights[mask]
         return np.bincount(cols[mask], weights=w, minlength=n_months)
 
+    customers = np.cumsum(per_month(gained) - per_month(churned))
+    totals = np.array([level.sum() for level in _month_ends(cm)])
     bridge = pd.DataFrame(
         {
             "start_mrr": np.concatenate([[0.0], totals[:-1]]),
@@ -458,6 +577,22 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     counts = [c for c in BRIDGE_COLUMNS if c.endswith("customers")]
     bridge[counts] = bridge[counts].astype(np.int64)
     return bridge
+
+
+def _month_ends(cm: CustomerMRR) -> Iterator[np.ndarray]:
+    """Every customer's MRR at each month end in turn, one reused vector (not a table).
+
+    Summing the whole vector (zeros included) adds in the same order as the customer ×
+    month table did, so month totals are bit-identical to it; it reads every customer
+    once a month, at memory speed, but holds one month at a time.
+    """
+    by_month = np.argsort(cm.change_month.astype(np.int32, copy=False), kind="stable")
+    bounds = np.searchsorted(cm.change_month[by_month], np.arange(len(cm.months) + 1))
+    level = np.zeros(len(cm.customer_ids))
+    for j in range(len(cm.months)):
+        at = by_month[bounds[j] : bounds[j + 1]]
+        level[cm.change_customer[at]] = cm.mrr_after[at]
+        yield level
 
 
 def cohort_retention(cm: CustomerMRR, basis: str = "logo") -> pd.DataFrame:
@@ -485,16 +620,27 @@ def cohort_retention(cm: CustomerMRR, basis: str = "logo") -> pd.DataFrame:
     """
     if basis not in ("logo", "revenue"):
         raise KPIValueError("basis", f"{basis!r} is not 'logo' or 'revenue'")
-    paying = cm.mrr > 0  # sub-unit MRR is already 0
-    has_paid = paying.any(axis=1)
-    cohort = paying.argmax(axis=1)[has_paid]
     n_months = len(cm.months)
-    totals = np.zeros((n_months, n_months))  # [cohort, calendar month]
-    for j in range(n_months):
-        if basis == "logo":
-            totals[:, j] = np.bincount(cohort, weights=paying[has_paid, j], minlength=n_months)
-        else:
-            totals[:, j] = np.bincount(cohort, weights=cm.mrr[has_paid, j], minlength=n_months)
+    rows, cols = cm.change_customer, cm.change_month
+    now, was = cm.mrr_after > 0, cm.mrr_before > 0  # sub-unit MRR is already 0
+    gained = now & ~was
+    cohort_of = np.full(len(cm.customer_ids), -1, dtype=np.int64)
+    first_gain = np.flatnonzero(gained)[::-1]  # the earliest gain of a customer is written last
+    cohort_of[rows[first_gain]] = cols[first_gain]
+    cohort = cohort_of[rows]
+    paid = cohort >= 0
+    cell = cohort[paid] * n_months + cols[paid]
+    # [cohort, calendar month]: paying customers and MRR, each the running sum of its changes.
+    logos = np.bincount(cell, weights=(now.astype(float) - was)[paid], minlength=n_months * n_months)
+    logos = np.cumsum(logos.reshape(n_months, n_months), axis=1)
+    if basis == "logo":
+        totals = logos
+    else:
+        # Each cohort's MRR, month by month, summed customer by customer as the table was.
+        totals = np.zeros((n_months, n_months))
+        for j, level in enumerate(_month_ends(cm)):
+            earning = np.flatnonzero(level)  # a 0 adds nothing to a sum
+            totals[:, j] = np.bincount(cohort_of[earning], weights=level[earning], minlength=n_months)
     size = np.diag(totals).copy()
     by_age = np.full((n_months, n_months), np.nan)
     for c in range(n_months):
