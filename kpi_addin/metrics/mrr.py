@@ -81,6 +81,7 @@ _MINOR_UNITS = {
     **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
 }
 
+
 def minor_unit_digits(currency: str) -> int:
     """Decimal digits of a currency's smallest unit: 2 (USD cents), 0 (KRW, JPY), 3 (KWD)."""
     return _MINOR_UNITS.get(currency.upper(), 2)
@@ -347,7 +348,7 @@ def customer_mrr(
     if foreign.any():
         rates = _rate_table(np.asarray(foreign_names), first, n_months, fx_rates)
         local = []
-        for k, name in enumerate(foreign_names):
+        for name in foreign_names:
             rows = foreign & (currency_codes == list(map(str, currency_names)).index(name))
             local.append(_levels(customer_codes[rows], begin[rows], finish[rows], value[rows], n_months))
         customer, month, level = _with_foreign(
@@ -462,7 +463,8 @@ def _with_foreign(
         rate = rates[k][cell_month]
         missing = np.isnan(rate) & (np.abs(amounts) > 1e-9)  # noise is not MRR
         if missing.any():
-            raise KPIInputError("fx_rates", _missing_rates_message(currencies[k], np.unique(cell_month[missing]) + first))
+            months = np.unique(cell_month[missing]) + first
+            raise KPIInputError("fx_rates", _missing_rates_message(currencies[k], months))
         total += amounts * np.nan_to_num(rate)
 
     outside = ~inside
@@ -473,7 +475,9 @@ def _with_foreign(
     return customer[order], month[order], level[order]
 
 
-def _fill(n_cells: int, heads: np.ndarray, head_values: np.ndarray, cells: np.ndarray, values: np.ndarray) -> np.ndarray:
+def _fill(
+    n_cells: int, heads: np.ndarray, head_values: np.ndarray, cells: np.ndarray, values: np.ndarray
+) -> np.ndarray:
     """Cells holding ``values`` at ``cells`` and carried forward, each run starting at a head."""
     source = np.zeros(n_cells, dtype=np.int64)
     filled = np.empty(n_cells)
