@@ -149,7 +149,7 @@ class CustomerMRR:
         last = np.full((n_customers, n_months), -1, dtype=np.int64)
         last[self.change_customer, self.change_month] = np.arange(len(self.change_month))
         np.maximum.accumulate(last, axis=1, out=last)  # the latest change at or before each month
-        values = np.where(last >= 0, self.mrr_after[np.maximum(last, 0)], 0.0)
+        values = np.r_[self.mrr_after, 0.0][last]  # -1, before any change, picks the 0
         return pd.DataFrame(values, index=pd.Index(self.customer_ids, name="customer_id"), columns=self.months)
 
     def mrr_at(self, month: pd.Period) -> pd.Series:
