@@ -12,10 +12,6 @@ from typing import NoReturn
 import click
 
 from . import __version__
-from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
-from .dashboard.template import TemplateError, load_language, load_template
-from .dashboard.writer import write_dashboard
-from .excel.lite import write_lite
 from .formatting import format_value, text_table
 from .io import InputError, parse_month, sample_path, write_sample
 from .io.inputs import load_company
@@ -25,6 +21,9 @@ from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthl
 from .metrics.catalogue import label_of
 from .metrics.report import BALANCE_SHEET_KEYS
 
+#: The dashboard's ledger-sheet row limit, shown in --help.  Kept here so that ``metrics``
+#: imports nothing of the dashboard (tests check it equals the builder's).
+DEFAULT_LEDGER_LIMIT = 100_000
 DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions CSV. Default: the bundled sample."
 
 
@@ -237,6 +236,11 @@ def dashboard(
     visitors: Path | None,
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
+    # Imported here: the dashboard (openpyxl) is heavy and the other commands do not need it.
+    from .dashboard.builder import BuildOptions
+    from .dashboard.template import TemplateError, load_language, load_template
+    from .dashboard.writer import write_dashboard
+
     try:
         options = BuildOptions(load_template(template_name), load_language(lang), include_ledger=include_ledger)
     except TemplateError as exc:
@@ -279,6 +283,8 @@ def dashboard(
 @click.option("--force", is_flag=True, help="Replace files that exist.")
 def lite(out: Path, force: bool) -> None:
     """Write main.py and requirements.txt for xlwings Lite (Excel on Mac, Windows and the web)."""
+    from .excel.lite import write_lite
+
     try:
         written = write_lite(out, force=force)
     except OutputExistsError as exc:

@@ -19,8 +19,6 @@ from collections.abc import Callable
 
 from xlwings import arg, func
 
-from ..io.ranges import company_from_ranges
-from ..io.reader import InputError
 from ..metrics import KPIInputError, KPIReport, monthly_kpis
 from ..metrics import balance_sheet as _balance_sheet
 from ..metrics import customers as _customers
@@ -255,12 +253,17 @@ SUBSCRIPTIONS_DOC = "The subscriptions range, column names in its first row (cus
 
 
 def _report(subscriptions: object, fx_rates: object, as_of: object) -> KPIReport:
+    # The range reader is only needed by the table functions: loaded on their first call.
+    from ..io.ranges import company_from_ranges
+
     data = company_from_ranges(subscriptions, optional(fx_rates, None), optional(as_of, None))
     return monthly_kpis(data)
 
 
 def _table(build: Callable[[], list[list[object]]]) -> list[list[object]]:
     """Run a table function; bad input becomes a column: the error, then each problem."""
+    from ..io.reader import InputError
+
     try:
         return build()
     except InputError as exc:
