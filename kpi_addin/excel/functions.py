@@ -284,8 +284,10 @@ def MRR_TABLE(subscriptions, fx_rates=None, as_of=None):
 
     def build() -> list[list[object]]:
         monthly = _report(subscriptions, fx_rates, as_of).monthly
+        keys = MRR_TABLE_COLUMNS[1:]
+        values = monthly[list(keys)].to_numpy(dtype=float)  # one conversion, not one per cell
         rows = [
-            [str(month), *[_cell(monthly[k].iloc[i], k) for k in MRR_TABLE_COLUMNS[1:]]]
+            [str(month), *[_cell(v, k) for v, k in zip(values[i], keys, strict=True)]]
             for i, month in enumerate(monthly.index)
         ]
         return rows_to_table(MRR_TABLE_COLUMNS, rows)
