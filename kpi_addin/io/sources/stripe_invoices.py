@@ -153,32 +153,39 @@ def _frame_rows(
 
     A subscription's last segment that runs past ``billed_until`` (the latest invoice)
     is left open: the export cannot know whether the next invoice will come, so a
-    period billed in advance is never read as a churn to come.
+    period billed in advance is never read as a churn to come.  It is split at
+    ``billed_until`` (same customer, same rate: no movement) so that the ledger's latest
+    date, the default last month reported, is the export's.
     """
     records: list[dict[str, object]] = []
     positions: list[int] = []
     below = 0.0
+    day = "%Y-%m-%d"
     for sub in subscriptions:
         segments = _segments(sub.pieces)
         for index, seg in enumerate(segments):
-            last = index == len(segments) - 1
             if seg.rate <= 0.005:
                 below += min(seg.rate, 0.0)
                 continue
-            records.append(
-                {
-                    "customer_id": sub.customer,
-                    "customer_name": sub.name or None,
-                    "plan": sub.subscription or None,
-                    "amount": seg.rate,
-                    "interval": "month",
-                    "quantity": 1,
-                    "currency": sub.currency or None,
-                    "start_date": seg.start.strftime("%Y-%m-%d"),
-                    "end_date": None if last and seg.end > billed_until else seg.end.strftime("%Y-%m-%d"),
-                }
-            )
-            positions.append(seg.position)
+            spans: list[tuple[pd.Timestamp, str | None]] = [(seg.start, seg.end.strftime(day))]
+            if index == len(segments) - 1 and seg.end > billed_until:
+                spans = [(seg.start, billed_until.strftime(day)), (billed_until, None)]
+                spans = spans[1:] if seg.start >= billed_until else spans
+            for start, end in spans:
+                records.append(
+                    {
+                        "customer_id": sub.customer,
+                        "customer_name": sub.name or None,
+                        "plan": sub.subscription or None,
+                        "amount": seg.rate,
+                        "interval": "month",
+                        "quantity": 1,
+                        "currency": sub.currency or None,
+                        "start_date": start.strftime(day),
+                        "end_date": end,
+                    }
+                )
+                positions.append(seg.position)
     columns = ["customer_id", "customer_name", "plan", "amount", "interval", "quantity", "currency"]
     frame = pd.DataFrame(records, columns=[*columns, "start_date", "end_date"])
     return frame, positions, below
@@ -343,7 +350,7 @@ def convert(export: Export) -> Converted:
             f"{export.label}: {prorated} {what}: a mid-period change counts from the day it was made, at the new price"
         )
     dated = _timestamps(export.text("date_utc", "date", "created_utc", "created"))[0]
-    billed_until = dated[frame.index].max() if dated[frame.index].notna().any() else frame["start"].max()
+    billed_until = (dated[frame.index].max() if dated[frame.index].notna().any() else frame["start"].max()).normalize()
     out, positions, below = _frame_rows(subscriptions, billed_until)
     if below < -0.005:
         notes.append(
