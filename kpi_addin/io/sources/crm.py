@@ -103,7 +103,7 @@ def _by_month(dates: dict[str, pd.Series]) -> pd.DataFrame:
     for count, values in dates.items():
         months = values.dropna().dt.to_period("M").dt.to_timestamp()
         frames.append(months.value_counts().rename(count))
-    table = pd.concat(frames, axis=1).fillna(0).astype("int64").sort_index()
+    table = pd.concat(frames, axis=1, sort=True).fillna(0).astype("int64")
     table.index.name = "month"
     return table.reset_index()
 
