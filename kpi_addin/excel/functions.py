@@ -27,7 +27,7 @@ from ..metrics import customers as _customers
 from ..metrics import funnel as _funnel
 from ..metrics import revenue as _revenue
 from ..metrics import unit_economics as _unit_economics
-from ..metrics.report import SUBSCRIPTION_KEYS
+from ..metrics.catalogue import SUBSCRIPTION_KEYS
 from .convert import VALUE, error_table, excel_call, flatten, logger, optional, rows_to_table
 
 CATEGORY = "SaaS KPIs"
