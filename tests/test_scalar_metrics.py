@@ -143,8 +143,10 @@ def test_impossible_input_names_the_argument(call, error, argument):
 
 
 def test_excel_error_kinds():
-    assert KPIValueError("a", "b").excel_error == "#VALUE!"
-    assert KPINumError("a", "b").excel_error == "#NUM!"
+    from kpi_addin.excel.convert import excel_error
+
+    assert excel_error(KPIValueError("a", "b")) == "#VALUE!"
+    assert excel_error(KPINumError("a", "b")) == "#NUM!"
 
 
 def test_scalar_functions_work_on_series_element_wise():
