@@ -17,7 +17,7 @@ from kpi_addin.metrics import KPINumError, KPIValueError
 
 
 def test_spec_ltv_example():
-    # SPEC: ARPU 50/month, churn 0.5 %/month -> 50 / 0.005 = 10,000
+    # docs/definitions.md, LTV: ARPU 50/month, churn 0.5 %/month -> 50 / 0.005 = 10,000
     assert m.lifetime_value(50, 0.005) == pytest.approx(10_000)
 
 

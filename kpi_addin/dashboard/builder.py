@@ -230,7 +230,7 @@ class DashboardBuilder:
                 continue
             self.header(ws, DATA_HEADER_ROW, columns)
             if name == "subscriptions":
-                self.ledger_note = self.ui("ledger_included", rows=f"{rows:,}")
+                self.ledger_note = self.ui("ledger_included", rows=f"{rows:,}", sheet=f"'{ws.title}'")
                 self._stream_ledger(ws, frame, columns)
             else:
                 self._write_frame(ws, frame, columns, name)

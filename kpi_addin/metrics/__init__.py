@@ -1,4 +1,4 @@
-"""The shared metric library: every KPI of ``SPEC.md`` as pure functions over numbers
+"""The shared metric library: every KPI of ``docs/definitions.md`` as pure functions over numbers
 or pandas Series, and the transforms from a subscriptions ledger to monthly KPIs.
 
 This package depends on pandas and NumPy only; interfaces (Excel, dashboard, CLI)
