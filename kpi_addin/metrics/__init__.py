@@ -14,6 +14,7 @@ from .balance_sheet import (
     interest_coverage,
     quick_ratio,
 )
+from .catalogue import KPI, KPIS, REGISTRY
 from .customers import (
     annualized_churn,
     customer_churn_rate,
@@ -49,7 +50,10 @@ from .unit_economics import (
 
 __all__ = [
     "GOAL_STATUSES",
+    "KPI",
+    "KPIS",
     "MONTHLY_KEYS",
+    "REGISTRY",
     "UNDEFINED",
     "CompanyData",
     "CustomerMRR",
