@@ -29,6 +29,7 @@ from click.testing import CliRunner
 
 from kpi_addin.cli import cli
 from kpi_addin.io import InputError
+from kpi_addin.io.schema import COST_COLUMNS
 from kpi_addin.io.sources.accounting import EXAMPLE_MAP, amount_of, month_of, read_costs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
@@ -65,7 +66,9 @@ def test_each_layout_gives_the_hand_worked_costs(tmp_path, layout):
     read = read_costs(path, EXAMPLE_MAP)
     frame = read.sheet.frame
     assert list(frame["month"]) == ["2025-01", "2025-02", "2025-03", "2025-04"]
-    assert list(frame.columns) == ["month", "sales", "marketing", "customer_success", "infrastructure", "cogs"]
+    assert list(frame.columns) == ["month", *COST_COLUMNS]
+    assert list(frame["retention_programs"]) == [0, 0, 0, 0]  # no account fed it: 0, with a note
+    assert "no account is mapped to retention_programs: 0 in every month" in " ".join(read.notes)
     for column, values in EXPECTED.items():
         assert list(frame[column]) == pytest.approx(values), column
     assert read.layout == ("QuickBooks Online Profit and Loss" if layout == "quickbooks" else "Xero Profit and Loss")
@@ -111,7 +114,7 @@ def test_a_parent_a_section_and_a_name_without_its_number_map_their_accounts(tmp
     # Google Ads by number and name, Events by name; every other expense by its section; COGS unmapped
     assert list(frame["marketing"]) == pytest.approx([1200, 3500, 900, 1600])
     assert list(frame["sales"]) == pytest.approx([4574, 4724, 4674, 4374])
-    assert "cogs" not in frame
+    assert list(frame["cogs"]) == [0, 0, 0, 0]
 
 
 @pytest.mark.parametrize(

@@ -39,10 +39,11 @@ from ..formatting import CURRENCY_SYMBOLS
 from ..io.schema import SHEETS
 from ..metrics import MONTHLY_KEYS, CompanyData, KPIReport
 from ..metrics.balance_sheet import balance_sheet_ratios
-from ..metrics.catalogue import unit_of
+from ..metrics.catalogue import BALANCE_SHEET_KEYS, COST_COLUMNS, FUNNEL_COLUMNS, unit_of
+from ..metrics.customers import DETRACTOR_MAX, PROMOTER_MIN
 from ..metrics.goals import AT_RISK_BAND, ON_TRACK_BAND
 from ..metrics.mrr import BRIDGE_COLUMNS, minor_unit_digits
-from ..metrics.report import BALANCE_SHEET_KEYS, COST_COLUMNS, FUNNEL_COLUMNS, evaluate_goals
+from ..metrics.report import evaluate_goals
 from .cells import Book, excel_value, put_text
 from .expr import DIV0, NA, Expr, Ref, is_error
 from .stream import StreamedRows
@@ -229,7 +230,7 @@ class DashboardBuilder:
                 continue
             self.header(ws, DATA_HEADER_ROW, columns)
             if name == "subscriptions":
-                self.ledger_note = self.ui("ledger_included", rows=f"{rows:,}")
+                self.ledger_note = self.ui("ledger_included", rows=f"{rows:,}", sheet=f"'{ws.title}'")
                 self._stream_ledger(ws, frame, columns)
             else:
                 self._write_frame(ws, frame, columns, name)
@@ -353,8 +354,8 @@ class DashboardBuilder:
                     window = f'NPS[date],">="&{month},NPS[date],"<"&EDATE({month},1)'
                     extra = {
                         "nps_answers": "",
-                        "nps_promoters": ',NPS[score],">=9"',
-                        "nps_detractors": ',NPS[score],"<=6"',
+                        "nps_promoters": f',NPS[score],">={PROMOTER_MIN}"',
+                        "nps_detractors": f',NPS[score],"<={DETRACTOR_MAX}"',
                     }[column]
                     self.book.formula(ws, cell, f"COUNTIFS({window}{extra})", expected, "#,##0")
         ws.freeze_panes = f"B{FIRST}"

@@ -13,6 +13,7 @@ from .reader import InputError, Problem, company_from_sheets, load_raw_sheets
 from .sample import sample_path
 from .sources import read_subscriptions_export, read_visitors
 from .sources.accounting import read_costs
+from .sources.base import ExportWarning
 from .sources.crm import combine, read_funnel
 
 
@@ -81,6 +82,9 @@ def load_company(
     if not raws and not problems:
         problems.append(Problem(str(data), "no 'subscriptions' sheet found (sheet names are case-insensitive)"))
     company, warnings = company_from_sheets(raws, str(data or subscriptions), as_of=as_of, problems=problems)
+    # a reader's warning (a figure may mislead) is said as a warning, not a note
+    warnings[:0] = [n for n in notes if isinstance(n, ExportWarning)]
+    notes = [n for n in notes if not isinstance(n, ExportWarning)]
     if crm is not None:
         company.funnel = _with_counts(company.funnel, crm.drop(columns="customers", errors="ignore"))
         if crm_customers is not None and "customers" in crm:

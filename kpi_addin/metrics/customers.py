@@ -16,6 +16,10 @@ from ._core import (
     divide,
 )
 
+#: NPS cut-offs on the 0–10 scale: promoters answer 9 or 10, detractors 0 to 6.
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
+
 
 def customer_churn_rate(lost_customers: NumberOrSeries, customers_at_start: NumberOrSeries) -> NumberOrSeries:
     """Customer (logo) churn rate = customers lost in the period / paying customers at its start.
@@ -103,7 +107,7 @@ def net_promoter_score(scores: Iterable[object] | pd.Series) -> float:
                 f"answer {position + 1 if isinstance(position, int) else position} ({value!r}) is not a number",
             )
     numbers = check_number("scores", values.astype(float).to_numpy(), minimum=0, maximum=10, integer=True)
-    return nps_from_counts((numbers >= 9).sum(), (numbers <= 6).sum(), len(numbers))
+    return nps_from_counts((numbers >= PROMOTER_MIN).sum(), (numbers <= DETRACTOR_MAX).sum(), len(numbers))
 
 
 def nps_from_counts(promoters: NumberOrSeries, detractors: NumberOrSeries, answers: NumberOrSeries) -> NumberOrSeries:

@@ -275,8 +275,9 @@ def read_costs(path: Path, accounts: Path) -> CostsRead:
     frame = pd.DataFrame(
         {"month": [m.strftime("%Y-%m") for m in ordered], **{c: [totals[c][m] for m in ordered] for c in COST_COLUMNS}}
     )
-    # a cost column no account fed is absent, not zero: its KPIs then say "no input"
-    frame = frame[["month", *[c for c in COST_COLUMNS if c in mapped]]]
+    # The P&L lists every account with activity, and each is mapped or noted: a column
+    # no account fed is a cost of 0, said in a note (not absent, which would blank KPIs).
+    unfed = [c for c in COST_COLUMNS if c not in mapped]
     notes = [
         f"{path.name}: recognised as a {layout} ({len(ordered)} months, "
         f"{ordered[0]:%Y-%m} to {ordered[-1]:%Y-%m}); accounts mapped by {accounts.name}"
@@ -289,6 +290,8 @@ def read_costs(path: Path, accounts: Path) -> CostsRead:
             f"{path.name}: {len(unmapped)} account(s) not in {accounts.name}, left out of the costs "
             f'({sum(unmapped.values()):,.2f} in all): {listed}. Map each to a cost column or to "ignore"'
         )
+    if unfed:
+        notes.append(f"{path.name}: no account is mapped to {', '.join(unfed)}: 0 in every month")
     if ignored:
         notes.append(
             f'{path.name}: {len(ignored)} account(s) mapped to "ignore" ({sum(ignored.values()):,.2f}): '

@@ -14,7 +14,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import Converted, Export, Layout, amounts, canonical_sheet, intervals, left_out_note, status_problems
+from .base import (
+    Converted,
+    Export,
+    ExportWarning,
+    Layout,
+    amounts,
+    canonical_sheet,
+    intervals,
+    left_out_note,
+    status_problems,
+)
 
 #: A subscriptions export holds each subscription at its current price only.
 SNAPSHOT_WARNING = (
@@ -73,7 +83,7 @@ def convert(export: Export) -> Converted:
     }
     keep = ~status.isin(NEVER_PAID)
     notes = left_out_note(export, keep, "subscription(s) never paid (incomplete, incomplete_expired or paused) are")
-    notes.append(SNAPSHOT_WARNING.format(file=export.label))
+    notes.append(ExportWarning(SNAPSHOT_WARNING.format(file=export.label)))
     return canonical_sheet(export, columns, sources, keep), problems, notes
 
 
