@@ -111,10 +111,10 @@ def _timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 @dataclass
 class _Piece:
-    """A monthly rate over [start, end) for one customer's subscription."""
+    """A monthly rate over [start, end) — days since 1970-01-01 — for one subscription."""
 
-    start: pd.Timestamp
-    end: pd.Timestamp
+    start: int
+    end: int
     rate: float
     position: int  # the export row it came from
 
@@ -126,6 +126,10 @@ class _Subscription:
     subscription: str
     currency: str
     pieces: list[_Piece] = field(default_factory=list)
+
+
+#: One billed row as the loops read it: start day, end day, amount, proration?, export position.
+_Row = tuple[int, int, float, bool, int]
 
 
 def _segments(pieces: list[_Piece]) -> list[_Piece]:
@@ -145,9 +149,11 @@ def _segments(pieces: list[_Piece]) -> list[_Piece]:
     return out
 
 
-def _frame_rows(
-    subscriptions: list[_Subscription], billed_until: pd.Timestamp
-) -> tuple[pd.DataFrame, list[int], float]:
+def _day_text(days: list[int]) -> list[str]:
+    return list(np.asarray(days, dtype="datetime64[D]").astype(str))
+
+
+def _frame_rows(subscriptions: list[_Subscription], billed_until: int) -> tuple[pd.DataFrame, list[int], float]:
     """The canonical rows of every segment above zero, their export positions, and the
     total monthly rate of segments at or below zero (a credit larger than the price).
 
@@ -157,37 +163,39 @@ def _frame_rows(
     ``billed_until`` (same customer, same rate: no movement) so that the ledger's latest
     date, the default last month reported, is the export's.
     """
-    records: list[dict[str, object]] = []
+    columns: dict[str, list] = {c: [] for c in ("customer_id", "customer_name", "plan", "amount", "currency")}
+    starts: list[int] = []
+    ends: list[int | None] = []
     positions: list[int] = []
     below = 0.0
-    day = "%Y-%m-%d"
     for sub in subscriptions:
         segments = _segments(sub.pieces)
         for index, seg in enumerate(segments):
             if seg.rate <= 0.005:
                 below += min(seg.rate, 0.0)
                 continue
-            spans: list[tuple[pd.Timestamp, str | None]] = [(seg.start, seg.end.strftime(day))]
+            spans: list[tuple[int, int | None]] = [(seg.start, seg.end)]
             if index == len(segments) - 1 and seg.end > billed_until:
-                spans = [(seg.start, billed_until.strftime(day)), (billed_until, None)]
-                spans = spans[1:] if seg.start >= billed_until else spans
-            for start, end in spans:
-                records.append(
-                    {
-                        "customer_id": sub.customer,
-                        "customer_name": sub.name or None,
-                        "plan": sub.subscription or None,
-                        "amount": seg.rate,
-                        "interval": "month",
-                        "quantity": 1,
-                        "currency": sub.currency or None,
-                        "start_date": start.strftime(day),
-                        "end_date": end,
-                    }
+                spans = (
+                    [(seg.start, billed_until), (billed_until, None)]
+                    if seg.start < billed_until
+                    else [(seg.start, None)]
                 )
+            for start, end in spans:
+                columns["customer_id"].append(sub.customer)
+                columns["customer_name"].append(sub.name or None)
+                columns["plan"].append(sub.subscription or None)
+                columns["amount"].append(seg.rate)
+                columns["currency"].append(sub.currency or None)
+                starts.append(start)
+                ends.append(end)
                 positions.append(seg.position)
-    columns = ["customer_id", "customer_name", "plan", "amount", "interval", "quantity", "currency"]
-    frame = pd.DataFrame(records, columns=[*columns, "start_date", "end_date"])
+    frame = pd.DataFrame(columns)
+    frame.insert(4, "interval", "month")
+    frame.insert(5, "quantity", 1)
+    frame["start_date"] = _day_text(starts)
+    closed = [e if e is not None else 0 for e in ends]
+    frame["end_date"] = [t if e is not None else None for t, e in zip(_day_text(closed), ends, strict=True)]
     return frame, positions, below
 
 
@@ -260,56 +268,51 @@ def _check(
     return columns, sources, problems, lines
 
 
-def _invoice_pieces(rows: pd.DataFrame, sub: _Subscription) -> int:
-    """One subscription's invoices → pieces; returns how many carried prorations."""
+def _invoice_pieces(rows: list[_Row], sub: _Subscription) -> int:
+    """One subscription's invoices (sorted by period) → pieces; returns how many carried prorations."""
     prorated = 0
-    period: tuple[pd.Timestamp, pd.Timestamp] | None = None  # the latest full period
+    period: tuple[int, int] | None = None  # the latest full period
     price = 0.0  # its price per period, prorations included
-    for position, row in rows.sort_values(["start", "end"], kind="stable").iterrows():
-        start, end, amount = row["start"], row["end"], float(row["amount"])
+    for start, end, amount, _proration, position in rows:
         if period is None or start >= period[1]:
-            months = period_months((end - start).days)
-            sub.pieces.append(_Piece(start, end, amount / months, int(position)))
+            sub.pieces.append(_Piece(start, end, amount / period_months(end - start), position))
             period, price = (start, end), amount
             continue
-        full_days = (period[1] - period[0]).days
+        full_days = period[1] - period[0]
         full_months = period_months(full_days)
-        fraction = (min(end, period[1]) - start).days / full_days
+        fraction = (min(end, period[1]) - start) / full_days
         prorated += 1
         if fraction <= 0:
             continue
         if end <= period[1]:  # prorations only ("invoice now")
             change = round(amount / fraction, 2)
-            sub.pieces.append(_Piece(start, end, change / full_months, int(position)))
+            sub.pieces.append(_Piece(start, end, change / full_months, position))
             price += change
             continue
         # prorations of the change, then the next full period at the new price p:
         # amount = p + (p − price) × fraction
         new = round((amount + price * fraction) / (1 + fraction), 2)
-        sub.pieces.append(_Piece(start, period[1], (new - price) / full_months, int(position)))
-        sub.pieces.append(_Piece(period[1], end, new / period_months((end - period[1]).days), int(position)))
+        sub.pieces.append(_Piece(start, period[1], (new - price) / full_months, position))
+        sub.pieces.append(_Piece(period[1], end, new / period_months(end - period[1]), position))
         period, price = (period[1], end), new
     return prorated
 
 
-def _line_pieces(rows: pd.DataFrame, sub: _Subscription) -> int:
+def _line_pieces(rows: list[_Row], sub: _Subscription) -> int:
     """One subscription's lines → pieces; prorations scaled to their full period."""
-    regular = rows[~rows["proration"]]
-    for position, row in regular.iterrows():
-        months = period_months((row["end"] - row["start"]).days)
-        sub.pieces.append(_Piece(row["start"], row["end"], float(row["amount"]) / months, int(position)))
-    prorations = rows[rows["proration"]]
-    for position, row in prorations.iterrows():
-        covering = regular[(regular["start"] <= row["start"]) & (regular["end"] > row["start"])]
-        days = (row["end"] - row["start"]).days
-        if covering.empty or days <= 0:  # no full period known: the line's own per-day rate (Recurly)
-            rate = float(row["amount"]) / (days / DAYS_PER_MONTH) if days > 0 else 0.0
+    regular = [r for r in rows if not r[3]]
+    for start, end, amount, _proration, position in regular:
+        sub.pieces.append(_Piece(start, end, amount / period_months(end - start), position))
+    prorations = [r for r in rows if r[3]]
+    for start, end, amount, _proration, position in prorations:
+        covering = next((r for r in regular if r[0] <= start < r[1]), None)
+        days = end - start
+        if covering is None:  # no full period known: the line's own per-day rate (Recurly)
+            rate = amount / (days / DAYS_PER_MONTH)
         else:
-            full = covering.iloc[0]
-            full_days = (full["end"] - full["start"]).days
-            per_period = round(float(row["amount"]) * full_days / days, 2)
-            rate = per_period / period_months(full_days)
-        sub.pieces.append(_Piece(row["start"], row["end"], rate, int(position)))
+            full_days = covering[1] - covering[0]
+            rate = round(amount * full_days / days, 2) / period_months(full_days)
+        sub.pieces.append(_Piece(start, end, rate, position))
     return len(prorations)
 
 
@@ -337,20 +340,43 @@ def convert(export: Export) -> Converted:
             f"({frame.loc[one_off, 'amount'].sum():,.2f}) are never MRR"
         )
     frame = frame[~one_off]
+    frame = frame.assign(
+        start_day=frame["start"].to_numpy("datetime64[D]").astype(np.int64),
+        end_day=frame["end"].to_numpy("datetime64[D]").astype(np.int64),
+        position=frame.index,
+    ).sort_values(["customer", "subscription", "currency", "start_day", "end_day"], kind="stable")
     subscriptions: list[_Subscription] = []
     prorated = 0
-    for (customer, subscription, currency), rows in frame.groupby(["customer", "subscription", "currency"], sort=True):
-        names = rows["name"][rows["name"] != ""]
-        sub = _Subscription(customer, names.iloc[0] if len(names) else "", subscription, currency)
-        prorated += _line_pieces(rows, sub) if lines else _invoice_pieces(rows, sub)
+    keys = list(zip(frame["customer"], frame["subscription"], frame["currency"], strict=True))
+    names = list(frame["name"])
+    billed: list[_Row] = list(
+        zip(
+            frame["start_day"].tolist(),
+            frame["end_day"].tolist(),
+            frame["amount"].astype(float).tolist(),
+            frame["proration"].tolist(),
+            frame["position"].tolist(),
+            strict=True,
+        )
+    )
+    at = 0
+    while at < len(keys):  # one subscription at a time (the frame is sorted by it)
+        upto = at
+        while upto < len(keys) and keys[upto] == keys[at]:
+            upto += 1
+        name = next((n for n in names[at:upto] if n), "")
+        sub = _Subscription(keys[at][0], name, keys[at][1], keys[at][2])
+        prorated += _line_pieces(billed[at:upto], sub) if lines else _invoice_pieces(billed[at:upto], sub)
         subscriptions.append(sub)
+        at = upto
     if prorated:
         what = "proration line(s)" if lines else "invoice(s) with prorations"
         notes.append(
             f"{export.label}: {prorated} {what}: a mid-period change counts from the day it was made, at the new price"
         )
     dated = _timestamps(export.text("date_utc", "date", "created_utc", "created"))[0]
-    billed_until = (dated[frame.index].max() if dated[frame.index].notna().any() else frame["start"].max()).normalize()
+    latest = dated[frame.index].max() if dated[frame.index].notna().any() else frame["start"].max()
+    billed_until = int(np.datetime64(latest.normalize(), "D").astype(np.int64)) if pd.notna(latest) else 0
     out, positions, below = _frame_rows(subscriptions, billed_until)
     if below < -0.005:
         notes.append(
