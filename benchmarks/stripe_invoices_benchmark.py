@@ -31,9 +31,10 @@ def write_invoices(path: Path, subscriptions: int, months: int, seed: int = 14) 
         start = first + pd.DateOffset(months=k)
         end = first + pd.DateOffset(months=k + 1)
         amount = price * np.where(upgrades & (k >= months // 2), 2.0, 1.0)
-        if k == months // 2:  # the upgrade's prorations, from 7 days before this period
-            start = start - pd.Timedelta(days=7)
-            amount = amount + price * 7 / 30
+        if k == months // 2:  # the upgrade's prorations (2p − p over the last 7 days of the period before)
+            days = (start - (first + pd.DateOffset(months=k - 1))).days.to_numpy()
+            start = start - pd.to_timedelta(np.where(upgrades, 7, 0), unit="D")
+            amount = amount + np.where(upgrades, price * 7 / days, 0.0)
         rows.append(
             pd.DataFrame(
                 {
