@@ -159,15 +159,16 @@ def _frame_rows(subscriptions: list[_Subscription], billed_until: int) -> tuple[
 
     A subscription's last segment that runs past ``billed_until`` (the latest invoice)
     is left open: the export cannot know whether the next invoice will come, so a
-    period billed in advance is never read as a churn to come.  It is split at
-    ``billed_until`` (same customer, same rate: no movement) so that the ledger's latest
-    date, the default last month reported, is the export's.
+    period billed in advance is never read as a churn to come.  One such segment is
+    split at ``billed_until`` (same customer, same rate: no movement) so that the
+    ledger's latest date, the default last month reported, is the export's.
     """
     columns: dict[str, list] = {c: [] for c in ("customer_id", "customer_name", "plan", "amount", "currency")}
     starts: list[int] = []
     ends: list[int | None] = []
     positions: list[int] = []
     below = 0.0
+    anchored = False
     for sub in subscriptions:
         segments = _segments(sub.pieces)
         for index, seg in enumerate(segments):
@@ -176,11 +177,9 @@ def _frame_rows(subscriptions: list[_Subscription], billed_until: int) -> tuple[
                 continue
             spans: list[tuple[int, int | None]] = [(seg.start, seg.end)]
             if index == len(segments) - 1 and seg.end > billed_until:
-                spans = (
-                    [(seg.start, billed_until), (billed_until, None)]
-                    if seg.start < billed_until
-                    else [(seg.start, None)]
-                )
+                spans = [(seg.start, None)]
+                if not anchored and seg.start < billed_until:  # one split row carries the date
+                    spans, anchored = [(seg.start, billed_until), (billed_until, None)], True
             for start, end in spans:
                 columns["customer_id"].append(sub.customer)
                 columns["customer_name"].append(sub.name or None)
