@@ -55,7 +55,7 @@ def load_report(
     exports = exports or {}
     source = data or exports.get("subscriptions") or sample_path()
     try:
-        company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]
+        company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]  # options are checked by click
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
     for note in notes:
@@ -147,7 +147,7 @@ def monthly_csv(report: KPIReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(MONTHLY_KEYS)
-    for month in report.to_dict()["months"]:  # type: ignore[union-attr]
+    for month in report.months_as_dicts():
         writer.writerow(["" if month[k] is None else month[k] for k in MONTHLY_KEYS])
     return buffer.getvalue()
 
@@ -300,4 +300,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
