@@ -11,7 +11,8 @@ Status follows the common KPI-tracker scale:
 
 The shortfall is measured relative to ``|target|``; with a target of 0 any shortfall
 is off track.  An undefined actual has no status (``None``).  The dashboard writes
-the same rule as an Excel formula, and a test checks the two agree.
+the same rule as an Excel formula; ``tests/test_goals.py`` reaches every status in both (the
+formula through LibreOffice's recalculation) and checks they agree.
 """
 
 from __future__ import annotations
