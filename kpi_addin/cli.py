@@ -25,7 +25,6 @@ from .io.safe_write import OutputExistsError
 from .io.sources import SOURCES
 from .io.sources.crm import customers_check
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
-from .metrics.catalogue import label_of
 from .metrics.report import BALANCE_SHEET_KEYS
 
 DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions CSV. Default: the bundled sample."
@@ -61,7 +60,7 @@ def load_report(
             data,
             as_of=as_of_option(as_of),
             crm_customers=crm,
-            **exports,  # type: ignore[arg-type]
+            **exports,  # type: ignore[arg-type]  # options are checked by click
         )
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
@@ -193,7 +192,7 @@ def monthly_csv(report: KPIReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(MONTHLY_KEYS)
-    for month in report.to_dict()["months"]:  # type: ignore[union-attr]
+    for month in report.months_as_dicts():
         writer.writerow(["" if month[k] is None else month[k] for k in MONTHLY_KEYS])
     return buffer.getvalue()
 
@@ -203,7 +202,8 @@ def metrics_table(report: KPIReport, months: int) -> str:
     shown = report.monthly.tail(max(1, months))
     currency = report.reporting_currency
     header = ["KPI", *[str(p) for p in shown.index]]
-    rows = [[label_of(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
+    label = load_language("en").label  # the command line speaks English; labels live in templates/lang
+    rows = [[label(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
     title = f"{report.company or 'KPIs'} — reporting currency {currency}"
     parts = [title, "", text_table(header, rows)]
     sheet = report.balance_sheet
@@ -212,7 +212,7 @@ def metrics_table(report: KPIReport, months: int) -> str:
             "",
             text_table(
                 ["Balance sheet", str(sheet["period"])],
-                [[label_of(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
+                [[label(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
             ),
         ]
     if report.warnings:
@@ -350,4 +350,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
