@@ -56,12 +56,8 @@ def load_report(
     source = data or exports.get("subscriptions") or sample_path()
     crm: dict = {}
     try:
-        company, notes, warnings = load_company(
-            data,
-            as_of=as_of_option(as_of),
-            crm_customers=crm,
-            **exports,  # type: ignore[arg-type]  # options are checked by click
-        )
+        exports = {**exports, "crm_customers": crm}  # filled with the CRM's customers, checked below
+        company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]  # options are checked by click
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
     for note in notes:

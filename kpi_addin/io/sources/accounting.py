@@ -36,6 +36,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -155,7 +156,7 @@ def _without_number(name: str) -> str:
     return re.sub(r"^\d[\d.\-]*\s*(-\s*)?", "", name.strip())
 
 
-def _grid(path: Path) -> tuple[list[list[object]], str]:
+def _grid(path: Path) -> tuple[list[list[Any]], str]:
     """All cells of the file (the first sheet of a workbook) and the label used in messages."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from python_calamine import CalamineError, CalamineWorkbook
@@ -204,7 +205,11 @@ def read_costs(path: Path, accounts: Path) -> CostsRead:
             ]
         )
     header = grid[header_at]
-    months = {i: month_of(c) for i, c in enumerate(header) if i > 0 and month_of(c) is not None}
+    months: dict[int, pd.Timestamp] = {}
+    for i, cell in enumerate(header):
+        month = month_of(cell) if i > 0 else None
+        if month is not None:
+            months[i] = month
     texts = " | ".join(str(r[0]).strip().lower() for r in grid if r)
     if str(header[0]).strip().lower() == "account" or "less operating expenses" in texts or "net profit" in texts:
         layout = "Xero Profit and Loss"

@@ -163,8 +163,8 @@ def read_funnel(path: Path) -> FunnelRead:
         raise InputError([Problem(str(path), f"the {layout} has no date column to count by month")])
     dates: dict[str, pd.Series] = {}
     for count, column in columns.items():
-        parsed, found = _column_dates(export, column)
-        problems += found
+        parsed, bad_cells = _column_dates(export, column)
+        problems += bad_cells
         dates[count] = parsed
     if problems:
         raise InputError(problems)

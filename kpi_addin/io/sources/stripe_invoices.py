@@ -204,16 +204,17 @@ def _check(
     """Parse the cells both shapes share; returns the columns, where they came from, the
     problems found, and whether this is the line-item shape."""
     lines = export.has(*INVOICE_START) is None
-    start_col = export.has(*(LINE_START if lines else INVOICE_START))
-    end_col = export.has(*(LINE_END if lines else INVOICE_END))
-    amount_col = export.has("amount") if lines else export.has("subtotal")
+    # the layout's required columns: present, or convert is never called
+    start_col = export.has(*(LINE_START if lines else INVOICE_START)) or ""
+    end_col = export.has(*(LINE_END if lines else INVOICE_END)) or ""
+    amount_col = (export.has("amount") if lines else export.has("subtotal")) or ""
     problems: list[Problem] = []
     start, bad_start = _timestamps(export.text(start_col))
     end, bad_end = _timestamps(export.text(end_col))
     raw_amount = export.text(amount_col)
-    amount = pd.to_numeric(amounts(raw_amount, cents=lines), errors="coerce")
-    discount_col = None if lines else export.has("total_discount_amount")
-    discount = pd.to_numeric(amounts(export.text(discount_col), cents=False), errors="coerce")
+    amount = pd.to_numeric(pd.Series(amounts(raw_amount, cents=lines)), errors="coerce")
+    discount_col = "" if lines else export.has("total_discount_amount") or ""
+    discount = pd.to_numeric(pd.Series(amounts(export.text(discount_col), cents=False)), errors="coerce")
     bad_discount = discount.isna() & (export.text(discount_col) != "")
     for mask, column, what in (
         (bad_start, start_col, "a date"),
