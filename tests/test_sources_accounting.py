@@ -192,3 +192,13 @@ def test_a_file_without_months_and_a_missing_map(tmp_path):
 def test_the_example_map_ships_with_the_package():
     assert EXAMPLE_MAP.is_file()
     assert "kpi_addin" in EXAMPLE_MAP.parts and EXAMPLE_MAP.parent.name == "sample_data"
+
+
+def test_the_older_quickbooks_layout_blank_header_and_total_x(tmp_path):
+    # before "Total for X" QuickBooks wrote "Total X", and the header's first cell was blank
+    path = tmp_path / "pl.csv"
+    path.write_text(QUICKBOOKS.read_text().replace("Distribution account,", ",").replace("Total for ", "Total "))
+    read = read_costs(path, EXAMPLE_MAP)
+    assert read.layout == "QuickBooks Online Profit and Loss"
+    for column, values in EXPECTED.items():
+        assert list(read.sheet.frame[column]) == pytest.approx(values), column

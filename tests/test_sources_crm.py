@@ -193,3 +193,14 @@ def test_the_one_command_that_builds_the_whole_dashboard_from_exports(tmp_path):
     assert march["mrr"] == pytest.approx(580)
     assert march["cac"] == pytest.approx(3200 + 900)  # one new customer (G)
     assert (march["visitors"], march["leads"], march["mql"], march["sql"]) == (13_000, 3, 2, 2)
+
+
+def test_a_salesforce_mql_date_column_gives_the_mqls(tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "Lead Status,Created Date,MQL Date,Converted,Converted Date\n"
+        "Qualified,1/5/2025,1/20/2025,1,2/3/2025\n"
+        "Working,1/9/2025,2/2/2025,0,\n"
+        "Open,2/11/2025,,0,\n"
+    )
+    assert counts(path) == {"leads": [2, 1], "mql": [1, 1], "sql": [0, 1]}

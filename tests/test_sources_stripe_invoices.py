@@ -230,3 +230,20 @@ def test_line_items_without_a_customer_column_count_each_subscription_as_a_custo
     )
     months = months_of(path)
     assert months[0]["customers"] == 2 and months[0]["mrr"] == pytest.approx(49 + 99)
+
+
+def test_the_snapshot_misreads_an_upgrade_that_the_invoices_date(tmp_path):
+    # C as the subscriptions export shows it today: 150 a month since 15 January
+    path = tmp_path / "stripe_subscriptions.csv"
+    path.write_text(
+        "id,Customer ID,Plan,Quantity,Currency,Interval,Amount,Status,Start (UTC),Current Period End (UTC)\n"
+        "sub_C,cus_C,price_pro_m,1,usd,month,150.00,active,2025-01-15 12:00,2025-05-15 12:00\n"
+    )
+    snapshot = months_of(path, "--as-of", "2025-04")
+    assert [m["mrr"] for m in snapshot] == [150, 150, 150, 150]  # as if 150 had been paid since January
+    invoices = tmp_path / "invoices.csv"
+    invoices.write_text(
+        "\n".join(line for line in SHAPES["invoices"].read_text().splitlines() if line.startswith(("id,", "in_C")))
+        + "\n"
+    )
+    assert [m["mrr"] for m in months_of(invoices)] == [50, 150, 150, 150]  # the upgrade in February
