@@ -204,3 +204,24 @@ def test_a_salesforce_mql_date_column_gives_the_mqls(tmp_path):
         "Open,2/11/2025,,0,\n"
     )
     assert counts(path) == {"leads": [2, 1], "mql": [1, 1], "sql": [0, 1]}
+
+
+def test_a_hubspot_xlsx_export_counts_as_its_csv(tmp_path):
+    """HubSpot exports .xlsx by default; its date cells are real dates."""
+    import csv
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    with open(FIXTURES / "hubspot_contacts.csv", encoding="utf-8") as handle:
+        for i, row in enumerate(csv.reader(handle)):
+            cells: list[object] = list(row)
+            if i:  # dates as date cells, ids as numbers, like HubSpot's workbook
+                cells = [int(c) if c.isdigit() else c for c in cells]
+                cells = [dt.datetime.strptime(c, "%Y-%m-%d %H:%M") if str(c)[:2] == "20" else c for c in cells]
+            sheet.append([None if c == "" else c for c in cells])
+    path = tmp_path / "hubspot-crm-exports-all-contacts-2026-02-25.xlsx"
+    workbook.save(path)
+    assert counts(path) == HUBSPOT

@@ -9,7 +9,7 @@ are counted the same way, only to check against billing's new customers.
 Layouts, recognised from the header row:
 
 * **HubSpot contacts export** (Contacts → Export, with the lifecycle-stage date
-  properties).  The 2026 layout names them ``Date entered "Lead (Lifecycle Stage
+  properties; CSV, or the .xlsx HubSpot offers first).  The 2026 layout names them ``Date entered "Lead (Lifecycle Stage
   Pipeline)"``, ``Date entered "Marketing Qualified Lead (Lifecycle Stage
   Pipeline)"``, ``…"Sales Qualified Lead…"``, ``…"Customer…"``; older exports ``Became
   a Lead Date``, ``Became a Marketing Qualified Lead Date``, ``Became a Sales Qualified
@@ -40,8 +40,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..reader import InputError, Problem, _dates
-from .base import Export, read_export
+from ..reader import InputError, Problem, _dates, column_letter
+from .base import Export, normalise, read_export
 
 #: Funnel columns a CRM gives, plus customers (to check against billing).
 COUNTS = ("contacts", "leads", "mql", "sql", "customers")
@@ -120,9 +120,46 @@ def _drop_footer(export: Export) -> Export:
     )
 
 
+def _workbook_export(path: Path) -> tuple[Export | None, list[Problem]]:
+    """The first sheet of an .xlsx export (HubSpot's default format) read as text, header first."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        cells = workbook.get_sheet_by_name(workbook.sheet_names[0]).to_python(skip_empty_area=False)
+    except (CalamineError, OSError, ValueError, IndexError) as exc:
+        return None, [Problem(str(path), f"not a readable Excel workbook ({exc})")]
+    filled = [i for i, row in enumerate(cells) if any(v not in ("", None) for v in row)]
+    if not filled:
+        return None, [Problem(str(path), "the file is empty: it has no header row")]
+    header = [str(v).strip() for v in cells[filled[0]]]
+    body = [[_cell(v) for v in cells[i]] + [""] * (len(header) - len(cells[i])) for i in filled[1:]]
+    frame = pd.DataFrame([row[: len(header)] for row in body], columns=[normalise(h) for h in header], dtype=object)
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    return (
+        Export(
+            path,
+            frame.reset_index(drop=True),
+            {normalise(h): column_letter(i) for i, h in enumerate(header)},
+            np.asarray(filled[1:], dtype=np.int64) + 1,
+            {normalise(h): h for h in header},
+        ),
+        [],
+    )
+
+
+def _cell(value: object) -> str:
+    """A workbook cell as an export's text: dates ISO, whole numbers without '.0'."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()
+
+
 def read_funnel(path: Path) -> FunnelRead:
-    """Count a CRM export by month; raises :class:`InputError` naming bad cells or an unknown layout."""
-    export, problems = read_export(path)
+    """Count a CRM export (CSV, or HubSpot's .xlsx) by month; raises :class:`InputError`
+    naming bad cells or an unknown layout."""
+    reader = _workbook_export if path.suffix.lower() in (".xlsx", ".xlsm") else read_export
+    export, problems = reader(path)
     if export is None:
         raise InputError(problems)
     columns: dict[str, str] = {}
