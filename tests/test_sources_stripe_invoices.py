@@ -247,3 +247,20 @@ def test_the_snapshot_misreads_an_upgrade_that_the_invoices_date(tmp_path):
         + "\n"
     )
     assert [m["mrr"] for m in months_of(invoices)] == [50, 150, 150, 150]  # the upgrade in February
+
+
+def test_line_items_carry_a_mid_period_change_of_interval(tmp_path):
+    # 100 a month from 1 Jan; on 15 Feb switched to 1,800 a year (a new period from that day):
+    # credit −50 for the unused half of February, then the year from 15 Feb
+    path = tmp_path / "lines.csv"
+    path.write_text(
+        "id,customer,subscription,type,proration,period_start,period_end,amount,currency\n"
+        "il_1,cus_1,sub_1,subscription,false,2025-01-01 00:00:00,2025-02-01 00:00:00,10000,usd\n"
+        "il_2,cus_1,sub_1,subscription,false,2025-02-01 00:00:00,2025-03-01 00:00:00,10000,usd\n"
+        "il_3,cus_1,sub_1,invoiceitem,true,2025-02-15 00:00:00,2025-03-01 00:00:00,-5000,usd\n"
+        "il_4,cus_1,sub_1,subscription,false,2025-02-15 00:00:00,2026-02-15 00:00:00,180000,usd\n"
+    )
+    months = months_of(path)
+    # February's month end: 100 − 100 (the credit over its half month) + 150 = 150
+    assert [m["mrr"] for m in months] == pytest.approx([100, 150])
+    assert months[1]["expansion_mrr"] == pytest.approx(50)
