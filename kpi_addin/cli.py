@@ -1,4 +1,6 @@
-"""The ``kpi-addin`` command line: argument parsing and error reporting only."""
+"""The ``kpi-addin`` command line: options, output formats (table, JSON, CSV) and error
+reporting. The work is done by the readers (:mod:`kpi_addin.io`), the metric library and
+the dashboard; nothing here computes a figure."""
 
 from __future__ import annotations
 
@@ -63,7 +65,10 @@ def load_report(
         report = monthly_kpis(company)
     except KPIInputError as exc:
         fail([f"{source}: {exc}"])
-    report.warnings[:0] = [*notes, *warnings]
+    # Notes say what was read (a layout detected, rows left out by rule); warnings say a
+    # figure may mislead. They are kept apart so notes never push warnings off the Summary.
+    report.notes = list(notes)
+    report.warnings[:0] = warnings
     return company, report
 
 

@@ -41,3 +41,11 @@ def sample_dir():
     from kpi_addin.io import sample_path
 
     return sample_path()
+
+
+@pytest.fixture(scope="session")
+def sample_company() -> CompanyData:
+    """The bundled sample company, read once (tests must not modify it: use dataclasses.replace)."""
+    from kpi_addin.io import read_company_data, sample_path
+
+    return read_company_data(sample_path())[0]

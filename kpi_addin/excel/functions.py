@@ -28,7 +28,7 @@ from ..metrics import funnel as _funnel
 from ..metrics import revenue as _revenue
 from ..metrics import unit_economics as _unit_economics
 from ..metrics.catalogue import SUBSCRIPTION_KEYS
-from .convert import VALUE, error_table, excel_call, flatten, logger, optional, rows_to_table
+from .convert import VALUE, error_table, excel_call, excel_error, flatten, logger, optional, rows_to_table
 
 CATEGORY = "SaaS KPIs"
 
@@ -266,7 +266,7 @@ def _table(build: Callable[[], list[list[object]]]) -> list[list[object]]:
     except InputError as exc:
         return error_table(VALUE, [str(p) for p in exc.problems])
     except KPIInputError as exc:
-        return error_table(exc.excel_error, [str(exc)])
+        return error_table(excel_error(exc), [str(exc)])
     except Exception as exc:  # noqa: BLE001 - the Excel boundary: a cell shows an error, never a traceback
         logger.exception("table function failed")
         return error_table(VALUE, [f"kpi-addin could not compute this table ({type(exc).__name__}: {exc})"])

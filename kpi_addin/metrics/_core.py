@@ -7,8 +7,8 @@ KPI is written exactly once.  Conventions:
 * A zero denominator is *undefined*: the result is ``nan`` (Excel shows ``#DIV/0!``),
   never 0 and never an exception.
 * An impossible input raises :class:`KPIInputError` naming the argument:
-  :class:`KPIValueError` for text or blanks (Excel ``#VALUE!``),
-  :class:`KPINumError` for numbers outside the possible range (Excel ``#NUM!``).
+  :class:`KPIValueError` for text or blanks, :class:`KPINumError` for numbers outside
+  the possible range (the Excel layer shows them as ``#VALUE!`` and ``#NUM!``).
 * ``nan`` inside an array means "no data" and propagates to the result.
 """
 
@@ -31,11 +31,8 @@ UNDEFINED = math.nan
 class KPIInputError(ValueError):
     """An argument that no KPI can be computed from.
 
-    ``argument`` names the offending argument, ``excel_error`` is the Excel error
-    value the Excel layer shows for it.
+    ``argument`` names the offending argument.
     """
-
-    excel_error = "#VALUE!"
 
     def __init__(self, argument: str, message: str) -> None:
         self.argument = argument
@@ -43,15 +40,11 @@ class KPIInputError(ValueError):
 
 
 class KPIValueError(KPIInputError):
-    """Text, a blank or another non-number where a number belongs (``#VALUE!``)."""
-
-    excel_error = "#VALUE!"
+    """Text, a blank or another non-number where a number belongs."""
 
 
 class KPINumError(KPIInputError):
-    """A number outside what the argument can be, e.g. a negative count (``#NUM!``)."""
-
-    excel_error = "#NUM!"
+    """A number outside what the argument can be, e.g. a negative count."""
 
 
 def is_undefined(value: object) -> bool:

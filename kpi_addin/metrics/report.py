@@ -30,7 +30,7 @@ COST_TO_SERVE_COMPONENTS = kpi("cts").input_columns("costs")
 
 @dataclass
 class CompanyData:
-    """The canonical, validated inputs (see ``SPEC.md``); only ``subscriptions`` is required.
+    """The canonical, validated inputs (see the README's *Input data*); only ``subscriptions`` is required.
 
     Month columns hold the first day of the month as a datetime.
     """
@@ -63,8 +63,10 @@ class CompanyData:
 @dataclass
 class KPIReport:
     """Monthly KPIs (``monthly``, one row per month, columns :data:`MONTHLY_KEYS`), the
-    detailed MRR bridge, the inputs aligned by month, further monthly figures the
-    dashboard shows (``extras``), the latest balance-sheet ratios and the warnings."""
+    detailed MRR bridge, the inputs aligned by month, further monthly figures (``extras``:
+    net new MRR, annualised churn, cost to serve as a share of MRR, stage conversions),
+    the latest balance-sheet ratios, the warnings (a figure may mislead) and the notes
+    (what was read: a detected layout, rows left out by rule)."""
 
     reporting_currency: str
     as_of: pd.Period
@@ -77,6 +79,7 @@ class KPIReport:
     present: frozenset[str]
     warnings: list[str] = field(default_factory=list)
     company: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def latest(self, key: str) -> float:
         """The latest month's value of a monthly KPI, or the latest balance-sheet ratio."""
@@ -103,6 +106,7 @@ class KPIReport:
             "months": months,
             "balance_sheet": sheet,
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }
 
 
@@ -173,7 +177,7 @@ def _absent_inputs(data: CompanyData, warnings: list[str]) -> set[str]:
 
 
 def monthly_kpis(data: CompanyData) -> KPIReport:
-    """Compute every monthly KPI of ``data`` (see ``SPEC.md`` for each definition).
+    """Compute every monthly KPI of ``data`` (each definition: ``docs/definitions.md``).
 
     KPIs whose inputs are absent are nan (JSON null) and a warning says why;
     undefined KPIs (a zero denominator) are nan too.

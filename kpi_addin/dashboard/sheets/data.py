@@ -60,7 +60,7 @@ def build(ctx: Context) -> DataTables:
             continue
         ctx.header(ws, HEADER_ROW, columns)
         if name == "subscriptions":
-            anchors.ledger_note = ctx.ui("ledger_included", rows=f"{rows:,}")
+            anchors.ledger_note = ctx.ui("ledger_included", rows=f"{rows:,}", sheet=f"'{ws.title}'")
             _stream_ledger(ctx, ws, frame, columns)
         else:
             _write_frame(ctx, ws, frame, columns, name)
