@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
+from .dashboard.sheets import PROGRESS_STEPS
 from .dashboard.template import TemplateError, load_language, load_template
 from .dashboard.writer import write_dashboard
 from .excel.lite import write_lite
@@ -295,17 +296,10 @@ def dashboard(
         fail([f"{out} exists; use --force to replace it"])
     exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
     company, report = load_report(data, as_of, exports)
-    steps = [
-        "data sheets",
-        "ledger aggregates",
-        "inputs by month",
-        "monthly KPIs",
-        "report sheets",
-        "saving",
-        "cached values",
-    ]
     show = sys.stderr.isatty()
-    with click.progressbar(length=len(steps), label="Building the dashboard", file=sys.stderr, hidden=not show) as bar:
+    with click.progressbar(
+        length=len(PROGRESS_STEPS), label="Building the dashboard", file=sys.stderr, hidden=not show
+    ) as bar:
         try:
             write_dashboard(company, report, out, options, force=force, progress=lambda _step: bar.update(1))
         except OutputExistsError as exc:
