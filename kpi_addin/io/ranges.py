@@ -45,7 +45,7 @@ def raw_sheet_from_range(name: str, rows: object) -> tuple[RawSheet | None, list
         series = typed[i][0]
         columns[names[i]] = series.iloc[positions].reset_index(drop=True) if blank.any() else series
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(positions)))
-    letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]
+    letters = {str(names[i]): column_letter(i) for i in keep}
     return RawSheet(name, RANGE_SOURCE, name, frame, (positions + 2).astype(np.int64), letters), problems
 
 
@@ -66,7 +66,7 @@ def _typed(cells: np.ndarray) -> tuple[pd.Series, np.ndarray]:
             days = None
         if days is not None and not isinstance(days.dtype, pd.DatetimeTZDtype):
             return days.dt.normalize().astype("datetime64[ns]"), days.isna().to_numpy()
-    return pd.Series(cells, dtype=object), np.equal(cells, None) | np.equal(cells, "")
+    return pd.Series(cells, dtype=object), np.equal(cells, np.array(None, dtype=object)) | np.equal(cells, "")
 
 
 def company_from_ranges(subscriptions: object, fx_rates: object = None, as_of: object = None) -> CompanyData:

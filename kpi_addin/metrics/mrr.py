@@ -1,6 +1,6 @@
 """From a subscriptions ledger to month-end MRR per customer, the MRR bridge and cohorts.
 
-The conventions (``SPEC.md``), which every layer follows:
+The conventions (``docs/conventions.md``), which every layer follows:
 
 * A subscription is *active* at a month end when ``start_date <= month_end`` and
   (``end_date`` is blank or ``end_date > month_end``); it *earns* MRR there when it is
