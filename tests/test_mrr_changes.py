@@ -201,3 +201,15 @@ def test_change_points_are_bit_identical_to_the_customer_by_month_table(case):
     pd.testing.assert_frame_equal(bridge, matrix_bridge(expected), check_exact=True)
     for basis in ("logo", "revenue"):
         pd.testing.assert_frame_equal(cohort_retention(cm, basis), matrix_cohorts(expected, basis), check_exact=True)
+
+
+def test_month_number_equals_numpys_calendar():
+    from kpi_addin.metrics.mrr import month_number
+
+    rng = np.random.default_rng(3)
+    stamps = rng.integers(-(10**18), 4 * 10**18, size=2000).astype("datetime64[ns]")
+    stamps[::7] = np.datetime64("NaT")
+    expected = np.where(np.isnat(stamps), -(2**62), stamps.astype("datetime64[M]").astype(np.int64))
+    assert month_number(stamps).tolist() == expected.tolist()
+    assert month_number(stamps[:0]).tolist() == []
+    assert month_number(np.array(["NaT"], dtype="datetime64[ns]")).tolist() == [-(2**62)]

@@ -102,10 +102,27 @@ def to_units(money: np.ndarray, currency: str) -> np.ndarray:
 
 
 def month_number(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Months since 1970-01 for datetime values (``NaT`` → ``-2**62``)."""
+    """Months since 1970-01 for datetime values (``NaT`` → ``-2**62``).
+
+    Examples
+    --------
+    >>> month_number(pd.to_datetime(["1970-01-31 00:00", "2025-03-01 18:00", None, "1969-12-31 23:59"])).tolist()
+    [0, 662, -4611686018427387904, -1]
+    """
     arr = np.asarray(values, dtype="datetime64[ns]")
-    months = arr.astype("datetime64[M]").astype(np.int64)
-    return np.where(np.isnat(arr), np.int64(-(2**62)), months)
+    nat = np.isnat(arr)
+    days = arr.view(np.int64) // 86_400_000_000_000  # floor: a time of day stays in its day
+    known = days[~nat]
+    if not known.size:
+        return np.full(len(arr), np.int64(-(2**62)))
+    first, last = int(known.min()), int(known.max())
+    if last - first > 1_000_000:  # dates over ~2,700 years apart: convert each (slower, same result)
+        return np.where(nat, np.int64(-(2**62)), arr.astype("datetime64[M]").astype(np.int64))
+    # The month of each day in the span, looked up: numpy's calendar conversion per value is slower.
+    month_of_day = np.arange(first, last + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    months = month_of_day[np.where(nat, first, days) - first]
+    months[nat] = -(2**62)
+    return months
 
 
 def period_of(month: int) -> pd.Period:
@@ -590,7 +607,8 @@ def _month_ends(cm: CustomerMRR) -> Iterator[np.ndarray]:
     month table did, so month totals are bit-identical to it; it reads every customer
     once a month, at memory speed, but holds one month at a time.
     """
-    by_month = np.argsort(cm.change_month.astype(np.int32, copy=False), kind="stable")
+    small = np.int16 if len(cm.months) < 2**15 else np.int32  # 16-bit keys sort by radix
+    by_month = np.argsort(cm.change_month.astype(small), kind="stable")
     bounds = np.searchsorted(cm.change_month[by_month], np.arange(len(cm.months) + 1))
     level = np.zeros(len(cm.customer_ids))
     for j in range(len(cm.months)):
@@ -635,7 +653,7 @@ def cohort_retention(cm: CustomerMRR, basis: str = "logo") -> pd.DataFrame:
     paid = cohort >= 0
     cell = cohort[paid] * n_months + cols[paid]
     # [cohort, calendar month]: paying customers and MRR, each the running sum of its changes.
-    logos = np.bincount(cell, weights=(now.astype(float) - was)[paid], minlength=n_months * n_months)
+    logos = np.bincount(cell, weights=(now.astype(float) - was)[paid], minlength=n_months * n_months).astype(float)
     logos = np.cumsum(logos.reshape(n_months, n_months), axis=1)
     if basis == "logo":
         totals = logos
