@@ -125,6 +125,23 @@ class CustomerMRR:
         """The matrix as a DataFrame: one row per customer, one column per month."""
         return pd.DataFrame(self.mrr, index=pd.Index(self.customer_ids, name="customer_id"), columns=self.months)
 
+    # -- interim accessor for issue 10 (the change-point engine of issue 13 provides its own) --
+
+    def mrr_at(self, month: pd.Period) -> pd.Series:
+        """Month-end MRR of each customer paying at the end of ``month`` (customer_id → MRR > 0).
+
+        A month outside :attr:`months` gives an empty Series: before the first month
+        nobody was paying yet; after the last one nothing is known.
+        """
+        j = self.months.get_loc(month) if month in self.months else None
+        if j is None:
+            return pd.Series(dtype=float, index=pd.Index([], name="customer_id"), name=str(month))
+        column = self.mrr[:, j]
+        paying = column > 0
+        return pd.Series(
+            column[paying], index=pd.Index(self.customer_ids[paying], name="customer_id"), name=str(month)
+        )
+
 
 def subscription_monthly_value(subscriptions: pd.DataFrame) -> np.ndarray:
     """Normalised monthly value of each subscription in its own currency.
