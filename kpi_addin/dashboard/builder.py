@@ -44,6 +44,7 @@ from ..metrics.customers import DETRACTOR_MAX, PROMOTER_MIN
 from ..metrics.goals import AT_RISK_BAND, ON_TRACK_BAND
 from ..metrics.mrr import BRIDGE_COLUMNS, minor_unit_digits
 from ..metrics.report import evaluate_goals
+from ..metrics.trailing import CAC_WINDOW, CHURN_WINDOW, LTV_CHURN_WINDOW
 from .cells import Book, excel_value, put_text
 from .expr import DIV0, NA, Expr, Ref, is_error
 from .stream import StreamedRows
@@ -72,6 +73,7 @@ INPUT_COLUMNS = (
     "nps_promoters",
     "nps_detractors",
 )
+COHORT_12M_KEYS = ("nrr_12m", "grr_12m", "logo_retention_12m")  # from the ledger aggregates, as values
 STATUS_KEYS = {"complete": "complete", "on track": "on_track", "at risk": "at_risk", "off track": "off_track"}
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -290,7 +292,7 @@ class DashboardBuilder:
     def _ledger(self) -> None:
         ws = self.sheets["ledger"]
         self.title(ws, self.lang.sheets["ledger"], self.ui("ledger_note"))
-        columns = ["month", *BRIDGE_COLUMNS]
+        columns = ["month", *BRIDGE_COLUMNS, *COHORT_12M_KEYS]
         self.header(ws, HEADER_ROW, columns)
         self.month_column(ws)
         self.ledger_col = {c: get_column_letter(i + 1) for i, c in enumerate(columns)}
@@ -298,6 +300,14 @@ class DashboardBuilder:
             fmt = number_format("count" if column.endswith("customers") else "money", self.currency)
             for i, value in enumerate(self.report.bridge[column]):
                 self.book.value(ws, f"{self.ledger_col[column]}{FIRST + i}", value, fmt)
+        # per-customer figures (twelve months apart): values; an incomplete window is #N/A, never 0
+        for column in COHORT_12M_KEYS:
+            for i, value in enumerate(self.report.monthly[column]):
+                cell = f"{self.ledger_col[column]}{FIRST + i}"
+                if pd.isna(value):
+                    self.book.formula(ws, cell, "NA()", math.nan, "0.00%", error=NA)
+                else:
+                    self.book.value(ws, cell, value, "0.00%")
         ws.freeze_panes = f"B{FIRST}"
         for i in range(2, len(columns) + 1):
             ws.column_dimensions[get_column_letter(i)].width = 15
@@ -394,16 +404,50 @@ class DashboardBuilder:
     def M(self, key: str, row: int, ws: Worksheet | None = None) -> Ref:
         return self.book.ref(self.sheets["monthly"], f"{self.col[key]}{row}", local=ws)
 
-    def _monthly_formulas(self, ws: Worksheet, r: int) -> dict[str, Expr]:
+    def _monthly_formulas(self, ws: Worksheet, r: int) -> dict[str, Expr | str]:
         L, I = self.L, self.I  # noqa: E741
 
         def own(key: str) -> Ref:
             return self.M(key, r, ws)
 
+        def at(key: str, row: int) -> Ref:
+            return self.M(key, row, ws)
+
+        def total(refs: list[Expr]) -> Expr:
+            out = refs[0]
+            for ref in refs[1:]:
+                out = out + ref
+            return out
+
+        # The opening month (the ledger's first, without history_start) has no start and
+        # acquired nobody: windows reaching it, and its CAC, are #N/A as in the library.
+        first_known = FIRST + (1 if self.report.opening_month is not None else 0)
+
+        def window(months: int, term: Callable[[int], Expr]) -> Expr | None:
+            rows = range(r - months + 1, r + 1)
+            return total([term(k) for k in rows]) if rows[0] >= first_known else None
+
+        churned_3m = window(CHURN_WINDOW, lambda k: at("churned_customers", k))
+        starts_3m = window(CHURN_WINDOW, lambda k: L("start_customers", k))
+        lost_3m = window(CHURN_WINDOW, lambda k: at("churned_mrr", k) + at("contraction_mrr", k))
+        start_mrr_3m = window(CHURN_WINDOW, lambda k: L("start_mrr", k))
+        churn_6m = window(LTV_CHURN_WINDOW, lambda k: at("customer_churn_rate", k))
+        costs_3m = window(CAC_WINDOW, lambda k: I("sales", k) + I("marketing", k))
+        new_3m = window(CAC_WINDOW, lambda k: at("new_customers", k))
+        year_ago = r - 12
+        if year_ago >= FIRST:
+            mrr_year_ago: Expr | None = at("mrr", year_ago)
+        elif year_ago == FIRST - 1 and first_known == FIRST:
+            mrr_year_ago = L("start_mrr", FIRST)  # the opening balance of history_start
+        else:
+            mrr_year_ago = None
+        na = "NA()"
         start_mrr, start_customers = L("start_mrr", r), L("start_customers", r)
         return {
             "mrr": L("mrr", r),
             "arr": own("mrr") * 12,
+            "mrr_growth_mom": own("mrr") / start_mrr - 1 if r >= first_known else na,
+            "mrr_growth_yoy": own("mrr") / mrr_year_ago - 1 if mrr_year_ago is not None else na,
             "customers": L("customers", r),
             "new_customers": L("new_customers", r),
             "reactivated_customers": L("reactivated_customers", r),
@@ -414,14 +458,24 @@ class DashboardBuilder:
             "churned_mrr": L("churned_mrr", r),
             "reactivation_mrr": L("reactivation_mrr", r),
             "customer_churn_rate": own("churned_customers") / start_customers,
+            "customer_churn_rate_3m": churned_3m / starts_3m
+            if churned_3m is not None and starts_3m is not None
+            else na,
             "revenue_churn_rate": (own("churned_mrr") + own("contraction_mrr")) / start_mrr,
+            "revenue_churn_rate_3m": lost_3m / start_mrr_3m if lost_3m is not None and start_mrr_3m is not None else na,
             "nrr": (start_mrr + own("expansion_mrr") - own("contraction_mrr") - own("churned_mrr")) / start_mrr,
+            "nrr_12m": L("nrr_12m", r),
             "grr": (start_mrr - own("contraction_mrr") - own("churned_mrr")) / start_mrr,
+            "grr_12m": L("grr_12m", r),
             "crr": (own("customers") - own("new_customers") - own("reactivated_customers")) / start_customers,
+            "logo_retention_12m": L("logo_retention_12m", r),
             "arpu": own("mrr") / own("customers"),
             "ltv": own("arpu") / own("customer_churn_rate"),
-            "cac": (I("sales", r) + I("marketing", r)) / own("new_customers"),
+            "ltv_trailing": own("arpu") / (churn_6m / LTV_CHURN_WINDOW) if churn_6m is not None else na,
+            "cac": (I("sales", r) + I("marketing", r)) / own("new_customers") if r >= first_known else na,
+            "cac_trailing": costs_3m / new_3m if costs_3m is not None and new_3m is not None else na,
             "ltv_cac": own("ltv") / own("cac"),
+            "ltv_cac_trailing": own("ltv_trailing") / own("cac_trailing"),
             "cac_payback_months": own("cac") / (own("arpu") * I("gross_margin", r)),
             "cts": I("cts_total", r) / own("customers"),
             "saas_quick_ratio": (own("new_mrr") + own("expansion_mrr") + own("reactivation_mrr"))

@@ -35,6 +35,7 @@ from . import balance_sheet as _bs
 from . import customers as _customers
 from . import funnel as _funnel
 from . import revenue as _revenue
+from . import trailing as _trailing
 from . import unit_economics as _ue
 
 Unit = Literal["money", "rate", "count", "ratio", "months", "score", "month"]
@@ -104,6 +105,26 @@ KPIS: tuple[KPI, ...] = (
     KPI("month", "Month", "month", None, "period"),
     _taken("mrr", "MRR", "money", "higher", "revenue", excel="MRR"),
     KPI("arr", "ARR", "money", "higher", "revenue", (), _revenue.annual_recurring_revenue, ("mrr",), "ARR"),
+    KPI(
+        "mrr_growth_mom",
+        "MRR growth (month on month)",
+        "rate",
+        "higher",
+        "revenue",
+        (),
+        _trailing.mrr_growth_mom,
+        ("mrr", "known_start_mrr"),
+    ),
+    KPI(
+        "mrr_growth_yoy",
+        "MRR growth (year on year)",
+        "rate",
+        "higher",
+        "revenue",
+        (),
+        _trailing.mrr_growth_yoy,
+        ("mrr", "known_start_mrr"),
+    ),
     _taken("customers", "Paying customers", "count", "higher", "customers"),
     _taken("new_customers", "New customers", "count", "higher", "customers"),
     _taken("reactivated_customers", "Reactivated customers", "count", "higher", "customers"),
@@ -125,6 +146,16 @@ KPIS: tuple[KPI, ...] = (
         "CHURN",
     ),
     KPI(
+        "customer_churn_rate_3m",
+        "Customer churn rate (3 months)",
+        "rate",
+        "lower",
+        "customers",
+        (),
+        _trailing.customer_churn_rate_3m,
+        ("churned_customers", "known_start_customers"),
+    ),
+    KPI(
         "revenue_churn_rate",
         "Revenue churn rate",
         "rate",
@@ -134,6 +165,16 @@ KPIS: tuple[KPI, ...] = (
         _revenue.revenue_churn_rate,
         ("lost_mrr", "start_mrr"),
         "REVENUE_CHURN",
+    ),
+    KPI(
+        "revenue_churn_rate_3m",
+        "Revenue churn rate (3 months)",
+        "rate",
+        "lower",
+        "revenue",
+        (),
+        _trailing.revenue_churn_rate_3m,
+        ("lost_mrr", "known_start_mrr"),
     ),
     KPI(
         "nrr",
@@ -146,6 +187,10 @@ KPIS: tuple[KPI, ...] = (
         ("start_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"),
         "NRR",
     ),
+    # The 12-month cohort figures need each customer's MRR twelve months apart: monthly_kpis
+    # computes them with trailing.cohort_retention_12m from the customer MRR and they are
+    # taken from that column here.
+    _taken("nrr_12m", "Net revenue retention (12 months)", "rate", "higher", "revenue"),
     KPI(
         "grr",
         "Gross revenue retention",
@@ -157,6 +202,7 @@ KPIS: tuple[KPI, ...] = (
         ("start_mrr", "contraction_mrr", "churned_mrr"),
         "GRR",
     ),
+    _taken("grr_12m", "Gross revenue retention (12 months)", "rate", "higher", "revenue"),
     KPI(
         "crr",
         "Customer retention rate",
@@ -168,6 +214,7 @@ KPIS: tuple[KPI, ...] = (
         ("customers", "gained_customers", "start_customers"),
         "RETENTION",
     ),
+    _taken("logo_retention_12m", "Logo retention (12 months)", "rate", "higher", "customers"),
     KPI(
         "arpu",
         "ARPU",
@@ -191,6 +238,16 @@ KPIS: tuple[KPI, ...] = (
         "LTV",
     ),
     KPI(
+        "ltv_trailing",
+        "LTV (6-month churn)",
+        "money",
+        "higher",
+        "unit_economics",
+        (),
+        _trailing.ltv_trailing,
+        ("arpu", "customer_churn_rate"),
+    ),
+    KPI(
         "cac",
         "CAC",
         "money",
@@ -198,8 +255,18 @@ KPIS: tuple[KPI, ...] = (
         "unit_economics",
         ("costs.sales", "costs.marketing"),
         _ue.customer_acquisition_cost,
-        ("sales", "marketing", "new_customers"),
+        ("sales", "marketing", "acquired_customers"),
         "CAC",
+    ),
+    KPI(
+        "cac_trailing",
+        "CAC (3 months)",
+        "money",
+        "lower",
+        "unit_economics",
+        ("costs.sales", "costs.marketing"),
+        _trailing.cac_trailing,
+        ("sales", "marketing", "acquired_customers"),
     ),
     KPI(
         "ltv_cac",
@@ -211,6 +278,16 @@ KPIS: tuple[KPI, ...] = (
         _ue.ltv_to_cac,
         ("ltv", "cac"),
         "LTV_CAC",
+    ),
+    KPI(
+        "ltv_cac_trailing",
+        "LTV:CAC (trailing)",
+        "ratio",
+        "higher",
+        "unit_economics",
+        ("costs.sales", "costs.marketing"),
+        _trailing.ltv_cac_trailing,
+        ("ltv_trailing", "cac_trailing"),
     ),
     KPI(
         "cac_payback_months",

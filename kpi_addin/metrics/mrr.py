@@ -138,9 +138,7 @@ class CustomerMRR:
             return pd.Series(dtype=float, index=pd.Index([], name="customer_id"), name=str(month))
         column = self.mrr[:, j]
         paying = column > 0
-        return pd.Series(
-            column[paying], index=pd.Index(self.customer_ids[paying], name="customer_id"), name=str(month)
-        )
+        return pd.Series(column[paying], index=pd.Index(self.customer_ids[paying], name="customer_id"), name=str(month))
 
 
 def subscription_monthly_value(subscriptions: pd.DataFrame) -> np.ndarray:
