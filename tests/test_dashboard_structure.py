@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from kpi_addin.cli import cli
 from kpi_addin.dashboard import writer
@@ -52,10 +53,11 @@ def test_monthly_table_and_defined_names(sample_data, tmp_path):
     report, _ = build(sample_data, path)
     description = describe(path)
     monthly = next(s for s in description["sheets"] if s["name"] == "Monthly KPIs")
-    assert monthly["tables"] == [{"name": "MonthlyKPIs", "ref": "A4:AE28", "columns": list(MONTHLY_KEYS)}]
+    assert monthly["tables"] == [{"name": "MonthlyKPIs", "ref": f"A4:{get_column_letter(len(MONTHLY_KEYS))}28", "columns": list(MONTHLY_KEYS)}]
     names = description["defined_names"]
     assert names["KPI_MRR"] == "'Monthly KPIs'!$B$28"  # the latest month, 2025-12
-    assert names["KPI_CUSTOMER_CHURN_RATE"] == "'Monthly KPIs'!$M$28"
+    churn = get_column_letter(MONTHLY_KEYS.index("customer_churn_rate") + 1)
+    assert names["KPI_CUSTOMER_CHURN_RATE"] == f"'Monthly KPIs'!${churn}$28"
     assert names["KPI_CURRENT_RATIO"].startswith("'Balance sheet'!$B$")
     assert {f"KPI_{k.upper()}" for k in MONTHLY_KEYS[1:]} <= set(names)
     values = load_workbook(path, data_only=True)["Monthly KPIs"]
@@ -112,7 +114,8 @@ def test_money_format_follows_the_reporting_currency(tmp_path):
     build(CompanyData(subscriptions=subs, reporting_currency="KRW", as_of=month("2025-02")), path)
     sheet = load_workbook(path)["Monthly KPIs"]
     assert sheet["B5"].number_format == '"₩"#,##0;-"₩"#,##0'
-    assert sheet["M5"].number_format == "0.00%"
+    churn = get_column_letter(MONTHLY_KEYS.index("customer_churn_rate") + 1)
+    assert sheet[f"{churn}5"].number_format == "0.00%"
     assert sheet["A5"].number_format == "yyyy-mm"
 
 
