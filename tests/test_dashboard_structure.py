@@ -53,7 +53,8 @@ def test_monthly_table_and_defined_names(sample_data, tmp_path):
     report, _ = build(sample_data, path)
     description = describe(path)
     monthly = next(s for s in description["sheets"] if s["name"] == "Monthly KPIs")
-    assert monthly["tables"] == [{"name": "MonthlyKPIs", "ref": f"A4:{get_column_letter(len(MONTHLY_KEYS))}28", "columns": list(MONTHLY_KEYS)}]
+    ref = f"A4:{get_column_letter(len(MONTHLY_KEYS))}28"
+    assert monthly["tables"] == [{"name": "MonthlyKPIs", "ref": ref, "columns": list(MONTHLY_KEYS)}]
     names = description["defined_names"]
     assert names["KPI_MRR"] == "'Monthly KPIs'!$B$28"  # the latest month, 2025-12
     churn = get_column_letter(MONTHLY_KEYS.index("customer_churn_rate") + 1)
