@@ -167,7 +167,7 @@ def naive_trailing(subs: pd.DataFrame, costs: pd.DataFrame, months: pd.PeriodInd
         sum(max(mrr[c, months[i - 1]] - mrr[c, months[i]], 0.0) for c in paying[i - 1]) for i in range(1, n)
     ]
     starts = [math.nan] + [len(paying[i - 1]) for i in range(1, n)]
-    start_mrr = [math.nan] + total[:-1]
+    start_mrr = [math.nan, *total[:-1]]
     spend = (costs["sales"] + costs["marketing"]).tolist()
 
     def ratio(a: float, b: float) -> float:
@@ -197,7 +197,7 @@ def naive_trailing(subs: pd.DataFrame, costs: pd.DataFrame, months: pd.PeriodInd
             row["nrr_12m"] = row["grr_12m"] = row["logo_retention_12m"] = math.nan
         mean_churn = window(churn_rate, i, 6) / 6
         row["ltv_trailing"] = ratio(ratio(total[i], len(paying[i])), mean_churn)
-        acquired = [math.nan] + new[1:]  # the opening month's customers were not acquired then
+        acquired = [math.nan, *new[1:]]  # the opening month's customers were not acquired then
         row["cac_trailing"] = ratio(window(spend, i, 3), window(acquired, i, 3))
         row["ltv_cac_trailing"] = ratio(row["ltv_trailing"], row["cac_trailing"])
         rows.append(row)
