@@ -513,8 +513,13 @@ class DashboardBuilder:
         return [(self.lang.label(k), self.fmt(k), lambda r, k=k: self.M(k, r), self.report.monthly[k]) for k in keys]
 
     def _subtitle(self) -> str:
+        marks = ""
+        if self.report.month_to_date:
+            marks += f" ({self.ui('month_to_date')})"
+        if self.report.opening_month is not None:
+            marks += f" · {self.ui('opening_note', month=str(self.report.opening_month))}"
         return (
-            f"{self.report.company or ''} · {self.ui('as_of')} {self.report.as_of} · "
+            f"{self.report.company or ''} · {self.ui('as_of')} {self.report.as_of}{marks} · "
             f"{self.ui('reporting_currency')} {self.currency}".lstrip(" ·")
         )
 
