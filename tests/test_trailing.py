@@ -222,3 +222,15 @@ def test_random_ledgers_match_the_naive_reference(subs, spend, gap):
     expected = naive_trailing(subs, costs, months)
     got = report.monthly[list(NEW_KEYS)]
     pd.testing.assert_frame_equal(got, expected[list(NEW_KEYS)], check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+def test_goals_are_judged_on_the_kpi_they_name(report):
+    from kpi_addin.metrics.report import evaluate_goals
+
+    goals = pd.DataFrame(
+        {"kpi": ["nrr_12m", "nrr"], "target": [0.5, 0.5], "direction": ["higher", "higher"], "due": [pd.NaT, pd.NaT]}
+    )
+    out = evaluate_goals(goals, report).set_index("kpi")
+    assert out.loc["nrr_12m", "actual"] == pytest.approx(200 / 430)  # 46.5 %: 7 % short of 50 %
+    assert out.loc["nrr_12m", "status"] == "at risk"
+    assert out.loc["nrr", "actual"] == pytest.approx(1.0) and out.loc["nrr", "status"] == "complete"
