@@ -1,4 +1,6 @@
-"""The ``kpi-addin`` command line: argument parsing and error reporting only."""
+"""The ``kpi-addin`` command line: options, output formats (table, JSON, CSV) and error
+reporting. The work is done by the readers (:mod:`kpi_addin.io`), the metric library and
+the dashboard; nothing here computes a figure."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pandas as pd
 
 from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
+from .dashboard.sheets import PROGRESS_STEPS
 from .dashboard.template import TemplateError, load_language, load_template
 from .dashboard.writer import write_dashboard
 from .excel.lite import write_lite
@@ -23,7 +26,6 @@ from .io.inputs import load_company
 from .io.safe_write import OutputExistsError
 from .io.sources import SOURCES
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
-from .metrics.catalogue import label_of
 from .metrics.conventions import CONVENTIONS
 from .metrics.periods import PERIOD_KEYS, period_kpis
 from .metrics.reconcile import reconcile as reconcile_figures
@@ -68,7 +70,7 @@ def load_report(
     source = data or exports.get("subscriptions") or sample_path()
     start = as_of_option(history_start, "--history-start")
     try:
-        company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]
+        company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]  # options are checked by click
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
     if start is not None:
@@ -81,7 +83,10 @@ def load_report(
         report = monthly_kpis(company)
     except KPIInputError as exc:
         fail([f"{source}: {exc}"])
-    report.warnings[:0] = [*notes, *warnings]
+    # Notes say what was read (a layout detected, rows left out by rule); warnings say a
+    # figure may mislead. They are kept apart so notes never push warnings off the Summary.
+    report.notes = list(notes)
+    report.warnings[:0] = warnings
     return company, report
 
 
@@ -196,7 +201,7 @@ def monthly_csv(report: KPIReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(MONTHLY_KEYS)
-    for month in report.to_dict()["months"]:  # type: ignore[union-attr]
+    for month in report.months_as_dicts():
         writer.writerow(["" if month[k] is None else month[k] for k in MONTHLY_KEYS])
     return buffer.getvalue()
 
@@ -215,7 +220,8 @@ def metrics_table(report: KPIReport, months: int) -> str:
     shown = report.monthly.tail(max(1, months))
     currency = report.reporting_currency
     header = ["KPI", *[month_heading(report, p) for p in shown.index]]
-    rows = [[label_of(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
+    label = load_language("en").label  # the command line speaks English; labels live in templates/lang
+    rows = [[label(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
     title = f"{report.company or 'KPIs'} — reporting currency {currency}"
     parts = [title, "", text_table(header, rows)]
     sheet = report.balance_sheet
@@ -224,7 +230,7 @@ def metrics_table(report: KPIReport, months: int) -> str:
             "",
             text_table(
                 ["Balance sheet", str(sheet["period"])],
-                [[label_of(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
+                [[label(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
             ),
         ]
     if report.warnings:
@@ -484,17 +490,10 @@ def dashboard(
     company, report = load_report(
         data, as_of, exports_of(subscriptions, source, mapping, visitors), history_start, convention
     )
-    steps = [
-        "data sheets",
-        "ledger aggregates",
-        "inputs by month",
-        "monthly KPIs",
-        "report sheets",
-        "saving",
-        "cached values",
-    ]
     show = sys.stderr.isatty()
-    with click.progressbar(length=len(steps), label="Building the dashboard", file=sys.stderr, hidden=not show) as bar:
+    with click.progressbar(
+        length=len(PROGRESS_STEPS), label="Building the dashboard", file=sys.stderr, hidden=not show
+    ) as bar:
         try:
             write_dashboard(company, report, out, options, force=force, progress=lambda _step: bar.update(1))
         except OutputExistsError as exc:
@@ -535,4 +534,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -21,7 +21,7 @@ def format_unit(unit: str, value: object, currency: str) -> str:
     """A value of a KPI unit (money, rate, count, ratio, months, score) as :func:`format_value` shows it."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return UNDEFINED_MARK
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)  # type: ignore[arg-type]  # a KPI value: a number, nan or None (handled above)
     if unit == "money":
         digits = minor_unit_digits(currency)
         symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")

@@ -30,7 +30,7 @@ def sample_json():
 def test_json_contract(sample_json):
     assert set(sample_json) == {
         *("reporting_currency", "as_of", "month_to_date", "opening_month", "history_start", "convention"),
-        *("months", "balance_sheet", "warnings"),
+        *("months", "balance_sheet", "warnings", "notes"),
     }
     assert sample_json["reporting_currency"] == "USD"
     months = sample_json["months"]
