@@ -28,6 +28,7 @@ from .io.sources import SOURCES
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
 from .metrics.conventions import CONVENTIONS
 from .metrics.periods import PERIOD_KEYS, period_kpis
+from .metrics.reconcile import Reconciliation
 from .metrics.reconcile import reconcile as reconcile_figures
 from .metrics.report import BALANCE_SHEET_KEYS
 
@@ -47,7 +48,7 @@ def fail(lines: list[str], summary: str | None = None) -> NoReturn:
     raise SystemExit(1)
 
 
-def as_of_option(value: str | None, option: str = "--as-of") -> object:
+def as_of_option(value: str | None, option: str = "--as-of") -> pd.Period | None:
     if value is None:
         return None
     try:
@@ -74,7 +75,7 @@ def load_report(
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
     if start is not None:
-        company.history_start = start  # type: ignore[assignment]
+        company.history_start = start
     if convention is not None:
         company.convention = convention
     for note in notes:
@@ -375,11 +376,8 @@ def read_against(path: Path) -> pd.DataFrame:
     return out
 
 
-def reconcile_text(result: object, currency: str) -> str:
+def reconcile_text(result: Reconciliation, currency: str) -> str:
     """Each month's differences, the effects that explain them and the customers whose month moved."""
-    from .metrics.reconcile import Reconciliation
-
-    assert isinstance(result, Reconciliation)
     names = {
         "convention": f"{result.other_convention} convention",
         "trials": "free trials counted as MRR",
@@ -387,9 +385,11 @@ def reconcile_text(result: object, currency: str) -> str:
         "sub_cent": "sub-cent changes left out",
     }
     lines = []
-    for month, rows in result.table.groupby(level="month", sort=True):
+    for month in sorted(set(result.table.index.get_level_values("month"))):
         lines.append(str(month))
-        for (_m, key), row in rows.iterrows():
+        rows = result.table.xs(month, level="month")
+        for key, row in rows.iterrows():
+            key = str(key)
             ours, theirs = format_value(key, row["ours"], currency), format_value(key, row["theirs"], currency)
             diff = format_value(key, row["difference"], currency)
             if pd.isna(row["difference"]):

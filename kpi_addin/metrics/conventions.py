@@ -18,7 +18,7 @@ every movement lands one month later under month-start.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import pandas as pd
 
@@ -34,7 +34,7 @@ def check_convention(value: object) -> Convention:
     text = str(value).strip().lower().replace("_", "-")
     if text not in CONVENTIONS:
         raise KPIValueError("convention", f"{value!r} is not month-end or month-start")
-    return text  # type: ignore[return-value]
+    return cast(Convention, text)
 
 
 def next_first_of_month(dates: pd.Series) -> pd.Series:
@@ -45,10 +45,10 @@ def next_first_of_month(dates: pd.Series) -> pd.Series:
     >>> next_first_of_month(pd.Series(pd.to_datetime(["2025-01-01", "2025-01-02", "2025-12-31", None]))).tolist()
     [Timestamp('2025-01-01 00:00:00'), Timestamp('2025-02-01 00:00:00'), Timestamp('2026-01-01 00:00:00'), NaT]
     """
-    dates = pd.to_datetime(dates)
+    dates = pd.Series(pd.to_datetime(dates), index=dates.index)
     floor = dates.dt.to_period("M").dt.to_timestamp()
-    moved = (dates.dt.to_period("M") + 1).dt.to_timestamp()
-    return moved.where(dates.dt.day != 1, floor).where(dates.notna())
+    following = (floor + pd.offsets.MonthBegin(1)).where(dates.notna())
+    return pd.Series(following.where(dates.dt.day != 1, floor), index=dates.index)
 
 
 def apply_convention(subscriptions: pd.DataFrame, convention: str = "month-end") -> pd.DataFrame:

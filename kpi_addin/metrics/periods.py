@@ -104,9 +104,10 @@ def period_bridge(report: KPIReport, first: pd.Period, last: pd.Period) -> dict[
     out.update(start_mrr=start_mrr)
     out.update({k: float(rows[k].sum()) for k in MOVEMENTS})
     out.update(end_mrr=end_mrr, start_arr=start_mrr * 12, end_arr=end_mrr * 12, start_customers=start_customers)
-    out.update({k: int(rows[k].sum()) for k in COUNTS})
+    counts = {k: int(rows[k].sum()) for k in COUNTS}
+    out.update(counts)
     out["end_customers"] = int(rows["customers"].iloc[-1])
-    out["customer_churn_rate"] = float(divide(float(out["churned_customers"]), float(start_customers)))
+    out["customer_churn_rate"] = float(divide(float(counts["churned_customers"]), float(start_customers)))
     lost = float(rows["churned_mrr"].sum() + rows["contraction_mrr"].sum())
     out["revenue_churn_rate"] = float(divide(lost, start_mrr))
     cm = report.customer_mrr

@@ -19,6 +19,7 @@ closest to the difference is reported, with what is left unexplained.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass, field, replace
 
@@ -99,7 +100,7 @@ def sub_cent_movements(report: KPIReport) -> pd.DataFrame:
     return out
 
 
-def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: object = None) -> Reconciliation:
+def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: dt.date | None = None) -> Reconciliation:
     """Explain, month by month, the difference between another tool's figures and ours.
 
     ``theirs`` has a ``month`` column (monthly periods) and any of our monthly keys
@@ -125,20 +126,16 @@ def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: object = None) 
     >>> result.moved[pd.Period("2025-03", "M")].to_dict()
     {'b': -40.0}
     """
-    kwargs = {} if today is None else {"today": today}
-    ours = monthly_kpis(data, **kwargs)  # type: ignore[arg-type]
+    ours = monthly_kpis(data, today=today)
     other_convention = _other(ours.convention)
-    variants: dict[str, KPIReport | None] = {
-        "convention": monthly_kpis(replace(data, convention=other_convention), **kwargs),  # type: ignore[arg-type]
-        "trials": None,
-        "fx": None,
-    }
+    by_other_convention = monthly_kpis(replace(data, convention=other_convention), today=today)
+    variants: dict[str, KPIReport | None] = {"convention": by_other_convention, "trials": None, "fx": None}
     subs = data.subscriptions
     if "trial_end" in subs and subs["trial_end"].notna().any():
-        variants["trials"] = monthly_kpis(replace(data, subscriptions=subs.drop(columns="trial_end")), **kwargs)  # type: ignore[arg-type]
+        variants["trials"] = monthly_kpis(replace(data, subscriptions=subs.drop(columns="trial_end")), today=today)
     latest = _latest_rates(data, ours.as_of)
     if latest is not None:
-        variants["fx"] = monthly_kpis(replace(data, fx_rates=latest), **kwargs)  # type: ignore[arg-type]
+        variants["fx"] = monthly_kpis(replace(data, fx_rates=latest), today=today)
     sub_cent = sub_cent_movements(ours)
 
     keys = [k for k in MONTHLY_KEYS[1:] if k in theirs.columns]
@@ -183,7 +180,7 @@ def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: object = None) 
             )
     table = pd.DataFrame(rows).set_index(["month", "key"]) if rows else pd.DataFrame()
     moved: dict[pd.Period, pd.Series] = {}
-    other_cm = variants["convention"].customer_mrr  # type: ignore[union-attr]
+    other_cm = by_other_convention.customer_mrr
     for month in months:
         mine_c, theirs_c = ours.customer_mrr.mrr_at(month), other_cm.mrr_at(month)
         index = mine_c.index.union(theirs_c.index)

@@ -30,6 +30,19 @@ LTV_CHURN_WINDOW = 6
 COHORT_MONTHS = 12
 
 
+def _series(values: object, like: pd.Series) -> pd.Series:
+    """A checked value or a ratio back as a float Series on ``like``'s index."""
+    return pd.Series(np.asarray(values, dtype=float), index=like.index)
+
+
+def _checked(name: str, values: pd.Series, minimum: float | None = None, maximum: float | None = None) -> pd.Series:
+    return _series(check_number(name, values, minimum=minimum, maximum=maximum), values)
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    return _series(divide(numerator, denominator), numerator)
+
+
 def _window_sum(values: pd.Series, months: int) -> pd.Series:
     """The sum over the ``months`` months ending at each month; ``nan`` unless all are known."""
     return values.astype(float).rolling(months, min_periods=months).sum()
@@ -47,9 +60,9 @@ def mrr_growth_mom(mrr: pd.Series, start_mrr: pd.Series) -> pd.Series:
     >>> mrr_growth_mom(mrr, pd.Series([np.nan, 1000.0, 1100.0])).round(4).tolist()
     [nan, 0.1, -0.1]
     """
-    mrr = check_number("mrr", mrr, minimum=0)
-    start = check_number("start_mrr", start_mrr, minimum=0)
-    return divide(mrr, start) - 1
+    mrr = _checked("mrr", mrr, minimum=0)
+    start = _checked("start_mrr", start_mrr, minimum=0)
+    return _ratio(mrr, start) - 1
 
 
 def mrr_growth_yoy(mrr: pd.Series, start_mrr: pd.Series) -> pd.Series:
@@ -69,10 +82,9 @@ def mrr_growth_yoy(mrr: pd.Series, start_mrr: pd.Series) -> pd.Series:
     >>> mrr_growth_yoy(mrr, start).round(6).tolist()[-2:]  # undefined, 2200 / 1000 − 1
     [nan, 1.2]
     """
-    mrr = check_number("mrr", mrr, minimum=0)
-    start = check_number("start_mrr", start_mrr, minimum=0)
-    year_ago = pd.Series(np.asarray(start, dtype=float), index=mrr.index).shift(COHORT_MONTHS - 1)
-    return divide(mrr, year_ago) - 1
+    mrr = _checked("mrr", mrr, minimum=0)
+    year_ago = _checked("start_mrr", start_mrr, minimum=0).shift(COHORT_MONTHS - 1)
+    return _ratio(mrr, year_ago) - 1
 
 
 def customer_churn_rate_3m(churned_customers: pd.Series, start_customers: pd.Series) -> pd.Series:
@@ -93,9 +105,9 @@ def customer_churn_rate_3m(churned_customers: pd.Series, start_customers: pd.Ser
     >>> customer_churn_rate_3m(churned, start).round(5).tolist()
     [nan, nan, nan, 0.02007]
     """
-    churned = check_count("churned_customers", churned_customers)
-    start = check_number("start_customers", start_customers, minimum=0)
-    return divide(_window_sum(churned, CHURN_WINDOW), _window_sum(start, CHURN_WINDOW))
+    churned = _series(check_count("churned_customers", churned_customers), churned_customers)
+    start = _checked("start_customers", start_customers, minimum=0)
+    return _ratio(_window_sum(churned, CHURN_WINDOW), _window_sum(start, CHURN_WINDOW))
 
 
 def revenue_churn_rate_3m(lost_mrr: pd.Series, start_mrr: pd.Series) -> pd.Series:
@@ -110,9 +122,9 @@ def revenue_churn_rate_3m(lost_mrr: pd.Series, start_mrr: pd.Series) -> pd.Serie
     >>> revenue_churn_rate_3m(lost, start).round(6).tolist()  # 600 / 30,000
     [nan, nan, nan, 0.02]
     """
-    lost = check_number("lost_mrr", lost_mrr, minimum=0)
-    start = check_number("start_mrr", start_mrr, minimum=0)
-    return divide(_window_sum(lost, CHURN_WINDOW), _window_sum(start, CHURN_WINDOW))
+    lost = _checked("lost_mrr", lost_mrr, minimum=0)
+    start = _checked("start_mrr", start_mrr, minimum=0)
+    return _ratio(_window_sum(lost, CHURN_WINDOW), _window_sum(start, CHURN_WINDOW))
 
 
 def ltv_trailing(arpu: pd.Series, customer_churn_rate: pd.Series) -> pd.Series:
@@ -131,9 +143,9 @@ def ltv_trailing(arpu: pd.Series, customer_churn_rate: pd.Series) -> pd.Series:
     >>> ltv_trailing(arpu, churn).round(6).tolist()
     [nan, nan, nan, nan, nan, nan, 12500.0]
     """
-    churn = check_number("customer_churn_rate", customer_churn_rate, minimum=0, maximum=1)
-    mean = churn.astype(float).rolling(LTV_CHURN_WINDOW, min_periods=LTV_CHURN_WINDOW).mean()
-    return lifetime_value(arpu, mean)
+    churn = _checked("customer_churn_rate", customer_churn_rate, minimum=0, maximum=1)
+    mean = churn.rolling(LTV_CHURN_WINDOW, min_periods=LTV_CHURN_WINDOW).mean()
+    return _series(lifetime_value(arpu, mean), churn)
 
 
 def cac_trailing(sales: pd.Series, marketing: pd.Series, acquired_customers: pd.Series) -> pd.Series:
@@ -153,10 +165,9 @@ def cac_trailing(sales: pd.Series, marketing: pd.Series, acquired_customers: pd.
     >>> cac_trailing(sales, marketing, pd.Series([10, 8, 12])).tolist()
     [nan, nan, 3000.0]
     """
-    sales = check_number("sales", sales, minimum=0)
-    marketing = check_number("marketing", marketing, minimum=0)
-    acquired = check_number("acquired_customers", acquired_customers, minimum=0)
-    return divide(_window_sum(sales + marketing, CAC_WINDOW), _window_sum(acquired, CAC_WINDOW))
+    spend = _checked("sales", sales, minimum=0) + _checked("marketing", marketing, minimum=0)
+    acquired = _checked("acquired_customers", acquired_customers, minimum=0)
+    return _ratio(_window_sum(spend, CAC_WINDOW), _window_sum(acquired, CAC_WINDOW))
 
 
 def ltv_cac_trailing(ltv: pd.Series, cac: pd.Series) -> pd.Series:
@@ -169,7 +180,7 @@ def ltv_cac_trailing(ltv: pd.Series, cac: pd.Series) -> pd.Series:
     >>> ltv_cac_trailing(pd.Series([12_500.0, np.nan]), pd.Series([3_000.0, 3_000.0])).round(4).tolist()
     [4.1667, nan]
     """
-    return ltv_to_cac(ltv, cac)
+    return _series(ltv_to_cac(ltv, cac), ltv)
 
 
 def cohort_retention_12m(cm: CustomerMRR, months: pd.PeriodIndex, earliest: pd.Period | None = None) -> pd.DataFrame:
