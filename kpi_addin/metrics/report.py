@@ -122,6 +122,9 @@ class KPIReport:
     warnings: list[str] = field(default_factory=list)
     company: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: Further columns the registry's functions take (``lost_mrr``, ``known_start_mrr``,
+    #: ``acquired_customers``, the 12-month cohort figures, ...), one row per month.
+    derived: pd.DataFrame = field(default_factory=pd.DataFrame)
     month_to_date: bool = False
     opening_month: pd.Period | None = None
     history_start: pd.Period | None = None
@@ -301,14 +304,17 @@ def monthly_kpis(data: CompanyData, *, today: dt.date | None = None) -> KPIRepor
 
     # The columns the registry's functions take: the bridge, the inputs, then each KPI in turn.
     columns: dict[str, pd.Series] = {name: bridge[name] for name in bridge.columns}
-    columns["lost_mrr"] = bridge["churned_mrr"] + bridge["contraction_mrr"]
-    columns["gained_customers"] = bridge["new_customers"] + bridge["reactivated_customers"]
+    derived = pd.DataFrame(index=months)
+    derived["lost_mrr"] = bridge["churned_mrr"] + bridge["contraction_mrr"]
+    derived["gained_customers"] = bridge["new_customers"] + bridge["reactivated_customers"]
     # The opening month has no start, and its "new" customers were not acquired then.
-    columns["known_start_mrr"] = bridge["start_mrr"].astype(float).mask(opening)
-    columns["known_start_customers"] = bridge["start_customers"].astype(float).mask(opening)
-    columns["acquired_customers"] = bridge["new_customers"].astype(float).mask(opening)
+    derived["known_start_mrr"] = bridge["start_mrr"].astype(float).mask(opening)
+    derived["known_start_customers"] = bridge["start_customers"].astype(float).mask(opening)
+    derived["acquired_customers"] = bridge["new_customers"].astype(float).mask(opening)
+    # Each customer's MRR twelve months apart; the opening balance is the earliest month-end trusted.
     earliest = months[0] if opening_month is not None else months[0] - 1
-    columns.update(cohort_retention_12m(cm, months, earliest))
+    derived = derived.join(cohort_retention_12m(cm, months, earliest))
+    columns.update({name: derived[name] for name in derived.columns})
     columns.update({name: costs[name] for name in COST_COLUMNS})
     columns.update({name: funnel[name] for name in FUNNEL_COLUMNS})
     columns.update(cts_total=cts_total, gross_margin=margin)
@@ -362,6 +368,7 @@ def monthly_kpis(data: CompanyData, *, today: dt.date | None = None) -> KPIRepor
         present=present,
         warnings=warnings,
         company=data.company,
+        derived=derived,
         month_to_date=month_to_date,
         opening_month=opening_month,
         history_start=history_start,

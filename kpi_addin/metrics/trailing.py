@@ -23,6 +23,17 @@ from ._core import check_count, check_number, divide
 from .mrr import CustomerMRR
 from .unit_economics import lifetime_value, ltv_to_cac
 
+__all__ = [
+    "cac_trailing",
+    "cohort_retention_12m",
+    "customer_churn_rate_3m",
+    "ltv_cac_trailing",
+    "ltv_trailing",
+    "mrr_growth_mom",
+    "mrr_growth_yoy",
+    "revenue_churn_rate_3m",
+]
+
 #: Months of the trailing churn and CAC windows, of the trailing LTV's churn average, of the cohort figures.
 CHURN_WINDOW = 3
 CAC_WINDOW = 3
