@@ -341,6 +341,10 @@ def reconcile(
         click.echo(json.dumps({"rows": records, "moved_customers": moved}, indent=2, allow_nan=False))
         return
     click.echo(reconcile_text(result, company.reporting_currency))
+    outside = sorted({str(m) for m in theirs["month"]} - {str(m) for m in _report.monthly.index})
+    if outside:
+        shown = ", ".join(outside[:6]) + (f" and {len(outside) - 6} more" if len(outside) > 6 else "")
+        click.echo(f"note: {len(outside)} month(s) of {against} are not in our report and were not compared: {shown}")
 
 
 def read_against(path: Path) -> pd.DataFrame:

@@ -72,6 +72,13 @@ def test_month_to_date_is_marked_in_json_and_table():
     assert "2025-04 (month to date)" in table and "2025-04 is still running" in table
 
 
+def test_the_table_marks_the_opening_month():
+    code, out = run("metrics", "--months", "30")
+    assert code == 0 and "2024-01 (opening)" in out and "opening: 2024-01 is the ledger's first month" in out
+    code, out = run("metrics", "--months", "30", "--history-start", "2024-06")
+    assert "(opening)" not in out and "2024-06" in out and "2024-05" not in out
+
+
 def test_the_sample_reports_december_2025_with_its_first_month_as_opening():
     data = read_company_data(sample_path())[0]
     data.as_of = None  # the settings' as_of removed: the default rule decides
@@ -205,6 +212,10 @@ def test_reconcile_command_on_the_sample(tmp_path):
     code, out = run("reconcile", "--against", str(theirs), "--format", "json")
     rows = json.loads(out)["rows"]
     assert all(r["explained"] for r in rows if r["theirs"] is not None and r["ours"] is not None)
+    frame.loc[len(frame)] = ["2031-01", 1.0, 1]
+    frame.to_csv(theirs, index=False)
+    code, out = run("reconcile", "--against", str(theirs))
+    assert "1 month(s) of" in out and "not compared: 2031-01" in out
     theirs.write_text("month,mrr\n2025-01,abc\n")
     code, out = run("reconcile", "--against", str(theirs))
     assert code == 1 and "theirs.csv row 2 (mrr): 'abc' is not a number" in out
