@@ -25,6 +25,7 @@ from .io import InputError, parse_month, sample_path, write_sample
 from .io.inputs import load_company
 from .io.safe_write import OutputExistsError
 from .io.sources import SOURCES
+from .io.sources.crm import customers_check
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
 from .metrics.conventions import CONVENTIONS
 from .metrics.periods import PERIOD_KEYS, period_kpis
@@ -70,7 +71,9 @@ def load_report(
     exports = exports or {}
     source = data or exports.get("subscriptions") or sample_path()
     start = as_of_option(history_start, "--history-start")
+    crm: dict = {}
     try:
+        exports = {**exports, "crm_customers": crm}  # filled with the CRM's customers, checked below
         company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]  # options are checked by click
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
@@ -88,11 +91,14 @@ def load_report(
     # figure may mislead. They are kept apart so notes never push warnings off the Summary.
     report.notes = list(notes)
     report.warnings[:0] = warnings
+    if "customers" in crm:
+        report.warnings += customers_check(crm["customers"], report.monthly["new_customers"])
     return company, report
 
 
 def export_options(command):
-    """--subscriptions, --source, --map and --visitors: read the exports finance already has."""
+    """--subscriptions, --source, --map, --visitors, --costs, --accounts and --funnel: read the
+    exports finance already has."""
     options = [
         click.option(
             "--subscriptions",
@@ -115,6 +121,20 @@ def export_options(command):
         ),
         click.option(
             "--visitors", type=click.Path(path_type=Path), help="A Google Analytics 4 users export (by month or day)."
+        ),
+        click.option(
+            "--costs",
+            type=click.Path(path_type=Path),
+            help="A Profit and Loss by month (QuickBooks Online or Xero; CSV or xlsx); replaces the costs.",
+        ),
+        click.option(
+            "--accounts", type=click.Path(path_type=Path), help="The TOML map of P&L accounts to cost columns."
+        ),
+        click.option(
+            "--funnel",
+            type=click.Path(path_type=Path),
+            multiple=True,
+            help="A CRM export (HubSpot contacts, Salesforce leads or opportunities report); may be repeated.",
         ),
     ]
     for option in reversed(options):
@@ -143,10 +163,28 @@ def reporting_options(command):
     return command
 
 
-def exports_of(subscriptions: Path | None, source: str, mapping: Path | None, visitors: Path | None) -> dict:
+def exports_of(
+    subscriptions: Path | None,
+    source: str,
+    mapping: Path | None,
+    visitors: Path | None,
+    costs: Path | None = None,
+    accounts: Path | None = None,
+    funnel: tuple[Path, ...] = (),
+) -> dict:
     if (source != "auto" or mapping) and subscriptions is None:
         raise click.UsageError("--source and --map describe --subscriptions FILE; give that file too")
-    return {"subscriptions": subscriptions, "source": source, "mapping": mapping, "visitors": visitors}
+    if (costs is None) != (accounts is None):
+        raise click.UsageError("--costs FILE and --accounts MAP.toml go together: give both")
+    return {
+        "subscriptions": subscriptions,
+        "source": source,
+        "mapping": mapping,
+        "visitors": visitors,
+        "costs": costs,
+        "accounts": accounts,
+        "funnel": funnel,
+    }
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -181,11 +219,13 @@ def metrics(
     source: str,
     mapping: Path | None,
     visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
 ) -> None:
     """Compute every monthly KPI and print it as a table, JSON or CSV."""
-    _company, report = load_report(
-        data, as_of, exports_of(subscriptions, source, mapping, visitors), history_start, convention
-    )
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    _company, report = load_report(data, as_of, exports, history_start, convention)
     if period != "month":
         click.echo(periods_output(report, period, fmt, months), nl=fmt == "table")
         return
@@ -317,12 +357,14 @@ def reconcile(
     source: str,
     mapping: Path | None,
     visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
 ) -> None:
     """Explain, month by month, why another tool's MRR or movements differ from ours."""
     theirs = read_against(against)
-    company, _report = load_report(
-        data, as_of, exports_of(subscriptions, source, mapping, visitors), history_start, convention
-    )
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    company, _report = load_report(data, as_of, exports, history_start, convention)
     try:
         result = reconcile_figures(company, theirs)
     except KPIInputError as exc:
@@ -483,6 +525,9 @@ def dashboard(
     source: str,
     mapping: Path | None,
     visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
     try:
@@ -491,9 +536,8 @@ def dashboard(
         fail([str(exc)])
     if out.exists() and not force:
         fail([f"{out} exists; use --force to replace it"])
-    company, report = load_report(
-        data, as_of, exports_of(subscriptions, source, mapping, visitors), history_start, convention
-    )
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    company, report = load_report(data, as_of, exports, history_start, convention)
     show = sys.stderr.isatty()
     with click.progressbar(
         length=len(PROGRESS_STEPS), label="Building the dashboard", file=sys.stderr, hidden=not show
