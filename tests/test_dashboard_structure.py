@@ -291,3 +291,14 @@ def test_an_incomplete_window_on_the_summary_says_so(tmp_path):
     row = next(r for r in range(6, 30) if sheet[f"A{r}"].value == "Net revenue retention (12 months)")
     note = sheet[f"B{row}"].comment
     assert note is not None and "its window is not complete yet" in note.text
+
+
+def test_the_opening_month_is_named_where_movements_show(sample_data, tmp_path):
+    path = tmp_path / "dashboard.xlsx"
+    build(sample_data, path)
+    wb = load_workbook(path)
+    for sheet in ("Monthly KPIs", "Ledger aggregates", "Revenue"):
+        assert "2024-01: opening balance, no movements of its own" in wb[sheet]["A2"].value, sheet
+    later = CompanyData(**{**sample_data.__dict__, "history_start": month("2025-01")})
+    build(later, path)
+    assert "opening" not in load_workbook(path)["Revenue"]["A2"].value

@@ -33,7 +33,7 @@ class LedgerAggregates:
 
 def build(ctx: Context) -> LedgerAggregates:
     ws = ctx.sheets["ledger"]
-    ctx.title(ws, ctx.lang.sheets["ledger"], ctx.ui("ledger_note"))
+    ctx.title(ws, ctx.lang.sheets["ledger"], ctx.ui("ledger_note") + ctx.opening_note())
     columns = ["month", *BRIDGE_COLUMNS, *COHORT_12M_KEYS]
     ctx.header(ws, HEADER_ROW, columns)
     ctx.month_column(ws, FIRST)

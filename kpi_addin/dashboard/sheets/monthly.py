@@ -51,7 +51,7 @@ class MonthlyTable:
 
 def build(ctx: Context, ledger: LedgerAggregates, inputs: InputsByMonth) -> MonthlyTable:
     ws = ctx.sheets["monthly"]
-    ctx.title(ws, ctx.lang.sheets["monthly"], f"{ctx.ui('monthly_note')} {ctx.ui('legend')}")
+    ctx.title(ws, ctx.lang.sheets["monthly"], f"{ctx.ui('monthly_note')} {ctx.ui('legend')}{ctx.opening_note()}")
     keys = list(MONTHLY_KEYS)
     letters = {k: get_column_letter(i + 1) for i, k in enumerate(keys)}
     table = MonthlyTable(ctx, ws, letters)
