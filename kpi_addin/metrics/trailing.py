@@ -34,6 +34,9 @@ __all__ = [
     "revenue_churn_rate_3m",
 ]
 
+#: The columns of :func:`cohort_retention_12m` (KPIs that need each customer's MRR twelve months apart).
+COHORT_12M_KEYS = ("nrr_12m", "grr_12m", "logo_retention_12m")
+
 #: The KPIs over a window of months (undefined until the window is complete).
 TRAILING_KEYS = frozenset(
     {
@@ -250,7 +253,7 @@ def cohort_retention_12m(cm: CustomerMRR, months: pd.PeriodIndex, earliest: pd.P
     first = cm.months[0] if len(cm.months) else None
     if earliest is None or (first is not None and earliest < first):
         earliest = first
-    out = pd.DataFrame(np.nan, index=months, columns=["nrr_12m", "grr_12m", "logo_retention_12m"])
+    out = pd.DataFrame(np.nan, index=months, columns=list(COHORT_12M_KEYS))
     at = _MonthEnds(cm.changes())
     for month in months:
         base_month = month - COHORT_MONTHS

@@ -10,13 +10,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ...metrics.mrr import BRIDGE_COLUMNS
+from ...metrics.trailing import COHORT_12M_KEYS  # per customer, twelve months apart: values like the bridge
 from ..expr import NA, Ref
 from .common import Context, number_format
 
 HEADER_ROW = 4
 FIRST = HEADER_ROW + 1
-#: Per-customer figures (each customer's MRR twelve months apart): values, like the bridge.
-COHORT_12M_KEYS = ("nrr_12m", "grr_12m", "logo_retention_12m")
 
 
 @dataclass
