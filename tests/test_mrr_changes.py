@@ -213,3 +213,22 @@ def test_month_number_equals_numpys_calendar():
     assert month_number(stamps).tolist() == expected.tolist()
     assert month_number(stamps[:0]).tolist() == []
     assert month_number(np.array(["NaT"], dtype="datetime64[ns]")).tolist() == [-(2**62)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(ledgers())
+def test_month_end_cursor_equals_mrr_at(subs):
+    from kpi_addin.metrics.mrr import MonthEndCursor
+
+    try:
+        cm = customer_mrr(subs, as_of=month("2025-09"))
+    except KPIInputError:
+        return
+    cursor = MonthEndCursor(cm)
+    assert not cursor.at(cm.months[0] - 1).any()  # before the report: nothing known
+    for period in cm.months[::2]:
+        vector = cursor.at(period)
+        paying = vector > 0
+        assert dict(zip(cm.customer_ids[paying], vector[paying], strict=True)) == cm.mrr_at(period).to_dict()
+    with pytest.raises(ValueError, match="must not decrease"):
+        cursor.at(cm.months[0] - 1) if len(cm.months) > 2 else cursor.at(pd.Period("1900-01", "M"))

@@ -234,6 +234,48 @@ class CustomerMRR:
         )
 
 
+class MonthEndCursor:
+    """Every customer's month-end MRR, month after month, in one pass over the changes.
+
+    :meth:`at` returns a vector indexed by customer code (``customer_ids``): the month-end
+    MRR of every customer at that month (0 when not paying).  Months must not decrease
+    from one call to the next; the vector is the cursor's own and changes at the next
+    call (copy it to keep it).  Cost: each change is applied once, each call reads nothing
+    else — against one pass over all changes per :meth:`CustomerMRR.mrr_at`.
+
+    Examples
+    --------
+    >>> subs = pd.DataFrame({"customer_id": ["a", "b"], "amount": [10.0, 50.0],
+    ...     "interval": ["month"] * 2, "start_date": pd.to_datetime(["2025-01-10", "2025-02-01"]),
+    ...     "end_date": pd.to_datetime([None, "2025-03-15"])})
+    >>> cursor = MonthEndCursor(customer_mrr(subs))
+    >>> [cursor.at(pd.Period(m, "M")).tolist() for m in ("2025-01", "2025-02", "2025-03")]
+    [[10.0, 0.0], [10.0, 50.0], [10.0, 0.0]]
+    """
+
+    def __init__(self, cm: CustomerMRR) -> None:
+        small = np.int16 if len(cm.months) < 2**15 else np.int32  # 16-bit keys sort by radix
+        self._order = np.argsort(cm.change_month.astype(small), kind="stable")
+        self._bounds = np.searchsorted(cm.change_month[self._order], np.arange(len(cm.months) + 1))
+        self._cm = cm
+        self._first = number_of(cm.months[0]) if len(cm.months) else 0
+        self._next = 0  # the first month not applied yet
+        self.level = np.zeros(len(cm.customer_ids))
+
+    def at(self, month: pd.Period) -> np.ndarray:
+        """Month-end MRR by customer code at ``month`` (all 0 before the first month)."""
+        j = number_of(month) - self._first
+        if j < self._next - 1:
+            raise ValueError(f"{month} is before the cursor's month; months must not decrease")
+        for step in range(self._next, min(j, len(self._cm.months) - 1) + 1):
+            at = self._order[self._bounds[step] : self._bounds[step + 1]]
+            self.level[self._cm.change_customer[at]] = self._cm.mrr_after[at]
+        self._next = max(self._next, min(j, len(self._cm.months) - 1) + 1)
+        if not 0 <= j < len(self._cm.months):
+            return np.zeros_like(self.level)  # outside the report, as mrr_at: no MRR known
+        return self.level
+
+
 def subscription_monthly_value(subscriptions: pd.DataFrame) -> np.ndarray:
     """Normalised monthly value of each subscription in its own currency.
 
@@ -645,14 +687,9 @@ def _month_ends(cm: CustomerMRR) -> Iterator[np.ndarray]:
     month table did, so month totals are bit-identical to it; it reads every customer
     once a month, at memory speed, but holds one month at a time.
     """
-    small = np.int16 if len(cm.months) < 2**15 else np.int32  # 16-bit keys sort by radix
-    by_month = np.argsort(cm.change_month.astype(small), kind="stable")
-    bounds = np.searchsorted(cm.change_month[by_month], np.arange(len(cm.months) + 1))
-    level = np.zeros(len(cm.customer_ids))
-    for j in range(len(cm.months)):
-        at = by_month[bounds[j] : bounds[j + 1]]
-        level[cm.change_customer[at]] = cm.mrr_after[at]
-        yield level
+    cursor = MonthEndCursor(cm)
+    for month in cm.months:
+        yield cursor.at(month)
 
 
 def cohort_retention(cm: CustomerMRR, basis: str = "logo") -> pd.DataFrame:
