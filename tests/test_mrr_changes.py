@@ -172,7 +172,7 @@ def fx_ledgers(draw):
     return subs, fx
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(fx_ledgers())
 def test_change_points_are_bit_identical_to_the_customer_by_month_table(case):
     subs, fx = case

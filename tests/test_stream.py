@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_addin.dashboard.stream import CHUNK_ROWS, StreamedRows
+from kpi_addin.dashboard import stream
+from kpi_addin.dashboard.stream import StreamedRows
 
 KINDS = {"customer_id": "text", "amount": "number", "start_date": "date", "plan": "text"}
 DATE_STYLE, PREFIX_STYLE = 7, 9
@@ -52,8 +53,9 @@ def test_cells_parse_back_to_the_values():
         assert (f"D{i}" in cells) == (not pd.isna(plan))
 
 
-@pytest.mark.parametrize("n", [1, CHUNK_ROWS + 3])
-def test_every_row_once_in_order_across_chunks(n):
+@pytest.mark.parametrize("n", [1, 6, 7])  # one chunk, whole chunks, a partial last chunk
+def test_every_row_once_in_order_across_chunks(n, monkeypatch):
+    monkeypatch.setattr(stream, "CHUNK_ROWS", 3)  # several chunks without a big frame
     frame = pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)], "amount": np.arange(n) / 4})
     xml = "".join(StreamedRows(frame, ["customer_id", "amount"], KINDS, 2, DATE_STYLE, PREFIX_STYLE).chunks())
     rows = ET.fromstring(f"<d>{xml}</d>").findall("row")
