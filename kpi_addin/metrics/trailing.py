@@ -260,15 +260,15 @@ def cohort_retention_12m(cm: CustomerMRR, months: pd.PeriodIndex, earliest: pd.P
         base_month = month - COHORT_MONTHS
         if earliest is None or base_month < earliest:
             continue
-        base, now = then.at(base_month), later.at(month)
-        cohort = base > 0
-        total = float(base[cohort].sum())
+        cohort = np.flatnonzero(then.at(base_month) > 0)  # positions: cheaper than masks, same values
+        base, now = then.level[cohort], later.at(month)[cohort]
+        total = float(base.sum())
         if total == 0:
             continue
         out.loc[month] = [
-            float(now[cohort].sum()) / total,
-            float(np.minimum(now[cohort], base[cohort]).sum()) / total,
-            float((now[cohort] > 0).sum()) / float(cohort.sum()),
+            float(now.sum()) / total,
+            float(np.minimum(now, base).sum()) / total,
+            float((now > 0).sum()) / float(len(cohort)),
         ]
     out.index.name = "month"
     return out
