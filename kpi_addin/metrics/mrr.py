@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -156,6 +157,14 @@ class CustomerMRR:
     mrr_after: np.ndarray
     reporting_currency: str
 
+    @cached_property
+    def by_month(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(order, bounds)``: the changes of month ``j`` are ``order[bounds[j]:bounds[j + 1]]``
+        (in customer order); sorted once, shared by every :class:`MonthEndCursor`."""
+        small = np.int16 if len(self.months) < 2**15 else np.int32  # 16-bit keys sort by radix
+        order = np.argsort(self.change_month.astype(small), kind="stable")
+        return order, np.searchsorted(self.change_month[order], np.arange(len(self.months) + 1))
+
     def to_frame(self) -> pd.DataFrame:
         """A dense customer × month table (one row per customer): for small ledgers and tests.
 
@@ -254,9 +263,7 @@ class MonthEndCursor:
     """
 
     def __init__(self, cm: CustomerMRR) -> None:
-        small = np.int16 if len(cm.months) < 2**15 else np.int32  # 16-bit keys sort by radix
-        self._order = np.argsort(cm.change_month.astype(small), kind="stable")
-        self._bounds = np.searchsorted(cm.change_month[self._order], np.arange(len(cm.months) + 1))
+        self._order, self._bounds = cm.by_month
         self._cm = cm
         self._first = number_of(cm.months[0]) if len(cm.months) else 0
         self._next = 0  # the first month not applied yet
