@@ -39,6 +39,7 @@ class Built:
     workbook: Workbook
     expected: dict[str, dict[str, object]]
     streamed: dict[str, StreamedRows]
+    printed: list[str]  # the sheets of the board pack (PDF), in order
 
 
 def build_workbook(
@@ -50,4 +51,5 @@ def build_workbook(
     """Build the dashboard (see the module docstring)."""
     ctx = new_context(data, report, options, progress)
     build_sheets(ctx)
-    return Built(ctx.wb, ctx.book.expected, ctx.streamed)  # type: ignore[arg-type]
+    printed = [ctx.sheets[key].title for key in options.template.sheets]
+    return Built(ctx.wb, ctx.book.expected, ctx.streamed, printed)  # type: ignore[arg-type]

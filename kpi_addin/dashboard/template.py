@@ -26,7 +26,16 @@ REPORT_SHEETS = (
     "goals",
     "definitions",
 )
-CHARTS = ("mrr_trend", "mrr_movements", "customers_churn", "funnel", "nps_split")
+CHARTS = (
+    "mrr_trend",
+    "mrr_movements",
+    "customers_churn",
+    "funnel",
+    "nps_split",
+    "nps_trend",
+    "unit_economics",
+    "arr_bridge",
+)
 TEMPLATE_KEYS = {"name", "description", "sheets", "show_supporting_sheets", "summary", "targets"}
 LANGUAGES = ("en", "ko")
 

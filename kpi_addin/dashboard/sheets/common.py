@@ -91,6 +91,8 @@ class Context:
     sheets: dict[str, Worksheet] = field(default_factory=dict)
     streamed: dict[str, StreamedRows] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda _step: None
+    #: per sheet title, the last column and row its charts reach (for the print area)
+    extents: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def lang(self) -> Language:
@@ -111,6 +113,11 @@ class Context:
     @property
     def n(self) -> int:
         return len(self.report.monthly)
+
+    @property
+    def font(self) -> str | None:
+        """The font named for the dashboard's text: one that has Hangul for Korean, else the theme's."""
+        return self.lang.ui.get("font") or None
 
     def fmt(self, key: str) -> str:
         return number_format(unit_of(key), self.currency)

@@ -65,7 +65,10 @@ def build(ctx: Context, monthly: MonthlyTable, inputs: InputsByMonth) -> FunnelS
         r = row + 2 + i
         put_text(ws.cell(row=r, column=1), ctx.lang.label(key))
         ctx.book.formula(ws, f"B{r}", monthly.latest(key), ctx.report.monthly[key].iloc[-1], "#,##0")
-    stages = charts.Block(ws, row + 2, row + 1 + len(STAGES))
+    latest = [ctx.report.monthly[key].iloc[-1] for key in STAGES[:-1]]
+    has_data = any(v == v and v > 0 for v in latest)  # the funnel inputs, not only the new customers
+    stages = charts.Block(ws, row + 2, row + 1 + len(STAGES), has_data)
     beside = get_column_letter(view.width + 2)
-    charts.place(ctx, ws, "funnel", charts.funnel(ctx, stages), f"{beside}4")
+    sources = charts.ChartSources(monthly, funnel_stages=stages)
+    charts.place(ctx, ws, "funnel", sources.chart(ctx, "funnel"), f"{beside}{view.header_row}")
     return FunnelSheet(view, stages)

@@ -20,6 +20,7 @@ from .goals import Goals
 from .monthly import MonthlyTable
 from .names import kpi_ref
 from .nps import NpsSheet
+from .revenue import RevenueSheet
 from .view import MonthlyView
 
 TOP = 5  # the KPI table's header row
@@ -31,9 +32,10 @@ def build(
     balance_sheet: BalanceSheet,
     goals: Goals,
     data: DataTables,
-    revenue: MonthlyView,
+    revenue: RevenueSheet,
     funnel: FunnelSheet,
     nps: NpsSheet,
+    unit_economics: MonthlyView,
 ) -> None:
     ws = ctx.sheets["summary"]
     report = ctx.report
@@ -95,9 +97,18 @@ def build(
     below = max(end + 8, 24)
     anchors = ["H5", f"A{below}", f"H{below}", f"A{below + 19}", f"H{below + 19}"]
     kinds = list(ctx.template.summary_charts)
-    sources = charts.ChartSources(monthly, revenue, funnel.stages, nps.split)
+    sources = charts.ChartSources(
+        monthly,
+        revenue=revenue.view,
+        funnel_stages=funnel.stages,
+        nps_split=nps.split,
+        arr_bridge=revenue.bridge,
+        unit_economics=unit_economics,
+        nps=nps.view,
+        mrr_target=revenue.mrr_target,
+    )
     for kind, anchor in zip(kinds, anchors, strict=False):
-        charts.place(ctx, ws, kind, sources.chart(ctx, kind), anchor, width=18.0, height=9.0)
+        charts.place(ctx, ws, kind, sources.chart(ctx, kind), anchor, "summary")
     ws.column_dimensions["G"].width = 3
     last_row = below + (19 if len(kinds) <= 3 else 38)
     ws.print_area = f"A1:R{last_row}"
