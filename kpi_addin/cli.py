@@ -289,9 +289,8 @@ def dashboard(
         f"wrote {out} ({len(report.monthly)} months, {report.as_of}, template {options.template.name}, language {lang})"
     )
     if pdf_path is not None:
-        click.echo(
-            f"wrote {pdf_path} (the board pack: {', '.join(options.language.sheets[s] for s in options.template.sheets)})"
-        )
+        sheets = ", ".join(options.language.sheets[s] for s in options.template.sheets)
+        click.echo(f"wrote {pdf_path} (the board pack: {sheets})")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
 

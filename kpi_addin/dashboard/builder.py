@@ -40,6 +40,7 @@ class Built:
     expected: dict[str, dict[str, object]]
     streamed: dict[str, StreamedRows]
     printed: list[str]  # the sheets of the board pack (PDF), in order
+    sparklines: dict[str, list[tuple[str, str]]]  # sheet title → (cell, source range)
 
 
 def build_workbook(
@@ -52,4 +53,4 @@ def build_workbook(
     ctx = new_context(data, report, options, progress)
     build_sheets(ctx)
     printed = [ctx.sheets[key].title for key in options.template.sheets]
-    return Built(ctx.wb, ctx.book.expected, ctx.streamed, printed)  # type: ignore[arg-type]
+    return Built(ctx.wb, ctx.book.expected, ctx.streamed, printed, ctx.sparklines)  # type: ignore[arg-type]

@@ -24,6 +24,30 @@ INSTALL_HINT = (
     "(then put soffice on PATH). The workbook itself needs no LibreOffice."
 )
 TIMEOUT_SECONDS = 600
+#: LibreOffice settings of the PDF's throw-away profile: a named font that is not installed
+#: (Malgun Gothic is a Windows font) is replaced by one that has the same script.
+FONT_FALLBACKS = {"Malgun Gothic": "Noto Sans CJK KR"}
+
+
+def profile_settings(fallbacks: dict[str, str] = FONT_FALLBACKS) -> str:
+    pairs = "".join(
+        f'<item oor:path="/org.openoffice.Office.Common/Font/Substitution/FontPairs">'
+        f'<node oor:name="_{i}" oor:op="replace">'
+        f'<prop oor:name="Always" oor:op="fuse"><value>false</value></prop>'
+        f'<prop oor:name="OnScreenOnly" oor:op="fuse"><value>false</value></prop>'
+        f'<prop oor:name="ReplaceFont" oor:op="fuse"><value>{font}</value></prop>'
+        f'<prop oor:name="SubstituteFont" oor:op="fuse"><value>{fallback}</value></prop>'
+        f"</node></item>"
+        for i, (font, fallback) in enumerate(fallbacks.items())
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        '<item oor:path="/org.openoffice.Office.Common/Font/Substitution">'
+        '<prop oor:name="Replacement" oor:op="fuse"><value>true</value></prop></item>'
+        f"{pairs}</oor:items>\n"
+    )
 
 
 class PdfError(Exception):
@@ -78,6 +102,7 @@ def export_pdf(source: Path, out: Path, *, force: bool = False, binary: str | No
     with tempfile.TemporaryDirectory(prefix="kpi-addin-pdf-") as work:
         profile = Path(work) / "profile"
         (profile / "user").mkdir(parents=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(profile_settings(), encoding="utf-8")
         outdir = Path(work) / "out"
         try:
             done = subprocess.run(

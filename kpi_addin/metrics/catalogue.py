@@ -64,6 +64,10 @@ class KPI:
         ``cts_total``, ``gross_margin``, ``nps_promoters``, ...) or earlier KPIs' keys.
     excel : the worksheet function that computes it from cell values, if any.
     monthly : a column of the monthly table (False: a balance-sheet ratio, per period).
+    window : the period a figure covers when it is more than the month itself, as shown
+        beside it on the dashboard (``"12 months"``, ``"3 months"``); None for a monthly figure.
+    cents : money shown to the minor unit (per-customer amounts such as ARPU); other money
+        is shown in whole units.
     """
 
     key: str
@@ -76,6 +80,8 @@ class KPI:
     args: tuple[str, ...] = ()
     excel: str | None = None
     monthly: bool = True
+    window: str | None = None
+    cents: bool = False
 
     @property
     def text_key(self) -> str:
@@ -178,6 +184,7 @@ KPIS: tuple[KPI, ...] = (
         _revenue.average_revenue_per_user,
         ("mrr", "customers"),
         "ARPU",
+        cents=True,
     ),
     KPI(
         "ltv",
@@ -233,6 +240,7 @@ KPIS: tuple[KPI, ...] = (
         _ue.cost_to_serve,
         ("cts_total", "customers"),
         "CTS",
+        cents=True,
     ),
     KPI(
         "saas_quick_ratio",

@@ -19,8 +19,12 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.marker import DataPoint, Marker
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
 from openpyxl.drawing.line import LineProperties
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.drawing.text import CharacterProperties, Font, Paragraph, ParagraphProperties, RegularTextRun
+from openpyxl.styles import Alignment, Border, Side
+from openpyxl.styles import Font as CellFont
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
@@ -34,7 +38,7 @@ from .view import MonthlyView
 #: Semantic colours (hex RGB), one name per meaning; tests pin them in the chart XML.
 COLOURS = {
     "mrr": "1F3864",  # navy: the level of the business
-    "target": "7F7F7F",  # grey, dashed
+    "target": "BF9000",  # amber, dashed (grey would vanish on a gridline)
     "new": "2F5597",  # blue: a gain
     "expansion": "548235",  # green: a gain
     "reactivation": "9DC3E6",  # light blue: a gain
@@ -54,9 +58,9 @@ COLOURS = {
     "total": "1F3864",
 }
 #: Chart sizes (cm): every chart of a page takes one of these, so they line up.
-SIZES = {"summary": (18.0, 9.0), "sheet": (16.0, 8.5)}
+SIZES = {"summary": (10.7, 7.4), "sheet": (16.0, 8.5)}
 #: Rows and columns one chart of each size spans on a sheet of default cell sizes.
-ROWS_PER_CHART = {"summary": 19, "sheet": 18}
+ROWS_PER_CHART = {"summary": 15, "sheet": 18}
 
 
 @dataclass
@@ -114,6 +118,31 @@ def stroke(series: object, colour: str, *, dashed: bool = False, width: int = 28
     series.marker = Marker(symbol="none")  # type: ignore[attr-defined]
 
 
+def labels(*, value: bool = False, percent: bool = False) -> DataLabelList:
+    """Data labels showing only the value or only the percentage (not the series and category names)."""
+    return DataLabelList(
+        showVal=value,
+        showPercent=percent,
+        showCatName=False,
+        showSerName=False,
+        showLegendKey=False,
+        showLeaderLines=False,
+    )
+
+
+def title(text: str, size: int = 1100, font: str | None = None) -> Title:
+    """A chart title in bold at ``size`` hundredths of a point (the default 14 pt crowds a small chart),
+    in ``font`` for East Asian text when given."""
+    face = Font(typeface=font) if font else None
+
+    def props() -> CharacterProperties:
+        return CharacterProperties(sz=size, b=True, ea=face, latin=face)
+
+    run = RegularTextRun(rPr=props(), t=text)
+    paragraph = Paragraph(pPr=ParagraphProperties(defRPr=props()), r=[run])
+    return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
+
+
 def _ref(ws: Worksheet, col: int, first: int, last: int) -> Reference:
     return Reference(ws, min_col=col, min_row=first, max_row=last)
 
@@ -122,14 +151,15 @@ def mrr_trend(ctx: Context, sources: ChartSources) -> ChartBase:
     monthly = sources.monthly
     sheet, col, header, last = monthly.column_range("mrr", with_header=True)
     chart = LineChart()
-    chart.add_data(_ref(sheet, col, header, last), titles_from_data=True)
+    chart.add_data(_ref(sheet, col, header + 1, last))
+    chart.series[0].tx = SeriesLabel(v=ctx.lang.label("mrr"))
     stroke(chart.series[0], COLOURS["mrr"])
     revenue = sources.revenue
     if sources.mrr_target is not None:
         chart.add_data(
             _ref(revenue.ws, sources.mrr_target, revenue.header_row, revenue.last_row), titles_from_data=True
         )
-        stroke(chart.series[1], COLOURS["target"], dashed=True, width=19050)
+        stroke(chart.series[1], COLOURS["target"], dashed=True, width=25400)
         chart.legend.position = "b"
     else:
         chart.legend = None
@@ -202,7 +232,7 @@ def funnel(ctx: Context, sources: ChartSources) -> ChartBase | None:
     chart.add_data(_ref(block.ws, 2, block.first, block.last))
     chart.series[0].tx = SeriesLabel(v=ctx.ui("count"))
     fill(chart.series[0], COLOURS["funnel"])
-    chart.series[0].dLbls = DataLabelList(showVal=True)
+    chart.series[0].dLbls = labels(value=True)
     chart.set_categories(_ref(block.ws, 1, block.first, block.last))
     chart.y_axis.scaling.logBase = 10
     chart.y_axis.number_format = "#,##0"
@@ -221,7 +251,7 @@ def nps_split(ctx: Context, sources: ChartSources) -> ChartBase | None:
     chart.series[0].tx = SeriesLabel(v=ctx.ui("answers"))
     for i, part in enumerate(("promoters", "passives", "detractors")):
         chart.series[0].dPt.append(DataPoint(idx=i, spPr=GraphicalProperties(solidFill=COLOURS[part])))
-    chart.series[0].dLbls = DataLabelList(showPercent=True)
+    chart.series[0].dLbls = labels(percent=True)
     chart.set_categories(_ref(block.ws, 1, block.first, block.last))
     chart.legend.position = "r"
     return chart
@@ -306,7 +336,7 @@ def place(ctx: Context, ws: Worksheet, kind: str, chart: ChartBase | None, ancho
     if chart is None:
         no_data(ctx, ws, kind, anchor, width, height)
         return
-    chart.title = ctx.lang.charts[kind]
+    chart.title = title(ctx.lang.charts[kind], 1100 if size == "summary" else 1200, ctx.font)
     chart.width, chart.height = width, height
     if not isinstance(chart, PieChart):
         chart.x_axis.delete = False
@@ -339,7 +369,7 @@ def no_data(ctx: Context, ws: Worksheet, kind: str, anchor: str, width_cm: float
     ws.merge_cells(start_row=row, start_column=first, end_row=row + rows - 1, end_column=last_col)
     cell = ws.cell(row=row, column=first)
     put_text(cell, f"{ctx.lang.charts[kind]}\n\n{ctx.ui('no_chart_data')}")
-    cell.font = Font(italic=True, color="7F7F7F", size=11)
+    cell.font = CellFont(italic=True, color="7F7F7F", size=11)
     cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     side = Side(style="thin", color="BFBFBF")
     for r in range(row, row + rows):

@@ -15,7 +15,7 @@ HEADER_ROW = 3
 def build(ctx: Context) -> None:
     ws = ctx.sheets["definitions"]
     ctx.title(ws, ctx.lang.sheets["definitions"])
-    ctx.header(ws, HEADER_ROW, [ctx.ui("kpi"), "key", ctx.ui("formula"), ctx.ui("tells")])
+    ctx.header(ws, HEADER_ROW, [ctx.ui("kpi"), ctx.ui("key"), ctx.ui("formula"), ctx.ui("tells")])
     for i, key in enumerate([*MONTHLY_KEYS[1:], *BALANCE_SHEET_KEYS]):
         entry = ctx.lang.kpis[key]
         for j, text in enumerate((entry["label"], key, entry["definition"], entry["tells"]), start=1):

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
+from openpyxl.styles import Alignment, Font
 
 from ...metrics.goals import AT_RISK_BAND, ON_TRACK_BAND
 from ...metrics.report import evaluate_goals
@@ -40,12 +41,13 @@ class Goals:
 def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data: DataTables) -> Goals:
     ws = ctx.sheets["goals"]
     ctx.title(ws, ctx.lang.sheets["goals"], ctx.ui("goals_note"))
+    ws["A2"].alignment = Alignment(wrap_text=False)
     ctx.header(
         ws,
         HEADER_ROW,
         [
             ctx.ui("kpi"),
-            "key",
+            ctx.ui("key"),
             ctx.ui("target"),
             ctx.ui("direction"),
             ctx.ui("due"),
@@ -66,8 +68,10 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
         fmt = ctx.fmt(key)
         # I holds the direction as the data says it (higher / lower), for the formulas;
         # D shows it in the dashboard's language
-        if source is None:  # a template default
+        if source is None:  # a template default, said so where the due month would be
             ctx.book.value(ws, f"C{r}", goal.target, fmt)
+            put_text(ws[f"E{r}"], ctx.ui("template_default"))
+            ws[f"E{r}"].font = Font(italic=True, color="7F7F7F")
             put_text(ws[f"I{r}"], goal.direction)
             ctx.book.env[f"{ws.title}!I{r}"] = goal.direction
         else:  # from the input's targets table: linked, so an edit there flows through

@@ -10,7 +10,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ...metrics import MONTHLY_KEYS
 from ..cells import put_text
-from ..expr import Expr, Ref
+from ..expr import Expr, NAIfZero, Ref
 from .common import Context, add_table, grey_errors
 from .inputs import InputsByMonth
 from .ledger import LedgerAggregates
@@ -117,5 +117,6 @@ def monthly_formulas(table: MonthlyTable, ledger: LedgerAggregates, inputs: Inpu
         "sql": I("sql"),
         "ccr": own("new_customers") / own("visitors"),
         "pql_conversion": I("pql_converted") / I("pql"),
-        "nps": 100 * (I("nps_promoters") - I("nps_detractors")) / I("nps_answers"),
+        # no answers is no input (#N/A), not a zero denominator
+        "nps": NAIfZero(I("nps_answers"), 100 * (I("nps_promoters") - I("nps_detractors")) / I("nps_answers")),
     }

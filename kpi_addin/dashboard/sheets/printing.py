@@ -8,7 +8,11 @@ million-row workbook stays a few pages.
 
 from __future__ import annotations
 
+from copy import copy
+
+from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .common import Context
@@ -33,6 +37,26 @@ ONE_PAGE = ("summary",)
 def build(ctx: Context) -> None:
     for key, ws in ctx.sheets.items():
         setup(ctx, key, ws)
+    if ctx.font:
+        name_the_font(ctx.wb, ctx.font)
+
+
+def name_the_font(wb: Workbook, name: str) -> None:
+    """Give every font of the workbook the typeface ``name`` (Malgun Gothic for Korean).
+
+    Cells refer to fonts by their index in the workbook's font list, so the list is
+    rewritten in place, in order.  ``charset`` 129 (Hangul) lets Excel and LibreOffice pick
+    an installed Hangul font where the named one is missing.
+    """
+    fonts = []
+    for font in wb._fonts:  # type: ignore[attr-defined]
+        named = copy(font)
+        named.name, named.charset, named.family, named.scheme = name, 129, 2, None
+        fonts.append(named)
+    wb._fonts = IndexedList(fonts)  # type: ignore[attr-defined]
+    normal = next((s for s in wb._named_styles if s.name == "Normal"), None)  # type: ignore[attr-defined]
+    if normal is not None:
+        normal.font = fonts[0]
 
 
 def setup(ctx: Context, key: str, ws: Worksheet) -> None:
