@@ -26,7 +26,6 @@ from .io.inputs import load_company
 from .io.safe_write import OutputExistsError
 from .io.sources import SOURCES
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
-from .metrics.catalogue import label_of
 from .metrics.report import BALANCE_SHEET_KEYS
 
 DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions CSV. Default: the bundled sample."
@@ -57,7 +56,7 @@ def load_report(
     exports = exports or {}
     source = data or exports.get("subscriptions") or sample_path()
     try:
-        company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]
+        company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]  # options are checked by click
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
     for note in notes:
@@ -149,7 +148,7 @@ def monthly_csv(report: KPIReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(MONTHLY_KEYS)
-    for month in report.to_dict()["months"]:  # type: ignore[union-attr]
+    for month in report.months_as_dicts():
         writer.writerow(["" if month[k] is None else month[k] for k in MONTHLY_KEYS])
     return buffer.getvalue()
 
@@ -159,7 +158,8 @@ def metrics_table(report: KPIReport, months: int) -> str:
     shown = report.monthly.tail(max(1, months))
     currency = report.reporting_currency
     header = ["KPI", *[str(p) for p in shown.index]]
-    rows = [[label_of(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
+    label = load_language("en").label  # the command line speaks English; labels live in templates/lang
+    rows = [[label(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
     title = f"{report.company or 'KPIs'} — reporting currency {currency}"
     parts = [title, "", text_table(header, rows)]
     sheet = report.balance_sheet
@@ -168,7 +168,7 @@ def metrics_table(report: KPIReport, months: int) -> str:
             "",
             text_table(
                 ["Balance sheet", str(sheet["period"])],
-                [[label_of(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
+                [[label(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
             ),
         ]
     if report.warnings:
@@ -322,4 +322,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

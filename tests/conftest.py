@@ -9,6 +9,14 @@ pd.set_option("display.max_columns", 20)
 pd.set_option("display.width", 200)
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``libreoffice`` need soffice: skipped without it, failed when CI requires it."""
+    if item.get_closest_marker("libreoffice"):
+        from .libreoffice import require_soffice
+
+        require_soffice()
+
+
 def ledger(*rows: tuple, columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """A canonical subscriptions table from compact rows.
 

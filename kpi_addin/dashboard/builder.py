@@ -53,4 +53,4 @@ def build_workbook(
     ctx = new_context(data, report, options, progress)
     build_sheets(ctx)
     printed = [ctx.sheets[key].title for key in options.template.sheets]
-    return Built(ctx.wb, ctx.book.expected, ctx.streamed, printed, ctx.sparklines)  # type: ignore[arg-type]
+    return Built(ctx.wb, ctx.book.expected, ctx.streamed, printed, ctx.sparklines)  # type: ignore[arg-type]  # cached values are Value or None

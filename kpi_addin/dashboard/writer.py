@@ -37,13 +37,13 @@ def write_dashboard(
         built.workbook.save(raw)
         if progress:
             progress("cached values")
-        fill_cached_values(raw, final, built.expected, built.streamed, built.sparklines)  # type: ignore[arg-type]
+        fill_cached_values(raw, final, built.expected, built.streamed, built.sparklines)  # type: ignore[arg-type]  # cached values are Value or None
         if pdf is not None:
             if progress:
                 progress("pdf")
             # the ledger's rows are left out of the copy LibreOffice prints: they never print anyway
             filled = Path(work) / "filled.xlsx"
-            fill_cached_values(raw, filled, built.expected, None, built.sparklines)  # type: ignore[arg-type]
+            fill_cached_values(raw, filled, built.expected, None, built.sparklines)  # type: ignore[arg-type]  # cached values are Value or None
             printable = printable_copy(filled, Path(work) / f"{out.stem}.xlsx", built.printed)
             export_pdf(printable, pdf, force=force)
     return built.expected

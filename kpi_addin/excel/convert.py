@@ -80,4 +80,6 @@ def rows_to_table(header: Sequence[str], rows: list[list[object]]) -> list[list[
 
 def error_table(code: str, messages: list[str]) -> list[list[object]]:
     """A one-column array: the Excel error text, then one line per problem."""
-    return [[code], *[[m] for m in messages]]
+    rows: list[list[object]] = [[code]]
+    rows += [[m] for m in messages]
+    return rows

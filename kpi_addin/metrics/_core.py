@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, overload
 
 import numpy as np
 import pandas as pd
@@ -58,7 +58,7 @@ def is_undefined(value: object) -> bool:
     if value is None:
         return True
     try:
-        return bool(pd.isna(value))
+        return bool(pd.isna(value))  # type: ignore[call-overload]  # any object: pd.isna answers False
     except (TypeError, ValueError):
         return False
 
@@ -112,6 +112,15 @@ def check_number(
     return number
 
 
+def check_scalar(
+    name: str, value: Any, *, minimum: float | None = None, maximum: float | None = None, integer: bool = False
+) -> float:
+    """:func:`check_number` for one value (a cell), typed as the float it returns."""
+    if _is_array(value):
+        raise KPIValueError(name, "must be one number, not a range")
+    return float(check_number(name, value, minimum=minimum, maximum=maximum, integer=integer))  # type: ignore[arg-type]  # a scalar in gives a float out
+
+
 def check_count(name: str, value: Any) -> NumberOrSeries:
     """A count of customers, leads, ...: a whole number, zero or more."""
     return check_number(name, value, minimum=0, integer=True)
@@ -126,6 +135,10 @@ def check_not_above(name: str, value: NumberOrSeries, limit_name: str, limit: Nu
         raise KPINumError(name, f"({value:g}) exceeds {limit_name} ({limit:g})")
 
 
+@overload
+def divide(numerator: float, denominator: float) -> float: ...
+@overload
+def divide(numerator: NumberOrSeries, denominator: NumberOrSeries) -> NumberOrSeries: ...
 def divide(numerator: NumberOrSeries, denominator: NumberOrSeries) -> NumberOrSeries:
     """``numerator / denominator`` with a zero denominator giving ``nan`` (undefined)."""
     if _is_array(numerator) or _is_array(denominator):
@@ -137,6 +150,7 @@ def divide(numerator: NumberOrSeries, denominator: NumberOrSeries) -> NumberOrSe
             if isinstance(original, pd.Series):
                 return pd.Series(result, index=original.index)
         return result
+    assert isinstance(numerator, int | float) and isinstance(denominator, int | float)  # arrays returned above
     if math.isnan(numerator) or math.isnan(denominator) or denominator == 0:
         return UNDEFINED
     return numerator / denominator

@@ -6,6 +6,15 @@ import pandas as pd
 
 from ._core import NumberOrSeries, check_number, divide
 
+__all__ = [
+    "balance_sheet_ratios",
+    "current_ratio",
+    "debt_to_equity",
+    "equity_ratio",
+    "interest_coverage",
+    "quick_ratio",
+]
+
 
 def current_ratio(current_assets: NumberOrSeries, current_liabilities: NumberOrSeries) -> NumberOrSeries:
     """Current ratio = current assets / current liabilities (a multiple).
@@ -107,9 +116,9 @@ def balance_sheet_ratios(balance_sheet: pd.DataFrame) -> pd.DataFrame:
     blank = pd.Series(float("nan"), index=b.index)
     return pd.DataFrame(
         {
-            k.key: k.compute(*[b[a].astype(float) if a in b else blank for a in k.args])  # type: ignore[misc]
+            k.key: k.compute(*[b[a].astype(float) if a in b else blank for a in k.args])
             for k in KPIS
-            if k.family == "balance_sheet"
+            if k.family == "balance_sheet" and k.compute is not None
         },
         index=b.index,
     )

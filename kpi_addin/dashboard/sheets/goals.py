@@ -92,7 +92,7 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
             shown = ctx.book.formula(ws, f"F{r}", actual, goal.actual, fmt)
         # an undefined actual passes its error on; otherwise only a zero can be undefined
         progress = f'IF(I{r}="higher",F{r}/C{r},C{r}/F{r})'
-        ctx.book.formula(ws, f"G{r}", progress, goal.progress, "0%", error=shown if is_error(shown) else DIV0)  # type: ignore[arg-type]
+        ctx.book.formula(ws, f"G{r}", progress, goal.progress, "0%", error=shown if is_error(shown) else DIV0)  # type: ignore[arg-type]  # shown is an error text here
         known = isinstance(goal.status, str)
         status = ctx.lang.status[STATUS_KEYS[goal.status] if known else "none"]
         ctx.book.formula(ws, f"H{r}", status_formula(ctx, r, as_of), status)
