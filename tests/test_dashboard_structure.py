@@ -118,7 +118,7 @@ def test_money_format_follows_the_reporting_currency(tmp_path):
     path = tmp_path / "dashboard.xlsx"
     build(CompanyData(subscriptions=subs, reporting_currency="KRW", as_of=month("2025-02")), path)
     sheet = load_workbook(path)["Monthly KPIs"]
-    assert sheet["B5"].number_format == '"₩"#,##0;-"₩"#,##0'
+    assert sheet["B5"].number_format == '"₩"#,##0;("₩"#,##0)'
     assert sheet["M5"].number_format == "0.00%"
     assert sheet["A5"].number_format == "yyyy-mm"
 

@@ -135,7 +135,7 @@ class NAIfZero(Expr):
     def excel(self) -> str:
         return f"IF({self.test.excel()}=0,NA(),{self.value.excel()})"
 
-    def evaluate(self, env: Mapping[str, Value]) -> Value:
+    def evaluate(self, env: Mapping[str, Value | None]) -> Value:
         test = self.test.evaluate(env)
         if is_error(test):
             return test

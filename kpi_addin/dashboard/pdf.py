@@ -80,7 +80,7 @@ def only_sheets_visible(xml: str, visible: list[str]) -> str:
 
     def state(match: re.Match[str]) -> str:
         tag = re.sub(r'\s+state="[^"]*"', "", match.group(0))
-        name = re.search(r'name="([^"]*)"', tag).group(1)  # type: ignore[union-attr]
+        name = re.search(r'name="([^"]*)"', tag).group(1)  # type: ignore[union-attr]  # every <sheet> has a name
         return tag if name in wanted else tag.replace("<sheet ", '<sheet state="hidden" ', 1)
 
     xml = re.sub(r"<sheet [^>]*/>", state, xml)
@@ -133,14 +133,27 @@ def export_pdf(source: Path, out: Path, *, force: bool = False, binary: str | No
     return out
 
 
-def printable_copy(source: Path, target: Path, visible: list[str]) -> Path:
-    """A copy of ``source`` in which only the sheets ``visible`` are visible (and so printed)."""
+def printable_copy(
+    source: Path, target: Path, visible: list[str], hidden_columns: dict[str, list[int]] | None = None
+) -> Path:
+    """A copy of ``source`` in which only the sheets ``visible`` are visible (and so printed),
+    and ``hidden_columns`` (sheet title → column numbers) are hidden: the sparkline column,
+    which LibreOffice's PDF export leaves blank."""
     import zipfile
 
+    from .cache import sheet_paths
+
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        paths = sheet_paths(src)
+        hide = {paths[title]: columns for title, columns in (hidden_columns or {}).items() if title in paths}
         for item in src.infolist():
             data = src.read(item)
             if item.filename == "xl/workbook.xml":
                 data = only_sheets_visible(data.decode("utf-8"), visible).encode("utf-8")
+            elif item.filename in hide:
+                xml = data.decode("utf-8")
+                for column in hide[item.filename]:
+                    xml = re.sub(rf'<col (?=[^>]*\bmin="{column}" max="{column}")', '<col hidden="1" ', xml)
+                data = xml.encode("utf-8")
             dst.writestr(item, data)
     return target

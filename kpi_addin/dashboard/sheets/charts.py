@@ -107,15 +107,15 @@ def money_axis(ctx: Context, values: Iterable[float]) -> str:
 
 
 def fill(series: object, colour: str) -> None:
-    series.graphicalProperties = GraphicalProperties(solidFill=colour)  # type: ignore[attr-defined]
-    series.graphicalProperties.line = LineProperties(solidFill=colour)  # type: ignore[attr-defined]
+    series.graphicalProperties = GraphicalProperties(solidFill=colour)
+    series.graphicalProperties.line = LineProperties(solidFill=colour)
 
 
 def stroke(series: object, colour: str, *, dashed: bool = False, width: int = 28575) -> None:
     line = LineProperties(solidFill=colour, w=width, prstDash="dash" if dashed else "solid")
-    series.graphicalProperties = GraphicalProperties(ln=line)  # type: ignore[attr-defined]
-    series.smooth = False  # type: ignore[attr-defined]
-    series.marker = Marker(symbol="none")  # type: ignore[attr-defined]
+    series.graphicalProperties = GraphicalProperties(ln=line)
+    series.smooth = False
+    series.marker = Marker(symbol="none")
 
 
 def labels(*, value: bool = False, percent: bool = False) -> DataLabelList:

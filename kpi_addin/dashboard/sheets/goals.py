@@ -41,7 +41,9 @@ class Goals:
 def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data: DataTables) -> Goals:
     ws = ctx.sheets["goals"]
     ctx.title(ws, ctx.lang.sheets["goals"], ctx.ui("goals_note"))
-    ws["A2"].alignment = Alignment(wrap_text=False)
+    ws.merge_cells("A2:H2")  # the note wraps within the table's width, not past the print area
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[2].height = 30
     ctx.header(
         ws,
         HEADER_ROW,

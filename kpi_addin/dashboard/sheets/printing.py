@@ -49,12 +49,12 @@ def name_the_font(wb: Workbook, name: str) -> None:
     an installed Hangul font where the named one is missing.
     """
     fonts = []
-    for font in wb._fonts:  # type: ignore[attr-defined]
+    for font in wb._fonts:
         named = copy(font)
         named.name, named.charset, named.family, named.scheme = name, 129, 2, None
         fonts.append(named)
-    wb._fonts = IndexedList(fonts)  # type: ignore[attr-defined]
-    normal = next((s for s in wb._named_styles if s.name == "Normal"), None)  # type: ignore[attr-defined]
+    wb._fonts = IndexedList(fonts)
+    normal = next((s for s in wb._named_styles if s.name == "Normal"), None)
     if normal is not None:
         normal.font = fonts[0]
 
