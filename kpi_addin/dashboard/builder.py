@@ -41,6 +41,7 @@ class Built:
     streamed: dict[str, StreamedRows]
     printed: list[str]  # the sheets of the board pack (PDF), in order
     sparklines: dict[str, list[tuple[str, str]]]  # sheet title → (cell, source range)
+    trend_text: dict[str, dict[str, str]]  # sheet title → cell → the trend as text, for the PDF
 
 
 def build_workbook(
@@ -53,4 +54,4 @@ def build_workbook(
     ctx = new_context(data, report, options, progress)
     build_sheets(ctx)
     printed = [ctx.sheets[key].title for key in options.template.sheets]
-    return Built(ctx.wb, ctx.book.expected, ctx.streamed, printed, ctx.sparklines)  # type: ignore[arg-type]  # cached values are Value or None
+    return Built(ctx.wb, ctx.book.expected, ctx.streamed, printed, ctx.sparklines, ctx.trend_text)  # type: ignore[arg-type]  # cached values are Value or None

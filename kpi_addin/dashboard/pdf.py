@@ -134,26 +134,33 @@ def export_pdf(source: Path, out: Path, *, force: bool = False, binary: str | No
 
 
 def printable_copy(
-    source: Path, target: Path, visible: list[str], hidden_columns: dict[str, list[int]] | None = None
+    source: Path, target: Path, visible: list[str], texts: dict[str, dict[str, str]] | None = None
 ) -> Path:
     """A copy of ``source`` in which only the sheets ``visible`` are visible (and so printed),
-    and ``hidden_columns`` (sheet title → column numbers) are hidden: the sparkline column,
-    which LibreOffice's PDF export leaves blank."""
+    with ``texts`` (sheet title → cell → text) written into cells that exist empty (the
+    sparkline cells, whose trend LibreOffice's PDF export would leave blank)."""
     import zipfile
+    from xml.sax.saxutils import escape
 
     from .cache import sheet_paths
 
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
         paths = sheet_paths(src)
-        hide = {paths[title]: columns for title, columns in (hidden_columns or {}).items() if title in paths}
+        fill = {paths[title]: cells for title, cells in (texts or {}).items() if title in paths}
         for item in src.infolist():
             data = src.read(item)
             if item.filename == "xl/workbook.xml":
                 data = only_sheets_visible(data.decode("utf-8"), visible).encode("utf-8")
-            elif item.filename in hide:
+            elif item.filename in fill:
                 xml = data.decode("utf-8")
-                for column in hide[item.filename]:
-                    xml = re.sub(rf'<col (?=[^>]*\bmin="{column}" max="{column}")', '<col hidden="1" ', xml)
+                for cell, text in fill[item.filename].items():
+                    inline = f'<is><t xml:space="preserve">{escape(text)}</t></is></c>'
+                    pattern = rf'<c r="{cell}"((?:\s+s="\d+")?)(?:\s+t="n")?\s*/>'
+
+                    def inline_cell(match: re.Match[str], cell: str = cell, inline: str = inline) -> str:
+                        return f'<c r="{cell}"{match.group(1)} t="inlineStr">{inline}'
+
+                    xml = re.sub(pattern, inline_cell, xml)
                 data = xml.encode("utf-8")
             dst.writestr(item, data)
     return target

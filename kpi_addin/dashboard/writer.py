@@ -7,8 +7,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from openpyxl.utils import column_index_from_string
-
 from ..io.safe_write import atomic_output
 from ..metrics import CompanyData, KPIReport
 from .builder import BuildOptions, build_workbook
@@ -45,12 +43,8 @@ def write_dashboard(
                 progress("pdf")
             # the ledger's rows are left out of the copy LibreOffice prints: they never print anyway
             filled = Path(work) / "filled.xlsx"
-            fill_cached_values(raw, filled, built.expected, None, built.sparklines)  # type: ignore[arg-type]  # cached values are Value or None
-            # LibreOffice does not draw sparklines into a PDF: their column is left out of the print
-            trend = {
-                title: sorted({column_index_from_string(cell.rstrip("0123456789")) for cell, _source in lines})
-                for title, lines in built.sparklines.items()
-            }
-            printable = printable_copy(filled, Path(work) / f"{out.stem}.xlsx", built.printed, trend)
+            fill_cached_values(raw, filled, built.expected, None)  # type: ignore[arg-type]  # cached values are Value or None
+            # LibreOffice does not print sparklines: the PDF shows the same trends as text
+            printable = printable_copy(filled, Path(work) / f"{out.stem}.xlsx", built.printed, built.trend_text)
             export_pdf(printable, pdf, force=force)
     return built.expected

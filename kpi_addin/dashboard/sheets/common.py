@@ -102,6 +102,8 @@ class Context:
     extents: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: per sheet title, sparklines as (cell, source range): written into the sheet XML on saving
     sparklines: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: per sheet title, the same trends as text (▁▂▃…█), for the PDF: LibreOffice does not print sparklines
+    trend_text: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def lang(self) -> Language:

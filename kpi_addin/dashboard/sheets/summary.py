@@ -175,6 +175,8 @@ def card(ctx: Context, ws, r: int, key: str, monthly: MonthlyTable, balance_shee
         sheet, col, top, bottom = monthly.column_range(key, first)
         source = f"{ctx.book.ref(sheet, f'{get_column_letter(col)}{top}').text}:{get_column_letter(col)}{bottom}"
         ctx.sparklines.setdefault(ws.title, []).append((f"{COL['trend']}{r}", source))
+        values = report.monthly[key].iloc[first:].tolist()
+        ctx.trend_text.setdefault(ws.title, {})[f"{COL['trend']}{r}"] = text_sparkline(values)
     commentary = ws[f"{COL['commentary']}{r}"]
     commentary.fill = PatternFill("solid", fgColor="FFFBEA")
     commentary.border = Border(bottom=Side(style="hair", color="BFBFBF"))
@@ -189,6 +191,25 @@ def card(ctx: Context, ws, r: int, key: str, monthly: MonthlyTable, balance_shee
         ws[latest_cell].comment = Comment(
             ctx.ui("undefined_note", month=str(report.as_of), reason=_reason(ctx, key, shown)), "kpi-addin"
         )
+
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def text_sparkline(values: list[float]) -> str:
+    """A trend as block characters, lowest ▁ to highest █; a gap for an undefined month.
+
+    >>> text_sparkline([1.0, 2.0, float("nan"), 4.0])
+    '▁▃ █'
+    """
+    finite = [v for v in values if v == v]
+    if not finite:
+        return ""
+    low, high = min(finite), max(finite)
+    span = high - low
+    return "".join(
+        " " if v != v else BARS[0 if span == 0 else round((v - low) / span * (len(BARS) - 1))] for v in values
+    )
 
 
 def colour_change(ws: Worksheet, cell: str, direction: str | None) -> None:
