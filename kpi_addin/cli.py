@@ -25,6 +25,7 @@ from .io import InputError, parse_month, sample_path, write_sample
 from .io.inputs import load_company
 from .io.safe_write import OutputExistsError
 from .io.sources import SOURCES
+from .io.sources.crm import customers_check
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
 from .metrics.report import BALANCE_SHEET_KEYS
 
@@ -55,7 +56,9 @@ def load_report(
     """Read the inputs (the bundled sample when none is given) and compute every KPI."""
     exports = exports or {}
     source = data or exports.get("subscriptions") or sample_path()
+    crm: dict = {}
     try:
+        exports = {**exports, "crm_customers": crm}  # filled with the CRM's customers, checked below
         company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]  # options are checked by click
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
@@ -69,11 +72,14 @@ def load_report(
     # figure may mislead. They are kept apart so notes never push warnings off the Summary.
     report.notes = list(notes)
     report.warnings[:0] = warnings
+    if "customers" in crm:
+        report.warnings += customers_check(crm["customers"], report.monthly["new_customers"])
     return company, report
 
 
 def export_options(command):
-    """--subscriptions, --source, --map and --visitors: read the exports finance already has."""
+    """--subscriptions, --source, --map, --visitors, --costs, --accounts and --funnel: read the
+    exports finance already has."""
     options = [
         click.option(
             "--subscriptions",
@@ -97,16 +103,48 @@ def export_options(command):
         click.option(
             "--visitors", type=click.Path(path_type=Path), help="A Google Analytics 4 users export (by month or day)."
         ),
+        click.option(
+            "--costs",
+            type=click.Path(path_type=Path),
+            help="A Profit and Loss by month (QuickBooks Online or Xero; CSV or xlsx); replaces the costs.",
+        ),
+        click.option(
+            "--accounts", type=click.Path(path_type=Path), help="The TOML map of P&L accounts to cost columns."
+        ),
+        click.option(
+            "--funnel",
+            type=click.Path(path_type=Path),
+            multiple=True,
+            help="A CRM export (HubSpot contacts, Salesforce leads or opportunities report); may be repeated.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def exports_of(subscriptions: Path | None, source: str, mapping: Path | None, visitors: Path | None) -> dict:
+def exports_of(
+    subscriptions: Path | None,
+    source: str,
+    mapping: Path | None,
+    visitors: Path | None,
+    costs: Path | None = None,
+    accounts: Path | None = None,
+    funnel: tuple[Path, ...] = (),
+) -> dict:
     if (source != "auto" or mapping) and subscriptions is None:
         raise click.UsageError("--source and --map describe --subscriptions FILE; give that file too")
-    return {"subscriptions": subscriptions, "source": source, "mapping": mapping, "visitors": visitors}
+    if (costs is None) != (accounts is None):
+        raise click.UsageError("--costs FILE and --accounts MAP.toml go together: give both")
+    return {
+        "subscriptions": subscriptions,
+        "source": source,
+        "mapping": mapping,
+        "visitors": visitors,
+        "costs": costs,
+        "accounts": accounts,
+        "funnel": funnel,
+    }
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -132,9 +170,13 @@ def metrics(
     source: str,
     mapping: Path | None,
     visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
 ) -> None:
     """Compute every monthly KPI and print it as a table, JSON or CSV."""
-    _company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    _company, report = load_report(data, as_of, exports)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, allow_nan=False))
     elif fmt == "csv":
@@ -256,6 +298,9 @@ def dashboard(
     source: str,
     mapping: Path | None,
     visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
     pdf_path = None if pdf is None else Path(pdf) if pdf else out.with_suffix(".pdf")
@@ -271,7 +316,8 @@ def dashboard(
             require_soffice()  # before any work: say what to install
         except PdfError as exc:
             fail([str(exc)])
-    company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    company, report = load_report(data, as_of, exports)
     show = sys.stderr.isatty()
     steps = len(PROGRESS_STEPS) + (pdf_path is not None)
     with click.progressbar(length=steps, label="Building the dashboard", file=sys.stderr, hidden=not show) as bar:
