@@ -18,7 +18,7 @@ def build(ctx: Context) -> None:
     ws = ctx.sheets["definitions"]
     ctx.title(ws, ctx.lang.sheets["definitions"])
     ctx.header(ws, HEADER_ROW, [ctx.ui("kpi"), ctx.ui("key"), ctx.ui("formula"), ctx.ui("tells")])
-    widths = {"A": 30, "B": 22, "C": 70, "D": 45}
+    widths = {"A": 30, "B": 24, "C": 70, "D": 45}
     for i, key in enumerate([*MONTHLY_KEYS[1:], *BALANCE_SHEET_KEYS]):
         entry = ctx.lang.kpis[key]
         texts = (entry["label"], key, entry["definition"], entry["tells"])
@@ -27,9 +27,13 @@ def build(ctx: Context) -> None:
             put_text(cell, text)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         # a row as tall as its longest wrapped text: spreadsheet applications do not grow rows
-        # of a file on opening; Hangul is about twice as wide as Latin letters
-        wide = 2 if ctx.lang.code == "ko" else 1
-        lines = max(math.ceil(len(t) * wide / (w - 2)) for t, w in zip(texts, widths.values(), strict=True))
+        # of a file on opening
+        lines = max(math.ceil(text_width(t) / (w - 1)) for t, w in zip(texts, widths.values(), strict=True))
         ws.row_dimensions[HEADER_ROW + 1 + i].height = 15 * max(1, lines)
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
+
+
+def text_width(text: str) -> float:
+    """Width in Latin letters: a Hangul syllable (or another wide character) is about 1.7."""
+    return sum(1.7 if ord(c) >= 0x1100 else 1.0 for c in text)
