@@ -44,7 +44,7 @@ def build(ctx: Context, data: DataTables) -> BalanceSheet:
     order = frame["period"].sort_values(kind="stable").index
     for i, index in enumerate(order):
         r = FIRST + i
-        source = frame.index.get_loc(index)
+        source = int(frame.index.get_loc(index))  # type: ignore[arg-type]  # the index is unique: one position
 
         def d(name: str, source: int = source) -> Ref:
             return data.ref(ctx, "balance_sheet", name, source)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.chart._chart import ChartBase
@@ -90,6 +91,16 @@ class ChartSources:
         return CHARTS[kind](ctx, self)
 
 
+T = TypeVar("T")
+
+
+def need(value: T | None, what: str) -> T:
+    """A chart's source, which the sheet drawing it must have given."""
+    if value is None:
+        raise ValueError(f"this chart needs the {what} anchors")
+    return value
+
+
 def money_axis(ctx: Context, values: Iterable[float]) -> str:
     """A money axis format by magnitude: ``$#,##0,,"M"`` from a million, ``$#,##0,"k"`` from ten thousand."""
     finite = [abs(v) for v in values if v is not None and not math.isnan(v)]
@@ -106,12 +117,12 @@ def money_axis(ctx: Context, values: Iterable[float]) -> str:
     return f'{scaled} "{ctx.currency}"'
 
 
-def fill(series: object, colour: str) -> None:
+def fill(series: Any, colour: str) -> None:
     series.graphicalProperties = GraphicalProperties(solidFill=colour)
     series.graphicalProperties.line = LineProperties(solidFill=colour)
 
 
-def stroke(series: object, colour: str, *, dashed: bool = False, width: int = 28575) -> None:
+def stroke(series: Any, colour: str, *, dashed: bool = False, width: int = 28575) -> None:
     line = LineProperties(solidFill=colour, w=width, prstDash="dash" if dashed else "solid")
     series.graphicalProperties = GraphicalProperties(ln=line)
     series.smooth = False
@@ -154,7 +165,7 @@ def mrr_trend(ctx: Context, sources: ChartSources) -> ChartBase:
     chart.add_data(_ref(sheet, col, header + 1, last))
     chart.series[0].tx = SeriesLabel(v=ctx.lang.label("mrr"))
     stroke(chart.series[0], COLOURS["mrr"])
-    revenue = sources.revenue
+    revenue = need(sources.revenue, "revenue")
     if sources.mrr_target is not None:
         chart.add_data(
             _ref(revenue.ws, sources.mrr_target, revenue.header_row, revenue.last_row), titles_from_data=True
@@ -178,7 +189,7 @@ MOVEMENTS = (
 
 
 def mrr_movements(ctx: Context, sources: ChartSources) -> ChartBase:
-    revenue = sources.revenue
+    revenue = need(sources.revenue, "revenue")
     chart = BarChart()
     chart.type, chart.grouping, chart.overlap, chart.gapWidth = "col", "stacked", 100, 60
     # new, expansion, reactivation above zero; contraction (−) and churned (−) below
@@ -224,7 +235,7 @@ def customers_churn(ctx: Context, sources: ChartSources) -> ChartBase:
 
 
 def funnel(ctx: Context, sources: ChartSources) -> ChartBase | None:
-    block = sources.funnel_stages
+    block = need(sources.funnel_stages, "funnel")
     if not block.has_data:
         return None
     chart = BarChart()
@@ -243,7 +254,7 @@ def funnel(ctx: Context, sources: ChartSources) -> ChartBase | None:
 
 
 def nps_split(ctx: Context, sources: ChartSources) -> ChartBase | None:
-    block = sources.nps_split
+    block = need(sources.nps_split, "NPS")
     if not block.has_data:
         return None
     chart = PieChart()
@@ -258,7 +269,7 @@ def nps_split(ctx: Context, sources: ChartSources) -> ChartBase | None:
 
 
 def nps_trend(ctx: Context, sources: ChartSources) -> ChartBase | None:
-    view = sources.nps
+    view = need(sources.nps, "NPS")
     if ctx.report.monthly["nps"].isna().all():
         return None
     chart = LineChart()
@@ -272,7 +283,7 @@ def nps_trend(ctx: Context, sources: ChartSources) -> ChartBase | None:
 
 def unit_economics(ctx: Context, sources: ChartSources) -> ChartBase | None:
     """LTV:CAC (bars, left axis) and CAC payback in months (line, right axis) over time."""
-    view = sources.unit_economics
+    view = need(sources.unit_economics, "unit economics")
     m = ctx.report.monthly
     if m["ltv_cac"].isna().all() and m["cac_payback_months"].isna().all():
         return None
@@ -298,7 +309,7 @@ def unit_economics(ctx: Context, sources: ChartSources) -> ChartBase | None:
 
 def arr_bridge(ctx: Context, sources: ChartSources) -> ChartBase:
     """A waterfall of stacked columns: an invisible base, then the step (green up, red down, navy totals)."""
-    block = sources.arr_bridge
+    block = need(sources.arr_bridge, "ARR bridge")
     chart = BarChart()
     chart.type, chart.grouping, chart.overlap, chart.gapWidth = "col", "stacked", 100, 50
     for col, colour in ((3, None), (4, "total"), (5, "increase"), (6, "decrease")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
@@ -57,7 +58,8 @@ def cohort_table(ctx: Context, ws: Worksheet, row: int, basis: str, title: str, 
     ctx.header(ws, row + 1, [ctx.ui("cohort"), size_label, *[f"M{a}" for a in ages]])
     for i, (cohort, values) in enumerate(cohorts.iterrows()):
         r = row + 2 + i
-        ws.cell(row=r, column=1, value=cohort.to_timestamp().to_pydatetime()).number_format = "yyyy-mm"
+        start = cohort if isinstance(cohort, pd.Period) else pd.Period(str(cohort), "M")
+        ws.cell(row=r, column=1, value=start.to_timestamp().to_pydatetime()).number_format = "yyyy-mm"
         ws.cell(row=r, column=2, value=float(values["size"])).number_format = size_fmt
         for j, age in enumerate(ages, start=3):
             value = values[age]

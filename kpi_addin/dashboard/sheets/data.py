@@ -121,4 +121,6 @@ def _write_frame(ctx: Context, ws: Worksheet, frame: pd.DataFrame, columns: list
             if fmt:
                 cell.number_format = fmt
             if record_env:
-                ctx.book.env[f"{ws.title}!{letter}{row}"] = value if not isinstance(value, int) else float(value)
+                ctx.book.env[f"{ws.title}!{letter}{row}"] = (
+                    float(value) if isinstance(value, int | float) else str(value)
+                )

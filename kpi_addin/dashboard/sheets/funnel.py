@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
 from ..cells import put_text
+from ..expr import Expr
 from . import charts
 from .common import Context, number_format
 from .inputs import InputsByMonth
@@ -20,6 +22,11 @@ STAGES = ("visitors", "leads", "mql", "sql", "new_customers")
 class FunnelSheet:
     view: MonthlyView
     stages: charts.Block  # the latest month's stages (the funnel chart's data)
+
+
+def conversion(monthly: MonthlyTable, converted: str, entered: str) -> Callable[[int], Expr]:
+    """Month i's share of ``entered`` that reached ``converted``."""
+    return lambda i: monthly.ref(converted, i) / monthly.ref(entered, i)
 
 
 def build(ctx: Context, monthly: MonthlyTable, inputs: InputsByMonth) -> FunnelSheet:
@@ -50,7 +57,7 @@ def build(ctx: Context, monthly: MonthlyTable, inputs: InputsByMonth) -> FunnelS
                 name,
                 ctx.ui(name),
                 "0.00%",
-                lambda i, c=converted, e=entered: monthly.ref(c, i) / monthly.ref(e, i),
+                conversion(monthly, converted, entered),
                 extras[name],
             )
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 from openpyxl.styles import Alignment, Font
@@ -62,9 +64,11 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
     evaluated = evaluate_goals(goals, ctx.report) if len(goals) else goals
     anchors = Goals()
     as_of = monthly.month(monthly.last).excel()
-    for i, (goal, source) in enumerate(zip(evaluated.itertuples(index=False), sources, strict=True)):
+    records: list[dict[str, Any]] = evaluated.to_dict("records")  # type: ignore[assignment]  # column names are str
+    for i, (record, source) in enumerate(zip(records, sources, strict=True)):
         r = FIRST + i
-        key = goal.kpi
+        goal = SimpleNamespace(**record)
+        key = str(goal.kpi)
         put_text(ws[f"A{r}"], ctx.lang.label(key))
         put_text(ws[f"B{r}"], key)
         fmt = ctx.fmt(key)
@@ -94,7 +98,7 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
             shown = ctx.book.formula(ws, f"F{r}", actual, goal.actual, fmt)
         # an undefined actual passes its error on; otherwise only a zero can be undefined
         progress = f'IF(I{r}="higher",F{r}/C{r},C{r}/F{r})'
-        ctx.book.formula(ws, f"G{r}", progress, goal.progress, "0%", error=shown if is_error(shown) else DIV0)  # type: ignore[arg-type]  # shown is an error text here
+        ctx.book.formula(ws, f"G{r}", progress, goal.progress, "0%", error=str(shown) if is_error(shown) else DIV0)
         known = isinstance(goal.status, str)
         status = ctx.lang.status[STATUS_KEYS[goal.status] if known else "none"]
         ctx.book.formula(ws, f"H{r}", status_formula(ctx, r, as_of), status)
@@ -136,12 +140,18 @@ def goal_rows(ctx: Context) -> tuple[pd.DataFrame, list[int | None]]:
     targets = ctx.data.targets
     seen = set()
     if targets is not None:
-        for i, t in enumerate(targets.itertuples(index=False)):
+        target_rows: list[dict[str, Any]] = targets.to_dict("records")  # type: ignore[assignment]  # column names are str
+        for i, t in enumerate(target_rows):
             rows.append(
-                {"kpi": t.kpi, "target": float(t.target), "direction": t.direction, "due": getattr(t, "due", pd.NaT)}
+                {
+                    "kpi": t["kpi"],
+                    "target": float(t["target"]),
+                    "direction": t["direction"],
+                    "due": t.get("due", pd.NaT),
+                }
             )
             sources.append(i)
-            seen.add(t.kpi)
+            seen.add(t["kpi"])
     for kpi, (target, direction) in ctx.template.targets.items():
         if kpi not in seen:
             rows.append({"kpi": kpi, "target": target, "direction": direction, "due": pd.NaT})

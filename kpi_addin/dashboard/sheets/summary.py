@@ -189,7 +189,7 @@ def card(ctx: Context, ws, r: int, key: str, monthly: MonthlyTable, balance_shee
     shown = ctx.book.expected[ws.title].get(latest_cell)
     if is_error(shown):
         ws[latest_cell].comment = Comment(
-            ctx.ui("undefined_note", month=str(report.as_of), reason=_reason(ctx, key, shown)), "kpi-addin"
+            ctx.ui("undefined_note", month=str(report.as_of), reason=_reason(ctx, key, str(shown))), "kpi-addin"
         )
 
 
