@@ -386,3 +386,34 @@ def test_the_korean_summary_renders_hangul_not_boxes(packs, tmp_path):
     assert list(tmp_path.glob("summary*.png"))
     # the workbook names the Hangul font for every cell
     assert load_workbook(out)["요약"]["A1"].font.name == "Malgun Gothic"
+
+
+def test_a_chart_without_data_is_a_note_not_an_empty_chart(tmp_path):
+    path = tmp_path / "d.xlsx"
+    build(CompanyData(subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)), as_of=month("2025-03")), path)
+    titles = set(charts_of(path, "Summary"))
+    assert "Funnel (latest month)" not in titles and "NPS answers (latest month)" not in titles
+    assert {"MRR", "MRR movements"} <= titles
+    notes = [c.value for row in load_workbook(path)["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
+    for title in ("Funnel (latest month)", "NPS answers (latest month)"):
+        assert f"{title}\n\nNo data for this chart" in notes
+
+
+def test_a_kpis_window_is_shown_beside_it(sample_data, tmp_path, monkeypatch):
+    import dataclasses
+
+    from kpi_addin.metrics import catalogue
+
+    nrr = dataclasses.replace(catalogue.REGISTRY["nrr"], window="12 months")
+    monkeypatch.setitem(catalogue.REGISTRY, "nrr", nrr)
+    path = tmp_path / "d.xlsx"
+    build(sample_data, path)
+    labels = [c.value for c in load_workbook(path)["Summary"]["A"]]
+    assert "Net revenue retention, 12 months" in labels
+
+
+@pytest.mark.parametrize(("values", "text"), [([1.0, 2.0, float("nan"), 4.0], "▁▃ █"), ([5.0, 5.0], "▁▁"), ([], "")])
+def test_the_pdfs_text_sparkline(values, text):
+    from kpi_addin.dashboard.sheets.summary import text_sparkline
+
+    assert text_sparkline(values) == text

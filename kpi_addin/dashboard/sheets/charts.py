@@ -72,6 +72,7 @@ class Block:
     first: int
     last: int
     has_data: bool = True
+    peaks: tuple[float, ...] = ()  # the largest values the chart reaches (for its axis format)
 
 
 @dataclass
@@ -321,7 +322,7 @@ def arr_bridge(ctx: Context, sources: ChartSources) -> ChartBase:
         else:
             fill(series, COLOURS[colour])
     chart.set_categories(_ref(block.ws, 1, block.first, block.last))
-    chart.y_axis.number_format = money_axis(ctx, ctx.report.monthly["arr"])
+    chart.y_axis.number_format = money_axis(ctx, block.peaks or tuple(ctx.report.monthly["arr"]))
     chart.legend = None
     return chart
 

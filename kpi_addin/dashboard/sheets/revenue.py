@@ -117,7 +117,7 @@ def arr_bridge(ctx: Context, view: MonthlyView, monthly: MonthlyTable, ledger: L
         prefix = "-" if sign < 0 else ""
         rows.append((key, f"{prefix}SUM({top}:{bottom})*12", sign * total, "step"))
     rows.append(("bridge_end", monthly.ref("arr", last).excel(), float(report.monthly["arr"].iloc[last]), "total"))
-    level = 0.0
+    level, peaks = 0.0, []
     for k, (key, formula, value, kind) in enumerate(rows):
         rr = r + k
         put_text(ws[f"A{rr}"], ctx.ui(key))
@@ -131,6 +131,7 @@ def arr_bridge(ctx: Context, view: MonthlyView, monthly: MonthlyTable, ledger: L
             ctx.book.formula(ws, f"E{rr}", f"MAX(B{rr},0)", max(value, 0.0), money)
             ctx.book.formula(ws, f"F{rr}", f"MAX(-B{rr},0)", max(-value, 0.0), money)
             level += value
+        peaks.append(level)
     end = r + len(rows) - 1
     grey_errors(ws, f"B{r}:F{end}")
-    return charts.Block(ws, r, end)
+    return charts.Block(ws, r, end, peaks=tuple(peaks))
