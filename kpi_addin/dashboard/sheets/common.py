@@ -177,9 +177,17 @@ class Context:
             cell.font, cell.alignment = Font(bold=True, color="1F3864"), Alignment(wrap_text=True, vertical="bottom")
         ws.row_dimensions[row].height = 30
 
+    def opening_note(self) -> str:
+        """ " · 2024-01: opening balance, no movements of its own" when the ledger's first month is the opening."""
+        if self.report.opening_month is None:
+            return ""
+        return f" · {self.ui('opening_note', month=str(self.report.opening_month))}"
+
     def subtitle(self) -> str:
+        marks = f" ({self.ui('month_to_date')})" if self.report.month_to_date else ""
+        marks += self.opening_note()
         return (
-            f"{self.report.company or ''} · {self.ui('as_of')} {self.report.as_of} · "
+            f"{self.report.company or ''} · {self.ui('as_of')} {self.report.as_of}{marks} · "
             f"{self.ui('reporting_currency')} {self.currency}".lstrip(" ·")
         )
 

@@ -11,6 +11,7 @@ months, and a commentary cell a person fills in.  The headline KPIs are the temp
 from __future__ import annotations
 
 import math
+import re
 
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
@@ -20,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ... import __version__
 from ...metrics.catalogue import BALANCE_SHEET_KEYS, kpi
+from ...metrics.trailing import TRAILING_KEYS
 from ..cells import put_text
 from ..expr import NA, Expr, is_error
 from . import charts
@@ -133,9 +135,7 @@ def card(ctx: Context, ws, r: int, key: str, monthly: MonthlyTable, balance_shee
     report = ctx.report
     entry = kpi(key)
     fmt = ctx.fmt(key)
-    label = ctx.lang.label(key)
-    if entry.window:
-        label = f"{label}, {ctx.ui('window_' + entry.window.replace(' ', '_'))}"
+    label = card_label(ctx, key)
     put_text(ws[f"{COL['kpi']}{r}"], label)
     ws[f"{COL['kpi']}{r}"].font = Font(bold=True)
     latest_cell = f"{COL['latest']}{r}"
@@ -212,6 +212,20 @@ def text_sparkline(values: list[float]) -> str:
     )
 
 
+def card_label(ctx: Context, key: str) -> str:
+    """The KPI's label with its window from the registry: ``Net revenue retention, 12 months``.
+
+    A label that already says its window in brackets (``... (12 months)``) loses the
+    brackets, so the window is said once, the same way on every card.
+    """
+    label = ctx.lang.label(key)
+    window = kpi(key).window
+    if not window:
+        return label
+    base = re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", label)
+    return f"{base}, {ctx.ui('window_' + window.replace(' ', '_'))}"
+
+
 def colour_change(ws: Worksheet, cell: str, direction: str | None) -> None:
     """Green when the move is good for the KPI, red when bad (none without a direction)."""
     if direction is None:
@@ -224,6 +238,8 @@ def colour_change(ws: Worksheet, cell: str, direction: str | None) -> None:
 def _reason(ctx: Context, key: str, error: str) -> str:
     r = ctx.lang.reasons
     report = ctx.report
+    if error == NA and key in TRAILING_KEYS:
+        return r["window"]
     if error == NA:
         return r["no_input"]
     if key in ("ltv", "ltv_cac") and report.latest("customer_churn_rate") == 0:
