@@ -39,7 +39,7 @@ from .view import MonthlyView
 TOP = 5  # the scorecard's header row
 #: The scorecard's columns: (id, width).
 COLUMNS = (
-    ("kpi", 30),
+    ("kpi", 34),
     ("latest", 14),
     ("vs_month", 13),
     ("vs_year", 13),
