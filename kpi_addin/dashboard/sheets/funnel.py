@@ -72,6 +72,7 @@ def build(ctx: Context, monthly: MonthlyTable, inputs: InputsByMonth) -> FunnelS
         r = row + 2 + i
         put_text(ws.cell(row=r, column=1), ctx.lang.label(key))
         ctx.book.formula(ws, f"B{r}", monthly.latest(key), ctx.report.monthly[key].iloc[-1], "#,##0")
+    ws.column_dimensions["A"].width = 16  # the stages' labels sit under the months
     latest = [ctx.report.monthly[key].iloc[-1] for key in STAGES[:-1]]
     has_data = any(v == v and v > 0 for v in latest)  # the funnel inputs, not only the new customers
     stages = charts.Block(ws, row + 2, row + 1 + len(STAGES), has_data)

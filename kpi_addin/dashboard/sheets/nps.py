@@ -57,6 +57,7 @@ def build(ctx: Context, monthly: MonthlyTable, inputs: InputsByMonth) -> NpsShee
         latest = view.ref(part, ctx.n - 1, local=ws)
         ctx.book.formula(ws, f"B{r}", latest, expected[part].iloc[-1], "#,##0")
     answers = data["nps_answers"].iloc[-1]
+    ws.column_dimensions["A"].width = 18  # the split's labels sit under the months
     split = charts.Block(ws, row + 1, row + len(SPLIT), bool(answers == answers and answers > 0))
     sources = charts.ChartSources(monthly, nps_split=split, nps=view)
     beside = get_column_letter(view.width + 2)
