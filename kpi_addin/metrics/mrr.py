@@ -646,6 +646,8 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     cur, prev = cm.mrr_after, cm.mrr_before
     cur_units, prev_units = to_units(cur, cm.reporting_currency), to_units(prev, cm.reporting_currency)
     was, now = prev_units > 0, cur_units > 0  # sub-unit MRR is already 0
+    expanded, contracted = cur_units > prev_units, cur_units < prev_units
+    del cur_units, prev_units  # one change-log-sized array at a time: long FX histories have millions
     gained = now & ~was
     # A customer's first gain is its first paying month: new; any later gain is a return.
     gain_rows = rows[gained]
@@ -655,7 +657,13 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     churned = was & ~now
     stayed = was & now
     # A relative change below 1e-9 is floating-point noise from the running sums, not money.
-    delta = np.where(stayed & (np.abs(cur - prev) > 1e-9 * np.maximum(cur, prev)), cur - prev, 0.0)
+    delta = cur - prev
+    noise = np.maximum(cur, prev)
+    noise *= 1e-9
+    moved = np.abs(delta) > noise
+    del noise
+    moved &= stayed
+    delta[~moved] = 0.0
 
     def per_month(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         w = None if weights is None else weights[mask]
@@ -663,20 +671,22 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
 
     customers = np.cumsum(per_month(gained) - per_month(churned))
     totals = np.array([level.sum() for level in _month_ends(cm)])
+    contraction = np.negative(per_month(delta < 0, delta))  # negating the sum is exact: no -delta copy
+    contraction[contraction == 0] = 0  # and no -0.0
     bridge = pd.DataFrame(
         {
             "start_mrr": np.concatenate([[0.0], totals[:-1]]),
             "new_mrr": per_month(new, cur),
             "expansion_mrr": per_month(delta > 0, delta),
             "reactivation_mrr": per_month(reactivated, cur),
-            "contraction_mrr": per_month(delta < 0, -delta),
+            "contraction_mrr": contraction,
             "churned_mrr": per_month(churned, prev),
             "mrr": totals,
             "start_customers": np.concatenate([[0], customers[:-1]]),
             "new_customers": per_month(new),
-            "expanded_customers": per_month(stayed & (cur_units > prev_units)),
+            "expanded_customers": per_month(stayed & expanded),
             "reactivated_customers": per_month(reactivated),
-            "contracted_customers": per_month(stayed & (cur_units < prev_units)),
+            "contracted_customers": per_month(stayed & contracted),
             "churned_customers": per_month(churned),
             "customers": customers,
         },
