@@ -1,0 +1,322 @@
+"""The movement log: which customers make each number of the MRR bridge.
+
+One row per customer per month in which that customer's month-end MRR moved, typed
+the way :func:`~kpi_addin.metrics.mrr.mrr_bridge` classifies it, so that the log's
+sums by month and type *are* the bridge:
+
+* ``new`` — 0 → above 0, never paying before; ``change`` = MRR after.
+* ``reactivation`` — 0 → above 0, paid at an earlier month end; ``change`` = MRR after.
+* ``churned`` — above 0 → 0; ``change`` = −MRR before.
+* ``expansion`` / ``contraction`` — paying at both month ends and MRR rose / fell;
+  ``change`` = after − before.
+
+The cent rule (``mrr.py``): MRR under half a cent is no MRR; a rise or fall is counted
+as a customer only when it shows at the currency's smallest unit, but its amount is
+always kept, so the bridge ties.  A row whose change is smaller than one cent (a
+monthly price against the same annual price ÷ 12) is in the log, typed expansion or
+contraction by its sign, with ``counted`` False: it adds to expansion / contraction
+MRR but not to the expanded / contracted customers.  Floating-point noise (a relative
+change under 1e-9) is not a movement and is not listed.
+
+Exchange-rate moves are **not** a type of their own: the bridge counts a change of
+reporting-currency MRR caused only by the rate as expansion or contraction, and the
+log types it the same way so that sums by type tie to the bridge.  Such rows carry
+``fx_only`` True (the customer earned from exactly the same subscriptions at both
+month ends, so nothing but the rate moved): filter them out to see the moves
+customers made.
+
+``plans_before`` / ``plans_after`` are the plans of the subscriptions earning MRR at
+the previous and at this month end (names sorted, joined by ``" + "``; a quantity
+above 1 shows as ``Growth ×3``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .mrr import CustomerMRR, month_number, number_of, subscription_monthly_value, to_units
+
+#: Movement types, in the order the bridge lists them.
+MOVEMENT_TYPES = ("new", "expansion", "reactivation", "contraction", "churned")
+
+#: Columns of :func:`movement_log`.
+MOVEMENT_COLUMNS = (
+    "month",
+    "customer_id",
+    "customer_name",
+    "type",
+    "mrr_before",
+    "mrr_after",
+    "change",
+    "counted",
+    "fx_only",
+    "plans_before",
+    "plans_after",
+)
+
+#: Bridge column of each movement type: (amount column, customer-count column, sign of ``change``).
+BRIDGE_OF_TYPE = {
+    "new": ("new_mrr", "new_customers", 1.0),
+    "expansion": ("expansion_mrr", "expanded_customers", 1.0),
+    "reactivation": ("reactivation_mrr", "reactivated_customers", 1.0),
+    "contraction": ("contraction_mrr", "contracted_customers", -1.0),
+    "churned": ("churned_mrr", "churned_customers", -1.0),
+}
+
+_NOT_A_MONTH = -(2**62)
+
+
+def customer_changes(cm: CustomerMRR) -> pd.DataFrame:
+    """Every change of a customer's month-end MRR: ``month``, ``customer_id``, ``mrr_before``, ``mrr_after``.
+
+    The facts the bridge classifies, one row per customer per month whose MRR differs
+    from the month before (the first month compares against 0), ordered by customer
+    then month.  Uses :meth:`CustomerMRR.changes` where the engine provides it, else
+    reads the customer × month matrix the same way.
+
+    Examples
+    --------
+    >>> from kpi_addin.metrics.mrr import customer_mrr
+    >>> subs = pd.DataFrame({"customer_id": ["a", "a"], "amount": [10.0, 25.0],
+    ...     "interval": ["month"] * 2,
+    ...     "start_date": pd.to_datetime(["2025-01-05", "2025-02-10"]),
+    ...     "end_date": pd.to_datetime(["2025-02-10", "2025-04-01"])})
+    >>> customer_changes(customer_mrr(subs, as_of=pd.Period("2025-04", "M")))
+         month customer_id  mrr_before  mrr_after
+    0  2025-01           a         0.0       10.0
+    1  2025-02           a        10.0       25.0
+    2  2025-04           a        25.0        0.0
+    """
+    changes = getattr(cm, "changes", None)
+    if callable(changes):
+        return changes()
+    # The matrix engine (before CustomerMRR.changes): the same reading as mrr_bridge's.
+    mrr = cm.mrr
+    changed = np.empty(mrr.shape, dtype=bool)
+    changed[:, 0] = mrr[:, 0] != 0
+    np.not_equal(mrr[:, 1:], mrr[:, :-1], out=changed[:, 1:])
+    rows, cols = np.nonzero(changed)
+    before = np.where(cols > 0, mrr[rows, np.maximum(cols - 1, 0)], 0.0)
+    return pd.DataFrame(
+        {
+            "month": cm.months[cols],
+            "customer_id": cm.customer_ids[rows],
+            "mrr_before": before,
+            "mrr_after": mrr[rows, cols],
+        }
+    )
+
+
+def classify_changes(changes: pd.DataFrame, reporting_currency: str) -> pd.DataFrame:
+    """Type each change as the bridge does; drop float noise.
+
+    ``changes`` is :func:`customer_changes`' frame (ordered by customer then month).
+    Adds ``type``, ``change`` (signed, reporting currency) and ``counted`` (whether the
+    row counts a customer in the bridge's customer counts).
+
+    Examples
+    --------
+    >>> changes = pd.DataFrame({"month": pd.period_range("2025-01", periods=4, freq="M"),
+    ...     "customer_id": ["a"] * 4, "mrr_before": [0.0, 10.0, 8.33, 8.3333333],
+    ...     "mrr_after": [10.0, 8.33, 8.3333333, 0.0]})
+    >>> classify_changes(changes, "USD")[["month", "type", "change", "counted"]].round({"change": 4})
+         month         type  change  counted
+    0  2025-01          new  10.0000     True
+    1  2025-02  contraction  -1.6700     True
+    2  2025-03    expansion   0.0033    False
+    3  2025-04      churned  -8.3333     True
+    """
+    before = changes["mrr_before"].to_numpy(dtype=float)
+    after = changes["mrr_after"].to_numpy(dtype=float)
+    before_units, after_units = to_units(before, reporting_currency), to_units(after, reporting_currency)
+    was, now = before_units > 0, after_units > 0
+    gained = now & ~was
+    # The first gain of a customer is "new" (the log starts with each customer's first paying month).
+    first_gain = gained & ~pd.Series(gained).groupby(changes["customer_id"].to_numpy()).cumsum().gt(1).to_numpy()
+    stayed = was & now
+    # A relative change below 1e-9 is floating-point noise from summing, not money (as in mrr_bridge).
+    delta = np.where(stayed & (np.abs(after - before) > 1e-9 * np.maximum(after, before)), after - before, 0.0)
+    units_moved = stayed & (after_units != before_units)
+    kind = np.select(
+        [gained & first_gain, gained, was & ~now, delta > 0, delta < 0, after_units > before_units],
+        ["new", "reactivation", "churned", "expansion", "contraction", "expansion"],
+        default="contraction",
+    )
+    change = np.select([gained, was & ~now], [after, -before], default=delta)
+    keep = gained | (was & ~now) | (delta != 0) | units_moved
+    out = changes.assign(type=kind, change=change, counted=~stayed | units_moved)
+    return out[keep].reset_index(drop=True)
+
+
+def movement_log(
+    cm: CustomerMRR,
+    subscriptions: pd.DataFrame | None = None,
+    *,
+    start: pd.Period | None = None,
+    end: pd.Period | None = None,
+) -> pd.DataFrame:
+    """One row per customer per month in which its MRR moved: the customers behind the bridge.
+
+    Parameters
+    ----------
+    cm
+        Month-end MRR per customer (:func:`~kpi_addin.metrics.mrr.customer_mrr`).
+    subscriptions
+        The ledger ``cm`` was computed from; gives ``customer_name`` and the plans
+        (blank when absent).
+    start, end
+        First and last month to list (default: all of ``cm.months``).  Types are
+        decided on the whole history (a customer is new only in its first paying month).
+
+    Returns
+    -------
+    DataFrame with :data:`MOVEMENT_COLUMNS`, ordered by month, type (as
+    :data:`MOVEMENT_TYPES`), then customer id.  ``month`` is a Period; money is in the
+    reporting currency, unrounded.  See the module docstring for the types, the cent
+    rule, ``fx_only`` and the plans.  For every month, the sums of ``change`` by type
+    equal :func:`~kpi_addin.metrics.mrr.mrr_bridge` (contraction and churned with a
+    minus sign) and the ``counted`` rows are its customer counts (:func:`movement_totals`).
+
+    Examples
+    --------
+    >>> from kpi_addin.metrics.mrr import customer_mrr
+    >>> subs = pd.DataFrame({"customer_id": ["a", "a", "b"], "customer_name": ["Acme", "Acme", "Bolt"],
+    ...     "plan": ["Starter", "Growth", "Pro"], "amount": [10.0, 25.0, 40.0], "interval": ["month"] * 3,
+    ...     "start_date": pd.to_datetime(["2025-01-05", "2025-02-10", "2025-01-20"]),
+    ...     "end_date": pd.to_datetime(["2025-02-10", None, "2025-03-02"])})
+    >>> log = movement_log(customer_mrr(subs), subs)
+    >>> log[["month", "customer_name", "type", "change", "plans_before", "plans_after"]]
+         month customer_name       type  change plans_before plans_after
+    0  2025-01          Acme        new    10.0                  Starter
+    1  2025-01          Bolt        new    40.0                      Pro
+    2  2025-02          Acme  expansion    15.0      Starter      Growth
+    3  2025-03          Bolt    churned   -40.0          Pro
+    """
+    log = classify_changes(customer_changes(cm), cm.reporting_currency)
+    if start is not None:
+        log = log[log["month"] >= start]
+    if end is not None:
+        log = log[log["month"] <= end]
+    order = {t: i for i, t in enumerate(MOVEMENT_TYPES)}
+    log = (
+        log.assign(_order=log["type"].map(order))
+        .sort_values(["month", "_order", "customer_id"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+    names, plans_before, plans_after, fx_only = _ledger_facts(log, subscriptions)
+    for column, values in (("customer_name", names), ("plans_before", plans_before), ("plans_after", plans_after)):
+        log[column] = pd.Series(values, index=log.index, dtype="str")
+    log["type"] = log["type"].astype("str")
+    log["fx_only"] = fx_only
+    log["counted"] = log["counted"].astype(bool)
+    return log[list(MOVEMENT_COLUMNS)]
+
+
+def _ledger_facts(
+    log: pd.DataFrame, subscriptions: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Customer names, plans at the two month ends, and whether only the FX rate moved."""
+    n = len(log)
+    blank = np.full(n, "", dtype=object)
+    if subscriptions is None or n == 0:
+        return blank, blank.copy(), blank.copy(), np.zeros(n, dtype=bool)
+    subs = subscriptions
+    ids = log["customer_id"].to_numpy()
+    if "customer_name" in subs:
+        named = subs.loc[subs["customer_name"].notna(), ["customer_id", "customer_name"]]
+        latest_name = named.drop_duplicates("customer_id", keep="last").set_index("customer_id")["customer_name"]
+        names = pd.Series(ids).map(latest_name).fillna("").astype(str).to_numpy(dtype=object)
+    else:
+        names = blank.copy()
+
+    # The months in which each subscription earns: [max(start, trial end), end), as customer_mrr counts them.
+    start = month_number(subs["start_date"])
+    trial = month_number(subs["trial_end"]) if "trial_end" in subs else np.full(len(subs), _NOT_A_MONTH)
+    end = month_number(subs["end_date"]) if "end_date" in subs else np.full(len(subs), _NOT_A_MONTH)
+    first = np.maximum(start, trial)
+    stop = np.where(end == _NOT_A_MONTH, np.iinfo(np.int64).max, end)
+    plan = subs["plan"].fillna("").astype(str) if "plan" in subs else pd.Series("", index=subs.index)
+    quantity = subs["quantity"].to_numpy(dtype=float) if "quantity" in subs else np.ones(len(subs))
+    label = np.where(
+        quantity == 1,
+        plan.to_numpy(dtype=object),
+        plan + " ×" + pd.Series(quantity, index=subs.index).map("{:g}".format),
+    )
+    earning_subs = pd.DataFrame(
+        {
+            "customer_id": subs["customer_id"].to_numpy(),
+            "row": np.arange(len(subs)),
+            "first": first,
+            "stop": stop,
+            "label": label,
+        }
+    )[(stop > first) & (subscription_monthly_value(subs) != 0)]
+
+    month = np.array([number_of(p) for p in log["month"]], dtype=np.int64) if n else np.zeros(0, np.int64)
+    # The two month ends of every row: the previous (side 0) and this one (side 1).
+    ends = pd.DataFrame(
+        {
+            "log_row": np.concatenate([np.arange(n), np.arange(n)]),
+            "side": np.repeat([0, 1], n),
+            "customer_id": np.concatenate([ids, ids]),
+            "m": np.concatenate([month - 1, month]),
+        }
+    )
+    joined = ends.merge(earning_subs, on="customer_id")
+    joined = joined[(joined["first"] <= joined["m"]) & (joined["m"] < joined["stop"])]
+    labels = joined.drop_duplicates(["log_row", "side", "label"]).sort_values("label", kind="stable")
+    out_plans = []
+    for side in (0, 1):
+        on_side = labels[labels["side"] == side]
+        plans = on_side.groupby("log_row")["label"].agg(" + ".join)
+        column = blank.copy()
+        column[plans.index.to_numpy()] = plans.to_numpy()
+        out_plans.append(column)
+    # Only the rate moved when exactly the same subscriptions earn at both month ends.
+    side = joined["side"].to_numpy()
+    before = np.bincount(joined["log_row"].to_numpy()[side == 0], minlength=n)
+    after = np.bincount(joined["log_row"].to_numpy()[side == 1], minlength=n)
+    in_both = joined.groupby(["log_row", "row"])["side"].nunique().eq(2)
+    both = np.bincount(in_both.index.get_level_values("log_row")[in_both.to_numpy()], minlength=n)
+    fx_only = (before == after) & (after == both) & (both > 0)
+    return names, out_plans[0], out_plans[1], fx_only
+
+
+def movement_totals(log: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
+    """The bridge's movement columns, summed from the log by month and type.
+
+    Amount columns (``new_mrr`` … ``churned_mrr``) are the sums of ``change`` (with the
+    sign of :data:`BRIDGE_OF_TYPE`, so contraction and churned are positive, as in the
+    bridge); count columns are the numbers of ``counted`` rows.  Months without a row
+    are 0.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"month": pd.PeriodIndex(["2025-02", "2025-02", "2025-02"], freq="M"),
+    ...     "type": ["expansion", "expansion", "churned"], "change": [15.0, 0.004, -40.0],
+    ...     "counted": [True, False, True]})
+    >>> movement_totals(log, pd.period_range("2025-01", "2025-02", freq="M"))[
+    ...     ["expansion_mrr", "expanded_customers", "churned_mrr", "churned_customers"]]
+             expansion_mrr  expanded_customers  churned_mrr  churned_customers
+    month
+    2025-01          0.000                   0          0.0                  0
+    2025-02         15.004                   1         40.0                  1
+    """
+    position = {p: i for i, p in enumerate(months)}
+    cols = log["month"].map(position).to_numpy()
+    inside = ~pd.isna(cols)
+    cols = cols[inside].astype(np.int64)
+    kind = log["type"].to_numpy()[inside]
+    change = log["change"].to_numpy(dtype=float)[inside]
+    counted = log["counted"].to_numpy(dtype=bool)[inside]
+    out: dict[str, np.ndarray] = {}
+    for name, (amount, count, sign) in BRIDGE_OF_TYPE.items():
+        mask = kind == name
+        out[amount] = np.bincount(cols[mask], weights=sign * change[mask], minlength=len(months))
+        out[count] = np.bincount(cols[mask & counted], minlength=len(months)).astype(np.int64)
+    frame = pd.DataFrame(out, index=pd.PeriodIndex(months, name="month"))
+    amounts = [a for a, _c, _s in BRIDGE_OF_TYPE.values()]
+    counts = [c for _a, c, _s in BRIDGE_OF_TYPE.values()]
+    return frame[[*amounts, *counts]]
