@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+import pandas as pd
 
 from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
@@ -23,7 +24,9 @@ from .io.safe_write import OutputExistsError
 from .io.sources import SOURCES
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
 from .metrics.catalogue import label_of
+from .metrics.movements import movement_log
 from .metrics.report import BALANCE_SHEET_KEYS
+from .movements_output import movements_csv, movements_json, movements_table
 
 DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions CSV. Default: the bundled sample."
 
@@ -135,6 +138,50 @@ def metrics(
         click.echo(monthly_csv(report), nl=False)
     else:
         click.echo(metrics_table(report, months))
+
+
+@cli.command()
+@click.option("--data", type=click.Path(path_type=Path), help=DATA_HELP)
+@click.option("--from", "first", metavar="YYYY-MM", help="First month to list (default: the first month with MRR).")
+@click.option(
+    "--to", "last", metavar="YYYY-MM", help="Last month to list (default: settings as_of, else the latest date)."
+)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "table"]), default="table", show_default=True)
+@export_options
+def movements(
+    data: Path | None,
+    first: str | None,
+    last: str | None,
+    fmt: str,
+    subscriptions: Path | None,
+    source: str,
+    mapping: Path | None,
+    visitors: Path | None,
+) -> None:
+    """List every customer whose MRR moved, month by month: the customers behind the MRR bridge."""
+    start = month_option(first, "--from")
+    company, report = load_report(data, last, exports_of(subscriptions, source, mapping, visitors))
+    months = report.customer_mrr.months
+    start = months[0] if start is None or start < months[0] else start
+    if start > report.as_of:
+        raise click.BadParameter(f"{start} is after --to {report.as_of}", param_hint="--from")
+    log = movement_log(report.customer_mrr, company.subscriptions, start=start, end=report.as_of)
+    currency = report.reporting_currency
+    if fmt == "json":
+        click.echo(movements_json(log, currency, start, report.as_of))
+    elif fmt == "csv":
+        click.echo(movements_csv(log), nl=False)
+    else:
+        click.echo(movements_table(log, currency, start, report.as_of, report.company))
+
+
+def month_option(value: str | None, name: str) -> pd.Period | None:
+    if value is None:
+        return None
+    try:
+        return parse_month(value, name)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix(f"{name}: "), param_hint=name) from None
 
 
 def monthly_csv(report: KPIReport) -> str:
