@@ -1,4 +1,6 @@
-"""The ``kpi-addin`` command line: argument parsing and error reporting only."""
+"""The ``kpi-addin`` command line: options, output formats (table, JSON, CSV) and error
+reporting. The work is done by the readers (:mod:`kpi_addin.io`), the metric library and
+the dashboard; nothing here computes a figure."""
 
 from __future__ import annotations
 
@@ -56,7 +58,7 @@ def load_report(
     exports = exports or {}
     source = data or exports.get("subscriptions") or sample_path()
     try:
-        company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]
+        company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]  # options are checked by click
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
     for note in notes:
@@ -65,7 +67,10 @@ def load_report(
         report = monthly_kpis(company)
     except KPIInputError as exc:
         fail([f"{source}: {exc}"])
-    report.warnings[:0] = [*notes, *warnings]
+    # Notes say what was read (a layout detected, rows left out by rule); warnings say a
+    # figure may mislead. They are kept apart so notes never push warnings off the Summary.
+    report.notes = list(notes)
+    report.warnings[:0] = warnings
     return company, report
 
 
@@ -189,7 +194,7 @@ def monthly_csv(report: KPIReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(MONTHLY_KEYS)
-    for month in report.to_dict()["months"]:  # type: ignore[union-attr]
+    for month in report.months_as_dicts():
         writer.writerow(["" if month[k] is None else month[k] for k in MONTHLY_KEYS])
     return buffer.getvalue()
 
@@ -342,4 +347,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -194,7 +194,7 @@ class DashboardBuilder:
         self._summary()
         self._definitions()
         self._names()
-        return Built(self.wb, self.book.expected, self.streamed)  # type: ignore[arg-type]
+        return Built(self.wb, self.book.expected, self.streamed)  # type: ignore[arg-type]  # cached values are Value or None
 
     def _create_sheets(self) -> None:
         order = [*self.template.sheets, *(s for s in REPORT_SHEETS if s not in self.template.sheets)]
@@ -230,7 +230,7 @@ class DashboardBuilder:
                 continue
             self.header(ws, DATA_HEADER_ROW, columns)
             if name == "subscriptions":
-                self.ledger_note = self.ui("ledger_included", rows=f"{rows:,}")
+                self.ledger_note = self.ui("ledger_included", rows=f"{rows:,}", sheet=f"'{ws.title}'")
                 self._stream_ledger(ws, frame, columns)
             else:
                 self._write_frame(ws, frame, columns, name)
@@ -751,7 +751,7 @@ class DashboardBuilder:
                 shown = self.book.formula(ws, f"F{r}", actual, goal.actual, fmt)
             # an undefined actual passes its error on; otherwise only a zero can be undefined
             progress = f'IF(I{r}="higher",F{r}/C{r},C{r}/F{r})'
-            self.book.formula(ws, f"G{r}", progress, goal.progress, "0%", error=shown if is_error(shown) else DIV0)  # type: ignore[arg-type]
+            self.book.formula(ws, f"G{r}", progress, goal.progress, "0%", error=shown if is_error(shown) else DIV0)  # type: ignore[arg-type]  # shown is an error text here
             known = isinstance(goal.status, str)
             status = self.lang.status[STATUS_KEYS[goal.status] if known else "none"]
             self.book.formula(ws, f"H{r}", self._status_formula(r, as_of.excel()), status)
@@ -827,7 +827,7 @@ class DashboardBuilder:
         put_text(ws["A3"], self.ui("as_of"))
         ws["A3"].font = Font(bold=True)
         self.book.value(ws, "B3", self.report.as_of, "yyyy-mm")
-        self.book.env[f"{ws.title}!B3"] = self.report.as_of.to_timestamp().to_pydatetime()  # type: ignore[assignment]
+        self.book.env[f"{ws.title}!B3"] = self.report.as_of.to_timestamp().to_pydatetime()  # type: ignore[assignment]  # a date cell caches its datetime
         ws["B3"].alignment = Alignment(horizontal="left")
         top = 5
         self.header(

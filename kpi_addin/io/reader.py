@@ -170,7 +170,7 @@ def _load_csv(path: Path, name: str, file: str) -> tuple[RawSheet | None, list[P
     keep = [i for i, n in enumerate(names) if n]
     frame = frame.iloc[:, keep]
     frame.columns = [names[i] for i in keep]
-    letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]
+    letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]  # kept names are str
     rows = np.arange(len(frame)) + 2  # the header is line 1
     return RawSheet(name, file, label, frame, rows, letters), problems
 
@@ -262,7 +262,7 @@ def _load_workbook(path: Path) -> tuple[dict[str, RawSheet], list[Problem]]:
         data_at = [i for i in filled[1:]]
         records = [[cells[r][i] if i < len(cells[r]) else "" for i in keep] for r in data_at]
         frame = pd.DataFrame(records, columns=[names[i] for i in keep], dtype=object)
-        letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]
+        letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]  # kept names are str
         sheets[name] = RawSheet(name, file, label, frame, np.asarray(data_at, dtype=np.int64) + 1, letters)
     return sheets, problems
 

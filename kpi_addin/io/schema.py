@@ -1,4 +1,4 @@
-"""The canonical input sheets and their columns (``SPEC.md`` → Input data)."""
+"""The canonical input sheets and their columns (the README's *Input data*)."""
 
 from __future__ import annotations
 

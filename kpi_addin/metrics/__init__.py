@@ -1,4 +1,4 @@
-"""The shared metric library: every KPI of ``SPEC.md`` as pure functions over numbers
+"""The shared metric library: every KPI of ``docs/definitions.md`` as pure functions over numbers
 or pandas Series, and the transforms from a subscriptions ledger to monthly KPIs.
 
 This package depends on pandas and NumPy only; interfaces (Excel, dashboard, CLI)
@@ -14,6 +14,7 @@ from .balance_sheet import (
     interest_coverage,
     quick_ratio,
 )
+from .catalogue import KPI, KPIS, REGISTRY
 from .customers import (
     annualized_churn,
     customer_churn_rate,
@@ -49,7 +50,10 @@ from .unit_economics import (
 
 __all__ = [
     "GOAL_STATUSES",
+    "KPI",
+    "KPIS",
     "MONTHLY_KEYS",
+    "REGISTRY",
     "UNDEFINED",
     "CompanyData",
     "CustomerMRR",

@@ -107,9 +107,9 @@ def balance_sheet_ratios(balance_sheet: pd.DataFrame) -> pd.DataFrame:
     blank = pd.Series(float("nan"), index=b.index)
     return pd.DataFrame(
         {
-            k.key: k.compute(*[b[a].astype(float) if a in b else blank for a in k.args])  # type: ignore[misc]
+            k.key: k.compute(*[b[a].astype(float) if a in b else blank for a in k.args])
             for k in KPIS
-            if k.family == "balance_sheet"
+            if k.family == "balance_sheet" and k.compute is not None
         },
         index=b.index,
     )

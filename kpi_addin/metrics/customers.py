@@ -107,7 +107,9 @@ def net_promoter_score(scores: Iterable[object] | pd.Series) -> float:
                 f"answer {position + 1 if isinstance(position, int) else position} ({value!r}) is not a number",
             )
     numbers = check_number("scores", values.astype(float).to_numpy(), minimum=0, maximum=10, integer=True)
-    return nps_from_counts((numbers >= PROMOTER_MIN).sum(), (numbers <= DETRACTOR_MAX).sum(), len(numbers))
+    answers = np.asarray(numbers, dtype=float)
+    promoters, detractors = int((answers >= PROMOTER_MIN).sum()), int((answers <= DETRACTOR_MAX).sum())
+    return float(nps_from_counts(promoters, detractors, len(answers)))  # type: ignore[arg-type]  # counts in, a float out
 
 
 def nps_from_counts(promoters: NumberOrSeries, detractors: NumberOrSeries, answers: NumberOrSeries) -> NumberOrSeries:

@@ -30,7 +30,7 @@ COST_TO_SERVE_COMPONENTS = kpi("cts").input_columns("costs")
 
 @dataclass
 class CompanyData:
-    """The canonical, validated inputs (see ``SPEC.md``); only ``subscriptions`` is required.
+    """The canonical, validated inputs (see the README's *Input data*); only ``subscriptions`` is required.
 
     Month columns hold the first day of the month as a datetime.
     """
@@ -63,8 +63,10 @@ class CompanyData:
 @dataclass
 class KPIReport:
     """Monthly KPIs (``monthly``, one row per month, columns :data:`MONTHLY_KEYS`), the
-    detailed MRR bridge, the inputs aligned by month, further monthly figures the
-    dashboard shows (``extras``), the latest balance-sheet ratios and the warnings."""
+    detailed MRR bridge, the inputs aligned by month, further monthly figures (``extras``:
+    net new MRR, annualised churn, cost to serve as a share of MRR, stage conversions),
+    the latest balance-sheet ratios, the warnings (a figure may mislead) and the notes
+    (what was read: a detected layout, rows left out by rule)."""
 
     reporting_currency: str
     as_of: pd.Period
@@ -77,39 +79,47 @@ class KPIReport:
     present: frozenset[str]
     warnings: list[str] = field(default_factory=list)
     company: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def latest(self, key: str) -> float:
         """The latest month's value of a monthly KPI, or the latest balance-sheet ratio."""
         if key in BALANCE_SHEET_KEYS:
             value = self.balance_sheet.get(key)
-            return math.nan if value is None else float(value)  # type: ignore[arg-type]
+            return math.nan if value is None else float(value)  # type: ignore[arg-type]  # the ratios are floats or None
         return float(self.monthly[key].iloc[-1])
 
     def cohorts(self, basis: str = "logo") -> pd.DataFrame:
         """Cohort retention matrix (see :func:`kpi_addin.metrics.mrr.cohort_retention`)."""
         return cohort_retention(self.customer_mrr, basis)
 
-    def to_dict(self) -> dict[str, object]:
-        """The JSON contract of ``kpi-addin metrics --format json``."""
+    def months_as_dicts(self) -> list[dict[str, object]]:
+        """Each month as the JSON contract gives it: the month, then every key (None: null)."""
         months = []
         for period, row in self.monthly.iterrows():
             entry: dict[str, object] = {"month": str(period)}
             for key in MONTHLY_KEYS[1:]:
                 entry[key] = _json_number(row[key], integer=key in COUNT_KEYS)
             months.append(entry)
+        return months
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON contract of ``kpi-addin metrics --format json``."""
+        months = self.months_as_dicts()
         sheet = {k: (_json_number(v) if k != "period" else v) for k, v in self.balance_sheet.items()}
         return {
             "reporting_currency": self.reporting_currency,
             "months": months,
             "balance_sheet": sheet,
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }
 
 
 def _json_number(value: object, *, integer: bool = False) -> float | int | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
-    return int(value) if integer else float(value)  # type: ignore[arg-type]
+    number = float(value)  # type: ignore[arg-type]  # a cell of a numeric frame
+    return int(number) if integer else number
 
 
 def _by_month(frame: pd.DataFrame | None, months: pd.PeriodIndex, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -173,7 +183,7 @@ def _absent_inputs(data: CompanyData, warnings: list[str]) -> set[str]:
 
 
 def monthly_kpis(data: CompanyData) -> KPIReport:
-    """Compute every monthly KPI of ``data`` (see ``SPEC.md`` for each definition).
+    """Compute every monthly KPI of ``data`` (each definition: ``docs/definitions.md``).
 
     KPIs whose inputs are absent are nan (JSON null) and a warning says why;
     undefined KPIs (a zero denominator) are nan too.
@@ -197,7 +207,7 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
         data.subscriptions, reporting_currency=data.reporting_currency, fx_rates=data.fx_rates, as_of=as_of
     )
     bridge = mrr_bridge(cm)
-    months = bridge.index
+    months = pd.PeriodIndex(bridge.index)
 
     costs = _by_month(data.costs, months, COST_COLUMNS)
     funnel = _by_month(data.funnel, months, FUNNEL_COLUMNS)
@@ -207,7 +217,7 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
             warnings.append(note)
     margin = pd.Series(1.0, index=months)
     if data.costs is not None and "cogs" in data.costs and data.costs["cogs"].notna().any():
-        margin = gross_margin(costs["cogs"], bridge["mrr"])
+        margin = pd.Series(gross_margin(costs["cogs"], bridge["mrr"]), index=months)
         negative = margin < 0
         if negative.any():
             listed = ", ".join(str(p) for p in months[negative.to_numpy()][:6])
@@ -240,7 +250,7 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
         m[entry.key] = columns[entry.key] = value
     conversions = funnel_conversions(funnel.assign(new_customers=bridge["new_customers"].astype(float)))
 
-    sheet = latest_balance_sheet(data.balance_sheet, as_of)
+    balance = latest_balance_sheet(data.balance_sheet, as_of)
     inputs = pd.concat([costs, funnel], axis=1)
     inputs["cts_total"] = cts_total
     inputs["gross_margin"] = margin
@@ -269,7 +279,7 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
         monthly=m,
         bridge=bridge,
         customer_mrr=cm,
-        balance_sheet=sheet,
+        balance_sheet=balance,
         inputs=inputs,
         extras=extras,
         present=present,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ._core import KPIValueError, NumberOrSeries, check_count, check_number, divide
+from ._core import KPIValueError, NumberOrSeries, check_count, check_number, check_scalar, divide
 
 
 def lifetime_value(
@@ -143,7 +143,7 @@ def total_cost_to_serve(costs: NumberOrSeries | Iterable[float]) -> NumberOrSeri
     components = [c for c in costs if c is not None and not (isinstance(c, float) and np.isnan(c))]
     if not components:
         raise KPIValueError("costs", "is blank; at least one cost is required")
-    return float(sum(check_number(f"costs[{i + 1}]", c, minimum=0) for i, c in enumerate(components)))
+    return sum(check_scalar(f"costs[{i + 1}]", c, minimum=0) for i, c in enumerate(components))
 
 
 def cost_to_serve_share(total_cost: NumberOrSeries, revenue: NumberOrSeries) -> NumberOrSeries:
