@@ -26,7 +26,7 @@ month ends, so nothing but the rate moved): filter them out to see the moves
 customers made.
 
 ``plans_before`` / ``plans_after`` are the plans of the subscriptions earning MRR at
-the previous and at this month end (names sorted, joined by ``" + "``; a quantity
+the previous and at this month end (blank when the customer was not paying there) (names sorted, joined by ``" + "``; a quantity
 above 1 shows as ``Growth ×3``).
 """
 
@@ -273,6 +273,8 @@ def _ledger_facts(
         plans = on_side.groupby("log_row")["label"].agg(" + ".join)
         column = blank.copy()
         column[plans.index.to_numpy()] = plans.to_numpy()
+        # Subscriptions earning under half a cent in all make no paying customer: no plan.
+        column[log["mrr_after" if side else "mrr_before"].to_numpy() == 0] = ""
         out_plans.append(column)
     # Only the rate moved when exactly the same subscriptions earn at both month ends.
     side = joined["side"].to_numpy()
