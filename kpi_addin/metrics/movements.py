@@ -26,8 +26,8 @@ month ends, so nothing but the rate moved): filter them out to see the moves
 customers made.
 
 ``plans_before`` / ``plans_after`` are the plans of the subscriptions earning MRR at
-the previous and at this month end (blank when the customer was not paying there) (names sorted, joined by ``" + "``; a quantity
-above 1 shows as ``Growth ×3``).
+the previous and at this month end (names sorted, joined by ``" + "``; a quantity
+above 1 shows as ``Growth ×3``; blank where the customer was not paying).
 """
 
 from __future__ import annotations
