@@ -74,19 +74,20 @@ def movements_table(log: pd.DataFrame, currency: str, first: pd.Period, last: pd
 
     header = ["month", "customer", "name", "type", "MRR before", "MRR after", "change", "plans"]
     rows = []
-    for r in log.itertuples(index=False):
-        same = r.plans_before == r.plans_after
-        plans = r.plans_after if same else f"{r.plans_before or '—'} → {r.plans_after or '—'}"
-        kind = f"{r.type} (fx)" if r.fx_only else r.type if r.counted else f"{r.type} (<1 cent)"
+    for r in _records(log):
+        before, after = str(r["plans_before"]), str(r["plans_after"])
+        plans = after if before == after else f"{before or '—'} → {after or '—'}"
+        kind = str(r["type"])
+        kind = f"{kind} (fx)" if r["fx_only"] else kind if r["counted"] else f"{kind} (<1 cent)"
         rows.append(
             [
-                str(r.month),
-                terminal_text(r.customer_id),
-                terminal_text(r.customer_name),
+                str(r["month"]),
+                terminal_text(r["customer_id"]),
+                terminal_text(r["customer_name"]),
                 kind,
-                money(r.mrr_before),
-                money(r.mrr_after),
-                money(r.change),
+                money(float(r["mrr_before"])),  # type: ignore[arg-type]  # a float by _records
+                money(float(r["mrr_after"])),  # type: ignore[arg-type]  # a float by _records
+                money(float(r["change"])),  # type: ignore[arg-type]  # a float by _records
                 terminal_text(plans),
             ]
         )

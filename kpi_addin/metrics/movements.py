@@ -90,7 +90,8 @@ def customer_changes(cm: CustomerMRR) -> pd.DataFrame:
     """
     changes = getattr(cm, "changes", None)
     if callable(changes):
-        return changes()
+        frame: pd.DataFrame = changes()
+        return frame
     # The matrix engine (before CustomerMRR.changes): the same reading as mrr_bridge's.
     mrr = cm.mrr
     changed = np.empty(mrr.shape, dtype=bool)
@@ -146,7 +147,8 @@ def classify_changes(changes: pd.DataFrame, reporting_currency: str) -> pd.DataF
     change = np.select([gained, was & ~now], [after, -before], default=delta)
     keep = gained | (was & ~now) | (delta != 0) | units_moved
     out = changes.assign(type=kind, change=change, counted=~stayed | units_moved)
-    return out[keep].reset_index(drop=True)
+    kept: pd.DataFrame = out[keep].reset_index(drop=True)
+    return kept
 
 
 def movement_log(
@@ -277,9 +279,9 @@ def _ledger_facts(
         column[log["mrr_after" if side else "mrr_before"].to_numpy() == 0] = ""
         out_plans.append(column)
     # Only the rate moved when exactly the same subscriptions earn at both month ends.
-    side = joined["side"].to_numpy()
-    before = np.bincount(joined["log_row"].to_numpy()[side == 0], minlength=n)
-    after = np.bincount(joined["log_row"].to_numpy()[side == 1], minlength=n)
+    sides = joined["side"].to_numpy()
+    before = np.bincount(joined["log_row"].to_numpy()[sides == 0], minlength=n)
+    after = np.bincount(joined["log_row"].to_numpy()[sides == 1], minlength=n)
     in_both = joined.groupby(["log_row", "row"])["side"].nunique().eq(2)
     both = np.bincount(in_both.index.get_level_values("log_row")[in_both.to_numpy()], minlength=n)
     fx_only = (before == after) & (after == both) & (both > 0)
