@@ -10,7 +10,7 @@ same XML a spreadsheet application writes: numbers as ``<v>``, text as inline st
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ class StreamedRows:
     first_row: int
     date_style: int
     text_prefix_style: int
+    number_styles: dict[str, int] = field(default_factory=dict)  # column → style of its numbers
 
     @property
     def last_row(self) -> int:
@@ -49,10 +50,12 @@ class StreamedRows:
             if column not in chunk:
                 continue
             ref = '<c r="' + get_column_letter(j) + numbers
-            cells = cells + self._cells(chunk[column], ref, self.kinds.get(column, "text"))
+            cells = cells + self._cells(
+                chunk[column], ref, self.kinds.get(column, "text"), self.number_styles.get(column)
+            )
         return "".join(('<row r="' + numbers + '">' + cells + "</row>").tolist())
 
-    def _cells(self, values: pd.Series, ref: pd.Series, kind: str) -> pd.Series:
+    def _cells(self, values: pd.Series, ref: pd.Series, kind: str, style: int | None = None) -> pd.Series:
         blank = values.isna()
         if kind == "date":
             days = (values.to_numpy(dtype="datetime64[ns]") - _EPOCH) / np.timedelta64(1, "D")
@@ -60,7 +63,8 @@ class StreamedRows:
             out = ref + f'" s="{self.date_style}"><v>' + text + "</v></c>"
         elif kind == "number":
             text = pd.to_numeric(values, errors="coerce").map(_number)
-            out = ref + '"><v>' + text + "</v></c>"
+            styled = "" if style is None else f' s="{style}"'
+            out = ref + '"' + styled + "><v>" + text + "</v></c>"
         else:
             text = values.astype(str).str.replace(ILLEGAL_CHARACTERS_RE.pattern, "", regex=True)
             prefixed = text.str.startswith(FORMULA_TRIGGERS)
