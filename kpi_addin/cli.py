@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
+from .dashboard.sheets import PROGRESS_STEPS
 from .dashboard.template import TemplateError, load_language, load_template
 from .dashboard.writer import write_dashboard
 from .excel.lite import write_lite
@@ -25,7 +26,6 @@ from .io.inputs import load_company
 from .io.safe_write import OutputExistsError
 from .io.sources import SOURCES
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
-from .metrics.catalogue import label_of
 from .metrics.movements import movement_log
 from .metrics.report import BALANCE_SHEET_KEYS
 from .movements_output import movements_csv, movements_json, movements_table
@@ -204,7 +204,8 @@ def metrics_table(report: KPIReport, months: int) -> str:
     shown = report.monthly.tail(max(1, months))
     currency = report.reporting_currency
     header = ["KPI", *[str(p) for p in shown.index]]
-    rows = [[label_of(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
+    label = load_language("en").label  # the command line speaks English; labels live in templates/lang
+    rows = [[label(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
     title = f"{report.company or 'KPIs'} — reporting currency {currency}"
     parts = [title, "", text_table(header, rows)]
     sheet = report.balance_sheet
@@ -213,7 +214,7 @@ def metrics_table(report: KPIReport, months: int) -> str:
             "",
             text_table(
                 ["Balance sheet", str(sheet["period"])],
-                [[label_of(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
+                [[label(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
             ),
         ]
     if report.warnings:
@@ -296,17 +297,10 @@ def dashboard(
     if out.exists() and not force:
         fail([f"{out} exists; use --force to replace it"])
     company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
-    steps = [
-        "data sheets",
-        "ledger aggregates",
-        "inputs by month",
-        "monthly KPIs",
-        "report sheets",
-        "saving",
-        "cached values",
-    ]
     show = sys.stderr.isatty()
-    with click.progressbar(length=len(steps), label="Building the dashboard", file=sys.stderr, hidden=not show) as bar:
+    with click.progressbar(
+        length=len(PROGRESS_STEPS), label="Building the dashboard", file=sys.stderr, hidden=not show
+    ) as bar:
         try:
             write_dashboard(company, report, out, options, force=force, progress=lambda _step: bar.update(1))
         except OutputExistsError as exc:

@@ -230,9 +230,9 @@ def test_the_streamed_ledger_sheet_reads_back_as_the_input(sample_data, tmp_path
 
 
 def test_a_ledger_larger_than_an_excel_sheet_is_never_written(sample_data, tmp_path, monkeypatch):
-    from kpi_addin.dashboard import builder
+    from kpi_addin.dashboard.sheets import data
 
-    monkeypatch.setattr(builder, "EXCEL_MAX_ROWS", 100)  # the sample's 512 rows stand in for 1,048,577
+    monkeypatch.setattr(data, "EXCEL_MAX_ROWS", 100)  # the sample's 512 rows stand in for 1,048,577
     path = tmp_path / "dashboard.xlsx"
     build(sample_data, path, include_ledger=True)
     sheet = load_workbook(path)["Data subscriptions"]

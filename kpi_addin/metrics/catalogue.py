@@ -48,9 +48,8 @@ class KPI:
 
     Attributes
     ----------
-    key : the JSON key, the ``MonthlyKPIs`` header and the language files' ``[kpis.<key>]``.
-    label : the English name (the command line's table; the dashboard reads its labels
-        from the language files).
+    key : the JSON key, the ``MonthlyKPIs`` header and the language files' ``[kpis.<key>]``
+        (its label and definition in each language live there, nowhere else).
     unit : money (reporting currency), rate (a fraction shown as %), count, ratio (a
         multiple such as 3.2x), months, score (NPS, -100..100) or month.
     direction : ``higher`` or ``lower`` is better; None where neither is (a count of
@@ -67,7 +66,6 @@ class KPI:
     """
 
     key: str
-    label: str
     unit: Unit
     direction: Direction | None
     family: Family
@@ -92,30 +90,29 @@ class KPI:
         return tuple(i.split(".", 1)[1] for i in self.inputs if i.startswith(sheet + "."))
 
 
-def _taken(key: str, label: str, unit: Unit, direction: Direction | None, family: Family, **kw: Any) -> KPI:
+def _taken(key: str, unit: Unit, direction: Direction | None, family: Family, **kw: Any) -> KPI:
     """A KPI taken as it is from a bridge or input column of the same name."""
-    return KPI(key, label, unit, direction, family, args=kw.pop("args", (key,)), **kw)
+    return KPI(key, unit, direction, family, args=kw.pop("args", (key,)), **kw)
 
 
 _CTS_INPUTS = ("costs.customer_success", "costs.infrastructure", "costs.retention_programs")
 
 #: Every KPI, in the order of the JSON keys and the ``MonthlyKPIs`` columns.
 KPIS: tuple[KPI, ...] = (
-    KPI("month", "Month", "month", None, "period"),
-    _taken("mrr", "MRR", "money", "higher", "revenue", excel="MRR"),
-    KPI("arr", "ARR", "money", "higher", "revenue", (), _revenue.annual_recurring_revenue, ("mrr",), "ARR"),
-    _taken("customers", "Paying customers", "count", "higher", "customers"),
-    _taken("new_customers", "New customers", "count", "higher", "customers"),
-    _taken("reactivated_customers", "Reactivated customers", "count", "higher", "customers"),
-    _taken("churned_customers", "Churned customers", "count", "lower", "customers"),
-    _taken("new_mrr", "New MRR", "money", "higher", "revenue"),
-    _taken("expansion_mrr", "Expansion MRR", "money", "higher", "revenue"),
-    _taken("contraction_mrr", "Contraction MRR", "money", "lower", "revenue"),
-    _taken("churned_mrr", "Churned MRR", "money", "lower", "revenue"),
-    _taken("reactivation_mrr", "Reactivation MRR", "money", "higher", "revenue"),
+    KPI("month", "month", None, "period"),
+    _taken("mrr", "money", "higher", "revenue", excel="MRR"),
+    KPI("arr", "money", "higher", "revenue", (), _revenue.annual_recurring_revenue, ("mrr",), "ARR"),
+    _taken("customers", "count", "higher", "customers"),
+    _taken("new_customers", "count", "higher", "customers"),
+    _taken("reactivated_customers", "count", "higher", "customers"),
+    _taken("churned_customers", "count", "lower", "customers"),
+    _taken("new_mrr", "money", "higher", "revenue"),
+    _taken("expansion_mrr", "money", "higher", "revenue"),
+    _taken("contraction_mrr", "money", "lower", "revenue"),
+    _taken("churned_mrr", "money", "lower", "revenue"),
+    _taken("reactivation_mrr", "money", "higher", "revenue"),
     KPI(
         "customer_churn_rate",
-        "Customer churn rate",
         "rate",
         "lower",
         "customers",
@@ -126,7 +123,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "revenue_churn_rate",
-        "Revenue churn rate",
         "rate",
         "lower",
         "revenue",
@@ -137,7 +133,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "nrr",
-        "Net revenue retention",
         "rate",
         "higher",
         "revenue",
@@ -148,7 +143,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "grr",
-        "Gross revenue retention",
         "rate",
         "higher",
         "revenue",
@@ -159,7 +153,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "crr",
-        "Customer retention rate",
         "rate",
         "higher",
         "customers",
@@ -170,7 +163,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "arpu",
-        "ARPU",
         "money",
         "higher",
         "revenue",
@@ -181,7 +173,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "ltv",
-        "LTV",
         "money",
         "higher",
         "unit_economics",
@@ -192,7 +183,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "cac",
-        "CAC",
         "money",
         "lower",
         "unit_economics",
@@ -203,7 +193,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "ltv_cac",
-        "LTV:CAC",
         "ratio",
         "higher",
         "unit_economics",
@@ -214,7 +203,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "cac_payback_months",
-        "CAC payback (months)",
         "months",
         "lower",
         "unit_economics",
@@ -225,7 +213,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "cts",
-        "Cost to serve per customer",
         "money",
         "lower",
         "unit_economics",
@@ -236,7 +223,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "saas_quick_ratio",
-        "SaaS quick ratio",
         "ratio",
         "higher",
         "revenue",
@@ -245,13 +231,12 @@ KPIS: tuple[KPI, ...] = (
         ("new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr"),
         "SAAS_QUICK_RATIO",
     ),
-    _taken("visitors", "Unique visitors", "count", "higher", "funnel", inputs=("funnel.visitors",)),
-    _taken("leads", "Leads", "count", "higher", "funnel", inputs=("funnel.leads",)),
-    _taken("mql", "MQL", "count", "higher", "funnel", inputs=("funnel.mql",)),
-    _taken("sql", "SQL", "count", "higher", "funnel", inputs=("funnel.sql",)),
+    _taken("visitors", "count", "higher", "funnel", inputs=("funnel.visitors",)),
+    _taken("leads", "count", "higher", "funnel", inputs=("funnel.leads",)),
+    _taken("mql", "count", "higher", "funnel", inputs=("funnel.mql",)),
+    _taken("sql", "count", "higher", "funnel", inputs=("funnel.sql",)),
     KPI(
         "ccr",
-        "Customer conversion rate",
         "rate",
         "higher",
         "funnel",
@@ -262,7 +247,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "pql_conversion",
-        "PQL to paid conversion",
         "rate",
         "higher",
         "funnel",
@@ -273,7 +257,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "nps",
-        "NPS",
         "score",
         "higher",
         "nps",
@@ -284,7 +267,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "current_ratio",
-        "Current ratio",
         "ratio",
         "higher",
         "balance_sheet",
@@ -296,7 +278,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "quick_ratio",
-        "Quick ratio (acid test)",
         "ratio",
         "higher",
         "balance_sheet",
@@ -308,7 +289,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "debt_to_equity",
-        "Debt-to-equity",
         "ratio",
         "lower",
         "balance_sheet",
@@ -320,7 +300,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "equity_ratio",
-        "Equity ratio",
         "rate",
         "higher",
         "balance_sheet",
@@ -332,7 +311,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "interest_coverage",
-        "Interest coverage",
         "ratio",
         "higher",
         "balance_sheet",
@@ -375,10 +353,6 @@ def kpi(key: str) -> KPI:
 
 def unit_of(key: str) -> Unit:
     return REGISTRY[key].unit
-
-
-def label_of(key: str) -> str:
-    return REGISTRY[key].label
 
 
 def default_direction(key: str) -> Direction:
