@@ -13,11 +13,14 @@ from typing import NoReturn
 
 import click
 import pandas as pd
+from click.core import ParameterSource
 
 from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
 from .dashboard.sheets import PROGRESS_STEPS
-from .dashboard.template import TemplateError, load_language, load_template
+from .dashboard.template import LANGUAGES, TemplateError, load_language, load_template
+from .dashboard.typed import unplaced
+from .dashboard.update import UpdateError, default_output, read_last
 from .dashboard.writer import write_dashboard
 from .excel.lite import write_lite
 from .formatting import format_value, text_table
@@ -273,7 +276,24 @@ def sample(out: Path, fmt: str, force: bool) -> None:
 )
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option(
-    "--include-ledger", is_flag=True, help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows."
+    "--include-ledger",
+    is_flag=True,
+    help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows, and every month's movements.",
+)
+@click.option(
+    "--movements-months",
+    type=click.IntRange(min=1),
+    default=12,
+    show_default=True,
+    metavar="N",
+    help="Months of the customer movement log on the Movements sheet (all with --include-ledger).",
+)
+@click.option(
+    "--update",
+    type=click.Path(path_type=Path),
+    metavar="LAST.xlsx",
+    help="Refresh last month's dashboard: carry what people typed in it into the new build "
+    "(written beside LAST with the new month in its name unless --out is given; never over LAST).",
 )
 @export_options
 def dashboard(
@@ -284,6 +304,8 @@ def dashboard(
     lang: str,
     force: bool,
     include_ledger: bool,
+    movements_months: int,
+    update: Path | None,
     subscriptions: Path | None,
     source: str,
     mapping: Path | None,
@@ -291,12 +313,20 @@ def dashboard(
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
     try:
-        options = BuildOptions(load_template(template_name), load_language(lang), include_ledger=include_ledger)
+        options = BuildOptions(
+            load_template(template_name),
+            load_language(lang),
+            include_ledger=include_ledger,
+            movements_months=movements_months,
+        )
     except TemplateError as exc:
         fail([str(exc)])
-    if out.exists() and not force:
+    out_given = click.get_current_context().get_parameter_source("out") is not ParameterSource.DEFAULT
+    if update is None and out.exists() and not force:
         fail([f"{out} exists; use --force to replace it"])
     company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
+    if update is not None:
+        out = prepare_update(update, out if out_given else None, report.as_of, options)
     show = sys.stderr.isatty()
     with click.progressbar(
         length=len(PROGRESS_STEPS), label="Building the dashboard", file=sys.stderr, hidden=not show
@@ -312,6 +342,22 @@ def dashboard(
     )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    if options.carried is not None:
+        for item in unplaced(options.carried, options.template.summary_kpis):
+            click.echo(f"warning: {update}: {item.warning()}", err=True)
+
+
+def prepare_update(last: Path, out: Path | None, as_of: pd.Period, options: BuildOptions) -> Path:
+    """Read what was typed into ``last`` into ``options``; the file to write (never ``last``)."""
+    try:
+        carried = read_last(last, [load_language(code) for code in LANGUAGES])
+    except UpdateError as exc:
+        fail([str(exc)])
+    options.carried = carried
+    target = out or default_output(last, carried.as_of, as_of)
+    if target.resolve() == last.resolve():
+        fail([f"{target} would replace {last}: the refresh never writes over last month's file; give another --out"])
+    return target
 
 
 @cli.command()

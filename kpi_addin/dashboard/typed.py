@@ -36,7 +36,9 @@ MARKER_PROPERTY = "kpi-addin dashboard"
 GOALS_NAME = "KPIADDIN_GOALS"
 INPUT_STYLE_NAME = "kpi-addin input"
 #: Defined names of input cells: Goal_<KEY>_Target|Direction|Due and Comment_<KEY>.
-INPUT_NAME = re.compile(r"^(?:Goal_(?P<goal>[A-Z0-9_]+)_(?P<role>Target|Direction|Due)|Comment_(?P<comment>[A-Z0-9_]+))$")
+INPUT_NAME = re.compile(
+    r"^(?:Goal_(?P<goal>[A-Z0-9_]+)_(?P<role>Target|Direction|Due)|Comment_(?P<comment>[A-Z0-9_]+))$"
+)
 #: Goals columns a person types into (and may leave a note on), by role.
 GOAL_COLUMNS = {"kpi": "A", "target": "C", "direction": "D", "due": "E"}
 NOTE_AUTHOR = "kpi-addin"
@@ -64,7 +66,8 @@ class Leftover:
     reason: str
 
     def warning(self) -> str:
-        return f"{self.where} ({self.kind}{', ' + self.kpi if self.kpi else ''}): {self.reason}; kept on the Carried over sheet"
+        about = f"{self.kind}, {self.kpi}" if self.kpi else self.kind
+        return f"{self.where} ({about}): {self.reason}; kept on the Carried over sheet"
 
 
 @dataclass
@@ -136,3 +139,14 @@ def marker_as_of(text: str) -> str | None:
     """The ``as_of`` month a marker names (``kpi-addin 0.1.0 as_of 2025-11`` → ``2025-11``)."""
     found = re.search(r"as_of (\d{4}-\d{2})", text)
     return found.group(1) if found else None
+
+
+def unplaced(carried: Carried, summary_kpis: tuple[str, ...]) -> list[Leftover]:
+    """What the new build cannot place: the reader's leftovers, and commentary (or notes on it)
+    for KPIs the Summary no longer lists."""
+    out = list(carried.leftovers)
+    for kind, texts in (("comment", carried.comments), ("note", carried.comment_notes)):
+        for key, text in texts.items():
+            if key not in summary_kpis:
+                out.append(Leftover(comment_name(key), kind, key, text, "the Summary no longer lists this KPI"))
+    return out

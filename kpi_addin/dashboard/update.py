@@ -47,9 +47,11 @@ _NS = {
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
 }
-_EMPTY_SHEET = (
-    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
-)
+_EMPTY_SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
+
+
+#: What openpyxl raises for a file that is not a workbook it can read.
+UNREADABLE = (KeyError, ValueError, TypeError, AttributeError, OSError, zipfile.BadZipFile, ElementTree.ParseError)
 
 
 class UpdateError(Exception):
@@ -70,7 +72,7 @@ def read_last(path: Path, languages: list[Language]) -> Carried:
         workbook = load_workbook(content, rich_text=False)
     except UpdateError:
         raise
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+    except UNREADABLE as exc:
         raise UpdateError(f"{path}: not an Excel workbook (.xlsx) that can be read ({exc})") from None
     marker = _marker(workbook)
     if marker is None:
@@ -244,7 +246,7 @@ def _keep_notes(carried: Carried, ws: Worksheet, row: int, kpi: str, notes: dict
         carried.leftovers.append(Leftover(where, "note", kpi, text, "a note on a goal that was not carried over"))
 
 
-def _due(value: object) -> pd.Timestamp | None | bool:
+def _due(value: object) -> pd.Timestamp | bool | None:
     """A due month from a date cell or ``YYYY-MM`` text; None when blank; False when unreadable."""
     if value is None or _text(value) == "":
         return None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from openpyxl.utils import get_column_letter
 
-from . import charts
+from . import charts, top_movements
 from .common import Context
 from .monthly import MonthlyTable
+from .movements import MovementLog
 from .view import Column, MonthlyView, build_view, kpi_columns
 
 
-def build(ctx: Context, monthly: MonthlyTable) -> MonthlyView:
+def build(ctx: Context, monthly: MonthlyTable, movements: MovementLog) -> MonthlyView:
     money = ctx.money()
     extras = ctx.report.extras
     m = monthly.ref
@@ -52,6 +53,7 @@ def build(ctx: Context, monthly: MonthlyTable) -> MonthlyView:
         )
     )
     view = build_view(ctx, "revenue", columns)
+    top_movements.build(ctx, view.ws, view.last_row + 3, movements)
     beside = get_column_letter(view.width + 2)
     charts.place(ctx, view.ws, "mrr_trend", charts.mrr_trend(ctx, monthly), f"{beside}4")
     charts.place(ctx, view.ws, "mrr_movements", charts.mrr_movements(ctx, view), f"{beside}20")

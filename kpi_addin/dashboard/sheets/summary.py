@@ -11,6 +11,7 @@ from ... import __version__
 from ...metrics.catalogue import BALANCE_SHEET_KEYS
 from ..cells import put_text
 from ..expr import NA, Ref, is_error
+from ..typed import add_note, comment_name, mark_input
 from . import charts
 from .balance_sheet import BalanceSheet
 from .common import NOTE_FONT, TITLE_FONT, Context, grey_errors, status_colours
@@ -49,7 +50,15 @@ def build(
     ctx.header(
         ws,
         TOP,
-        [ctx.ui("kpi"), ctx.ui("latest"), ctx.ui("previous"), ctx.ui("change"), ctx.ui("target"), ctx.ui("status")],
+        [
+            ctx.ui("kpi"),
+            ctx.ui("latest"),
+            ctx.ui("previous"),
+            ctx.ui("change"),
+            ctx.ui("target"),
+            ctx.ui("status"),
+            ctx.ui("commentary"),
+        ],
     )
     for i, key in enumerate(ctx.template.summary_kpis):
         r = TOP + 1 + i
@@ -76,6 +85,15 @@ def build(
             ws[f"B{r}"].comment = Comment(
                 ctx.ui("undefined_note", month=str(report.as_of), reason=_reason(ctx, key, shown)), "kpi-addin"
             )
+    # G: commentary, an input cell per KPI (carried into next month's file by dashboard --update)
+    carried = ctx.options.carried
+    for i, key in enumerate(ctx.template.summary_kpis):
+        r = TOP + 1 + i
+        if carried and key in carried.comments:
+            put_text(ws[f"G{r}"], carried.comments[key])
+        mark_input(ctx.wb, ws, f"G{r}", comment_name(key))
+        if carried and key in carried.comment_notes:
+            add_note(ws, f"G{r}", carried.comment_notes[key])
     end = TOP + len(ctx.template.summary_kpis)
     grey_errors(ws, f"B{TOP + 1}:D{end}")
     status_colours(ws, f"F{TOP + 1}:F{end}", ctx.lang.status)
@@ -87,20 +105,20 @@ def build(
         end += 1
         put_text(ws[f"A{end + 3}"], warning)
         ws[f"A{end + 3}"].font = NOTE_FONT
-    widths = {"A": 30, "B": 15, "C": 15, "D": 13, "E": 12, "F": 11}
+    widths = {"A": 30, "B": 15, "C": 15, "D": 13, "E": 12, "F": 11, "G": 36}
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
     # Two columns as wide as the KPI table: one chart beside it, the others below in
     # pairs; the whole sheet prints on one landscape page.
     below = max(end + 8, 24)
-    anchors = ["H5", f"A{below}", f"H{below}", f"A{below + 19}", f"H{below + 19}"]
+    anchors = ["I5", f"A{below}", f"I{below}", f"A{below + 19}", f"I{below + 19}"]
     kinds = list(ctx.template.summary_charts)
     sources = charts.ChartSources(monthly, revenue, funnel.stages, nps.split)
     for kind, anchor in zip(kinds, anchors, strict=False):
         charts.place(ctx, ws, kind, sources.chart(ctx, kind), anchor, width=18.0, height=9.0)
-    ws.column_dimensions["G"].width = 3
+    ws.column_dimensions["H"].width = 3
     last_row = below + (19 if len(kinds) <= 3 else 38)
-    ws.print_area = f"A1:R{last_row}"
+    ws.print_area = f"A1:S{last_row}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
