@@ -55,7 +55,7 @@ class StreamedRows:
             )
         return "".join(('<row r="' + numbers + '">' + cells + "</row>").tolist())
 
-    def _cells(self, values: pd.Series, ref: pd.Series, kind: str, style: int | None = None) -> pd.Series:
+    def _cells(self, values: pd.Series, ref: pd.Series, kind: str, number_style: int | None = None) -> pd.Series:
         blank = values.isna()
         if kind == "date":
             days = (values.to_numpy(dtype="datetime64[ns]") - _EPOCH) / np.timedelta64(1, "D")
@@ -63,7 +63,7 @@ class StreamedRows:
             out = ref + f'" s="{self.date_style}"><v>' + text + "</v></c>"
         elif kind == "number":
             text = pd.to_numeric(values, errors="coerce").map(_number)
-            styled = "" if style is None else f' s="{style}"'
+            styled = "" if number_style is None else f' s="{number_style}"'
             out = ref + '"' + styled + "><v>" + text + "</v></c>"
         else:
             text = values.astype(str).str.replace(ILLEGAL_CHARACTERS_RE.pattern, "", regex=True)

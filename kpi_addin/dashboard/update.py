@@ -219,7 +219,7 @@ def _read_goals(workbook: object, carried: Carried, labels: dict[str, str], lang
             _keep_notes(carried, ws, row, key, notes)
             continue
         try:
-            number = float(target)  # type: ignore[arg-type]  # checked by the except
+            number = float(target)
         except (TypeError, ValueError):
             reason = "no target" if _text(target) == "" else f"the target {_text(target)!r} is not a number"
             carried.leftovers.append(Leftover(_cell(ws, f"C{row}"), "goal", key, shown, reason))

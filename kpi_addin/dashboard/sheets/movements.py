@@ -57,7 +57,10 @@ class MovementLog:
 
 def included(ctx: Context) -> bool:
     """Whether the workbook carries the log: customer names go only where customer data may."""
-    return bool(getattr(ctx.template, "customer_data", True)) or ctx.options.include_ledger
+    # templates say so with customer_data (the board-pack issue); until then, a template that
+    # hides the supporting sheets (executive) is one for leadership, without customer names
+    customer_data = getattr(ctx.template, "customer_data", ctx.template.show_supporting_sheets)
+    return bool(customer_data) or ctx.options.include_ledger
 
 
 def window(ctx: Context) -> list[pd.Period]:
