@@ -343,7 +343,13 @@ def dashboard(
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if options.carried is not None:
-        for item in unplaced(options.carried, options.template.summary_kpis):
+        carried = options.carried
+        notes = sum(len(g.notes) for g in carried.goals) + len(carried.comment_notes)
+        click.echo(
+            f"carried over from {update}: {len(carried.goals)} goals, "
+            f"{len(carried.comments)} commentary cells, {notes} notes"
+        )
+        for item in unplaced(carried, options.template.summary_kpis):
             click.echo(f"warning: {update}: {item.warning()}", err=True)
 
 
