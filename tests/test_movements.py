@@ -205,7 +205,7 @@ FX = pd.DataFrame(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(ledgers())
 def test_random_ledgers_log_sums_are_the_bridge(subs):
     as_of = month("2025-09")
