@@ -28,6 +28,7 @@ from .io import InputError, parse_month, sample_path, write_sample
 from .io.inputs import load_company
 from .io.safe_write import OutputExistsError
 from .io.sources import SOURCES
+from .io.sources.crm import customers_check
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
 from .metrics.movements import movement_log
 from .metrics.report import BALANCE_SHEET_KEYS
@@ -60,7 +61,9 @@ def load_report(
     """Read the inputs (the bundled sample when none is given) and compute every KPI."""
     exports = exports or {}
     source = data or exports.get("subscriptions") or sample_path()
+    crm: dict = {}
     try:
+        exports = {**exports, "crm_customers": crm}  # filled with the CRM's customers, checked below
         company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]  # options are checked by click
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
@@ -74,11 +77,14 @@ def load_report(
     # figure may mislead. They are kept apart so notes never push warnings off the Summary.
     report.notes = list(notes)
     report.warnings[:0] = warnings
+    if "customers" in crm:
+        report.warnings += customers_check(crm["customers"], report.monthly["new_customers"])
     return company, report
 
 
 def export_options(command):
-    """--subscriptions, --source, --map and --visitors: read the exports finance already has."""
+    """--subscriptions, --source, --map, --visitors, --costs, --accounts and --funnel: read the
+    exports finance already has."""
     options = [
         click.option(
             "--subscriptions",
@@ -102,16 +108,48 @@ def export_options(command):
         click.option(
             "--visitors", type=click.Path(path_type=Path), help="A Google Analytics 4 users export (by month or day)."
         ),
+        click.option(
+            "--costs",
+            type=click.Path(path_type=Path),
+            help="A Profit and Loss by month (QuickBooks Online or Xero; CSV or xlsx); replaces the costs.",
+        ),
+        click.option(
+            "--accounts", type=click.Path(path_type=Path), help="The TOML map of P&L accounts to cost columns."
+        ),
+        click.option(
+            "--funnel",
+            type=click.Path(path_type=Path),
+            multiple=True,
+            help="A CRM export (HubSpot contacts, Salesforce leads or opportunities report); may be repeated.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def exports_of(subscriptions: Path | None, source: str, mapping: Path | None, visitors: Path | None) -> dict:
+def exports_of(
+    subscriptions: Path | None,
+    source: str,
+    mapping: Path | None,
+    visitors: Path | None,
+    costs: Path | None = None,
+    accounts: Path | None = None,
+    funnel: tuple[Path, ...] = (),
+) -> dict:
     if (source != "auto" or mapping) and subscriptions is None:
         raise click.UsageError("--source and --map describe --subscriptions FILE; give that file too")
-    return {"subscriptions": subscriptions, "source": source, "mapping": mapping, "visitors": visitors}
+    if (costs is None) != (accounts is None):
+        raise click.UsageError("--costs FILE and --accounts MAP.toml go together: give both")
+    return {
+        "subscriptions": subscriptions,
+        "source": source,
+        "mapping": mapping,
+        "visitors": visitors,
+        "costs": costs,
+        "accounts": accounts,
+        "funnel": funnel,
+    }
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -137,9 +175,13 @@ def metrics(
     source: str,
     mapping: Path | None,
     visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
 ) -> None:
     """Compute every monthly KPI and print it as a table, JSON or CSV."""
-    _company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    _company, report = load_report(data, as_of, exports)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, allow_nan=False))
     elif fmt == "csv":
@@ -165,10 +207,14 @@ def movements(
     source: str,
     mapping: Path | None,
     visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
 ) -> None:
     """List every customer whose MRR moved, month by month: the customers behind the MRR bridge."""
     start = month_option(first, "--from")
-    company, report = load_report(data, last, exports_of(subscriptions, source, mapping, visitors))
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    company, report = load_report(data, last, exports)
     months = report.customer_mrr.months
     start = months[0] if start is None or start < months[0] else start
     if start > report.as_of:
@@ -310,6 +356,9 @@ def dashboard(
     source: str,
     mapping: Path | None,
     visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
     try:
@@ -324,7 +373,8 @@ def dashboard(
     out_given = click.get_current_context().get_parameter_source("out") is not ParameterSource.DEFAULT
     if update is None and out.exists() and not force:
         fail([f"{out} exists; use --force to replace it"])
-    company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    company, report = load_report(data, as_of, exports)
     if update is not None:
         out = prepare_update(update, out if out_given else None, report.as_of, options)
     show = sys.stderr.isatty()
