@@ -104,6 +104,21 @@ def test_movements_months(sample_data, tmp_path, kwargs, months):
     assert formulas == [i >= len(report.monthly) - months for i in range(len(report.monthly))]
 
 
+def test_a_long_log_keeps_to_the_ledger_limit(sample_data, tmp_path):
+    from kpi_addin.metrics import monthly_kpis
+
+    per_month = movement_log(monthly_kpis(sample_data).customer_mrr).groupby("month").size()
+    limit = int(per_month.iloc[-1] + per_month.iloc[-2] + per_month.iloc[-3] - 1)  # two months fit, not three
+    path = tmp_path / "d.xlsx"
+    report, expected = build(sample_data, path, ledger_limit=limit)
+    rows = table_rows(load_workbook(path)["Movements"])
+    months = sorted({row[0] for row in rows})
+    assert len(rows) <= limit and months == [dt.datetime(2025, 11, 1), dt.datetime(2025, 12, 1)]
+    ledger = expected["Ledger aggregates"]
+    assert ledger[f"C{4 + len(report.monthly)}"] == pytest.approx(report.bridge["new_mrr"].iloc[-1])
+    assert f"C{4 + len(report.monthly) - 2}" not in ledger  # the month before the log: a value
+
+
 def test_executive_has_no_customer_names(sample_data, tmp_path):
     path = tmp_path / "exec.xlsx"
     build(sample_data, path, template="executive")

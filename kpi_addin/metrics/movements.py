@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .mrr import CustomerMRR, month_number, number_of, subscription_monthly_value, to_units
+from .mrr import CustomerMRR, month_number, subscription_monthly_value, to_units
 
 #: Movement types, in the order the bridge lists them.
 MOVEMENT_TYPES = ("new", "expansion", "reactivation", "contraction", "churned")
@@ -133,8 +133,14 @@ def classify_changes(changes: pd.DataFrame, reporting_currency: str) -> pd.DataF
     before_units, after_units = to_units(before, reporting_currency), to_units(after, reporting_currency)
     was, now = before_units > 0, after_units > 0
     gained = now & ~was
-    # The first gain of a customer is "new" (the log starts with each customer's first paying month).
-    first_gain = gained & ~pd.Series(gained).groupby(changes["customer_id"].to_numpy()).cumsum().gt(1).to_numpy()
+    # The first gain of a customer is "new" (its first paying month); later gains are reactivations.
+    customer, _ = pd.factorize(changes["customer_id"])
+    month = _month_numbers(changes["month"])
+    order = np.lexsort((month, customer))
+    gains = order[gained[order]]
+    _customers, first_index = np.unique(customer[gains], return_index=True)
+    first_gain = np.zeros(len(changes), dtype=bool)
+    first_gain[gains[first_index]] = True
     stayed = was & now
     # A relative change below 1e-9 is floating-point noise from summing, not money (as in mrr_bridge).
     delta = np.where(stayed & (np.abs(after - before) > 1e-9 * np.maximum(after, before)), after - before, 0.0)
@@ -241,51 +247,67 @@ def _ledger_facts(
     stop = np.where(end == _NOT_A_MONTH, np.iinfo(np.int64).max, end)
     plan = subs["plan"].fillna("").astype(str) if "plan" in subs else pd.Series("", index=subs.index)
     quantity = subs["quantity"].to_numpy(dtype=float) if "quantity" in subs else np.ones(len(subs))
-    label = np.where(
-        quantity == 1,
-        plan.to_numpy(dtype=object),
-        plan + " ×" + pd.Series(quantity, index=subs.index).map("{:g}".format),
+    label = pd.Series(
+        np.where(
+            quantity == 1,
+            plan.to_numpy(dtype=object),
+            plan + " ×" + pd.Series(quantity, index=subs.index).map("{:g}".format),
+        )
     )
-    earning_subs = pd.DataFrame(
-        {
-            "customer_id": subs["customer_id"].to_numpy(),
-            "row": np.arange(len(subs)),
-            "first": first,
-            "stop": stop,
-            "label": label,
-        }
-    )[(stop > first) & (subscription_monthly_value(subs) != 0)]
+    label_codes, label_names = pd.factorize(label, sort=True)  # codes in alphabetical order
 
-    month = np.array([number_of(p) for p in log["month"]], dtype=np.int64) if n else np.zeros(0, np.int64)
-    # The two month ends of every row: the previous (side 0) and this one (side 1).
-    ends = pd.DataFrame(
-        {
-            "log_row": np.concatenate([np.arange(n), np.arange(n)]),
-            "side": np.repeat([0, 1], n),
-            "customer_id": np.concatenate([ids, ids]),
-            "m": np.concatenate([month - 1, month]),
-        }
-    )
-    joined = ends.merge(earning_subs, on="customer_id")
-    joined = joined[(joined["first"] <= joined["m"]) & (joined["m"] < joined["stop"])]
-    labels = joined.drop_duplicates(["log_row", "side", "label"]).sort_values("label", kind="stable")
-    out_plans = []
-    for side in (0, 1):
-        on_side = labels[labels["side"] == side]
-        plans = on_side.groupby("log_row")["label"].agg(" + ".join)
-        column = blank.copy()
-        column[plans.index.to_numpy()] = plans.to_numpy()
-        # Subscriptions earning under half a cent in all make no paying customer: no plan.
-        column[log["mrr_after" if side else "mrr_before"].to_numpy() == 0] = ""
-        out_plans.append(column)
+    # Integer customer codes (one factorisation for the ledger and the log); earning subscriptions by customer.
+    codes, _customers = pd.factorize(np.concatenate([subs["customer_id"].to_numpy(dtype=object), ids.astype(object)]))
+    sub_customer, log_customer = codes[: len(subs)], codes[len(subs) :]
+    earning = np.flatnonzero((stop > first) & (subscription_monthly_value(subs) != 0))
+    earning = earning[np.argsort(sub_customer[earning], kind="stable")]
+    earning_customer = sub_customer[earning]
+    month = _month_numbers(log["month"])
+    # The two month ends of every row: pair k < n is row k's previous month end, k >= n its own.
+    pair_customer = np.tile(log_customer, 2)
+    pair_month = np.concatenate([month - 1, month])
+    lo = np.searchsorted(earning_customer, pair_customer, "left")
+    counts = np.searchsorted(earning_customer, pair_customer, "right") - lo
+    pair = np.repeat(np.arange(2 * n), counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    sub = earning[np.repeat(lo, counts) + offset]
+    active = (first[sub] <= pair_month[pair]) & (pair_month[pair] < stop[sub])
+    pair, sub = pair[active], sub[active]
+
+    # Plans: the distinct labels of each pair in alphabetical order, joined by " + ".
+    pair_labels = _distinct(pair * len(label_names) + label_codes[sub])
+    owner, code = pair_labels // len(label_names), pair_labels % len(label_names)
+    names_of = np.asarray(label_names, dtype=object)[code]
+    rank = np.arange(len(owner)) - np.searchsorted(owner, owner, "left")
+    plans = np.full(2 * n, "", dtype=object)
+    for k in range(int(rank.max()) + 1 if len(rank) else 0):
+        at = rank == k
+        plans[owner[at]] = plans[owner[at]] + (" + " if k else "") + names_of[at]
+    # Subscriptions earning under half a cent in all make no paying customer: no plan.
+    plans[:n][log["mrr_before"].to_numpy() == 0] = ""
+    plans[n:][log["mrr_after"].to_numpy() == 0] = ""
+
     # Only the rate moved when exactly the same subscriptions earn at both month ends.
-    sides = joined["side"].to_numpy()
-    before = np.bincount(joined["log_row"].to_numpy()[sides == 0], minlength=n)
-    after = np.bincount(joined["log_row"].to_numpy()[sides == 1], minlength=n)
-    in_both = joined.groupby(["log_row", "row"])["side"].nunique().eq(2)
-    both = np.bincount(in_both.index.get_level_values("log_row")[in_both.to_numpy()], minlength=n)
+    row = pair % n
+    before = np.bincount(row[pair < n], minlength=n)
+    after = np.bincount(row[pair >= n], minlength=n)
+    keys = np.sort(row * len(subs) + sub)
+    twice = keys[1:][keys[1:] == keys[:-1]]  # a subscription earning at both month ends of a row
+    both = np.bincount(twice // len(subs), minlength=n)
     fx_only = (before == after) & (after == both) & (both > 0)
-    return names, out_plans[0], out_plans[1], fx_only
+    return names, plans[:n], plans[n:], fx_only
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct integers (a sort beats hashing at this size)."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
+
+
+def _month_numbers(months: pd.Series) -> np.ndarray:
+    """Months since 1970-01 of a Series of monthly periods (as :func:`~.mrr.number_of`)."""
+    years = months.dt.year.to_numpy(dtype=np.int64)
+    return (years - 1970) * 12 + months.dt.month.to_numpy(dtype=np.int64) - 1
 
 
 def movement_totals(log: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:

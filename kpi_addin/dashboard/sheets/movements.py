@@ -2,7 +2,8 @@
 
 One row per customer per month in which its MRR moved (:mod:`kpi_addin.metrics.movements`),
 for the last ``--movements-months`` months (12 by default; every month with
-``--include-ledger``).  The bridge cells of those months in Ledger aggregates are
+``--include-ledger``), and no more rows than the ledger sheet's limit (100,000: only the
+latest months that fit) unless ``--include-ledger``.  The bridge cells of those months in Ledger aggregates are
 ``SUMIFS`` / ``COUNTIFS`` over this table (:meth:`MovementLog.bridge_formula`), so a
 person who filters the table sees the customers behind any number.  A template without
 customer data (executive) leaves the sheet out, unless ``--include-ledger`` asks for it.
@@ -71,11 +72,30 @@ def window(ctx: Context) -> list[pd.Period]:
     return months[-n:]
 
 
+def fitting(log: pd.DataFrame, months: list[pd.Period], limit: int) -> list[pd.Period]:
+    """The latest months whose movements fit in ``limit`` rows (the latest month always), as
+    the ledger sheet keeps to the same limit: a year of a million-subscription ledger is a
+    million rows."""
+    per_month = log["month"].value_counts()
+    kept: list[pd.Period] = []
+    total = 0
+    for month in reversed(months):
+        rows = int(per_month.get(month, 0))
+        if kept and total + rows > limit:
+            break
+        kept.append(month)
+        total += rows
+    return kept[::-1]
+
+
 def build(ctx: Context) -> MovementLog:
     months = window(ctx)
     log = movement_log(ctx.report.customer_mrr, ctx.data.subscriptions, start=months[0], end=months[-1])
     if not included(ctx):
         return MovementLog(log)
+    if not ctx.options.include_ledger and len(log) > ctx.options.ledger_limit:
+        months = fitting(log, months, ctx.options.ledger_limit)
+        log = log[log["month"] >= months[0]].reset_index(drop=True)
     ws = ctx.sheets["movements"]
     ctx.title(ws, ctx.lang.sheets["movements"], ctx.ui("movements_note", months=len(months), first=months[0]))
     headers = list(MOVEMENT_COLUMNS)
