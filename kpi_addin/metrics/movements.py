@@ -307,7 +307,8 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 def _month_numbers(months: pd.Series) -> np.ndarray:
     """Months since 1970-01 of a Series of monthly periods (as :func:`~.mrr.number_of`)."""
     years = months.dt.year.to_numpy(dtype=np.int64)
-    return (years - 1970) * 12 + months.dt.month.to_numpy(dtype=np.int64) - 1
+    numbers: np.ndarray = (years - 1970) * 12 + months.dt.month.to_numpy(dtype=np.int64) - 1
+    return numbers
 
 
 def movement_totals(log: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
