@@ -163,6 +163,7 @@ def movement_log(
     *,
     start: pd.Period | None = None,
     end: pd.Period | None = None,
+    max_rows: int | None = None,
 ) -> pd.DataFrame:
     """One row per customer per month in which its MRR moved: the customers behind the bridge.
 
@@ -176,6 +177,9 @@ def movement_log(
     start, end
         First and last month to list (default: all of ``cm.months``).  Types are
         decided on the whole history (a customer is new only in its first paying month).
+    max_rows
+        Keep only the latest months whose rows fit (the latest month always), so that a
+        year of a million-subscription ledger does not become a million rows.
 
     Returns
     -------
@@ -206,6 +210,11 @@ def movement_log(
         log = log[log["month"] >= start]
     if end is not None:
         log = log[log["month"] <= end]
+    if max_rows is not None and len(log) > max_rows:
+        per_month = log["month"].value_counts().sort_index(ascending=False)
+        fits = per_month.cumsum() <= max_rows
+        fits.iloc[0] = True
+        log = log[log["month"] >= per_month.index[fits.to_numpy()].min()]
     order = {t: i for i, t in enumerate(MOVEMENT_TYPES)}
     log = (
         log.assign(_order=log["type"].map(order))

@@ -72,30 +72,15 @@ def window(ctx: Context) -> list[pd.Period]:
     return months[-n:]
 
 
-def fitting(log: pd.DataFrame, months: list[pd.Period], limit: int) -> list[pd.Period]:
-    """The latest months whose movements fit in ``limit`` rows (the latest month always), as
-    the ledger sheet keeps to the same limit: a year of a million-subscription ledger is a
-    million rows."""
-    per_month = log["month"].value_counts()
-    kept: list[pd.Period] = []
-    total = 0
-    for month in reversed(months):
-        rows = int(per_month.get(month, 0))
-        if kept and total + rows > limit:
-            break
-        kept.append(month)
-        total += rows
-    return kept[::-1]
-
-
 def build(ctx: Context) -> MovementLog:
-    months = window(ctx)
-    log = movement_log(ctx.report.customer_mrr, ctx.data.subscriptions, start=months[0], end=months[-1])
     if not included(ctx):
-        return MovementLog(log)
-    if not ctx.options.include_ledger and len(log) > ctx.options.ledger_limit:
-        months = fitting(log, months, ctx.options.ledger_limit)
-        log = log[log["month"] >= months[0]].reset_index(drop=True)
+        return MovementLog(pd.DataFrame(columns=list(MOVEMENT_COLUMNS)))
+    months = window(ctx)
+    # no more rows than the ledger sheet may hold unless --include-ledger: a year of a
+    # million-subscription ledger is a million rows
+    limit = None if ctx.options.include_ledger else ctx.options.ledger_limit
+    log = movement_log(ctx.report.customer_mrr, ctx.data.subscriptions, start=months[0], end=months[-1], max_rows=limit)
+    months = [m for m in months if len(log) and m >= log["month"].min()] or months[-1:]
     ws = ctx.sheets["movements"]
     ctx.title(ws, ctx.lang.sheets["movements"], ctx.ui("movements_note", months=len(months), first=months[0]))
     headers = list(MOVEMENT_COLUMNS)
