@@ -108,6 +108,16 @@ def check_refreshed(new: Path, *, warnings: str) -> None:
     last = monthly.max_row
     assert monthly[f"A{last}"].value == dt.datetime(2025, 12, 1)
     assert monthly[f"B{last}"].value == pytest.approx(report.monthly["mrr"].iloc[-1])
+    fresh = new.parent / "fresh_build.xlsx"  # the same month built from scratch
+    run("dashboard", "--as-of", "2025-12", "--out", str(fresh), "--force")
+    built = load_workbook(fresh, data_only=True)
+    for sheet in ("monthly", "ledger", "revenue", "customers", "movements"):
+        title = EN.sheets[sheet]
+        cells = lambda wb, t=title: [[c.value for c in row] for row in wb[t].iter_rows()]  # noqa: E731
+        assert cells(values) == cells(built), title
+    summary = EN.sheets["summary"]
+    latest = [[c.value for c in row[:4]] for row in values[summary].iter_rows(min_row=3, max_row=20)]
+    assert latest == [[c.value for c in row[:4]] for row in built[summary].iter_rows(min_row=3, max_row=20)]
     goals_values = values[EN.sheets["goals"]]
     targets = company.targets.copy()
     targets.loc[targets["kpi"] == "mrr", ["target", "due"]] = [150000.0, dt.datetime(2026, 6, 1)]
