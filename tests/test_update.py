@@ -180,3 +180,37 @@ def test_default_output_name(last, as_of, expected):
     from kpi_addin.dashboard.update import default_output
 
     assert default_output(Path("/x") / last, as_of, month("2025-12")) == Path("/x") / expected
+
+
+def test_commentary_on_a_kpi_the_new_template_leaves_out_is_carried_over(last_month, tmp_path):
+    edited = tmp_path / "board_2025-11.xlsx"
+    wb = load_workbook(last_month)
+    cell_of(wb, "Comment_ARPU").value = "ARPU up on the Scale plan"
+    cell_of(wb, "Comment_MRR").value = "MRR on plan"
+    wb.save(edited)
+    result = run("dashboard", "--update", str(edited), "--as-of", "2025-12", "--template", "executive")
+    assert "Comment_ARPU (comment, arpu): the Summary no longer lists this KPI" in result.stderr
+    new = load_workbook(tmp_path / "board_2025-12.xlsx")
+    assert cell_of(new, "Comment_MRR").value == "MRR on plan"
+    kept = [[c.value for c in row] for row in new["Carried over"].iter_rows(min_row=5)]
+    assert kept == [
+        ["Comment_ARPU", "comment", "arpu", "ARPU up on the Scale plan", "the Summary no longer lists this KPI"]
+    ]
+
+
+def test_korean_dashboard_directions_and_goals_carry_over(tmp_path):
+    ko = load_language("ko")
+    last = tmp_path / "ko_2025-11.xlsx"
+    run("dashboard", "--as-of", "2025-11", "--lang", "ko", "--out", str(last))
+    wb = load_workbook(last)
+    cell_of(wb, "Goal_NRR_Direction").value = ko.ui["lower"]
+    goals = wb[ko.sheets["goals"]]
+    free = goals.max_row + 1
+    goals[f"A{free}"] = ko.label("arpu")  # added by its Korean label
+    goals[f"C{free}"] = 200
+    wb.save(last)
+    run("dashboard", "--update", str(last), "--as-of", "2025-12", "--lang", "ko")
+    new = load_workbook(tmp_path / "ko_2025-12.xlsx")
+    assert cell_of(new, "Goal_NRR_Direction").value == ko.ui["lower"]
+    assert cell_of(new, "Goal_ARPU_Target").value == 200
+    assert cell_of(new, "Goal_ARPU_Direction").value == ko.ui["higher"]  # the KPI's own direction
