@@ -35,6 +35,7 @@ from . import balance_sheet as _bs
 from . import customers as _customers
 from . import funnel as _funnel
 from . import revenue as _revenue
+from . import trailing as _trailing
 from . import unit_economics as _ue
 
 Unit = Literal["money", "rate", "count", "ratio", "months", "score", "month"]
@@ -102,6 +103,8 @@ KPIS: tuple[KPI, ...] = (
     KPI("month", "month", None, "period"),
     _taken("mrr", "money", "higher", "revenue", excel="MRR"),
     KPI("arr", "money", "higher", "revenue", (), _revenue.annual_recurring_revenue, ("mrr",), "ARR"),
+    KPI("mrr_growth_mom", "rate", "higher", "revenue", (), _trailing.mrr_growth_mom, ("mrr", "known_start_mrr")),
+    KPI("mrr_growth_yoy", "rate", "higher", "revenue", (), _trailing.mrr_growth_yoy, ("mrr", "known_start_mrr")),
     _taken("customers", "count", "higher", "customers"),
     _taken("new_customers", "count", "higher", "customers"),
     _taken("reactivated_customers", "count", "higher", "customers"),
@@ -122,6 +125,15 @@ KPIS: tuple[KPI, ...] = (
         "CHURN",
     ),
     KPI(
+        "customer_churn_rate_3m",
+        "rate",
+        "lower",
+        "customers",
+        (),
+        _trailing.customer_churn_rate_3m,
+        ("churned_customers", "known_start_customers"),
+    ),
+    KPI(
         "revenue_churn_rate",
         "rate",
         "lower",
@@ -130,6 +142,15 @@ KPIS: tuple[KPI, ...] = (
         _revenue.revenue_churn_rate,
         ("lost_mrr", "start_mrr"),
         "REVENUE_CHURN",
+    ),
+    KPI(
+        "revenue_churn_rate_3m",
+        "rate",
+        "lower",
+        "revenue",
+        (),
+        _trailing.revenue_churn_rate_3m,
+        ("lost_mrr", "known_start_mrr"),
     ),
     KPI(
         "nrr",
@@ -141,6 +162,10 @@ KPIS: tuple[KPI, ...] = (
         ("start_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"),
         "NRR",
     ),
+    # The 12-month cohort figures need each customer's MRR twelve months apart: monthly_kpis
+    # computes them with trailing.cohort_retention_12m from CustomerMRR.mrr_at, and they are
+    # taken from those columns here.
+    _taken("nrr_12m", "rate", "higher", "revenue"),
     KPI(
         "grr",
         "rate",
@@ -151,6 +176,7 @@ KPIS: tuple[KPI, ...] = (
         ("start_mrr", "contraction_mrr", "churned_mrr"),
         "GRR",
     ),
+    _taken("grr_12m", "rate", "higher", "revenue"),
     KPI(
         "crr",
         "rate",
@@ -161,6 +187,7 @@ KPIS: tuple[KPI, ...] = (
         ("customers", "gained_customers", "start_customers"),
         "RETENTION",
     ),
+    _taken("logo_retention_12m", "rate", "higher", "customers"),
     KPI(
         "arpu",
         "money",
@@ -182,14 +209,26 @@ KPIS: tuple[KPI, ...] = (
         "LTV",
     ),
     KPI(
+        "ltv_trailing", "money", "higher", "unit_economics", (), _trailing.ltv_trailing, ("arpu", "customer_churn_rate")
+    ),
+    KPI(
         "cac",
         "money",
         "lower",
         "unit_economics",
         ("costs.sales", "costs.marketing"),
         _ue.customer_acquisition_cost,
-        ("sales", "marketing", "new_customers"),
+        ("sales", "marketing", "acquired_customers"),
         "CAC",
+    ),
+    KPI(
+        "cac_trailing",
+        "money",
+        "lower",
+        "unit_economics",
+        ("costs.sales", "costs.marketing"),
+        _trailing.cac_trailing,
+        ("sales", "marketing", "acquired_customers"),
     ),
     KPI(
         "ltv_cac",
@@ -200,6 +239,15 @@ KPIS: tuple[KPI, ...] = (
         _ue.ltv_to_cac,
         ("ltv", "cac"),
         "LTV_CAC",
+    ),
+    KPI(
+        "ltv_cac_trailing",
+        "ratio",
+        "higher",
+        "unit_economics",
+        ("costs.sales", "costs.marketing"),
+        _trailing.ltv_cac_trailing,
+        ("ltv_trailing", "cac_trailing"),
     ),
     KPI(
         "cac_payback_months",

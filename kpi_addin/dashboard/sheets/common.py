@@ -147,9 +147,17 @@ class Context:
             self.book.value(ws, f"A{first + i}", period, "yyyy-mm")
         ws.column_dimensions["A"].width = 10
 
+    def opening_note(self) -> str:
+        """ " · 2024-01: opening balance, no movements of its own" when the ledger's first month is the opening."""
+        if self.report.opening_month is None:
+            return ""
+        return f" · {self.ui('opening_note', month=str(self.report.opening_month))}"
+
     def subtitle(self) -> str:
+        marks = f" ({self.ui('month_to_date')})" if self.report.month_to_date else ""
+        marks += self.opening_note()
         return (
-            f"{self.report.company or ''} · {self.ui('as_of')} {self.report.as_of} · "
+            f"{self.report.company or ''} · {self.ui('as_of')} {self.report.as_of}{marks} · "
             f"{self.ui('reporting_currency')} {self.currency}".lstrip(" ·")
         )
 

@@ -6,14 +6,17 @@ sheet), which are ``SUMIFS`` over it: filter the table to see the customers behi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ...metrics.mrr import BRIDGE_COLUMNS
+from ...metrics.trailing import COHORT_12M_KEYS  # per customer, twelve months apart: values like the bridge
 from ..cells import put_text
-from ..expr import Ref
+from ..expr import NA, Ref
 from .common import NOTE_FONT, Context, number_format
 from .movements import MovementLog
 
@@ -35,11 +38,11 @@ class LedgerAggregates:
 
 def build(ctx: Context, movements: MovementLog) -> LedgerAggregates:
     ws = ctx.sheets["ledger"]
-    ctx.title(ws, ctx.lang.sheets["ledger"], ctx.ui("ledger_note"))
+    ctx.title(ws, ctx.lang.sheets["ledger"], ctx.ui("ledger_note") + ctx.opening_note())
     if movements.included:
         put_text(ws["A3"], ctx.ui("ledger_movements_note"))
         ws["A3"].font = NOTE_FONT
-    columns = ["month", *BRIDGE_COLUMNS]
+    columns = ["month", *BRIDGE_COLUMNS, *COHORT_12M_KEYS]
     ctx.header(ws, HEADER_ROW, columns)
     ctx.month_column(ws, FIRST)
     letters = {c: get_column_letter(i + 1) for i, c in enumerate(columns)}
@@ -52,6 +55,13 @@ def build(ctx: Context, movements: MovementLog) -> LedgerAggregates:
                 ctx.book.value(ws, f"{letters[column]}{FIRST + i}", value, fmt)
             else:
                 ctx.book.formula(ws, f"{letters[column]}{FIRST + i}", over_log, value, fmt)
+    for column in COHORT_12M_KEYS:  # an incomplete window is #N/A, never a blank that reads as 0
+        for i, value in enumerate(ctx.report.monthly[column]):
+            cell = f"{letters[column]}{FIRST + i}"
+            if pd.isna(value):
+                ctx.book.formula(ws, cell, "NA()", math.nan, "0.00%", error=NA)
+            else:
+                ctx.book.value(ws, cell, value, "0.00%")
     ws.freeze_panes = f"B{FIRST}"
     for i in range(2, len(columns) + 1):
         ws.column_dimensions[get_column_letter(i)].width = 15

@@ -9,6 +9,7 @@ from openpyxl.styles import Alignment, Font
 
 from ... import __version__
 from ...metrics.catalogue import BALANCE_SHEET_KEYS
+from ...metrics.trailing import TRAILING_KEYS
 from ..cells import put_text
 from ..expr import NA, Ref, is_error
 from ..typed import add_note, comment_name, mark_input
@@ -136,6 +137,8 @@ def _previous(ctx: Context, monthly: MonthlyTable, key: str) -> tuple[Ref, float
 def _reason(ctx: Context, key: str, error: str) -> str:
     r = ctx.lang.reasons
     report = ctx.report
+    if error == NA and key in TRAILING_KEYS:
+        return r["window"]
     if error == NA:
         return r["no_input"]
     if key in ("ltv", "ltv_cac") and report.latest("customer_churn_rate") == 0:
