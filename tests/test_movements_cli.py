@@ -20,9 +20,11 @@ def invoke(*args: str):
     return result.stdout
 
 
-def test_csv_sums_by_month_and_type_are_the_metrics_bridge():
-    months = {m["month"]: m for m in json.loads(invoke("metrics", "--format", "json"))["months"]}
-    rows = list(csv.DictReader(io.StringIO(invoke("movements", "--format", "csv"))))
+@pytest.mark.parametrize("options", [[], ["--convention", "month-start"], ["--history-start", "2025-01"]])
+def test_csv_sums_by_month_and_type_are_the_metrics_bridge(options):
+    months = {m["month"]: m for m in json.loads(invoke("metrics", "--format", "json", *options))["months"]}
+    rows = list(csv.DictReader(io.StringIO(invoke("movements", "--format", "csv", *options))))
+    assert {row["month"] for row in rows} == set(months)
     assert list(rows[0]) == list(MOVEMENT_COLUMNS)
     amounts: dict[tuple[str, str], float] = defaultdict(float)
     counts: dict[tuple[str, str], int] = defaultdict(int)

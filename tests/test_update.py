@@ -61,7 +61,7 @@ def edit_as_a_person(source: Path, target: Path) -> None:
     goals[f"C{mrr}"] = 150000  # a new target
     goals[f"E{mrr}"] = dt.datetime(2026, 6, 1)  # a new due month
     goals[f"C{mrr}"].comment = Comment("Board approved 150k in October", "Ana")
-    churn = rows["customer_churn_rate"]
+    churn = rows["customer_churn_rate_3m"]
     goals[f"C{churn}"] = 0.025
     goals[f"D{churn}"] = "lower"
     goals.delete_rows(rows["nps"])  # a goal the person removed
@@ -90,8 +90,8 @@ def check_refreshed(new: Path, *, warnings: str) -> None:
     assert cell_of(wb, "Goal_MRR_Target").value == 150000
     assert cell_of(wb, "Goal_MRR_Target").comment.text.startswith("Board approved 150k")
     assert cell_of(wb, "Goal_MRR_Due").value == dt.datetime(2026, 6, 1)
-    assert cell_of(wb, "Goal_CUSTOMER_CHURN_RATE_Target").value == 0.025
-    assert cell_of(wb, "Goal_CUSTOMER_CHURN_RATE_Direction").value == EN.ui["lower"]
+    assert cell_of(wb, "Goal_CUSTOMER_CHURN_RATE_3M_Target").value == 0.025
+    assert cell_of(wb, "Goal_CUSTOMER_CHURN_RATE_3M_Direction").value == EN.ui["lower"]
     assert cell_of(wb, "Goal_ARPU_Target").value == 210
     assert cell_of(wb, "Goal_ARPU_Due").value == dt.datetime(2026, 3, 1)
     assert cell_of(wb, "Goal_ARPU_Target").comment.text.startswith("Pricing project")
@@ -203,7 +203,7 @@ def test_korean_dashboard_directions_and_goals_carry_over(tmp_path):
     last = tmp_path / "ko_2025-11.xlsx"
     run("dashboard", "--as-of", "2025-11", "--lang", "ko", "--out", str(last))
     wb = load_workbook(last)
-    cell_of(wb, "Goal_NRR_Direction").value = ko.ui["lower"]
+    cell_of(wb, "Goal_NRR_12M_Direction").value = ko.ui["lower"]
     goals = wb[ko.sheets["goals"]]
     free = goals.max_row + 1
     goals[f"A{free}"] = ko.label("arpu")  # added by its Korean label
@@ -211,6 +211,6 @@ def test_korean_dashboard_directions_and_goals_carry_over(tmp_path):
     wb.save(last)
     run("dashboard", "--update", str(last), "--as-of", "2025-12", "--lang", "ko")
     new = load_workbook(tmp_path / "ko_2025-12.xlsx")
-    assert cell_of(new, "Goal_NRR_Direction").value == ko.ui["lower"]
+    assert cell_of(new, "Goal_NRR_12M_Direction").value == ko.ui["lower"]
     assert cell_of(new, "Goal_ARPU_Target").value == 200
     assert cell_of(new, "Goal_ARPU_Direction").value == ko.ui["higher"]  # the KPI's own direction
