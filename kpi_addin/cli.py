@@ -244,10 +244,8 @@ def metrics(
 
 @cli.command()
 @click.option("--data", type=click.Path(path_type=Path), help=DATA_HELP)
-@click.option("--from", "first", metavar="YYYY-MM", help="First month to list (default: the first month with MRR).")
-@click.option(
-    "--to", "last", metavar="YYYY-MM", help="Last month to list (default: settings as_of, else the latest date)."
-)
+@click.option("--from", "first", metavar="YYYY-MM", help="First month to list (default: the first reported month).")
+@click.option("--to", "last", metavar="YYYY-MM", help="Last month to list: the reporting month, as --as-of of metrics.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "table"]), default="table", show_default=True)
 @reporting_options
 @export_options
