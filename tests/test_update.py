@@ -18,13 +18,17 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 
 from kpi_addin.cli import cli
-from kpi_addin.dashboard.template import load_language
+from kpi_addin.dashboard.builder import BuildOptions
+from kpi_addin.dashboard.template import load_language, load_template
+from kpi_addin.dashboard.update import read_last
+from kpi_addin.dashboard.writer import write_dashboard
 from kpi_addin.io.inputs import load_company
 from kpi_addin.metrics import monthly_kpis
 from kpi_addin.metrics.report import evaluate_goals
 
 from .conftest import month
-from .libreoffice import convert
+from .dashboard_helpers import mismatches
+from .libreoffice import convert, recalculated_values
 
 EN = load_language("en")
 
@@ -144,6 +148,12 @@ def test_update_after_a_libreoffice_round_trip(last_month, tmp_path):
     out = tmp_path / "december.xlsx"
     result = run("dashboard", "--update", str(saved), "--as-of", "2025-12", "--out", str(out))
     check_refreshed(out, warnings=result.stderr)
+    # LibreOffice recalculates the refreshed goals (typed targets, an added goal) as the library does
+    carried = read_last(saved, [EN, load_language("ko")])
+    company, _notes, _warnings = load_company(None, as_of=month("2025-12"))
+    options = BuildOptions(load_template("full"), EN, carried=carried)
+    expected = write_dashboard(company, monthly_kpis(company), tmp_path / "library.xlsx", options)
+    assert mismatches(expected, recalculated_values(tmp_path / "library.xlsx", tmp_path)) == []
 
 
 def test_a_workbook_not_made_by_kpi_addin_is_refused(tmp_path):

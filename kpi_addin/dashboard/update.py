@@ -78,7 +78,8 @@ def read_last(path: Path, languages: list[Language]) -> Carried:
     if marker is None:
         raise UpdateError(
             f"{path}: not a dashboard made by kpi-addin (it has no {MARKER_NAME} marker); "
-            "--update refreshes a workbook that `kpi-addin dashboard` wrote"
+            "--update refreshes a workbook that `kpi-addin dashboard` wrote (one from a version "
+            "without --update has no marker: build this month without --update once)"
         )
     carried = Carried(source=path.name, as_of=marker_as_of(marker), goals=[])
     labels = _labels(languages)
