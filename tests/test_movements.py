@@ -150,6 +150,19 @@ def test_sample_latest_month_churn_ties_to_the_bridge():
     ]
 
 
+def test_max_rows_keeps_the_latest_months_that_fit():
+    rows = [("a", "A", "P", 10.0, "month", 1.0, "2025-01-05", None)]
+    rows += [(f"c{m}", "C", "P", 10.0, "month", 1.0, f"2025-0{m}-05", None) for m in (2, 3, 3, 4)]
+    rows = [(r[0] + str(i), *r[1:]) for i, r in enumerate(rows)]  # one new customer per row
+    subs = ledger(*rows, columns=COLUMNS)
+    cm = customer_mrr(subs, as_of=month("2025-04"))
+    assert movement_log(cm, subs).groupby("month").size().tolist() == [1, 1, 2, 1]
+    months = lambda limit: sorted({str(m) for m in movement_log(cm, subs, max_rows=limit)["month"]})  # noqa: E731
+    assert months(3) == ["2025-03", "2025-04"]
+    assert months(4) == ["2025-02", "2025-03", "2025-04"]
+    assert months(0) == ["2025-04"]  # the latest month always
+
+
 # --------------------------------------------------------------------------- random ledgers
 
 

@@ -224,3 +224,38 @@ def test_korean_dashboard_directions_and_goals_carry_over(tmp_path):
     assert cell_of(new, "Goal_NRR_12M_Direction").value == ko.ui["lower"]
     assert cell_of(new, "Goal_ARPU_Target").value == 200
     assert cell_of(new, "Goal_ARPU_Direction").value == ko.ui["higher"]  # the KPI's own direction
+
+
+@pytest.mark.parametrize(
+    ("column", "typed", "placed", "reason"),
+    [
+        ("C", "lots", False, "the target 'lots' is not a number"),
+        ("C", "=100000*1.2", False, "the target is a formula (=100000*1.2); type it as a number"),
+        ("C", None, False, "no target"),
+        ("D", "sideways", True, "direction 'sideways' is not higher or lower; the KPI's own is used"),
+        ("E", "soon", True, "the due date 'soon' is not a month; the goal has none"),
+    ],
+)
+def test_what_a_goal_row_cannot_carry_is_listed(last_month, tmp_path, column, typed, placed, reason):
+    wb = load_workbook(last_month)
+    goals = wb[EN.sheets["goals"]]
+    row = goal_rows(goals)["mrr"]
+    goals[f"{column}{row}"] = typed
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    carried = read_last(edited, [EN])
+    assert [item.reason for item in carried.leftovers] == [reason]
+    assert carried.leftovers[0].where == f"{EN.sheets['goals']}!{column}{row}"
+    assert ("mrr" in [g.kpi for g in carried.goals]) is placed
+
+
+def test_a_second_goal_on_the_same_kpi_is_listed(last_month, tmp_path):
+    wb = load_workbook(last_month)
+    goals = wb[EN.sheets["goals"]]
+    free = goals.max_row + 1
+    goals[f"A{free}"], goals[f"C{free}"] = "mrr", 1  # by its key, a second time
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    carried = read_last(edited, [EN])
+    assert [(item.kpi, item.reason) for item in carried.leftovers] == [("mrr", "a second goal on the same KPI")]
+    assert [g.target for g in carried.goals if g.kpi == "mrr"] == [120000]
