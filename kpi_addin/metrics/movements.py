@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .conventions import apply_convention
-from .mrr import CustomerMRR, month_number, subscription_monthly_value, to_units
+from .mrr import CustomerMRR, month_number, number_of, subscription_monthly_value, to_units
 from .report import KPIReport
 
 #: Movement types, in the order the bridge lists them.
@@ -111,12 +111,19 @@ def customer_changes(cm: CustomerMRR) -> pd.DataFrame:
     )
 
 
-def classify_changes(changes: pd.DataFrame, reporting_currency: str) -> pd.DataFrame:
+def classify_changes(
+    changes: pd.DataFrame,
+    reporting_currency: str,
+    *,
+    start: pd.Period | None = None,
+    end: pd.Period | None = None,
+) -> pd.DataFrame:
     """Type each change as the bridge does; drop float noise.
 
-    ``changes`` is :func:`customer_changes`' frame (ordered by customer then month).
-    Adds ``type``, ``change`` (signed, reporting currency) and ``counted`` (whether the
-    row counts a customer in the bridge's customer counts).
+    ``changes`` is :func:`customer_changes`' frame (the whole history: a customer is new
+    only in its first paying month).  Returns the moves of the months ``start`` to ``end``
+    (default all) with ``type``, ``change`` (signed, reporting currency) and ``counted``
+    (whether the row counts a customer in the bridge's customer counts) added.
 
     Examples
     --------
@@ -132,9 +139,8 @@ def classify_changes(changes: pd.DataFrame, reporting_currency: str) -> pd.DataF
     """
     before = changes["mrr_before"].to_numpy(dtype=float)
     after = changes["mrr_after"].to_numpy(dtype=float)
-    before_units, after_units = to_units(before, reporting_currency), to_units(after, reporting_currency)
-    was, now = before_units > 0, after_units > 0
-    gained = now & ~was
+    was = to_units(before, reporting_currency) > 0
+    gained = (to_units(after, reporting_currency) > 0) & ~was
     # The first gain of a customer is "new" (its first paying month); later gains are reactivations.
     customer, _ = pd.factorize(changes["customer_id"])
     month = _month_numbers(changes["month"])
@@ -143,20 +149,32 @@ def classify_changes(changes: pd.DataFrame, reporting_currency: str) -> pd.DataF
     _customers, first_index = np.unique(customer[gains], return_index=True)
     first_gain = np.zeros(len(changes), dtype=bool)
     first_gain[gains[first_index]] = True
+    # Everything else only for the months asked for.
+    inside = np.ones(len(changes), dtype=bool)
+    if start is not None:
+        inside &= month >= number_of(start)
+    if end is not None:
+        inside &= month <= number_of(end)
+    rows = np.flatnonzero(inside)
+    before, after, was, gained, first_gain = before[rows], after[rows], was[rows], gained[rows], first_gain[rows]
+    before_units, after_units = to_units(before, reporting_currency), to_units(after, reporting_currency)
+    now = after_units > 0
     stayed = was & now
     # A relative change below 1e-9 is floating-point noise from summing, not money (as in mrr_bridge).
     delta = np.where(stayed & (np.abs(after - before) > 1e-9 * np.maximum(after, before)), after - before, 0.0)
     units_moved = stayed & (after_units != before_units)
     kind = np.select(
         [gained & first_gain, gained, was & ~now, delta > 0, delta < 0, after_units > before_units],
-        ["new", "reactivation", "churned", "expansion", "contraction", "expansion"],
-        default="contraction",
+        [0, 2, 4, 1, 3, 1],  # positions in MOVEMENT_TYPES
+        default=3,
     )
     change = np.select([gained, was & ~now], [after, -before], default=delta)
     keep = gained | (was & ~now) | (delta != 0) | units_moved
-    out = changes.assign(type=kind, change=change, counted=~stayed | units_moved)
-    kept: pd.DataFrame = out[keep].reset_index(drop=True)
-    return kept
+    out: pd.DataFrame = changes.iloc[rows[keep]].reset_index(drop=True)
+    out["type"] = pd.Series(np.asarray(MOVEMENT_TYPES, dtype=object)[kind[keep]], dtype="str")
+    out["change"] = change[keep]
+    out["counted"] = (~stayed | units_moved)[keep]
+    return out
 
 
 def movement_log(
@@ -207,11 +225,7 @@ def movement_log(
     2  2025-02          Acme  expansion    15.0      Starter      Growth
     3  2025-03          Bolt    churned   -40.0          Pro
     """
-    log = classify_changes(customer_changes(cm), cm.reporting_currency)
-    if start is not None:
-        log = log[log["month"] >= start]
-    if end is not None:
-        log = log[log["month"] <= end]
+    log = classify_changes(customer_changes(cm), cm.reporting_currency, start=start, end=end)
     if max_rows is not None and len(log) > max_rows:
         per_month = log["month"].value_counts().sort_index(ascending=False)
         fits = per_month.cumsum() <= max_rows
@@ -262,8 +276,9 @@ def _ledger_facts(
     blank = np.full(n, "", dtype=object)
     if subscriptions is None or n == 0:
         return blank, blank.copy(), blank.copy(), np.zeros(n, dtype=bool)
-    subs = subscriptions
     ids = log["customer_id"].to_numpy()
+    # only the customers in the log: a year's moves of a big ledger touch a fraction of it
+    subs = subscriptions[subscriptions["customer_id"].isin(pd.unique(ids))]
     if "customer_name" in subs:
         named = subs.loc[subs["customer_name"].notna(), ["customer_id", "customer_name"]]
         latest_name = named.drop_duplicates("customer_id", keep="last").set_index("customer_id")["customer_name"]
