@@ -17,6 +17,7 @@ from click.core import ParameterSource
 
 from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
+from .dashboard.pdf import PdfError, require_soffice
 from .dashboard.sheets import PROGRESS_STEPS
 from .dashboard.template import LANGUAGES, TemplateError, load_language, load_template
 from .dashboard.typed import unplaced
@@ -563,7 +564,8 @@ def sample(out: Path, fmt: str, force: bool) -> None:
 @click.option(
     "--include-ledger",
     is_flag=True,
-    help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows, and every month's movements.",
+    help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows, or in a template "
+    "without customer data (executive); and every month's customer movements.",
 )
 @click.option(
     "--movements-months",
@@ -580,6 +582,16 @@ def sample(out: Path, fmt: str, force: bool) -> None:
     help="Refresh last month's dashboard: carry what people typed in it into the new build "
     "(written beside LAST with the new month in its name unless --out is given; never over LAST).",
 )
+@click.option(
+    "--pdf",
+    "pdf",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[PATH]",
+    help="Also write the board pack (the template's report sheets) as PDF, through LibreOffice; "
+    "PATH defaults to the workbook's name with .pdf.",
+)
 @export_options
 def dashboard(
     data: Path | None,
@@ -593,6 +605,7 @@ def dashboard(
     include_ledger: bool,
     movements_months: int,
     update: Path | None,
+    pdf: str | None,
     subscriptions: Path | None,
     source: str,
     mapping: Path | None,
@@ -602,6 +615,7 @@ def dashboard(
     funnel: tuple[Path, ...],
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
+    pdf_path = None if pdf is None else Path(pdf) if pdf else out.with_suffix(".pdf")
     try:
         options = BuildOptions(
             load_template(template_name),
@@ -612,25 +626,39 @@ def dashboard(
     except TemplateError as exc:
         fail([str(exc)])
     out_given = click.get_current_context().get_parameter_source("out") is not ParameterSource.DEFAULT
-    if update is None and out.exists() and not force:
-        fail([f"{out} exists; use --force to replace it"])
+    for path in (out if update is None else None, pdf_path if update is None or pdf else None):
+        if path is not None and path.exists() and not force:
+            fail([f"{path} exists; use --force to replace it"])
+    if pdf_path is not None:
+        try:
+            require_soffice()  # before any work: say what to install
+        except PdfError as exc:
+            fail([str(exc)])
     exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
     company, report = load_report(data, as_of, exports, history_start, convention)
     if update is not None:
         out = prepare_update(update, out if out_given else None, report.as_of, options)
+        if pdf == "":  # --pdf without a path: beside the refreshed workbook
+            pdf_path = out.with_suffix(".pdf")
     show = sys.stderr.isatty()
-    with click.progressbar(
-        length=len(PROGRESS_STEPS), label="Building the dashboard", file=sys.stderr, hidden=not show
-    ) as bar:
+    steps = len(PROGRESS_STEPS) + (pdf_path is not None)
+    with click.progressbar(length=steps, label="Building the dashboard", file=sys.stderr, hidden=not show) as bar:
         try:
-            write_dashboard(company, report, out, options, force=force, progress=lambda _step: bar.update(1))
+            write_dashboard(
+                company, report, out, options, force=force, progress=lambda _step: bar.update(1), pdf=pdf_path
+            )
         except OutputExistsError as exc:
             fail([str(exc)])
+        except PdfError as exc:
+            fail([f"{pdf_path}: {exc}; nothing was changed"])
         except OSError as exc:
             fail([f"{out}: cannot write ({exc.strerror or exc}); nothing was changed"])
     click.echo(
         f"wrote {out} ({len(report.monthly)} months, {report.as_of}, template {options.template.name}, language {lang})"
     )
+    if pdf_path is not None:
+        sheets = ", ".join(options.language.sheets[s] for s in options.template.sheets)
+        click.echo(f"wrote {pdf_path} (the board pack: {sheets})")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if options.carried is not None:

@@ -232,7 +232,9 @@ def _read_goals(workbook: object, carried: Carried, labels: dict[str, str], lang
                 reason = f"direction {_text(values['direction'])!r} is not higher or lower; the KPI's own is used"
                 carried.leftovers.append(Leftover(_cell(ws, f"D{row}"), "goal", key, shown, reason))
             direction = default_direction(key)
-        due = _due(values["due"])
+        # a template default's due cell says so; that is no due month
+        unset = {language.ui.get("template_default", "").casefold() for language in languages}
+        due = None if _text(values["due"]).casefold() in unset - {""} else _due(values["due"])
         if due is False:
             reason = f"the due date {_text(values['due'])!r} is not a month; the goal has none"
             carried.leftovers.append(Leftover(_cell(ws, f"E{row}"), "goal", key, shown, reason))

@@ -43,6 +43,7 @@ def build(ctx: Context, movements: MovementLog) -> LedgerAggregates:
         put_text(ws["A3"], ctx.ui("ledger_movements_note"))
         ws["A3"].font = NOTE_FONT
     columns = ["month", *BRIDGE_COLUMNS, *COHORT_12M_KEYS]
+    ctx.label_row(ws, HEADER_ROW - 1, columns)
     ctx.header(ws, HEADER_ROW, columns)
     ctx.month_column(ws, FIRST)
     letters = {c: get_column_letter(i + 1) for i, c in enumerate(columns)}

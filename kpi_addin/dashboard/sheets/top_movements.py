@@ -40,9 +40,10 @@ def build(ctx: Context, ws: Worksheet, row: int, movements: MovementLog) -> int:
         labels = ["customer", "customer_name", "mrr_before", "mrr_after", "change", "plans"]
         ctx.header(ws, row + 1, [ctx.ui(label) for label in labels])
         rows = largest(movements.log, month, kind)
-        for k, (position, move) in enumerate(rows.iterrows()):
+        positions = rows.index.to_numpy(dtype=int)  # rows of the log, so of the table
+        for k, move in enumerate(rows.to_dict("records")):
             r = row + 2 + k
-            source = movements.rows[int(position)]  # type: ignore[arg-type]  # a RangeIndex label
+            source = movements.rows[int(positions[k])]
             put_text(ws[f"A{r}"], move["customer_id"])
             put_text(ws[f"B{r}"], move["customer_name"])
             for letter, column, source_letter in (
