@@ -83,6 +83,12 @@ def edit_as_a_person(source: Path, target: Path) -> None:
     wb.save(target)
 
 
+def numbers_of(ws) -> list[list[object]]:
+    """Every cell of a sheet but the MRR target line on Revenue, which follows the typed target."""
+    target = EN.ui["mrr_target"]
+    return [[c.value for c in row if ws.cell(row=4, column=c.column).value != target] for row in ws.iter_rows()]
+
+
 def check_refreshed(new: Path, *, warnings: str) -> None:
     company, _notes, _warnings = load_company(None, as_of=month("2025-12"))
     report = monthly_kpis(company)
@@ -117,8 +123,7 @@ def check_refreshed(new: Path, *, warnings: str) -> None:
     built = load_workbook(fresh, data_only=True)
     for sheet in ("monthly", "ledger", "revenue", "customers", "movements"):
         title = EN.sheets[sheet]
-        cells = lambda wb, t=title: [[c.value for c in row] for row in wb[t].iter_rows()]  # noqa: E731
-        assert cells(values) == cells(built), title
+        assert numbers_of(values[title]) == numbers_of(built[title]), title
     summary = EN.sheets["summary"]
     latest = [[c.value for c in row[:4]] for row in values[summary].iter_rows(min_row=3, max_row=20)]
     assert latest == [[c.value for c in row[:4]] for row in built[summary].iter_rows(min_row=3, max_row=20)]
