@@ -264,3 +264,20 @@ def test_a_second_goal_on_the_same_kpi_is_listed(last_month, tmp_path):
     carried = read_last(edited, [EN])
     assert [(item.kpi, item.reason) for item in carried.leftovers] == [("mrr", "a second goal on the same KPI")]
     assert [g.target for g in carried.goals if g.kpi == "mrr"] == [120000]
+
+
+def test_a_template_default_goal_carries_without_a_due_month(tmp_path):
+    import dataclasses
+
+    from kpi_addin.io import read_company_data, sample_path
+
+    from .dashboard_helpers import build
+
+    company = dataclasses.replace(read_company_data(sample_path())[0], targets=None)  # goals from the template
+    path = tmp_path / "defaults.xlsx"
+    build(company, path)
+    wb = load_workbook(path)
+    assert cell_of(wb, "Goal_NRR_12M_Due").value == EN.ui["template_default"]  # says so where the due month goes
+    carried = read_last(path, [EN])
+    assert carried.leftovers == [] and {g.kpi for g in carried.goals} == set(load_template("full").targets)
+    assert all(g.due is None for g in carried.goals)
