@@ -12,21 +12,31 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+import pandas as pd
 
 from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
+from .dashboard.sheets import PROGRESS_STEPS
 from .dashboard.template import TemplateError, load_language, load_template
 from .dashboard.writer import write_dashboard
 from .excel.lite import write_lite
-from .formatting import format_value, text_table
+from .formatting import format_unit, format_value, text_table
 from .io import InputError, parse_month, sample_path, write_sample
 from .io.inputs import load_company
 from .io.safe_write import OutputExistsError
 from .io.sources import SOURCES
+from .io.sources.crm import customers_check
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
-from .metrics.catalogue import label_of
+from .metrics.conventions import CONVENTIONS
+from .metrics.periods import PERIOD_KEYS, period_kpis
+from .metrics.reconcile import Reconciliation
+from .metrics.reconcile import reconcile as reconcile_figures
 from .metrics.report import BALANCE_SHEET_KEYS
 
+AS_OF_HELP = (
+    "Last month to report (default: settings as_of, else the last complete month by today's date, "
+    "capped at the data's last month of activity). The current month is reported month-to-date."
+)
 DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions CSV. Default: the bundled sample."
 
 
@@ -39,25 +49,38 @@ def fail(lines: list[str], summary: str | None = None) -> NoReturn:
     raise SystemExit(1)
 
 
-def as_of_option(value: str | None) -> object:
+def as_of_option(value: str | None, option: str = "--as-of") -> pd.Period | None:
     if value is None:
         return None
     try:
-        return parse_month(value, "--as-of")
+        return parse_month(value, option)
     except ValueError as exc:
-        raise click.BadParameter(str(exc).removeprefix("--as-of: ")) from None
+        raise click.BadParameter(str(exc).removeprefix(f"{option}: "), param_hint=option) from None
 
 
 def load_report(
-    data: Path | None, as_of: str | None, exports: dict[str, object] | None = None
+    data: Path | None,
+    as_of: str | None,
+    exports: dict[str, object] | None = None,
+    history_start: str | None = None,
+    convention: str | None = None,
 ) -> tuple[CompanyData, KPIReport]:
-    """Read the inputs (the bundled sample when none is given) and compute every KPI."""
+    """Read the inputs (the bundled sample when none is given) and compute every KPI.
+
+    ``history_start`` and ``convention`` given on the command line win over the settings sheet."""
     exports = exports or {}
     source = data or exports.get("subscriptions") or sample_path()
+    start = as_of_option(history_start, "--history-start")
+    crm: dict = {}
     try:
+        exports = {**exports, "crm_customers": crm}  # filled with the CRM's customers, checked below
         company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]  # options are checked by click
     except InputError as exc:
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
+    if start is not None:
+        company.history_start = start
+    if convention is not None:
+        company.convention = convention
     for note in notes:
         click.echo(f"note: {note}", err=True)
     try:
@@ -68,11 +91,14 @@ def load_report(
     # figure may mislead. They are kept apart so notes never push warnings off the Summary.
     report.notes = list(notes)
     report.warnings[:0] = warnings
+    if "customers" in crm:
+        report.warnings += customers_check(crm["customers"], report.monthly["new_customers"])
     return company, report
 
 
 def export_options(command):
-    """--subscriptions, --source, --map and --visitors: read the exports finance already has."""
+    """--subscriptions, --source, --map, --visitors, --costs, --accounts and --funnel: read the
+    exports finance already has."""
     options = [
         click.option(
             "--subscriptions",
@@ -96,16 +122,69 @@ def export_options(command):
         click.option(
             "--visitors", type=click.Path(path_type=Path), help="A Google Analytics 4 users export (by month or day)."
         ),
+        click.option(
+            "--costs",
+            type=click.Path(path_type=Path),
+            help="A Profit and Loss by month (QuickBooks Online or Xero; CSV or xlsx); replaces the costs.",
+        ),
+        click.option(
+            "--accounts", type=click.Path(path_type=Path), help="The TOML map of P&L accounts to cost columns."
+        ),
+        click.option(
+            "--funnel",
+            type=click.Path(path_type=Path),
+            multiple=True,
+            help="A CRM export (HubSpot contacts, Salesforce leads or opportunities report); may be repeated.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def exports_of(subscriptions: Path | None, source: str, mapping: Path | None, visitors: Path | None) -> dict:
+def reporting_options(command):
+    """--history-start and --convention: where the reported history starts, how a month counts."""
+    options = [
+        click.option(
+            "--history-start",
+            "history_start",
+            metavar="YYYY-MM",
+            help="First month to report; MRR at the end of the month before is the opening balance "
+            "(default: settings history_start, else the ledger's first month, shown as 'opening').",
+        ),
+        click.option(
+            "--convention",
+            type=click.Choice(CONVENTIONS),
+            help="Count a subscription at the month end (default) or on the 1st (settings convention).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def exports_of(
+    subscriptions: Path | None,
+    source: str,
+    mapping: Path | None,
+    visitors: Path | None,
+    costs: Path | None = None,
+    accounts: Path | None = None,
+    funnel: tuple[Path, ...] = (),
+) -> dict:
     if (source != "auto" or mapping) and subscriptions is None:
         raise click.UsageError("--source and --map describe --subscriptions FILE; give that file too")
-    return {"subscriptions": subscriptions, "source": source, "mapping": mapping, "visitors": visitors}
+    if (costs is None) != (accounts is None):
+        raise click.UsageError("--costs FILE and --accounts MAP.toml go together: give both")
+    return {
+        "subscriptions": subscriptions,
+        "source": source,
+        "mapping": mapping,
+        "visitors": visitors,
+        "costs": costs,
+        "accounts": accounts,
+        "funnel": funnel,
+    }
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,24 +195,40 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--data", type=click.Path(path_type=Path), help=DATA_HELP)
-@click.option(
-    "--as-of", "as_of", metavar="YYYY-MM", help="Last month to report (default: settings as_of, else the latest date)."
-)
+@click.option("--as-of", "as_of", metavar="YYYY-MM", help=AS_OF_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--months", default=6, show_default=True, help="Months shown by --format table (latest last).")
+@click.option(
+    "--period",
+    type=click.Choice(["month", "quarter", "year"]),
+    default="month",
+    show_default=True,
+    help="month: every monthly KPI; quarter or year: the MRR/ARR bridge, churn and retention of each period.",
+)
+@reporting_options
 @export_options
 def metrics(
     data: Path | None,
     as_of: str | None,
     fmt: str,
     months: int,
+    period: str,
+    history_start: str | None,
+    convention: str | None,
     subscriptions: Path | None,
     source: str,
     mapping: Path | None,
     visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
 ) -> None:
     """Compute every monthly KPI and print it as a table, JSON or CSV."""
-    _company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    _company, report = load_report(data, as_of, exports, history_start, convention)
+    if period != "month":
+        click.echo(periods_output(report, period, fmt, months), nl=fmt == "table")
+        return
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, allow_nan=False))
     elif fmt == "csv":
@@ -152,12 +247,22 @@ def monthly_csv(report: KPIReport) -> str:
     return buffer.getvalue()
 
 
+def month_heading(report: KPIReport, period: object) -> str:
+    """The month as a column heading: marked when it is the opening month or month-to-date."""
+    if period == report.opening_month:
+        return f"{period} (opening)"
+    if report.month_to_date and period == report.as_of:
+        return f"{period} (month to date)"
+    return str(period)
+
+
 def metrics_table(report: KPIReport, months: int) -> str:
     """KPIs as rows, the latest ``months`` months as columns, then the balance sheet and warnings."""
     shown = report.monthly.tail(max(1, months))
     currency = report.reporting_currency
-    header = ["KPI", *[str(p) for p in shown.index]]
-    rows = [[label_of(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
+    header = ["KPI", *[month_heading(report, p) for p in shown.index]]
+    label = load_language("en").label  # the command line speaks English; labels live in templates/lang
+    rows = [[label(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
     title = f"{report.company or 'KPIs'} — reporting currency {currency}"
     parts = [title, "", text_table(header, rows)]
     sheet = report.balance_sheet
@@ -166,13 +271,190 @@ def metrics_table(report: KPIReport, months: int) -> str:
             "",
             text_table(
                 ["Balance sheet", str(sheet["period"])],
-                [[label_of(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
+                [[label(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
             ),
         ]
     if report.warnings:
         parts += ["", "Warnings:", *[f"- {w}" for w in report.warnings]]
     parts += ["", "n/a: undefined (a zero denominator, e.g. no churn → no LTV) or no input for that month."]
+    if report.opening_month is not None:
+        parts.append(
+            f"opening: {report.opening_month} is the ledger's first month; its customers are the opening "
+            "balance, so it has no movements of its own (set history_start to report from a later month)."
+        )
+    if report.month_to_date:
+        parts.append(f"month to date: {report.as_of} is still running; its figures are not final.")
     return "\n".join(parts)
+
+
+def periods_output(report: KPIReport, period: str, fmt: str, months: int) -> str:
+    """``--period quarter|year``: one row (JSON object, CSV row, table column) per period."""
+    table = period_kpis(report, period)
+    records = []
+    for label, row in table.iterrows():
+        entry: dict[str, object] = {"period": label}
+        for key in PERIOD_KEYS[1:]:
+            value = row[key]
+            if isinstance(value, str | bool) or value is None:
+                entry[key] = value
+            elif pd.isna(value):
+                entry[key] = None
+            elif key in ("months", "start_customers", "end_customers") or key.endswith("_customers"):
+                entry[key] = int(value)
+            else:
+                entry[key] = float(value)
+        records.append(entry)
+    if fmt == "json":
+        out = {
+            "reporting_currency": report.reporting_currency,
+            "as_of": str(report.as_of),
+            "month_to_date": report.month_to_date,
+            "period": period,
+            "periods": records,
+        }
+        return json.dumps(out, indent=2, allow_nan=False) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(PERIOD_KEYS)
+        for entry in records:
+            writer.writerow(["" if entry[k] is None else entry[k] for k in PERIOD_KEYS])
+        return buffer.getvalue()
+    shown = records[-max(1, months) :]
+    currency = report.reporting_currency
+    header = ["", *[str(e["period"]) + ("" if e["complete"] else " (part)") for e in shown]]
+    rows = []
+    for key in PERIOD_KEYS[3:]:
+        if key == "complete":
+            continue
+        unit = "count" if key == "months" or key.endswith("customers") else "rate"
+        unit = "money" if key.endswith(("_mrr", "_arr")) else unit
+        rows.append([key, *[format_unit(unit, e[key], currency) for e in shown]])
+    note = "(part): the period is cut by the report's first or last month, or holds the opening month."
+    return "\n".join([f"{report.company or 'KPIs'} — by {period}, {currency}", "", text_table(header, rows), "", note])
+
+
+@cli.command()
+@click.option(
+    "--against",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Another tool's monthly figures: a CSV with a month column and any of our JSON keys (mrr, customers, ...).",
+)
+@click.option("--data", type=click.Path(path_type=Path), help=DATA_HELP)
+@click.option("--as-of", "as_of", metavar="YYYY-MM", help=AS_OF_HELP)
+@reporting_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@export_options
+def reconcile(
+    against: Path,
+    data: Path | None,
+    as_of: str | None,
+    history_start: str | None,
+    convention: str | None,
+    fmt: str,
+    subscriptions: Path | None,
+    source: str,
+    mapping: Path | None,
+    visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
+) -> None:
+    """Explain, month by month, why another tool's MRR or movements differ from ours."""
+    theirs = read_against(against)
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    company, _report = load_report(data, as_of, exports, history_start, convention)
+    try:
+        result = reconcile_figures(company, theirs)
+    except KPIInputError as exc:
+        fail([f"{against}: {exc}"])
+    if result.table.empty:
+        first, last = _report.monthly.index[0], _report.as_of
+        fail([f"{against}: no month in the file is a month of our report ({first} to {last})"])
+    table = result.table.reset_index()
+    table["month"] = table["month"].astype(str)
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
+        return
+    if fmt == "json":
+        records = json.loads(table.to_json(orient="records"))
+        moved = {str(m): {str(c): float(v) for c, v in s.items()} for m, s in result.moved.items() if len(s)}
+        click.echo(json.dumps({"rows": records, "moved_customers": moved}, indent=2, allow_nan=False))
+        return
+    click.echo(reconcile_text(result, company.reporting_currency))
+    outside = sorted({str(m) for m in theirs["month"]} - {str(m) for m in _report.monthly.index})
+    if outside:
+        shown = ", ".join(outside[:6]) + (f" and {len(outside) - 6} more" if len(outside) > 6 else "")
+        click.echo(f"note: {len(outside)} month(s) of {against} are not in our report and were not compared: {shown}")
+
+
+def read_against(path: Path) -> pd.DataFrame:
+    """The other tool's CSV: ``month`` plus any of our monthly keys, as numbers (located errors)."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        fail([f"{path}: no such file"])
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        fail([f"{path}: cannot be read as CSV ({exc})"])
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if "month" not in frame.columns:
+        fail([f"{path}: no 'month' column (found: {', '.join(frame.columns) or 'none'})"])
+    keys = [k for k in MONTHLY_KEYS[1:] if k in frame.columns]
+    if not keys:
+        fail([f"{path}: no column is one of our keys (e.g. mrr, customers, new_mrr, churned_mrr)"])
+    problems = []
+    months = []
+    for row, text in enumerate(frame["month"], start=2):
+        try:
+            months.append(parse_month(text, "month"))
+        except ValueError:
+            problems.append(f"{path} row {row} (month): {text!r} is not a month (YYYY-MM)")
+    out = pd.DataFrame({"month": months}) if not problems else pd.DataFrame()
+    for key in keys:
+        values = pd.to_numeric(frame[key].str.replace(",", "").str.strip(), errors="coerce")
+        for row in frame.index[values.isna() & (frame[key].str.strip() != "")]:
+            problems.append(f"{path} row {row + 2} ({key}): {frame.loc[row, key]!r} is not a number")
+        if not problems:
+            out[key] = values.to_numpy()
+    if problems:
+        fail(problems, f"{len(problems)} problem(s) in {path}; nothing was compared.")
+    return out
+
+
+def reconcile_text(result: Reconciliation, currency: str) -> str:
+    """Each month's differences, the effects that explain them and the customers whose month moved."""
+    names = {
+        "convention": f"{result.other_convention} convention",
+        "trials": "free trials counted as MRR",
+        "fx": "every month at the latest FX rate",
+        "sub_cent": "sub-cent changes left out",
+    }
+    lines = []
+    for month in sorted(set(result.table.index.get_level_values("month"))):
+        lines.append(str(month))
+        rows = result.table.xs(month, level="month")
+        for key, row in rows.iterrows():
+            key = str(key)
+            ours, theirs = format_value(key, row["ours"], currency), format_value(key, row["theirs"], currency)
+            diff = format_value(key, row["difference"], currency)
+            if pd.isna(row["difference"]):
+                lines.append(f"  {key}: ours {ours}, theirs {theirs}: not comparable (undefined on one side)")
+                continue
+            if row["difference"] == 0:
+                lines.append(f"  {key}: ours {ours}, theirs {theirs}: equal")
+                continue
+            lines.append(f"  {key}: ours {ours}, theirs {theirs}, difference {diff}")
+            for effect in str(row["explained_by"]).split(", ") if row["explained_by"] else []:
+                lines.append(f"    {names[effect]}: {format_value(key, row[effect], currency)}")
+            status = "explained" if row["explained"] else "unexplained"
+            lines.append(f"    {status}: {format_value(key, row['residual'], currency)} left")
+        moved = result.moved.get(month)
+        if moved is not None and len(moved):
+            listed = ", ".join(f"{c} ({format_value('mrr', v, currency)})" for c, v in moved.head(8).items())
+            more = f" and {len(moved) - 8} more" if len(moved) > 8 else ""
+            lines.append(f"  counted in another month under {result.other_convention}: {listed}{more}")
+    return "\n".join(lines)
 
 
 @cli.command()
@@ -215,7 +497,8 @@ def sample(out: Path, fmt: str, force: bool) -> None:
     show_default=True,
     help="The workbook to write (atomically; an existing file is kept unless --force).",
 )
-@click.option("--as-of", "as_of", metavar="YYYY-MM", help="Last month to report.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM", help=AS_OF_HELP)
+@reporting_options
 @click.option(
     "--lang",
     type=click.Choice(["en", "ko"]),
@@ -233,6 +516,8 @@ def dashboard(
     template_name: str,
     out: Path,
     as_of: str | None,
+    history_start: str | None,
+    convention: str | None,
     lang: str,
     force: bool,
     include_ledger: bool,
@@ -240,6 +525,9 @@ def dashboard(
     source: str,
     mapping: Path | None,
     visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
     try:
@@ -248,18 +536,12 @@ def dashboard(
         fail([str(exc)])
     if out.exists() and not force:
         fail([f"{out} exists; use --force to replace it"])
-    company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
-    steps = [
-        "data sheets",
-        "ledger aggregates",
-        "inputs by month",
-        "monthly KPIs",
-        "report sheets",
-        "saving",
-        "cached values",
-    ]
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    company, report = load_report(data, as_of, exports, history_start, convention)
     show = sys.stderr.isatty()
-    with click.progressbar(length=len(steps), label="Building the dashboard", file=sys.stderr, hidden=not show) as bar:
+    with click.progressbar(
+        length=len(PROGRESS_STEPS), label="Building the dashboard", file=sys.stderr, hidden=not show
+    ) as bar:
         try:
             write_dashboard(company, report, out, options, force=force, progress=lambda _step: bar.update(1))
         except OutputExistsError as exc:

@@ -38,3 +38,22 @@ def test_every_type_ignore_names_its_code_and_says_why():
             if "type: ignore" in line and not re.search(r"type: ignore\[[\w, -]+\]\s+#\s*\S", line):
                 bad.append(f"{path.name}:{number}")
     assert not bad, f"type: ignore without [code] and a '# reason': {bad}"
+
+
+def test_every_public_metric_function_is_exported():
+    """A function added to a family module is public once it is in that module's __all__."""
+    import importlib
+    import inspect
+
+    import kpi_addin.metrics as metrics
+
+    for family in ("revenue", "customers", "funnel", "unit_economics", "balance_sheet", "goals"):
+        module = importlib.import_module(f"kpi_addin.metrics.{family}")
+        defined = {
+            name
+            for name, value in vars(module).items()
+            if inspect.isfunction(value) and value.__module__ == module.__name__ and not name.startswith("_")
+        }
+        missing = defined - set(module.__all__)
+        assert not missing, f"kpi_addin/metrics/{family}.py: add {sorted(missing)} to __all__"
+        assert set(module.__all__) <= set(metrics.__all__)

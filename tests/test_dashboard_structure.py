@@ -119,7 +119,8 @@ def test_money_format_follows_the_reporting_currency(tmp_path):
     build(CompanyData(subscriptions=subs, reporting_currency="KRW", as_of=month("2025-02")), path)
     sheet = load_workbook(path)["Monthly KPIs"]
     assert sheet["B5"].number_format == '"₩"#,##0;-"₩"#,##0'
-    assert sheet["M5"].number_format == "0.00%"
+    churn = get_column_letter(MONTHLY_KEYS.index("customer_churn_rate") + 1)
+    assert sheet[f"{churn}5"].number_format == "0.00%"
     assert sheet["A5"].number_format == "yyyy-mm"
 
 
@@ -230,9 +231,9 @@ def test_the_streamed_ledger_sheet_reads_back_as_the_input(sample_data, tmp_path
 
 
 def test_a_ledger_larger_than_an_excel_sheet_is_never_written(sample_data, tmp_path, monkeypatch):
-    from kpi_addin.dashboard import builder
+    from kpi_addin.dashboard.sheets import data
 
-    monkeypatch.setattr(builder, "EXCEL_MAX_ROWS", 100)  # the sample's 512 rows stand in for 1,048,577
+    monkeypatch.setattr(data, "EXCEL_MAX_ROWS", 100)  # the sample's 512 rows stand in for 1,048,577
     path = tmp_path / "dashboard.xlsx"
     build(sample_data, path, include_ledger=True)
     sheet = load_workbook(path)["Data subscriptions"]
@@ -277,3 +278,27 @@ def test_every_xml_part_is_well_formed_with_cells_in_order(sample_data, tmp_path
                 for row in root.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}row"):
                     columns = [column_index_from_string(re.match(r"[A-Z]+", c.get("r")).group()) for c in row]
                     assert columns == sorted(columns), (name, row.get("r"))
+
+
+def test_an_incomplete_window_on_the_summary_says_so(tmp_path):
+    template = tmp_path / "board.toml"
+    full = (Path(__file__).parents[1] / "templates" / "full.toml").read_text(encoding="utf-8")
+    template.write_text(full.replace('kpis = ["mrr", "arr",', 'kpis = ["nrr_12m", "mrr", "arr",'), encoding="utf-8")
+    path = tmp_path / "dashboard.xlsx"
+    data = CompanyData(subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)), as_of=month("2025-06"))
+    build(data, path, template=str(template))
+    sheet = load_workbook(path)["Summary"]
+    row = next(r for r in range(6, 30) if sheet[f"A{r}"].value == "Net revenue retention (12 months)")
+    note = sheet[f"B{row}"].comment
+    assert note is not None and "its window is not complete yet" in note.text
+
+
+def test_the_opening_month_is_named_where_movements_show(sample_data, tmp_path):
+    path = tmp_path / "dashboard.xlsx"
+    build(sample_data, path)
+    wb = load_workbook(path)
+    for sheet in ("Monthly KPIs", "Ledger aggregates", "Revenue"):
+        assert "2024-01: opening balance, no movements of its own" in wb[sheet]["A2"].value, sheet
+    later = CompanyData(**{**sample_data.__dict__, "history_start": month("2025-01")})
+    build(later, path)
+    assert "opening" not in load_workbook(path)["Revenue"]["A2"].value

@@ -30,6 +30,10 @@ EXAMPLE_FILES = {
     "recurly.csv": EXPORTS / "recurly_subscriptions.csv",
     "billing.csv": EXPORTS / "in_house_billing.csv",
     "billing.map.toml": EXPORTS / "in_house_billing.map.toml",
+    "stripe_invoices.csv": EXPORTS / "stripe_invoices.csv",
+    "profit_and_loss.csv": EXPORTS / "quickbooks_profit_and_loss.csv",
+    "accounts_map.toml": ROOT / "kpi_addin" / "sample_data" / "accounts_map.example.toml",
+    "hubspot_contacts.csv": EXPORTS / "hubspot_contacts.csv",
 }
 
 

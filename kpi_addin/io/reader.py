@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..metrics import KPIInputError
+from ..metrics.conventions import check_convention
 from ..metrics.report import BALANCE_SHEET_KEYS, MONTHLY_KEYS, CompanyData
 from . import schema
 from .schema import Column, Sheet
@@ -472,7 +474,7 @@ def _settings(frame: pd.DataFrame | None, raw: RawSheet | None) -> tuple[dict[st
         if k
     }
     problems = []
-    known = {"reporting_currency", "company", "as_of"}
+    known = {"reporting_currency", "company", "as_of", "history_start", "convention"}
     for position, key in enumerate(frame["key"]):
         if key and str(key).strip().lower() not in known:
             problems.append(
@@ -545,6 +547,19 @@ def company_from_sheets(
         except ValueError as exc:
             problems.append(Problem(source, str(exc), "settings"))
 
+    history_start = None
+    if settings.get("history_start") not in (None, ""):
+        try:
+            history_start = parse_month(settings["history_start"], "settings history_start")
+        except ValueError as exc:
+            problems.append(Problem(source, str(exc), "settings"))
+    convention = "month-end"
+    if settings.get("convention") not in (None, ""):
+        try:
+            convention = check_convention(settings["convention"])
+        except KPIInputError as exc:
+            problems.append(Problem(source, f"settings {exc}", "settings"))
+
     subs = frames.get("subscriptions")
     if subs is not None and not subs.empty and "subscriptions" in raws:
         problems += _check_subscriptions(raws["subscriptions"], subs, frames.get("fx_rates"), currency)
@@ -570,6 +585,8 @@ def company_from_sheets(
         company=str(settings["company"]) if settings.get("company") else None,
         as_of=as_of,
         source=source,
+        history_start=history_start,
+        convention=convention,
     )
     return data, warnings
 

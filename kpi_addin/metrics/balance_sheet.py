@@ -6,6 +6,15 @@ import pandas as pd
 
 from ._core import NumberOrSeries, check_number, divide
 
+__all__ = [
+    "balance_sheet_ratios",
+    "current_ratio",
+    "debt_to_equity",
+    "equity_ratio",
+    "interest_coverage",
+    "quick_ratio",
+]
+
 
 def current_ratio(current_assets: NumberOrSeries, current_liabilities: NumberOrSeries) -> NumberOrSeries:
     """Current ratio = current assets / current liabilities (a multiple).

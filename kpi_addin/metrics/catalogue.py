@@ -35,6 +35,7 @@ from . import balance_sheet as _bs
 from . import customers as _customers
 from . import funnel as _funnel
 from . import revenue as _revenue
+from . import trailing as _trailing
 from . import unit_economics as _ue
 
 Unit = Literal["money", "rate", "count", "ratio", "months", "score", "month"]
@@ -48,9 +49,8 @@ class KPI:
 
     Attributes
     ----------
-    key : the JSON key, the ``MonthlyKPIs`` header and the language files' ``[kpis.<key>]``.
-    label : the English name (the command line's table; the dashboard reads its labels
-        from the language files).
+    key : the JSON key, the ``MonthlyKPIs`` header and the language files' ``[kpis.<key>]``
+        (its label and definition in each language live there, nowhere else).
     unit : money (reporting currency), rate (a fraction shown as %), count, ratio (a
         multiple such as 3.2x), months, score (NPS, -100..100) or month.
     direction : ``higher`` or ``lower`` is better; None where neither is (a count of
@@ -67,7 +67,6 @@ class KPI:
     """
 
     key: str
-    label: str
     unit: Unit
     direction: Direction | None
     family: Family
@@ -92,30 +91,31 @@ class KPI:
         return tuple(i.split(".", 1)[1] for i in self.inputs if i.startswith(sheet + "."))
 
 
-def _taken(key: str, label: str, unit: Unit, direction: Direction | None, family: Family, **kw: Any) -> KPI:
+def _taken(key: str, unit: Unit, direction: Direction | None, family: Family, **kw: Any) -> KPI:
     """A KPI taken as it is from a bridge or input column of the same name."""
-    return KPI(key, label, unit, direction, family, args=kw.pop("args", (key,)), **kw)
+    return KPI(key, unit, direction, family, args=kw.pop("args", (key,)), **kw)
 
 
 _CTS_INPUTS = ("costs.customer_success", "costs.infrastructure", "costs.retention_programs")
 
 #: Every KPI, in the order of the JSON keys and the ``MonthlyKPIs`` columns.
 KPIS: tuple[KPI, ...] = (
-    KPI("month", "Month", "month", None, "period"),
-    _taken("mrr", "MRR", "money", "higher", "revenue", excel="MRR"),
-    KPI("arr", "ARR", "money", "higher", "revenue", (), _revenue.annual_recurring_revenue, ("mrr",), "ARR"),
-    _taken("customers", "Paying customers", "count", "higher", "customers"),
-    _taken("new_customers", "New customers", "count", "higher", "customers"),
-    _taken("reactivated_customers", "Reactivated customers", "count", "higher", "customers"),
-    _taken("churned_customers", "Churned customers", "count", "lower", "customers"),
-    _taken("new_mrr", "New MRR", "money", "higher", "revenue"),
-    _taken("expansion_mrr", "Expansion MRR", "money", "higher", "revenue"),
-    _taken("contraction_mrr", "Contraction MRR", "money", "lower", "revenue"),
-    _taken("churned_mrr", "Churned MRR", "money", "lower", "revenue"),
-    _taken("reactivation_mrr", "Reactivation MRR", "money", "higher", "revenue"),
+    KPI("month", "month", None, "period"),
+    _taken("mrr", "money", "higher", "revenue", excel="MRR"),
+    KPI("arr", "money", "higher", "revenue", (), _revenue.annual_recurring_revenue, ("mrr",), "ARR"),
+    KPI("mrr_growth_mom", "rate", "higher", "revenue", (), _trailing.mrr_growth_mom, ("mrr", "known_start_mrr")),
+    KPI("mrr_growth_yoy", "rate", "higher", "revenue", (), _trailing.mrr_growth_yoy, ("mrr", "known_start_mrr")),
+    _taken("customers", "count", "higher", "customers"),
+    _taken("new_customers", "count", "higher", "customers"),
+    _taken("reactivated_customers", "count", "higher", "customers"),
+    _taken("churned_customers", "count", "lower", "customers"),
+    _taken("new_mrr", "money", "higher", "revenue"),
+    _taken("expansion_mrr", "money", "higher", "revenue"),
+    _taken("contraction_mrr", "money", "lower", "revenue"),
+    _taken("churned_mrr", "money", "lower", "revenue"),
+    _taken("reactivation_mrr", "money", "higher", "revenue"),
     KPI(
         "customer_churn_rate",
-        "Customer churn rate",
         "rate",
         "lower",
         "customers",
@@ -125,8 +125,16 @@ KPIS: tuple[KPI, ...] = (
         "CHURN",
     ),
     KPI(
+        "customer_churn_rate_3m",
+        "rate",
+        "lower",
+        "customers",
+        (),
+        _trailing.customer_churn_rate_3m,
+        ("churned_customers", "known_start_customers"),
+    ),
+    KPI(
         "revenue_churn_rate",
-        "Revenue churn rate",
         "rate",
         "lower",
         "revenue",
@@ -136,8 +144,16 @@ KPIS: tuple[KPI, ...] = (
         "REVENUE_CHURN",
     ),
     KPI(
+        "revenue_churn_rate_3m",
+        "rate",
+        "lower",
+        "revenue",
+        (),
+        _trailing.revenue_churn_rate_3m,
+        ("lost_mrr", "known_start_mrr"),
+    ),
+    KPI(
         "nrr",
-        "Net revenue retention",
         "rate",
         "higher",
         "revenue",
@@ -146,9 +162,12 @@ KPIS: tuple[KPI, ...] = (
         ("start_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"),
         "NRR",
     ),
+    # The 12-month cohort figures need each customer's MRR twelve months apart: monthly_kpis
+    # computes them with trailing.cohort_retention_12m from CustomerMRR.mrr_at, and they are
+    # taken from those columns here.
+    _taken("nrr_12m", "rate", "higher", "revenue"),
     KPI(
         "grr",
-        "Gross revenue retention",
         "rate",
         "higher",
         "revenue",
@@ -157,9 +176,9 @@ KPIS: tuple[KPI, ...] = (
         ("start_mrr", "contraction_mrr", "churned_mrr"),
         "GRR",
     ),
+    _taken("grr_12m", "rate", "higher", "revenue"),
     KPI(
         "crr",
-        "Customer retention rate",
         "rate",
         "higher",
         "customers",
@@ -168,9 +187,9 @@ KPIS: tuple[KPI, ...] = (
         ("customers", "gained_customers", "start_customers"),
         "RETENTION",
     ),
+    _taken("logo_retention_12m", "rate", "higher", "customers"),
     KPI(
         "arpu",
-        "ARPU",
         "money",
         "higher",
         "revenue",
@@ -181,7 +200,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "ltv",
-        "LTV",
         "money",
         "higher",
         "unit_economics",
@@ -191,19 +209,29 @@ KPIS: tuple[KPI, ...] = (
         "LTV",
     ),
     KPI(
+        "ltv_trailing", "money", "higher", "unit_economics", (), _trailing.ltv_trailing, ("arpu", "customer_churn_rate")
+    ),
+    KPI(
         "cac",
-        "CAC",
         "money",
         "lower",
         "unit_economics",
         ("costs.sales", "costs.marketing"),
         _ue.customer_acquisition_cost,
-        ("sales", "marketing", "new_customers"),
+        ("sales", "marketing", "acquired_customers"),
         "CAC",
     ),
     KPI(
+        "cac_trailing",
+        "money",
+        "lower",
+        "unit_economics",
+        ("costs.sales", "costs.marketing"),
+        _trailing.cac_trailing,
+        ("sales", "marketing", "acquired_customers"),
+    ),
+    KPI(
         "ltv_cac",
-        "LTV:CAC",
         "ratio",
         "higher",
         "unit_economics",
@@ -213,8 +241,16 @@ KPIS: tuple[KPI, ...] = (
         "LTV_CAC",
     ),
     KPI(
+        "ltv_cac_trailing",
+        "ratio",
+        "higher",
+        "unit_economics",
+        ("costs.sales", "costs.marketing"),
+        _trailing.ltv_cac_trailing,
+        ("ltv_trailing", "cac_trailing"),
+    ),
+    KPI(
         "cac_payback_months",
-        "CAC payback (months)",
         "months",
         "lower",
         "unit_economics",
@@ -225,7 +261,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "cts",
-        "Cost to serve per customer",
         "money",
         "lower",
         "unit_economics",
@@ -236,7 +271,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "saas_quick_ratio",
-        "SaaS quick ratio",
         "ratio",
         "higher",
         "revenue",
@@ -245,13 +279,12 @@ KPIS: tuple[KPI, ...] = (
         ("new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr"),
         "SAAS_QUICK_RATIO",
     ),
-    _taken("visitors", "Unique visitors", "count", "higher", "funnel", inputs=("funnel.visitors",)),
-    _taken("leads", "Leads", "count", "higher", "funnel", inputs=("funnel.leads",)),
-    _taken("mql", "MQL", "count", "higher", "funnel", inputs=("funnel.mql",)),
-    _taken("sql", "SQL", "count", "higher", "funnel", inputs=("funnel.sql",)),
+    _taken("visitors", "count", "higher", "funnel", inputs=("funnel.visitors",)),
+    _taken("leads", "count", "higher", "funnel", inputs=("funnel.leads",)),
+    _taken("mql", "count", "higher", "funnel", inputs=("funnel.mql",)),
+    _taken("sql", "count", "higher", "funnel", inputs=("funnel.sql",)),
     KPI(
         "ccr",
-        "Customer conversion rate",
         "rate",
         "higher",
         "funnel",
@@ -262,7 +295,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "pql_conversion",
-        "PQL to paid conversion",
         "rate",
         "higher",
         "funnel",
@@ -273,7 +305,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "nps",
-        "NPS",
         "score",
         "higher",
         "nps",
@@ -284,7 +315,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "current_ratio",
-        "Current ratio",
         "ratio",
         "higher",
         "balance_sheet",
@@ -296,7 +326,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "quick_ratio",
-        "Quick ratio (acid test)",
         "ratio",
         "higher",
         "balance_sheet",
@@ -308,7 +337,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "debt_to_equity",
-        "Debt-to-equity",
         "ratio",
         "lower",
         "balance_sheet",
@@ -320,7 +348,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "equity_ratio",
-        "Equity ratio",
         "rate",
         "higher",
         "balance_sheet",
@@ -332,7 +359,6 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "interest_coverage",
-        "Interest coverage",
         "ratio",
         "higher",
         "balance_sheet",
@@ -375,10 +401,6 @@ def kpi(key: str) -> KPI:
 
 def unit_of(key: str) -> Unit:
     return REGISTRY[key].unit
-
-
-def label_of(key: str) -> str:
-    return REGISTRY[key].label
 
 
 def default_direction(key: str) -> Direction:

@@ -16,6 +16,18 @@ from ._core import (
     divide,
 )
 
+__all__ = [
+    "DETRACTOR_MAX",
+    "PROMOTER_MIN",
+    "annualized_churn",
+    "customer_churn_rate",
+    "customer_lifetime_months",
+    "customer_retention_rate",
+    "net_promoter_score",
+    "nps_from_counts",
+]
+
+
 #: NPS cut-offs on the 0–10 scale: promoters answer 9 or 10, detractors 0 to 6.
 PROMOTER_MIN = 9
 DETRACTOR_MAX = 6

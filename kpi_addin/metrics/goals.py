@@ -24,6 +24,17 @@ import pandas as pd
 
 from ._core import KPINumError, KPIValueError, check_scalar, divide, is_undefined
 
+__all__ = [
+    "AT_RISK_BAND",
+    "GOAL_STATUSES",
+    "ON_TRACK_BAND",
+    "check_direction",
+    "goal_progress",
+    "goal_shortfall",
+    "goal_status",
+]
+
+
 Direction = Literal["higher", "lower"]
 GOAL_STATUSES = ("complete", "on track", "at risk", "off track")
 ON_TRACK_BAND = 0.05

@@ -8,6 +8,18 @@ import numpy as np
 
 from ._core import KPIValueError, NumberOrSeries, check_count, check_number, check_scalar, divide
 
+__all__ = [
+    "cac_payback_months",
+    "cost_to_serve",
+    "cost_to_serve_share",
+    "customer_acquisition_cost",
+    "customer_lifetime_value",
+    "gross_margin",
+    "lifetime_value",
+    "ltv_to_cac",
+    "total_cost_to_serve",
+]
+
 
 def lifetime_value(
     arpu: NumberOrSeries, churn_rate: NumberOrSeries, gross_margin: NumberOrSeries = 1.0
