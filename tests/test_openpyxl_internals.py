@@ -100,11 +100,11 @@ def test_a_new_workbook_asks_excel_to_recalculate_on_load(tmp_path):
     )
 
 
-# ---------------------------------------------------------------- Table._initialise_columns (builder.add_table)
+# ---------------------------------------------------------------- Table._initialise_columns (sheets/common.add_table)
 
 
 def test_table_columns_named_without_reading_the_sheet(tmp_path):
-    """builder.add_table names a Table's columns itself: openpyxl would otherwise read (and so
+    """sheets/common.add_table names a Table's columns itself: openpyxl would otherwise read (and so
     create) a cell object for every cell of the range — a million for the ledger."""
     wb = Workbook()
     ws = wb.active
@@ -112,11 +112,11 @@ def test_table_columns_named_without_reading_the_sheet(tmp_path):
     table = Table(displayName="Ledger", ref="A3:C1000")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
     assert hasattr(table, "_initialise_columns"), (
-        f"the private Table._initialise_columns() is gone: kpi_addin/dashboard/builder.py add_table calls it {UPGRADE}"
+        f"the private Table._initialise_columns() is gone: dashboard/sheets/common.py add_table calls it {UPGRADE}"
     )
     table._initialise_columns()
     assert [c.id for c in table.tableColumns] == [1, 2, 3], (
-        f"Table._initialise_columns() no longer makes one TableColumn per column of ref (builder.add_table) {UPGRADE}"
+        f"Table._initialise_columns() no longer makes one TableColumn per column of ref (add_table) {UPGRADE}"
     )
     for column, header in zip(table.tableColumns, ["customer_id", "amount", "start_date"], strict=True):
         column.name = header
@@ -138,7 +138,7 @@ def test_table_columns_named_without_reading_the_sheet(tmp_path):
 
 
 def test_a_style_registered_through_a_deleted_scratch_cell_is_saved_at_its_style_id(tmp_path):
-    """builder._stream_ledger: set a format on a scratch cell, read ``style_id``, delete the
+    """sheets/data._stream_ledger: set a format on a scratch cell, read ``style_id``, delete the
     cell from the private ``ws._cells``; stream.py writes ``s="<style_id>"`` into rows that
     openpyxl never sees, so that id must be the cell format's index in styles.xml."""
     wb = Workbook()
@@ -151,7 +151,7 @@ def test_a_style_registered_through_a_deleted_scratch_cell_is_saved_at_its_style
     prefixed.quotePrefix = True
     date_style, prefix_style = dates.style_id, prefixed.style_id
     assert isinstance(ws._cells, dict) and (1, 40) in ws._cells, (
-        f"the private Worksheet._cells is no longer a dict keyed by (row, column): builder._stream_ledger deletes "
+        f"the private Worksheet._cells is no longer a dict keyed by (row, column): sheets/data._stream_ledger deletes "
         f"its scratch cells from it {UPGRADE}"
     )
     del ws._cells[(1, 40)], ws._cells[(1, 41)]
@@ -165,7 +165,7 @@ def test_a_style_registered_through_a_deleted_scratch_cell_is_saved_at_its_style
     xfs = list(styles.find(f"{MAIN}cellXfs"))
     assert len(xfs) > max(date_style, prefix_style), (
         f"style ids {date_style}, {prefix_style} are not in the saved cellXfs ({len(xfs)}): styles registered on "
-        f"cells deleted from ws._cells are no longer kept (builder._stream_ledger, stream.py) {UPGRADE}"
+        f"cells deleted from ws._cells are no longer kept (sheets/data._stream_ledger, stream.py) {UPGRADE}"
     )
     assert formats.get(xfs[date_style].get("numFmtId")) == "yyyy-mm-dd", (
         f"cellXfs[{date_style}] is not the yyyy-mm-dd date format: cell.style_id is no longer the index openpyxl "
@@ -233,7 +233,7 @@ def test_illegal_characters_pattern_works_vectorised():
     )
 
 
-# ---------------------------------------------------------------- defined names (builder._names)
+# ---------------------------------------------------------------- defined names (sheets/names.py)
 
 
 def test_defined_names_are_set_by_key(tmp_path):
@@ -243,8 +243,25 @@ def test_defined_names_are_set_by_key(tmp_path):
     try:
         wb.defined_names["KPI_MRR"] = DefinedName("KPI_MRR", attr_text="'Monthly KPIs'!$B$40")
     except TypeError as exc:  # pragma: no cover - only on an openpyxl without the 3.1 API
-        pytest.fail(f"wb.defined_names no longer takes names by key (builder._names): {exc} {UPGRADE}")
+        pytest.fail(f"wb.defined_names no longer takes names by key (sheets/names.py): {exc} {UPGRADE}")
     with zipfile.ZipFile(saved(wb, tmp_path)) as archive:
         names = ElementTree.fromstring(archive.read("xl/workbook.xml")).iter(f"{MAIN}definedName")
         written = {n.get("name"): n.text for n in names}
     assert written == {"KPI_MRR": "'Monthly KPIs'!$B$40"}, f"defined names written {written} {UPGRADE}"
+
+
+# ---------------------------------------------------------------- charts (sheets/charts.py)
+
+
+def test_the_chart_base_class_is_where_the_type_hints_import_it():
+    """sheets/charts.py types its charts as ``openpyxl.chart._chart.ChartBase`` (a private module)."""
+    try:
+        from openpyxl.chart import BarChart, LineChart, PieChart
+        from openpyxl.chart._chart import ChartBase
+    except ImportError as exc:  # pragma: no cover - only on an openpyxl that moved it
+        pytest.fail(
+            f"openpyxl.chart._chart.ChartBase moved: kpi_addin/dashboard/sheets/charts.py imports it {exc} {UPGRADE}"
+        )
+    assert all(issubclass(kind, ChartBase) for kind in (BarChart, LineChart, PieChart)), (
+        f"openpyxl's charts no longer derive from ChartBase (sheets/charts.py's type hints) {UPGRADE}"
+    )
