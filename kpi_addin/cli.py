@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
+from .dashboard.pdf import PdfError, require_soffice
 from .dashboard.sheets import PROGRESS_STEPS
 from .dashboard.template import TemplateError, load_language, load_template
 from .dashboard.writer import write_dashboard
@@ -508,7 +509,20 @@ def sample(out: Path, fmt: str, force: bool) -> None:
 )
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option(
-    "--include-ledger", is_flag=True, help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows."
+    "--include-ledger",
+    is_flag=True,
+    help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows, or in a template "
+    "without customer data (executive).",
+)
+@click.option(
+    "--pdf",
+    "pdf",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[PATH]",
+    help="Also write the board pack (the template's report sheets) as PDF, through LibreOffice; "
+    "PATH defaults to the workbook's name with .pdf.",
 )
 @export_options
 def dashboard(
@@ -521,6 +535,7 @@ def dashboard(
     lang: str,
     force: bool,
     include_ledger: bool,
+    pdf: str | None,
     subscriptions: Path | None,
     source: str,
     mapping: Path | None,
@@ -530,27 +545,40 @@ def dashboard(
     funnel: tuple[Path, ...],
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
+    pdf_path = None if pdf is None else Path(pdf) if pdf else out.with_suffix(".pdf")
     try:
         options = BuildOptions(load_template(template_name), load_language(lang), include_ledger=include_ledger)
     except TemplateError as exc:
         fail([str(exc)])
-    if out.exists() and not force:
-        fail([f"{out} exists; use --force to replace it"])
+    for path in (out, pdf_path):
+        if path is not None and path.exists() and not force:
+            fail([f"{path} exists; use --force to replace it"])
+    if pdf_path is not None:
+        try:
+            require_soffice()  # before any work: say what to install
+        except PdfError as exc:
+            fail([str(exc)])
     exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
     company, report = load_report(data, as_of, exports, history_start, convention)
     show = sys.stderr.isatty()
-    with click.progressbar(
-        length=len(PROGRESS_STEPS), label="Building the dashboard", file=sys.stderr, hidden=not show
-    ) as bar:
+    steps = len(PROGRESS_STEPS) + (pdf_path is not None)
+    with click.progressbar(length=steps, label="Building the dashboard", file=sys.stderr, hidden=not show) as bar:
         try:
-            write_dashboard(company, report, out, options, force=force, progress=lambda _step: bar.update(1))
+            write_dashboard(
+                company, report, out, options, force=force, progress=lambda _step: bar.update(1), pdf=pdf_path
+            )
         except OutputExistsError as exc:
             fail([str(exc)])
+        except PdfError as exc:
+            fail([f"{pdf_path}: {exc}; nothing was changed"])
         except OSError as exc:
             fail([f"{out}: cannot write ({exc.strerror or exc}); nothing was changed"])
     click.echo(
         f"wrote {out} ({len(report.monthly)} months, {report.as_of}, template {options.template.name}, language {lang})"
     )
+    if pdf_path is not None:
+        sheets = ", ".join(options.language.sheets[s] for s in options.template.sheets)
+        click.echo(f"wrote {pdf_path} (the board pack: {sheets})")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
 

@@ -64,6 +64,10 @@ class KPI:
         ``cts_total``, ``gross_margin``, ``nps_promoters``, ...) or earlier KPIs' keys.
     excel : the worksheet function that computes it from cell values, if any.
     monthly : a column of the monthly table (False: a balance-sheet ratio, per period).
+    window : the period a figure covers when it is more than the month itself, as shown
+        beside it on the dashboard (``"12 months"``, ``"3 months"``); None for a monthly figure.
+    cents : money shown to the minor unit (per-customer amounts such as ARPU); other money
+        is shown in whole units.
     """
 
     key: str
@@ -75,6 +79,8 @@ class KPI:
     args: tuple[str, ...] = ()
     excel: str | None = None
     monthly: bool = True
+    window: str | None = None
+    cents: bool = False
 
     @property
     def text_key(self) -> str:
@@ -132,6 +138,7 @@ KPIS: tuple[KPI, ...] = (
         (),
         _trailing.customer_churn_rate_3m,
         ("churned_customers", "known_start_customers"),
+        window="3 months",
     ),
     KPI(
         "revenue_churn_rate",
@@ -151,6 +158,7 @@ KPIS: tuple[KPI, ...] = (
         (),
         _trailing.revenue_churn_rate_3m,
         ("lost_mrr", "known_start_mrr"),
+        window="3 months",
     ),
     KPI(
         "nrr",
@@ -165,7 +173,7 @@ KPIS: tuple[KPI, ...] = (
     # The 12-month cohort figures need each customer's MRR twelve months apart: monthly_kpis
     # computes them with trailing.cohort_retention_12m from CustomerMRR.mrr_at, and they are
     # taken from those columns here.
-    _taken("nrr_12m", "rate", "higher", "revenue"),
+    _taken("nrr_12m", "rate", "higher", "revenue", window="12 months"),
     KPI(
         "grr",
         "rate",
@@ -176,7 +184,7 @@ KPIS: tuple[KPI, ...] = (
         ("start_mrr", "contraction_mrr", "churned_mrr"),
         "GRR",
     ),
-    _taken("grr_12m", "rate", "higher", "revenue"),
+    _taken("grr_12m", "rate", "higher", "revenue", window="12 months"),
     KPI(
         "crr",
         "rate",
@@ -187,7 +195,7 @@ KPIS: tuple[KPI, ...] = (
         ("customers", "gained_customers", "start_customers"),
         "RETENTION",
     ),
-    _taken("logo_retention_12m", "rate", "higher", "customers"),
+    _taken("logo_retention_12m", "rate", "higher", "customers", window="12 months"),
     KPI(
         "arpu",
         "money",
@@ -197,6 +205,7 @@ KPIS: tuple[KPI, ...] = (
         _revenue.average_revenue_per_user,
         ("mrr", "customers"),
         "ARPU",
+        cents=True,
     ),
     KPI(
         "ltv",
@@ -209,7 +218,14 @@ KPIS: tuple[KPI, ...] = (
         "LTV",
     ),
     KPI(
-        "ltv_trailing", "money", "higher", "unit_economics", (), _trailing.ltv_trailing, ("arpu", "customer_churn_rate")
+        "ltv_trailing",
+        "money",
+        "higher",
+        "unit_economics",
+        (),
+        _trailing.ltv_trailing,
+        ("arpu", "customer_churn_rate"),
+        window="6 months",
     ),
     KPI(
         "cac",
@@ -229,6 +245,7 @@ KPIS: tuple[KPI, ...] = (
         ("costs.sales", "costs.marketing"),
         _trailing.cac_trailing,
         ("sales", "marketing", "acquired_customers"),
+        window="3 months",
     ),
     KPI(
         "ltv_cac",
@@ -248,6 +265,7 @@ KPIS: tuple[KPI, ...] = (
         ("costs.sales", "costs.marketing"),
         _trailing.ltv_cac_trailing,
         ("ltv_trailing", "cac_trailing"),
+        window="trailing",
     ),
     KPI(
         "cac_payback_months",
@@ -268,6 +286,7 @@ KPIS: tuple[KPI, ...] = (
         _ue.cost_to_serve,
         ("cts_total", "customers"),
         "CTS",
+        cents=True,
     ),
     KPI(
         "saas_quick_ratio",

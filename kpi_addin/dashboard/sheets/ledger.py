@@ -34,6 +34,7 @@ def build(ctx: Context) -> LedgerAggregates:
     ws = ctx.sheets["ledger"]
     ctx.title(ws, ctx.lang.sheets["ledger"], ctx.ui("ledger_note") + ctx.opening_note())
     columns = ["month", *BRIDGE_COLUMNS, *COHORT_12M_KEYS]
+    ctx.label_row(ws, HEADER_ROW - 1, columns)
     ctx.header(ws, HEADER_ROW, columns)
     ctx.month_column(ws, FIRST)
     letters = {c: get_column_letter(i + 1) for i, c in enumerate(columns)}

@@ -12,7 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ...metrics import MONTHLY_KEYS
 from ...metrics.trailing import CAC_WINDOW, CHURN_WINDOW, COHORT_MONTHS, LTV_CHURN_WINDOW
 from ..cells import put_text
-from ..expr import Expr, Ref
+from ..expr import Expr, NAIfZero, Ref
 from .common import Context, add_table, grey_errors
 from .inputs import InputsByMonth
 from .ledger import LedgerAggregates
@@ -167,5 +167,6 @@ def monthly_formulas(
         "sql": I("sql"),
         "ccr": own("new_customers") / own("visitors"),
         "pql_conversion": I("pql_converted") / I("pql"),
-        "nps": 100 * (I("nps_promoters") - I("nps_detractors")) / I("nps_answers"),
+        # no answers is no input (#N/A), not a zero denominator
+        "nps": NAIfZero(I("nps_answers"), 100 * (I("nps_promoters") - I("nps_detractors")) / I("nps_answers")),
     }
