@@ -265,3 +265,37 @@ def test_the_chart_base_class_is_where_the_type_hints_import_it():
     assert all(issubclass(kind, ChartBase) for kind in (BarChart, LineChart, PieChart)), (
         f"openpyxl's charts no longer derive from ChartBase (sheets/charts.py's type hints) {UPGRADE}"
     )
+
+
+# ---------------------------------------------------------------- fonts renamed in place (sheets/printing.py)
+
+
+def test_renaming_every_font_in_the_private_font_list_is_saved(tmp_path):
+    """sheets/printing.name_the_font rewrites the private ``wb._fonts`` (an IndexedList that cells
+    point into by index) and the "Normal" entry of ``wb._named_styles`` (the Korean typeface)."""
+    from kpi_addin.dashboard.sheets.printing import name_the_font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"] = "bold"
+    ws["A1"].font = Font(bold=True, color="1F3864")
+    ws["A2"] = "plain"
+    assert hasattr(wb, "_fonts") and hasattr(wb, "_named_styles"), (
+        f"the private Workbook._fonts / _named_styles are gone: sheets/printing.name_the_font rewrites them {UPGRADE}"
+    )
+    name_the_font(wb, "Malgun Gothic")
+    with zipfile.ZipFile(saved(wb, tmp_path)) as archive:
+        styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    fonts = list(styles.find(f"{MAIN}fonts"))
+    names = [f.find(f"{MAIN}name").get("val") for f in fonts]
+    assert names and set(names) == {"Malgun Gothic"}, (
+        f"fonts saved as {names}: replacing wb._fonts no longer renames every font (sheets/printing.py) {UPGRADE}"
+    )
+    assert all(f.find(f"{MAIN}charset").get("val") == "129" for f in fonts), f"charset lost {UPGRADE}"
+    xml = member(tmp_path / "tiny.xlsx", "S")
+    style = int(re.search(r'<c r="A1" s="([0-9]+)"', xml).group(1))
+    font_id = int(list(styles.find(f"{MAIN}cellXfs"))[style].get("fontId"))
+    assert fonts[font_id].find(f"{MAIN}b") is not None, (
+        f"A1's font index no longer points at its (bold) font after wb._fonts was replaced {UPGRADE}"
+    )
