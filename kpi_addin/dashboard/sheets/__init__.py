@@ -120,4 +120,8 @@ def build_sheets(ctx: Context) -> dict[str, Any]:
 
 
 def new_context(data_: Any, report: Any, options: Any, progress: Callable[[str], None] | None = None) -> Context:
-    return Context(data_, report, options, Workbook(), progress=progress or (lambda _step: None))
+    workbook = Workbook()
+    # Excel recalculates every formula on opening (the cached values are for previews);
+    # said here rather than left to openpyxl's default.
+    workbook.calculation.fullCalcOnLoad = True
+    return Context(data_, report, options, workbook, progress=progress or (lambda _step: None))
