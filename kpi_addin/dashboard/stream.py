@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,7 @@ class StreamedRows:
     first_row: int
     date_style: int
     text_prefix_style: int
+    number_styles: dict[str, int] = field(default_factory=dict)  # column → style of its numbers
 
     @property
     def last_row(self) -> int:
@@ -50,20 +51,24 @@ class StreamedRows:
         parts: list[pa.Array | str] = ['<row r="', numbers, '">']
         for j, column in enumerate(self.columns, start=1):
             if column in chunk:
-                parts.append(self._cells(chunk[column], get_column_letter(j), numbers, self.kinds.get(column, "text")))
+                kind, style = self.kinds.get(column, "text"), self.number_styles.get(column)
+                parts.append(self._cells(chunk[column], get_column_letter(j), numbers, kind, style))
         parts += ["</row>", ""]  # the last argument is the separator
         rows = pc.binary_join_element_wise(*parts)
         offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset : rows.offset + len(rows) + 1]
         return rows.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]].decode("utf-8")
 
-    def _cells(self, values: pd.Series, letter: str, numbers: pa.Array, kind: str) -> pa.Array:
+    def _cells(
+        self, values: pd.Series, letter: str, numbers: pa.Array, kind: str, number_style: int | None = None
+    ) -> pa.Array:
         """One column's ``<c>`` elements ("" for a blank cell)."""
         blank = values.isna().to_numpy(dtype=bool)
         if kind == "date":
             days = (values.to_numpy(dtype="datetime64[ns]") - _EPOCH) / np.timedelta64(1, "D")
             head, text, tail = f'" s="{self.date_style}"><v>', _numbers(days), "</v></c>"
         elif kind == "number":
-            head, tail = '"><v>', "</v></c>"
+            head = '"><v>' if number_style is None else f'" s="{number_style}"><v>'
+            tail = "</v></c>"
             text = _numbers(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float))
         else:
             text = _text(values)
