@@ -16,10 +16,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..formatting import FORMULA_TRIGGERS
 from .expr import NA, Expr, Ref, Value, is_error
-
-#: Leading characters that make a spreadsheet (or a CSV export of it) read text as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def put_text(cell: Cell, text: object) -> None:
