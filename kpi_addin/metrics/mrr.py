@@ -99,7 +99,8 @@ def to_units(money: np.ndarray, currency: str) -> np.ndarray:
     >>> to_units(np.array([43.595, 0.004, 0.005, 10.0]), "USD").tolist()
     [4360.0, 0.0, 1.0, 1000.0]
     """
-    return np.floor(money * 10 ** minor_unit_digits(currency) + (0.5 + 1e-6))
+    units: np.ndarray = np.floor(money * 10 ** minor_unit_digits(currency) + (0.5 + 1e-6))
+    return units
 
 
 def month_number(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -121,7 +122,7 @@ def month_number(values: pd.Series | np.ndarray) -> np.ndarray:
         return np.where(nat, np.int64(-(2**62)), arr.astype("datetime64[M]").astype(np.int64))
     # The month of each day in the span, looked up: numpy's calendar conversion per value is slower.
     month_of_day = np.arange(first, last + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    months = month_of_day[np.where(nat, first, days) - first]
+    months: np.ndarray = month_of_day[np.where(nat, first, days) - first]
     months[nat] = -(2**62)
     return months
 
@@ -306,7 +307,8 @@ def subscription_monthly_value(subscriptions: pd.DataFrame) -> np.ndarray:
     denominator = np.array([INTERVAL_FACTORS[n][1] for n in names], dtype=float)[codes]
     amount = subscriptions["amount"].to_numpy(dtype=float)
     quantity = subscriptions["quantity"].to_numpy(dtype=float) if "quantity" in subscriptions else 1.0
-    return amount * quantity * numerator / denominator
+    monthly: np.ndarray = amount * quantity * numerator / denominator
+    return monthly
 
 
 def _rate_table(currencies: np.ndarray, first_month: int, n_months: int, fx_rates: pd.DataFrame | None) -> np.ndarray:
@@ -590,7 +592,8 @@ def _fill(
     filled[cells] = values
     source[cells] = cells
     np.maximum.accumulate(source, out=source)
-    return filled[source]
+    carried: np.ndarray = filled[source]
+    return carried
 
 
 def _missing_rates_message(currency: str, months: np.ndarray) -> str:
