@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+import numpy as np
 
 from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
 from .dashboard.template import TemplateError, load_language, load_template
 from .dashboard.writer import write_dashboard
 from .excel.lite import write_lite
-from .formatting import format_value, text_table
+from .formatting import format_value, terminal_text, text_table
 from .io import InputError, parse_month, sample_path, write_sample
 from .io.inputs import load_company
 from .io.safe_write import OutputExistsError
@@ -31,10 +32,30 @@ DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions 
 def fail(lines: list[str], summary: str | None = None) -> NoReturn:
     """Print the problems to stderr and exit with status 1 (no traceback)."""
     for line in lines:
-        click.echo(f"error: {line}", err=True)
+        click.echo(terminal_text(f"error: {line}"), err=True)
     if summary:
-        click.echo(summary, err=True)
+        click.echo(terminal_text(summary), err=True)
     raise SystemExit(1)
+
+
+def check_output(out: Path, inputs: list[Path | None]) -> None:
+    """Refuse an output that would overwrite an input (or land in the input CSV folder),
+    whatever --force says, and an output folder that is missing or not a folder."""
+    try:
+        target = out.resolve()
+        for given in inputs:
+            if given is None:
+                continue
+            source = given.resolve()
+            if target == source or (source.is_dir() and source in target.parents):
+                where = "is an input" if target == source else f"is inside the input folder {given}"
+                fail([f"{out}: the output {where}; write the workbook elsewhere (--force never overwrites an input)"])
+        if not target.parent.is_dir():
+            fail([f"{out}: the folder {out.parent} does not exist; create it first"])
+        if target.is_dir():
+            fail([f"{out}: is a folder; give a file name such as {out / 'kpi_dashboard.xlsx'}"])
+    except OSError as exc:
+        fail([f"{str(out)[:120]}: cannot write there ({exc.strerror or exc})"])
 
 
 def as_of_option(value: str | None) -> object:
@@ -55,13 +76,21 @@ def load_report(
     try:
         company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]
     except InputError as exc:
-        fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
+        files = {p.file for p in exc.problems}
+        where = f" in {files.pop()}" if len(files) == 1 else ""
+        fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s){where}; nothing was computed.")
     for note in notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(terminal_text(f"note: {note}"), err=True)
     try:
         report = monthly_kpis(company)
     except KPIInputError as exc:
         fail([f"{source}: {exc}"])
+    # the reader refuses non-finite and implausibly large numbers, so this never fires; if it
+    # did, a wrong figure must not be printed
+    computed = report.monthly.to_numpy(dtype=float)
+    ratios = [v for k, v in report.balance_sheet.items() if k != "period" and v is not None]
+    if np.isinf(computed).any() or np.isinf(np.asarray(ratios, dtype=float)).any():
+        fail([f"{source}: a KPI is not finite (numbers too large for the arithmetic); check the input's magnitudes"])
     report.warnings[:0] = [*notes, *warnings]
     return company, report
 
@@ -134,7 +163,7 @@ def metrics(
     elif fmt == "csv":
         click.echo(monthly_csv(report), nl=False)
     else:
-        click.echo(metrics_table(report, months))
+        click.echo(terminal_text(metrics_table(report, months)))
 
 
 def monthly_csv(report: KPIReport) -> str:
@@ -241,6 +270,7 @@ def dashboard(
         options = BuildOptions(load_template(template_name), load_language(lang), include_ledger=include_ledger)
     except TemplateError as exc:
         fail([str(exc)])
+    check_output(out, [data, subscriptions, mapping, visitors, options.template.path])
     if out.exists() and not force:
         fail([f"{out} exists; use --force to replace it"])
     company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
@@ -265,7 +295,7 @@ def dashboard(
         f"wrote {out} ({len(report.monthly)} months, {report.as_of}, template {options.template.name}, language {lang})"
     )
     for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(terminal_text(f"warning: {warning}"), err=True)
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 from .metrics.catalogue import unit_of
 from .metrics.mrr import minor_unit_digits
@@ -10,6 +11,16 @@ from .metrics.mrr import minor_unit_digits
 #: Symbols shown before amounts in the terminal table and the dashboard; other currencies show their code.
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "KRW": "₩", "CNY": "¥", "INR": "₹"}
 UNDEFINED_MARK = "n/a"
+#: Terminal escape sequences (CSI, OSC, single-character escapes) and other control characters.
+_ESCAPES = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+def terminal_text(text: object) -> str:
+    """Text safe to print: escape sequences and control characters (bar newline and tab) removed,
+    so that a cell of an input file can never move the cursor, retitle or clear the terminal."""
+    return _ESCAPES.sub("", str(text))
 
 
 def format_value(key: str, value: object, currency: str) -> str:

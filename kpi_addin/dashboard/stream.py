@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from .cells import FORMULA_TRIGGERS
+from .cells import FORMULA_TRIGGERS, MAX_CELL_CHARS, XML_ILLEGAL_RE, cell_text
 
 CHUNK_ROWS = 50_000
 _EPOCH = np.datetime64("1899-12-30")
@@ -62,8 +61,11 @@ class StreamedRows:
             text = pd.to_numeric(values, errors="coerce").map(_number)
             out = ref + '"><v>' + text + "</v></c>"
         else:
-            text = values.astype(str).str.replace(ILLEGAL_CHARACTERS_RE.pattern, "", regex=True)
-            prefixed = text.str.startswith(FORMULA_TRIGGERS)
+            text = values.astype(object).where(~blank, "").astype(str).str.replace(XML_ILLEGAL_RE, "", regex=True)
+            long = text.str.len() > MAX_CELL_CHARS
+            if long.any():
+                text = text.where(~long, text.map(cell_text))
+            prefixed = text.str.startswith(FORMULA_TRIGGERS).astype(bool)
             text = text.str.replace("&", "&amp;").str.replace("<", "&lt;").str.replace(">", "&gt;")
             style = pd.Series("", index=values.index, dtype=object).where(~prefixed, f' s="{self.text_prefix_style}"')
             out = ref + '"' + style + ' t="inlineStr"><is><t xml:space="preserve">' + text + "</t></is></c>"

@@ -202,12 +202,12 @@ def _load_csv(path: Path, name: str, file: str) -> tuple[RawSheet | None, list[P
     if not header_row or not any(h.strip() for h in header_row):
         return _empty_sheet(name, file, label), []
     names, problems = _normalise_header(list(header_row), file, label)
-    text_columns = {
-        header_row[i] for i, n in enumerate(names) if n and n in _TEXT_COLUMNS.get(name, frozenset())
-    }
+    text_columns = {header_row[i] for i, n in enumerate(names) if n and n in _TEXT_COLUMNS.get(name, frozenset())}
     notes = [f"{file} {label}: {fmt.note}"] if fmt.note else []
     if fmt.delimiter != ",":
-        notes.append(f"{file} {label}: fields separated by {'tabs' if fmt.delimiter == chr(9) else repr(fmt.delimiter)}")
+        notes.append(
+            f"{file} {label}: fields separated by {'tabs' if fmt.delimiter == chr(9) else repr(fmt.delimiter)}"
+        )
     try:
         frame = _read_csv_typed(path, fmt, text_columns)
     except Exception:  # noqa: BLE001 - pyarrow raises its own error types; fall back to the C parser
@@ -306,7 +306,7 @@ def _load_workbook(path: Path) -> tuple[dict[str, RawSheet], list[Problem]]:
         workbook = CalamineWorkbook.from_path(file)
     except (CalamineError, OSError, ValueError) as exc:
         return {}, [Problem(file, f"not an Excel workbook (.xlsx): {exc}")]
-    except BaseException as exc:  # noqa: BLE001 - a panic in the Rust reader is a BaseException
+    except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
         return {}, [Problem(file, f"the workbook cannot be read ({exc}); open it in Excel and save it again")]
@@ -328,7 +328,7 @@ def _load_workbook(path: Path) -> tuple[dict[str, RawSheet], list[Problem]]:
         except (CalamineError, ValueError) as exc:
             problems.append(Problem(file, f"cannot read the sheet ({exc})", label))
             continue
-        except BaseException as exc:  # noqa: BLE001 - a panic in the Rust reader
+        except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             problems.append(Problem(file, f"cannot read the sheet ({exc}); open it in Excel and save it again", label))
@@ -430,7 +430,7 @@ def _parse_column(values: pd.Series, column: Column) -> ParsedColumn:
         return values_.Parsed(
             codes.astype(object).where(codes.notna(), None), [(bad, lambda v: f"{v!r} is not 'higher' or 'lower'")]
         )
-    result = values_.parse_numbers(values, column.name)
+    result = values_.parse_numbers(values, column.name, whole=kind == "count")
     parsed = result.values
     checks = result.checks
     if kind in ("money", "count", "score"):
@@ -581,9 +581,7 @@ def _count_note(raw: RawSheet, column: str, mask: pd.Series, originals: pd.Serie
 SETTING_DEFAULTS: dict[str, str | None] = {"reporting_currency": "USD", "company": None, "as_of": None}
 
 
-def _settings(
-    frame: pd.DataFrame | None, raw: RawSheet | None
-) -> tuple[dict[str, str], list[Problem], list[str]]:
+def _settings(frame: pd.DataFrame | None, raw: RawSheet | None) -> tuple[dict[str, str], list[Problem], list[str]]:
     """(settings given, problems, notes); a blank value falls back to its default with a note."""
     if frame is None or raw is None:
         return {}, [], []

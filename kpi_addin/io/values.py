@@ -103,8 +103,11 @@ def blank_mask(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return (empty | marker).astype(bool), marker.astype(bool)
 
 
-def parse_numbers(values: pd.Series, column: str = "") -> Parsed:
-    """Numbers of one column; see the module docstring for what is accepted."""
+def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False) -> Parsed:
+    """Numbers of one column; see the module docstring for what is accepted.
+
+    With ``whole`` (counts), ``13,000`` can only be thirteen thousand: a count has no decimals.
+    """
     index = values.index
     if pd.api.types.is_bool_dtype(values):
         return Parsed(
@@ -116,7 +119,11 @@ def parse_numbers(values: pd.Series, column: str = "") -> Parsed:
     blank, marker = blank_mask(values)
     text = as_text(values).where(~blank, "")
     is_bool = values.map(lambda v: isinstance(v, bool | np.bool_)) if values.dtype == object else blank & False
-    direct = values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)) if values.dtype == object else blank & False
+    direct = (
+        values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+        if values.dtype == object
+        else blank & False
+    )
     numbers = pd.Series(np.nan, index=index, dtype=float)
     if direct.any():
         numbers[direct] = values[direct].astype(float)
@@ -135,8 +142,10 @@ def parse_numbers(values: pd.Series, column: str = "") -> Parsed:
         checks.append(
             (
                 thousands,
-                lambda v, first=first: f"{v!r} uses a thousands comma, but this column writes decimal commas "
-                f"elsewhere (e.g. {first!r}); {NUMBER_HINT}",
+                lambda v, first=first: (
+                    f"{v!r} uses a thousands comma, but this column writes decimal commas "
+                    f"elsewhere (e.g. {first!r}); {NUMBER_HINT}"
+                ),
             )
         )
         decimal_comma_wins = True
@@ -152,12 +161,15 @@ def parse_numbers(values: pd.Series, column: str = "") -> Parsed:
         checks.append(
             (
                 dot_decimal,
-                lambda v, first=first: f"{v!r} uses a decimal point, but this column writes decimal commas "
-                f"elsewhere (e.g. {first!r}); {NUMBER_HINT}",
+                lambda v, first=first: (
+                    f"{v!r} uses a decimal point, but this column writes decimal commas "
+                    f"elsewhere (e.g. {first!r}); {NUMBER_HINT}"
+                ),
             )
         )
         notes.append(f"read with decimal commas ({first!r} = {converted[decimal_comma].iloc[0]})")
-    elif thousands.any():
+    elif thousands.any() or (whole and either.any()):
+        thousands = thousands | either
         commas = thousands | either
         converted[commas] = text[commas].str.replace(",", "", regex=False)
         first = text[thousands].iloc[0]
@@ -289,8 +301,10 @@ def parse_dates(values: pd.Series, *, open_ended_allowed: bool = False, hint: st
             checks.append(
                 (
                     is_slashed,
-                    lambda v: f"{v!r} could be day/month/year or month/day/year; write 2025-03-31 "
-                    "(or give a mapping file with [dates] format)",
+                    lambda v: (
+                        f"{v!r} could be day/month/year or month/day/year; write 2025-03-31 "
+                        "(or give a mapping file with [dates] format)"
+                    ),
                 )
             )
         else:

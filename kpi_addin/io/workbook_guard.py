@@ -28,8 +28,12 @@ MAX_LISTED = 10
 
 _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4})(\d{1,8})"')
 _ROW = re.compile(rb'<row\b[^>]*?\br="(\d{1,8})"')
-_ERROR_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4})(\d{1,8})"[^>]*?\bt="e"[^>]*>(?:<f[^>]*(?:/>|>[^<]*</f>))?<v>([^<]*)</v>')
-_NO_VALUE = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4})(\d{1,8})"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
+_ERROR_CELL = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]{1,4})(\d{1,8})"[^>]*?\bt="e"[^>]*>(?:<f[^>]*(?:/>|>[^<]*</f>))?<v>([^<]*)</v>'
+)
+_NO_VALUE = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]{1,4})(\d{1,8})"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>'
+)
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="(?:[A-Z]{1,4}\d{1,8}:)?([A-Z]{1,4})(\d{1,8})"')
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
@@ -66,7 +70,9 @@ def _read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int = MAX
         while chunk := handle.read(CHUNK):
             total += len(chunk)
             if total > limit:
-                raise WorkbookRefused(f"{info.filename} unzips to more than {limit // 1024**2:,} MB; refusing to read it")
+                raise WorkbookRefused(
+                    f"{info.filename} unzips to more than {limit // 1024**2:,} MB; refusing to read it"
+                )
             if total > RATIO_FLOOR_BYTES and total > MAX_RATIO * max(info.compress_size, 1):
                 raise WorkbookRefused(
                     f"{info.filename} unzips to over {MAX_RATIO} times its size (a zip bomb?); refusing to read it"
@@ -100,7 +106,13 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
 
 
 def scan_sheet(archive: zipfile.ZipFile, member: str) -> SheetScan:

@@ -85,6 +85,19 @@ BALANCE_SHEET_KEYS: tuple[str, ...] = bs.BALANCE_SHEET_RATIOS
 COST_TO_SERVE_COMPONENTS = ("customer_success", "infrastructure", "retention_programs")
 FUNNEL_COLUMNS = ("visitors", "contacts", "leads", "mql", "sal", "sql", "pql", "pql_converted")
 COST_COLUMNS = ("sales", "marketing", "customer_success", "infrastructure", "retention_programs", "cogs")
+#: The cost columns each cost KPI reads (an absent or blank one is a warning naming the KPI).
+COST_INPUTS = {
+    "cac, ltv_cac and cac_payback_months": ("sales", "marketing"),
+    "cts": COST_TO_SERVE_COMPONENTS,
+}
+#: The balance-sheet inputs of each ratio (a ratio whose inputs are absent is null, with a warning).
+BALANCE_SHEET_INPUTS = {
+    "current_ratio": ("current_assets", "current_liabilities"),
+    "quick_ratio": ("current_assets", "inventories", "current_liabilities"),
+    "debt_to_equity": ("total_liabilities", "shareholders_equity"),
+    "equity_ratio": ("shareholders_equity", "total_assets"),
+    "interest_coverage": ("ebit", "interest_expense"),
+}
 
 
 @dataclass
@@ -247,6 +260,8 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
         note = _missing_months_warning("costs", data.costs, months, "cac, ltv_cac, cac_payback_months and cts")
         if note:
             warnings.append(note)
+    if data.costs is not None:
+        warnings += _absent_cost_warnings(data.costs)
     m["cac"] = customer_acquisition_cost(costs["sales"], costs["marketing"], bridge["new_customers"])
     m["ltv_cac"] = ltv_to_cac(m["ltv"], m["cac"])
     if data.costs is not None and "cogs" in data.costs and data.costs["cogs"].notna().any():
@@ -300,6 +315,12 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
     sheet = latest_balance_sheet(data.balance_sheet, as_of)
     if data.balance_sheet is None:
         warnings.append("balance_sheet: sheet absent; the balance-sheet ratios are left out")
+    elif sheet["period"] is not None:
+        latest = data.balance_sheet[data.balance_sheet["period"].dt.to_period("M") == pd.Period(str(sheet["period"]))]
+        for ratio, inputs in BALANCE_SHEET_INPUTS.items():
+            absent = [c for c in inputs if c not in latest or latest[c].isna().all()]
+            if absent:
+                warnings.append(f"balance_sheet {sheet['period']}: no {', '.join(absent)}; {ratio} is left out")
     m = m[list(MONTHLY_KEYS[1:])]
     inputs = pd.concat([costs, funnel], axis=1)
     inputs["cts_total"] = cts_total
@@ -336,6 +357,29 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
         warnings=warnings,
         company=data.company,
     )
+
+
+def _absent_cost_warnings(costs: pd.DataFrame) -> list[str]:
+    """A cost column a KPI reads that is absent (or blank in every row): say which KPI it changes."""
+    warnings = []
+    blank = {c for c in COST_COLUMNS if c not in costs or costs[c].isna().all()}
+    for kpis, inputs in COST_INPUTS.items():
+        absent = [c for c in inputs if c in blank]
+        if not absent or len(absent) == len(inputs) == 2:
+            if absent:
+                warnings.append(f"costs: no {' or '.join(absent)}; {kpis} are left out")
+            continue
+        if kpis == "cts":
+            rest = [c for c in inputs if c not in blank]
+            if rest:
+                warnings.append(f"costs: no {', '.join(absent)}; cts counts only {', '.join(rest)}")
+            else:
+                warnings.append("costs: no customer_success, infrastructure or retention_programs; cts is left out")
+        else:
+            warnings.append(f"costs: no {', '.join(absent)}; {kpis} are left out")
+    if "cogs" in blank:
+        warnings.append("costs: no cogs; cac_payback_months assumes a gross margin of 100%")
+    return warnings
 
 
 def evaluate_goals(goals: pd.DataFrame, report: KPIReport) -> pd.DataFrame:

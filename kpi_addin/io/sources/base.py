@@ -247,13 +247,15 @@ class Layout:
         return cls(name, title, source, required, read, aliases)
 
 
-def numbers(export: Export, values: pd.Series, role: str | None) -> tuple[pd.Series, list[Problem], list[str]]:
+def numbers(
+    export: Export, values: pd.Series, role: str | None, *, whole: bool = False
+) -> tuple[pd.Series, list[Problem], list[str]]:
     """Numbers of one export column, read by the one cell parser (:mod:`kpi_addin.io.values`).
 
     Returns floats (nan where blank or bad), problems at their cells, and notes (a decimal
     comma read).  Never strips a comma blindly: ``49,00`` is 49, not 4,900.
     """
-    parsed = values_.parse_numbers(values.replace({"": None}))
+    parsed = values_.parse_numbers(values.replace({"": None}), whole=whole)
     problems: list[Problem] = []
     for mask, message in parsed.checks:
         for position in np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))[:10]:
@@ -320,7 +322,9 @@ def intervals(
         )
     for position in np.flatnonzero((units == "").to_numpy())[:10]:
         problems.append(
-            export.problem("the interval is blank (an export always states it; never read as monthly)", unit_column, int(position))
+            export.problem(
+                "the interval is blank (an export always states it; never read as monthly)", unit_column, int(position)
+            )
         )
     canonical = pd.Series(
         [k[0] if isinstance(k, tuple) else w for k, w in zip(known, units, strict=True)],
@@ -348,7 +352,9 @@ def status_problems(statuses: pd.Series, known: set[str], export: Export, column
     listed = ", ".join(sorted(known))
     return [
         export.problem(
-            f"unknown status {statuses.iloc[p]!r} (known: {listed})" if statuses.iloc[p] else f"the status is blank (known: {listed})",
+            f"unknown status {statuses.iloc[p]!r} (known: {listed})"
+            if statuses.iloc[p]
+            else f"the status is blank (known: {listed})",
             column,
             int(p),
         )
@@ -361,7 +367,9 @@ def require_dates(
 ) -> list[Problem]:
     """Rows of a status that needs a date (an end, a trial end) but have none: errors at the status cell."""
     missing = rows & (dates == "")
-    column = export.originals.get(export.role(date_role) or "", export.aliases.names[date_role][0] if export.aliases else date_role)
+    column = export.originals.get(
+        export.role(date_role) or "", export.aliases.names[date_role][0] if export.aliases else date_role
+    )
     return [
         export.problem(f"{export.text(status_role).iloc[p]!r} but {column} is blank; {what}", status_role, int(p))
         for p in np.flatnonzero(missing.to_numpy())[:10]

@@ -84,7 +84,9 @@ def convert(export: Export) -> Converted:
             "end at their current_period_ends_at"
         )
     problems += require_dates(export, ended | to_period_end, end, "status", "canceled_at", "give the date it ends")
-    problems += require_dates(export, state == "trialing", export.text("trial_end"), "status", "trial_end", "give the trial's end")
+    problems += require_dates(
+        export, state == "trialing", export.text("trial_end"), "status", "trial_end", "give the trial's end"
+    )
     activated = export.text("start")
     created = export.text("created_at")
     start_source = pd.Series("start", index=state.index, dtype=object).where(activated != "", "created_at")

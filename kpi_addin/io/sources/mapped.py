@@ -122,7 +122,9 @@ class Mapping:
             try:
                 dt.datetime.strptime(dt.date(2024, 1, 31).strftime(self.date_format), self.date_format)
             except ValueError as exc:
-                raise MappingError(path, "dates.format", f"{self.date_format!r} is not a usable pattern ({exc})") from None
+                raise MappingError(
+                    path, "dates.format", f"{self.date_format!r} is not a usable pattern ({exc})"
+                ) from None
         self.default_interval = sections["defaults"].get("interval")
         if self.default_interval is not None and self.default_interval not in INTERVALS:
             raise MappingError(path, "defaults.interval", "must be month, quarter, year or week")
@@ -194,7 +196,9 @@ def layout_for(mapping: Mapping) -> Layout:
             dtype=object,
         )
         counts = col("interval_count")
-        count, problems_found, _notes = numbers(export, counts.where(counts != "", "1"), mapping.columns.get("interval_count"))
+        count, problems_found, _notes = numbers(
+            export, counts.where(counts != "", "1"), mapping.columns.get("interval_count")
+        )
         problems += problems_found
         bad_count = count.notna() & ~(count > 0)
         for position in np.flatnonzero(bad_count.to_numpy()):

@@ -97,7 +97,9 @@ def convert(export: Export) -> Converted:
             "end at their current_period_ends_at"
         )
     problems += require_dates(export, canceled | expired, end, "status", "expires_at", "give the date it ends")
-    problems += require_dates(export, state == "in_trial", export.text("trial_end"), "status", "trial_end", "give the trial's end")
+    problems += require_dates(
+        export, state == "in_trial", export.text("trial_end"), "status", "trial_end", "give the trial's end"
+    )
     columns = {
         "customer_id": export.text("customer_id"),
         "customer_name": export.text("customer_name"),

@@ -71,7 +71,11 @@ def convert(export: Export) -> Converted:
     end, end_source = first_of(
         export,
         ended,
-        [("ended_at", export.text("ended_at")), ("canceled_at", export.text("canceled_at")), ("period_end", period_end)],
+        [
+            ("ended_at", export.text("ended_at")),
+            ("canceled_at", export.text("canceled_at")),
+            ("period_end", period_end),
+        ],
     )
     end = end.where(~renewing_end, period_end)
     end_source = end_source.where(~renewing_end, "period_end")
