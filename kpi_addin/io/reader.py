@@ -365,11 +365,13 @@ def _blank(values: pd.Series) -> pd.Series:
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """Cell text, stripped; blanks are missing.  Whole numbers read as ``1001``, not ``1001.0``."""
+    """Cell text, stripped; blanks (and null markers) are missing.  Whole numbers read as
+    ``1001``, not ``1001.0``."""
     if pd.api.types.is_integer_dtype(values):
         return values.astype(str).astype(object)
     blank = _blank(values)
-    return values_.as_text(values).where(~blank, None)
+    text = values_.as_text(values).astype(object)
+    return text.where(~blank, None)
 
 
 def _coded(values: pd.Series, normalise: Callable[[str], str | None]) -> tuple[pd.Series, pd.Series]:
@@ -378,8 +380,9 @@ def _coded(values: pd.Series, normalise: Callable[[str], str | None]) -> tuple[p
     Returns a categorical Series (missing where blank or not recognised) and the mask
     of non-blank cells that ``normalise`` rejected.
     """
-    text = _text(values)
-    codes, uniques = pd.factorize(text)
+    blank = _blank(values).to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(values_.as_text(values))
+    codes = np.where(blank, -1, codes)
     mapped = [normalise(str(u)) for u in uniques]
     categories = sorted({m for m in mapped if m is not None})
     lookup = np.array([categories.index(m) if m is not None else -1 for m in mapped] + [-1], dtype=np.int64)

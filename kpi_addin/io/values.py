@@ -69,10 +69,16 @@ def is_text_dtype(values: pd.Series) -> bool:
 
 
 def as_text(values: pd.Series) -> pd.Series:
-    """Each cell as stripped text (object dtype); missing cells are ``""``."""
+    """Each cell as stripped text; missing cells are ``""``.  Text columns stay Arrow strings (fast)."""
     if is_text_dtype(values):
-        return values.fillna("").str.strip().astype(object)
-    return values.astype(object).map(_cell_text)
+        return values.fillna("").str.strip()
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values.astype(TEXT).fillna("").str.strip()
+    return values.astype(object).map(_cell_text).astype(TEXT)
+
+
+#: The text dtype cells are compared in: Arrow strings, whose string functions are vectorised.
+TEXT = pd.StringDtype("pyarrow")
 
 
 def _cell_text(value: object) -> str:
@@ -90,17 +96,20 @@ def _cell_text(value: object) -> str:
 
 def blank_mask(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(blank, marker): cells that are blank, and those among them written as a null marker."""
+    index = values.index
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.isna(), pd.Series(False, index=values.index)
+        return values.isna(), pd.Series(False, index=index)
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values.isna(), pd.Series(False, index=values.index)
+        return values.isna(), pd.Series(False, index=index)
     text = as_text(values)
-    empty = text == ""
-    if values.dtype == object:
-        empty = empty | values.map(lambda v: isinstance(v, float) and math.isnan(v))
-    lowered = text.str.lower()
-    marker = lowered.isin(NULL_MARKERS) & ~empty
-    return (empty | marker).astype(bool), marker.astype(bool)
+    empty = (text == "").fillna(True).to_numpy(dtype=bool)
+    if values.dtype == object:  # a float nan among objects
+        empty |= values.map(lambda v: isinstance(v, float) and math.isnan(v)).to_numpy(dtype=bool)
+    short = (text.str.len() <= 4).fillna(False).to_numpy(dtype=bool)  # every marker is short
+    marker = np.zeros(len(values), dtype=bool)
+    if (short & ~empty).any():
+        marker = text.str.lower().isin(NULL_MARKERS).fillna(False).to_numpy(dtype=bool) & short & ~empty
+    return pd.Series(empty | marker, index=index), pd.Series(marker, index=index)
 
 
 def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False) -> Parsed:
