@@ -64,7 +64,7 @@ def as_of_option(value: str | None) -> object:
     try:
         return parse_month(value, "--as-of")
     except ValueError as exc:
-        raise click.BadParameter(str(exc).removeprefix("--as-of: ")) from None
+        raise click.BadParameter(str(exc).removeprefix("--as-of: "), param_hint="'--as-of'") from None
 
 
 def load_report(

@@ -263,9 +263,13 @@ def _read_csv_typed(path: Path, fmt: TextFormat, text_columns: set[str]) -> pd.D
     # dates stay typed (fast); ids and other text never become numbers
     as_text = {c for c in text_columns if c.strip().lower().replace(" ", "_") not in _DATE_COLUMNS}
     table = read(as_text)
-    zoned = [f.name for f in table.schema if pa.types.is_timestamp(f.type) and f.type.tz is not None]
-    if zoned:  # the date as written counts, not its conversion to UTC: read those columns as text
-        table = read(as_text | set(zoned))
+    again = {f.name for f in table.schema if pa.types.is_timestamp(f.type) and f.type.tz is not None}
+    # the date as written counts, not its conversion to UTC: zoned columns are read as text;
+    # and pyarrow reads 0x10 as 16: integer columns of a file holding '0x' are read as text
+    if any(pa.types.is_integer(f.type) for f in table.schema) and _holds_hex(path):
+        again |= {f.name for f in table.schema if pa.types.is_integer(f.type)}
+    if again:
+        table = read(as_text | again)
     low, high = pa.scalar(values_.FIRST_DATE.to_pydatetime()), pa.scalar(values_.LAST_DATE.to_pydatetime())
     for i, column_field in enumerate(table.schema):
         column = table.column(i)
@@ -284,6 +288,14 @@ def _read_csv_typed(path: Path, fmt: TextFormat, text_columns: set[str]) -> pd.D
         elif pa.types.is_null(kind):  # an all-blank column
             table = table.set_column(i, column_field.name, column.cast(pa.string()))
     return table.to_pandas()
+
+
+def _holds_hex(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 24):
+            if b"0x" in chunk or b"0X" in chunk:
+                return True
+    return False
 
 
 _DATE_COLUMNS = frozenset(
