@@ -274,6 +274,9 @@ class DashboardBuilder:
                 cell = ws.cell(row=row, column=j)
                 value = excel_value(value)
                 if value is None:
+                    if name == "balance_sheet" and kind in ("money", "number"):
+                        # a blank input: #N/A, so the ratios reading it show "no input" in Excel too, never a 0
+                        self.book.formula(ws, f"{letter}{row}", "NA()", math.nan, fmt, error="#N/A")
                     continue
                 if isinstance(value, str):
                     put_text(cell, value)

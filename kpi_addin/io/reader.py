@@ -564,6 +564,8 @@ def validate_sheet(raw: RawSheet, sheet: Sheet) -> tuple[pd.DataFrame | None, li
     for column in sheet.columns:  # absent optional columns: blank, so nothing downstream meets a KeyError
         if column.name not in out:
             out[column.name] = _absent(column, len(out))
+    known = [c.name for c in sheet.columns]
+    out = out[known + [c for c in out.columns if c not in known]]  # the sheet's columns in their order
     if sheet.unique and sheet.unique in out:
         key = out[sheet.unique]
         dup = key.notna() & key.duplicated(keep="first")
