@@ -1,4 +1,6 @@
-"""The ``kpi-addin`` command line: argument parsing and error reporting only."""
+"""The ``kpi-addin`` command line: options, output formats (table, JSON, CSV) and error
+reporting. The work is done by the readers (:mod:`kpi_addin.io`), the metric library and
+the dashboard; nothing here computes a figure."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import numpy as np
 
 from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
+from .dashboard.sheets import PROGRESS_STEPS
 from .dashboard.template import TemplateError, load_language, load_template
 from .dashboard.writer import write_dashboard
 from .excel.lite import write_lite
@@ -22,8 +25,8 @@ from .io import InputError, parse_month, sample_path, write_sample
 from .io.inputs import load_company
 from .io.safe_write import OutputExistsError
 from .io.sources import SOURCES
+from .io.sources.crm import customers_check
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
-from .metrics.catalogue import label_of
 from .metrics.report import BALANCE_SHEET_KEYS
 
 DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions CSV. Default: the bundled sample."
@@ -73,8 +76,10 @@ def load_report(
     """Read the inputs (the bundled sample when none is given) and compute every KPI."""
     exports = exports or {}
     source = data or exports.get("subscriptions") or sample_path()
+    crm: dict = {}
     try:
-        company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]
+        exports = {**exports, "crm_customers": crm}  # filled with the CRM's customers, checked below
+        company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]  # options are checked by click
     except InputError as exc:
         files = {p.file for p in exc.problems}
         where = f" in {files.pop()}" if len(files) == 1 else ""
@@ -91,12 +96,18 @@ def load_report(
     ratios = [v for k, v in report.balance_sheet.items() if k != "period" and v is not None]
     if np.isinf(computed).any() or np.isinf(np.asarray(ratios, dtype=float)).any():
         fail([f"{source}: a KPI is not finite (numbers too large for the arithmetic); check the input's magnitudes"])
-    report.warnings[:0] = [*notes, *warnings]
+    # Notes say what was read (a layout detected, rows left out by rule); warnings say a
+    # figure may mislead. They are kept apart so notes never push warnings off the Summary.
+    report.notes = list(notes)
+    report.warnings[:0] = warnings
+    if "customers" in crm:
+        report.warnings += customers_check(crm["customers"], report.monthly["new_customers"])
     return company, report
 
 
 def export_options(command):
-    """--subscriptions, --source, --map and --visitors: read the exports finance already has."""
+    """--subscriptions, --source, --map, --visitors, --costs, --accounts and --funnel: read the
+    exports finance already has."""
     options = [
         click.option(
             "--subscriptions",
@@ -120,16 +131,48 @@ def export_options(command):
         click.option(
             "--visitors", type=click.Path(path_type=Path), help="A Google Analytics 4 users export (by month or day)."
         ),
+        click.option(
+            "--costs",
+            type=click.Path(path_type=Path),
+            help="A Profit and Loss by month (QuickBooks Online or Xero; CSV or xlsx); replaces the costs.",
+        ),
+        click.option(
+            "--accounts", type=click.Path(path_type=Path), help="The TOML map of P&L accounts to cost columns."
+        ),
+        click.option(
+            "--funnel",
+            type=click.Path(path_type=Path),
+            multiple=True,
+            help="A CRM export (HubSpot contacts, Salesforce leads or opportunities report); may be repeated.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def exports_of(subscriptions: Path | None, source: str, mapping: Path | None, visitors: Path | None) -> dict:
+def exports_of(
+    subscriptions: Path | None,
+    source: str,
+    mapping: Path | None,
+    visitors: Path | None,
+    costs: Path | None = None,
+    accounts: Path | None = None,
+    funnel: tuple[Path, ...] = (),
+) -> dict:
     if (source != "auto" or mapping) and subscriptions is None:
         raise click.UsageError("--source and --map describe --subscriptions FILE; give that file too")
-    return {"subscriptions": subscriptions, "source": source, "mapping": mapping, "visitors": visitors}
+    if (costs is None) != (accounts is None):
+        raise click.UsageError("--costs FILE and --accounts MAP.toml go together: give both")
+    return {
+        "subscriptions": subscriptions,
+        "source": source,
+        "mapping": mapping,
+        "visitors": visitors,
+        "costs": costs,
+        "accounts": accounts,
+        "funnel": funnel,
+    }
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -155,9 +198,13 @@ def metrics(
     source: str,
     mapping: Path | None,
     visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
 ) -> None:
     """Compute every monthly KPI and print it as a table, JSON or CSV."""
-    _company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    _company, report = load_report(data, as_of, exports)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, allow_nan=False))
     elif fmt == "csv":
@@ -171,7 +218,7 @@ def monthly_csv(report: KPIReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(MONTHLY_KEYS)
-    for month in report.to_dict()["months"]:  # type: ignore[union-attr]
+    for month in report.months_as_dicts():
         writer.writerow(["" if month[k] is None else month[k] for k in MONTHLY_KEYS])
     return buffer.getvalue()
 
@@ -181,7 +228,8 @@ def metrics_table(report: KPIReport, months: int) -> str:
     shown = report.monthly.tail(max(1, months))
     currency = report.reporting_currency
     header = ["KPI", *[str(p) for p in shown.index]]
-    rows = [[label_of(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
+    label = load_language("en").label  # the command line speaks English; labels live in templates/lang
+    rows = [[label(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
     title = f"{report.company or 'KPIs'} — reporting currency {currency}"
     parts = [title, "", text_table(header, rows)]
     sheet = report.balance_sheet
@@ -190,7 +238,7 @@ def metrics_table(report: KPIReport, months: int) -> str:
             "",
             text_table(
                 ["Balance sheet", str(sheet["period"])],
-                [[label_of(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
+                [[label(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
             ),
         ]
     if report.warnings:
@@ -264,27 +312,24 @@ def dashboard(
     source: str,
     mapping: Path | None,
     visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
     try:
         options = BuildOptions(load_template(template_name), load_language(lang), include_ledger=include_ledger)
     except TemplateError as exc:
         fail([str(exc)])
-    check_output(out, [data, subscriptions, mapping, visitors, options.template.path])
+    check_output(out, [data, subscriptions, mapping, visitors, costs, accounts, funnel, options.template.path])
     if out.exists() and not force:
         fail([f"{out} exists; use --force to replace it"])
-    company, report = load_report(data, as_of, exports_of(subscriptions, source, mapping, visitors))
-    steps = [
-        "data sheets",
-        "ledger aggregates",
-        "inputs by month",
-        "monthly KPIs",
-        "report sheets",
-        "saving",
-        "cached values",
-    ]
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    company, report = load_report(data, as_of, exports)
     show = sys.stderr.isatty()
-    with click.progressbar(length=len(steps), label="Building the dashboard", file=sys.stderr, hidden=not show) as bar:
+    with click.progressbar(
+        length=len(PROGRESS_STEPS), label="Building the dashboard", file=sys.stderr, hidden=not show
+    ) as bar:
         try:
             write_dashboard(company, report, out, options, force=force, progress=lambda _step: bar.update(1))
         except OutputExistsError as exc:
@@ -325,4 +370,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

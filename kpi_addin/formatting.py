@@ -28,7 +28,7 @@ def format_value(key: str, value: object, currency: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return UNDEFINED_MARK
     unit = unit_of(key)
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)  # type: ignore[arg-type]  # a KPI value: a number, nan or None (handled above)
     if unit == "money":
         digits = minor_unit_digits(currency)
         symbol = CURRENCY_SYMBOLS.get(currency, currency + " ")

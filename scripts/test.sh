@@ -16,5 +16,7 @@ python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 echo "== ruff"
 python3 -m ruff check .
 python3 -m ruff format --check .
+echo "== mypy"
+python3 -m mypy
 echo "== pytest"
 python3 -m pytest "$@"

@@ -9,6 +9,14 @@ pd.set_option("display.max_columns", 20)
 pd.set_option("display.width", 200)
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``libreoffice`` need soffice: skipped without it, failed when CI requires it."""
+    if item.get_closest_marker("libreoffice"):
+        from .libreoffice import require_soffice
+
+        require_soffice()
+
+
 def ledger(*rows: tuple, columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """A canonical subscriptions table from compact rows.
 
@@ -41,3 +49,11 @@ def sample_dir():
     from kpi_addin.io import sample_path
 
     return sample_path()
+
+
+@pytest.fixture(scope="session")
+def sample_company() -> CompanyData:
+    """The bundled sample company, read once (tests must not modify it: use dataclasses.replace)."""
+    from kpi_addin.io import read_company_data, sample_path
+
+    return read_company_data(sample_path())[0]

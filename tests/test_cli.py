@@ -28,7 +28,7 @@ def sample_json():
 
 
 def test_json_contract(sample_json):
-    assert set(sample_json) == {"reporting_currency", "months", "balance_sheet", "warnings"}
+    assert set(sample_json) == {"reporting_currency", "months", "balance_sheet", "warnings", "notes"}
     assert sample_json["reporting_currency"] == "USD"
     months = sample_json["months"]
     assert len(months) == 24 and months[0]["month"] == "2024-01" and months[-1]["month"] == "2025-12"

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from kpi_addin.cli import cli
 from kpi_addin.dashboard import writer
@@ -52,10 +53,16 @@ def test_monthly_table_and_defined_names(sample_data, tmp_path):
     report, _ = build(sample_data, path)
     description = describe(path)
     monthly = next(s for s in description["sheets"] if s["name"] == "Monthly KPIs")
-    assert monthly["tables"] == [{"name": "MonthlyKPIs", "ref": "A4:AE28", "columns": list(MONTHLY_KEYS)}]
+    last_row = 4 + len(report.monthly)  # header on row 4, one row a month
+
+    def column(key: str) -> str:
+        return get_column_letter(MONTHLY_KEYS.index(key) + 1)
+
+    ref = f"A4:{column(MONTHLY_KEYS[-1])}{last_row}"
+    assert monthly["tables"] == [{"name": "MonthlyKPIs", "ref": ref, "columns": list(MONTHLY_KEYS)}]
     names = description["defined_names"]
-    assert names["KPI_MRR"] == "'Monthly KPIs'!$B$28"  # the latest month, 2025-12
-    assert names["KPI_CUSTOMER_CHURN_RATE"] == "'Monthly KPIs'!$M$28"
+    assert names["KPI_MRR"] == f"'Monthly KPIs'!$B${last_row}"  # the latest month
+    assert names["KPI_CUSTOMER_CHURN_RATE"] == f"'Monthly KPIs'!${column('customer_churn_rate')}${last_row}"
     assert names["KPI_CURRENT_RATIO"].startswith("'Balance sheet'!$B$")
     assert {f"KPI_{k.upper()}" for k in MONTHLY_KEYS[1:]} <= set(names)
     values = load_workbook(path, data_only=True)["Monthly KPIs"]
@@ -223,9 +230,9 @@ def test_the_streamed_ledger_sheet_reads_back_as_the_input(sample_data, tmp_path
 
 
 def test_a_ledger_larger_than_an_excel_sheet_is_never_written(sample_data, tmp_path, monkeypatch):
-    from kpi_addin.dashboard import builder
+    from kpi_addin.dashboard.sheets import data
 
-    monkeypatch.setattr(builder, "EXCEL_MAX_ROWS", 100)  # the sample's 512 rows stand in for 1,048,577
+    monkeypatch.setattr(data, "EXCEL_MAX_ROWS", 100)  # the sample's 512 rows stand in for 1,048,577
     path = tmp_path / "dashboard.xlsx"
     build(sample_data, path, include_ledger=True)
     sheet = load_workbook(path)["Data subscriptions"]

@@ -74,6 +74,7 @@ def krw_company() -> CompanyData:
     )
 
 
+@pytest.mark.libreoffice
 def test_sample_dashboard_recalculated_by_libreoffice_equals_the_library(sample_dashboard, tmp_path):
     path, report, expected = sample_dashboard
     monthly_table_matches_library(expected, report, "Monthly KPIs")
@@ -82,6 +83,7 @@ def test_sample_dashboard_recalculated_by_libreoffice_equals_the_library(sample_
     assert mismatches(expected, recalculated) == []
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize(
     ("company", "template", "lang"),
     [(single_customer, "full", "en"), (krw_company, "full", "ko"), (single_customer, "executive", "ko")],
@@ -95,6 +97,7 @@ def test_edge_case_dashboards_recalculate_to_the_library(company, template, lang
     assert mismatches(expected, recalculated_values(path, tmp_path)) == []
 
 
+@pytest.mark.libreoffice
 def test_a_changed_formula_is_caught_so_the_check_can_fail(sample_dashboard, tmp_path):
     # Keep every cached value but make ARR = MRR x 13 in the first month: a LibreOffice that
     # kept stored results would still show the cached ARR and the check would pass.
@@ -133,6 +136,7 @@ def test_pandas_sees_numbers_not_blanks(sample_dashboard):
     assert frame["arr"].notna().all()
 
 
+@pytest.mark.libreoffice
 def test_summary_prints_on_one_landscape_page_with_its_charts(sample_dashboard, tmp_path):
     require_soffice()
     path, _report, _expected = sample_dashboard

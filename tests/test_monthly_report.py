@@ -137,7 +137,7 @@ def test_balance_sheet_is_the_latest_period_up_to_as_of(report):
 
 def test_json_dict_nulls_and_integers(report):
     out = report.to_dict()
-    assert set(out) == {"reporting_currency", "months", "balance_sheet", "warnings"}
+    assert set(out) == {"reporting_currency", "months", "balance_sheet", "warnings", "notes"}
     feb = out["months"][1]
     assert list(feb) == list(MONTHLY_KEYS)
     assert feb["ltv"] is None and isinstance(feb["customers"], int) and feb["visitors"] == 10_000

@@ -1,6 +1,6 @@
 """The subscriptions → MRR engine: normalisation, month-end snapshots, the bridge, cohorts.
 
-Hand-worked ledgers for each rule of SPEC.md, a plain per-date reference implementation
+Hand-worked ledgers for each rule of docs/conventions.md, a plain per-date reference implementation
 for random ledgers (hypothesis), and the bridge identity for every month.
 """
 

@@ -17,7 +17,7 @@ from kpi_addin.metrics import KPINumError, KPIValueError
 
 
 def test_spec_ltv_example():
-    # SPEC: ARPU 50/month, churn 0.5 %/month -> 50 / 0.005 = 10,000
+    # docs/definitions.md, LTV: ARPU 50/month, churn 0.5 %/month -> 50 / 0.005 = 10,000
     assert m.lifetime_value(50, 0.005) == pytest.approx(10_000)
 
 
@@ -143,8 +143,10 @@ def test_impossible_input_names_the_argument(call, error, argument):
 
 
 def test_excel_error_kinds():
-    assert KPIValueError("a", "b").excel_error == "#VALUE!"
-    assert KPINumError("a", "b").excel_error == "#NUM!"
+    from kpi_addin.excel.convert import excel_error
+
+    assert excel_error(KPIValueError("a", "b")) == "#VALUE!"
+    assert excel_error(KPINumError("a", "b")) == "#NUM!"
 
 
 def test_scalar_functions_work_on_series_element_wise():

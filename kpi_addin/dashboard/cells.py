@@ -74,9 +74,9 @@ class Book:
         """What the cell shows: text, a date or a number as given; for an undefined value
         (nan or None) the Excel error — ``error`` if given, else what the expression gives."""
         if isinstance(expected, str | dt.date):  # text, an Excel error text, a date
-            return expected  # type: ignore[return-value]
-        if expected is not None and not math.isnan(float(expected)):  # type: ignore[arg-type]
-            return float(expected)  # type: ignore[arg-type]
+            return expected  # type: ignore[return-value]  # a date is cached as the datetime Excel shows
+        if expected is not None and not math.isnan(float(expected)):  # type: ignore[arg-type]  # a library number
+            return float(expected)  # type: ignore[arg-type]  # a library number
         if error:
             return error
         if isinstance(formula, Expr):
@@ -95,7 +95,7 @@ class Book:
         if number_format:
             target.number_format = number_format
         shown = target.value
-        self.env[f"{ws.title}!{cell}"] = float(shown) if isinstance(shown, int | float) else shown  # type: ignore[assignment]
+        self.env[f"{ws.title}!{cell}"] = float(shown) if isinstance(shown, int | float) else shown
 
     def formula(
         self,

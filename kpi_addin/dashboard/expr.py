@@ -25,7 +25,7 @@ class Expr:
     def excel(self) -> str:
         raise NotImplementedError
 
-    def evaluate(self, env: Mapping[str, Value]) -> Value:
+    def evaluate(self, env: Mapping[str, Value | None]) -> Value:
         raise NotImplementedError
 
     def __add__(self, other: Expr | float) -> Expr:
@@ -63,7 +63,7 @@ class Num(Expr):
     def excel(self) -> str:
         return repr(self.value) if not float(self.value).is_integer() else str(int(self.value))
 
-    def evaluate(self, env: Mapping[str, Value]) -> Value:
+    def evaluate(self, env: Mapping[str, Value | None]) -> Value:
         return self.value
 
 
@@ -77,7 +77,7 @@ class Ref(Expr):
     def excel(self) -> str:
         return self.text
 
-    def evaluate(self, env: Mapping[str, Value]) -> Value:
+    def evaluate(self, env: Mapping[str, Value | None]) -> Value:
         value = env[self.key]
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return NA
@@ -105,7 +105,7 @@ class Bin(Expr):
             return f"-{_wrap(self.right)}"
         return f"{_wrap(self.left)}{self.op}{_wrap(self.right)}"
 
-    def evaluate(self, env: Mapping[str, Value]) -> Value:
+    def evaluate(self, env: Mapping[str, Value | None]) -> Value:
         a = self.left.evaluate(env)
         if is_error(a):
             return a

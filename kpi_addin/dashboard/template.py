@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..metrics.report import BALANCE_SHEET_KEYS, MONTHLY_KEYS
+from ..metrics.catalogue import KPI_KEYS
 
 REPORT_SHEETS = (
     "summary",
@@ -29,7 +29,6 @@ REPORT_SHEETS = (
     "definitions",
 )
 CHARTS = ("mrr_trend", "mrr_movements", "customers_churn", "funnel", "nps_split")
-KPI_KEYS = tuple(MONTHLY_KEYS[1:]) + tuple(BALANCE_SHEET_KEYS)
 TEMPLATE_KEYS = {"name", "description", "sheets", "show_supporting_sheets", "summary", "targets"}
 LANGUAGES = ("en", "ko")
 

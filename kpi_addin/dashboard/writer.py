@@ -33,5 +33,5 @@ def write_dashboard(
         built.workbook.save(raw)
         if progress:
             progress("cached values")
-        fill_cached_values(raw, final, built.expected, built.streamed)  # type: ignore[arg-type]
+        fill_cached_values(raw, final, built.expected, built.streamed)  # type: ignore[arg-type]  # cached values are Value or None
     return built.expected

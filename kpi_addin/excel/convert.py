@@ -20,13 +20,19 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..metrics import KPIInputError
+from ..metrics import KPIInputError, KPINumError
 
 DIV0, VALUE, NUM = "#DIV/0!", "#VALUE!", "#NUM!"
 #: What an omitted optional argument arrives as on the classic Windows path.
 EXCEL_MISSING = -2147352572
 
 logger = logging.getLogger("kpi_addin.excel")
+
+
+def excel_error(exc: KPIInputError) -> str:
+    """The Excel error a library input error shows as: ``#NUM!`` for an impossible number,
+    ``#VALUE!`` for anything else (text, a blank)."""
+    return NUM if isinstance(exc, KPINumError) else VALUE
 
 
 def to_excel(value: object) -> object:
@@ -61,7 +67,7 @@ def excel_call(metric: Callable[..., Any], *args: object) -> object:
         return to_excel(metric(*args))
     except KPIInputError as exc:
         logger.info("%s: %s", metric.__name__, exc)
-        return exc.excel_error
+        return excel_error(exc)
     except Exception:
         logger.exception("%s failed", metric.__name__)
         return VALUE
@@ -74,4 +80,6 @@ def rows_to_table(header: Sequence[str], rows: list[list[object]]) -> list[list[
 
 def error_table(code: str, messages: list[str]) -> list[list[object]]:
     """A one-column array: the Excel error text, then one line per problem."""
-    return [[code], *[[m] for m in messages]]
+    rows: list[list[object]] = [[code]]
+    rows += [[m] for m in messages]
+    return rows

@@ -27,8 +27,8 @@ from ..metrics import customers as _customers
 from ..metrics import funnel as _funnel
 from ..metrics import revenue as _revenue
 from ..metrics import unit_economics as _unit_economics
-from ..metrics.report import SUBSCRIPTION_KEYS
-from .convert import VALUE, error_table, excel_call, flatten, logger, optional, rows_to_table
+from ..metrics.catalogue import SUBSCRIPTION_KEYS
+from .convert import VALUE, error_table, excel_call, excel_error, flatten, logger, optional, rows_to_table
 
 CATEGORY = "SaaS KPIs"
 
@@ -266,7 +266,7 @@ def _table(build: Callable[[], list[list[object]]]) -> list[list[object]]:
     except InputError as exc:
         return error_table(VALUE, [str(p) for p in exc.problems])
     except KPIInputError as exc:
-        return error_table(exc.excel_error, [str(exc)])
+        return error_table(excel_error(exc), [str(exc)])
     except Exception as exc:  # noqa: BLE001 - the Excel boundary: a cell shows an error, never a traceback
         logger.exception("table function failed")
         return error_table(VALUE, [f"kpi-addin could not compute this table ({type(exc).__name__}: {exc})"])
@@ -329,8 +329,8 @@ def COHORTS(subscriptions, basis="logo"):
     def build() -> list[list[object]]:
         cohorts = _report(subscriptions, None, None).cohorts(str(chosen))
         ages = [c for c in cohorts.columns if c != "size"]
-        header = ["cohort", "customers" if chosen == "logo" else "starting_mrr", *[str(a) for a in ages]]
-        rows = [
+        header: list[object] = ["cohort", "customers" if chosen == "logo" else "starting_mrr", *[str(a) for a in ages]]
+        rows: list[list[object]] = [
             [str(cohort), float(values["size"]), *[_blank_if_missing(values[a]) for a in ages]]
             for cohort, values in cohorts.iterrows()
         ]
@@ -339,7 +339,7 @@ def COHORTS(subscriptions, basis="logo"):
     return _table(build)
 
 
-def _cell(value: object, key: str) -> object:
+def _cell(value: float, key: str) -> object:
     """A value of the monthly table for a cell: counts as integers, undefined stays nan (→ #DIV/0!)."""
     number = float(value)
     if key.endswith("customers") and number == number:
@@ -347,7 +347,7 @@ def _cell(value: object, key: str) -> object:
     return number
 
 
-def _blank_if_missing(value: object) -> float | None:
+def _blank_if_missing(value: float) -> float | None:
     """A cohort cell past the last month is blank, not an error: there is no such month yet."""
     number = float(value)
     return None if number != number else number

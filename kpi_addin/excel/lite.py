@@ -25,6 +25,7 @@ MODULES = (
     ("kpi_addin.metrics.funnel", "metrics/funnel.py"),
     ("kpi_addin.metrics.unit_economics", "metrics/unit_economics.py"),
     ("kpi_addin.metrics.balance_sheet", "metrics/balance_sheet.py"),
+    ("kpi_addin.metrics.catalogue", "metrics/catalogue.py"),
     ("kpi_addin.metrics.goals", "metrics/goals.py"),
     ("kpi_addin.metrics.mrr", "metrics/mrr.py"),
     ("kpi_addin.metrics.report", "metrics/report.py"),

@@ -1,5 +1,6 @@
 """Everything the commands read, put together: a canonical workbook or CSV folder, a
-billing export for the subscriptions, GA4 visitors — or the bundled sample."""
+billing export for the subscriptions, costs from a P&L, the funnel from a CRM, GA4
+visitors — or the bundled sample."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from ..metrics import CompanyData
 from .reader import InputError, Problem, company_from_sheets, load_raw_sheets
 from .sample import sample_path
 from .sources import read_subscriptions_export, read_visitors
+from .sources.accounting import read_costs
+from .sources.base import ExportWarning
+from .sources.crm import combine, read_funnel
 
 
 def load_company(
@@ -20,14 +24,22 @@ def load_company(
     source: str = "auto",
     mapping: Path | None = None,
     visitors: Path | None = None,
+    costs: Path | None = None,
+    accounts: Path | None = None,
+    funnel: list[Path] | tuple[Path, ...] = (),
     as_of: pd.Period | None = None,
+    crm_customers: dict[str, pd.DataFrame] | None = None,
 ) -> tuple[CompanyData, list[str], list[str]]:
     """Read and validate every input; raises :class:`InputError` listing every problem.
 
     ``data`` gives the canonical sheets (the bundled sample when nothing is given);
     ``subscriptions`` replaces its subscriptions with a billing export; ``visitors``
-    replaces the funnel's visitors with a GA4 export.  Returns the data, notes on what was
-    read (the layout recognised, rows left out) and warnings about the data.
+    replaces the funnel's visitors with a GA4 export; ``costs`` (a Profit and Loss by month,
+    mapped by the ``accounts`` TOML file) replaces the costs sheet; ``funnel`` (CRM exports)
+    replaces the funnel counts it gives, month by month.  Returns the data, notes on what
+    was read (the layout recognised, rows left out) and warnings about the data.  When
+    ``crm_customers`` is a dict, the CRM's customers by month are put in it under
+    ``"customers"``, to check against billing once the KPIs are computed.
     """
     if data is None and subscriptions is None:
         data = sample_path()
@@ -39,6 +51,27 @@ def load_company(
         notes += found_notes
         if raw is not None:
             raws["subscriptions"] = raw
+    if costs is not None:
+        if accounts is None:
+            problems.append(Problem(str(costs), "--costs needs --accounts MAP.toml to say which account is which cost"))
+        else:
+            try:
+                read = read_costs(costs, accounts)
+                raws["costs"] = read.sheet
+                notes += read.notes
+            except InputError as exc:
+                problems += exc.problems
+    crm = None
+    if funnel:
+        reads = []
+        for path in funnel:
+            try:
+                reads.append((path, read_funnel(path)))
+            except InputError as exc:
+                problems += exc.problems
+        if reads and len(reads) == len(funnel):
+            crm, found_notes = combine(reads)
+            notes += found_notes
     visits = None
     if visitors is not None:
         try:
@@ -49,15 +82,26 @@ def load_company(
     if not raws and not problems:
         problems.append(Problem(str(data), "no 'subscriptions' sheet found (sheet names are case-insensitive)"))
     company, warnings = company_from_sheets(raws, str(data or subscriptions), as_of=as_of, problems=problems)
+    # a reader's warning (a figure may mislead) is said as a warning, not a note
+    warnings[:0] = [n for n in notes if isinstance(n, ExportWarning)]
+    notes = [n for n in notes if not isinstance(n, ExportWarning)]
+    if crm is not None:
+        company.funnel = _with_counts(company.funnel, crm.drop(columns="customers", errors="ignore"))
+        if crm_customers is not None and "customers" in crm:
+            crm_customers["customers"] = crm[["month", "customers"]]
     if visits is not None:
-        company.funnel = _with_visitors(company.funnel, visits)
+        company.funnel = _with_counts(company.funnel, visits)
     return company, notes, warnings
 
 
-def _with_visitors(funnel: pd.DataFrame | None, visits: pd.DataFrame) -> pd.DataFrame:
-    """The funnel with GA4's visitors (they win over the funnel sheet's, month by month)."""
+def _with_counts(funnel: pd.DataFrame | None, counts: pd.DataFrame) -> pd.DataFrame:
+    """The funnel with an export's counts (GA4 visitors, CRM stages): they win over the
+    funnel sheet's, column by column and month by month."""
     if funnel is None:
-        return visits.copy()
-    merged = funnel.merge(visits.rename(columns={"visitors": "_ga4"}), on="month", how="outer")
-    merged["visitors"] = merged["_ga4"].where(merged["_ga4"].notna(), merged.get("visitors"))
-    return merged.drop(columns="_ga4").sort_values("month").reset_index(drop=True)
+        return counts.copy()
+    columns = [c for c in counts.columns if c != "month"]
+    merged = funnel.merge(counts.rename(columns={c: f"_{c}" for c in columns}), on="month", how="outer")
+    for column in columns:
+        given = merged[f"_{column}"]
+        merged[column] = given.where(given.notna(), merged[column]) if column in funnel else given
+    return merged.drop(columns=[f"_{c}" for c in columns]).sort_values("month").reset_index(drop=True)

@@ -22,7 +22,7 @@ def raw_sheet_from_range(name: str, rows: object) -> tuple[RawSheet | None, list
     frame = pd.DataFrame(
         [[r[i] if i < len(r) else None for i in keep] for r in body], columns=[names[i] for i in keep], dtype=object
     )
-    letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]
+    letters = {str(names[i]): column_letter(i) for i in keep}
     return RawSheet(name, RANGE_SOURCE, name, frame, np.asarray(positions, dtype=np.int64), letters), problems
 
 

@@ -223,7 +223,7 @@ def _load_csv(path: Path, name: str, file: str) -> tuple[RawSheet | None, list[P
     keep = [i for i, n in enumerate(names) if n and i < frame.shape[1]]
     frame = frame.iloc[:, keep]
     frame.columns = [names[i] for i in keep]
-    letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]
+    letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]  # kept names are str
     rows = np.arange(len(frame)) + 2  # the header is line 1
     return RawSheet(name, file, label, frame, rows, letters, notes), problems
 
@@ -356,7 +356,7 @@ def _load_workbook(path: Path) -> tuple[dict[str, RawSheet], list[Problem]]:
         data_at = [i for i in filled[1:]]
         records = [[cells[r][i] if i < len(cells[r]) else "" for i in keep] for r in data_at]
         frame = pd.DataFrame(records, columns=[names[i] for i in keep], dtype=object)
-        letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]
+        letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]  # kept names are str
         sheets[name] = RawSheet(name, file, label, frame, np.asarray(data_at, dtype=np.int64) + 1, letters)
         scan = scans.get(label)
         if scan is not None and scan.bad_cells:
@@ -561,11 +561,13 @@ def validate_sheet(raw: RawSheet, sheet: Sheet) -> tuple[pd.DataFrame | None, li
     for extra in frame.columns:  # extra columns are kept and ignored
         if extra not in out:
             out[extra] = frame[extra].reset_index(drop=True)
+    absent = [c.name for c in sheet.columns if c.name not in out]
     for column in sheet.columns:  # absent optional columns: blank, so nothing downstream meets a KeyError
         if column.name not in out:
             out[column.name] = _absent(column, len(out))
     known = [c.name for c in sheet.columns]
     out = out[known + [c for c in out.columns if c not in known]]  # the sheet's columns in their order
+    out.attrs["absent_columns"] = tuple(absent)  # said apart from blank ones in warnings
     if sheet.unique and sheet.unique in out:
         key = out[sheet.unique]
         dup = key.notna() & key.duplicated(keep="first")

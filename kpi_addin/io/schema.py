@@ -1,9 +1,11 @@
-"""The canonical input sheets and their columns (``SPEC.md`` → Input data)."""
+"""The canonical input sheets and their columns (the README's *Input data*)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from ..metrics import catalogue
 
 Kind = Literal[
     "text", "number", "money", "count", "score", "date", "month", "interval", "currency", "direction", "rate"
@@ -42,8 +44,8 @@ SUBSCRIPTIONS = Sheet(
         Column("trial_end", "date"),
     ),
 )
-FUNNEL_COUNTS = ("visitors", "contacts", "leads", "mql", "sal", "sql", "pql", "pql_converted")
-COST_COLUMNS = ("sales", "marketing", "customer_success", "infrastructure", "retention_programs", "cogs")
+FUNNEL_COUNTS = catalogue.FUNNEL_COLUMNS
+COST_COLUMNS = catalogue.COST_COLUMNS
 FUNNEL = Sheet(
     "funnel",
     (Column("month", "month", required=True), *(Column(c, "count") for c in FUNNEL_COUNTS)),
@@ -106,17 +108,5 @@ INTERVAL_NAMES = {
     "weekly": "week",
 }
 
-#: KPIs where lower is better (for a target without a direction).
-LOWER_IS_BETTER = frozenset(
-    {
-        "customer_churn_rate",
-        "revenue_churn_rate",
-        "cac",
-        "cac_payback_months",
-        "cts",
-        "churned_customers",
-        "churned_mrr",
-        "contraction_mrr",
-        "debt_to_equity",
-    }
-)
+#: KPIs where lower is better (for a target without a direction): the registry's directions.
+LOWER_IS_BETTER = catalogue.LOWER_IS_BETTER

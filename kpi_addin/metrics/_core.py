@@ -7,8 +7,8 @@ KPI is written exactly once.  Conventions:
 * A zero denominator is *undefined*: the result is ``nan`` (Excel shows ``#DIV/0!``),
   never 0 and never an exception.
 * An impossible input raises :class:`KPIInputError` naming the argument:
-  :class:`KPIValueError` for text or blanks (Excel ``#VALUE!``),
-  :class:`KPINumError` for numbers outside the possible range (Excel ``#NUM!``).
+  :class:`KPIValueError` for text or blanks, :class:`KPINumError` for numbers outside
+  the possible range (the Excel layer shows them as ``#VALUE!`` and ``#NUM!``).
 * ``nan`` inside an array means "no data" and propagates to the result.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, overload
 
 import numpy as np
 import pandas as pd
@@ -31,11 +31,8 @@ UNDEFINED = math.nan
 class KPIInputError(ValueError):
     """An argument that no KPI can be computed from.
 
-    ``argument`` names the offending argument, ``excel_error`` is the Excel error
-    value the Excel layer shows for it.
+    ``argument`` names the offending argument.
     """
-
-    excel_error = "#VALUE!"
 
     def __init__(self, argument: str, message: str) -> None:
         self.argument = argument
@@ -43,15 +40,11 @@ class KPIInputError(ValueError):
 
 
 class KPIValueError(KPIInputError):
-    """Text, a blank or another non-number where a number belongs (``#VALUE!``)."""
-
-    excel_error = "#VALUE!"
+    """Text, a blank or another non-number where a number belongs."""
 
 
 class KPINumError(KPIInputError):
-    """A number outside what the argument can be, e.g. a negative count (``#NUM!``)."""
-
-    excel_error = "#NUM!"
+    """A number outside what the argument can be, e.g. a negative count."""
 
 
 def is_undefined(value: object) -> bool:
@@ -65,7 +58,7 @@ def is_undefined(value: object) -> bool:
     if value is None:
         return True
     try:
-        return bool(pd.isna(value))
+        return bool(pd.isna(value))  # type: ignore[call-overload]  # any object: pd.isna answers False
     except (TypeError, ValueError):
         return False
 
@@ -119,6 +112,15 @@ def check_number(
     return number
 
 
+def check_scalar(
+    name: str, value: Any, *, minimum: float | None = None, maximum: float | None = None, integer: bool = False
+) -> float:
+    """:func:`check_number` for one value (a cell), typed as the float it returns."""
+    if _is_array(value):
+        raise KPIValueError(name, "must be one number, not a range")
+    return float(check_number(name, value, minimum=minimum, maximum=maximum, integer=integer))  # type: ignore[arg-type]  # a scalar in gives a float out
+
+
 def check_count(name: str, value: Any) -> NumberOrSeries:
     """A count of customers, leads, ...: a whole number, zero or more."""
     return check_number(name, value, minimum=0, integer=True)
@@ -133,6 +135,10 @@ def check_not_above(name: str, value: NumberOrSeries, limit_name: str, limit: Nu
         raise KPINumError(name, f"({value:g}) exceeds {limit_name} ({limit:g})")
 
 
+@overload
+def divide(numerator: float, denominator: float) -> float: ...
+@overload
+def divide(numerator: NumberOrSeries, denominator: NumberOrSeries) -> NumberOrSeries: ...
 def divide(numerator: NumberOrSeries, denominator: NumberOrSeries) -> NumberOrSeries:
     """``numerator / denominator`` with a zero denominator giving ``nan`` (undefined)."""
     if _is_array(numerator) or _is_array(denominator):
@@ -144,6 +150,7 @@ def divide(numerator: NumberOrSeries, denominator: NumberOrSeries) -> NumberOrSe
             if isinstance(original, pd.Series):
                 return pd.Series(result, index=original.index)
         return result
+    assert isinstance(numerator, int | float) and isinstance(denominator, int | float)  # arrays returned above
     if math.isnan(numerator) or math.isnan(denominator) or denominator == 0:
         return UNDEFINED
     return numerator / denominator

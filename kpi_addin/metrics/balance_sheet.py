@@ -6,7 +6,14 @@ import pandas as pd
 
 from ._core import NumberOrSeries, check_number, divide
 
-BALANCE_SHEET_RATIOS = ("current_ratio", "quick_ratio", "debt_to_equity", "equity_ratio", "interest_coverage")
+__all__ = [
+    "balance_sheet_ratios",
+    "current_ratio",
+    "debt_to_equity",
+    "equity_ratio",
+    "interest_coverage",
+    "quick_ratio",
+]
 
 
 def current_ratio(current_assets: NumberOrSeries, current_liabilities: NumberOrSeries) -> NumberOrSeries:
@@ -86,9 +93,11 @@ def interest_coverage(ebit: NumberOrSeries, interest_expense: NumberOrSeries) ->
 
 
 def balance_sheet_ratios(balance_sheet: pd.DataFrame) -> pd.DataFrame:
-    """The five ratios for every row of a balance-sheet table (same index).
+    """The five ratios for every row of a balance-sheet table (same index), each computed by
+    the function the KPI registry names for it.
 
-    Edge cases: a blank input leaves the ratios that need it blank (nan).
+    Edge cases: a blank input, or an input column the table does not have, leaves the
+    ratios that need it blank (nan).
 
     Examples
     --------
@@ -98,15 +107,18 @@ def balance_sheet_ratios(balance_sheet: pd.DataFrame) -> pd.DataFrame:
     ...     "ebit": [90.0], "interest_expense": [15.0]})
     >>> float(balance_sheet_ratios(bs)["quick_ratio"].iloc[0])
     1.6
+    >>> balance_sheet_ratios(bs[["current_assets", "current_liabilities"]]).iloc[0].tolist()
+    [2.0, nan, nan, nan, nan]
     """
+    from .catalogue import KPIS  # the registry imports this module for its functions
+
     b = balance_sheet
+    blank = pd.Series(float("nan"), index=b.index)
     return pd.DataFrame(
         {
-            "current_ratio": current_ratio(b["current_assets"], b["current_liabilities"]),
-            "quick_ratio": quick_ratio(b["current_assets"], b["inventories"], b["current_liabilities"]),
-            "debt_to_equity": debt_to_equity(b["total_liabilities"], b["shareholders_equity"]),
-            "equity_ratio": equity_ratio(b["shareholders_equity"], b["total_assets"]),
-            "interest_coverage": interest_coverage(b["ebit"], b["interest_expense"]),
+            k.key: k.compute(*[b[a].astype(float) if a in b else blank for a in k.args])
+            for k in KPIS
+            if k.family == "balance_sheet" and k.compute is not None
         },
         index=b.index,
     )

@@ -16,6 +16,22 @@ from ._core import (
     divide,
 )
 
+__all__ = [
+    "DETRACTOR_MAX",
+    "PROMOTER_MIN",
+    "annualized_churn",
+    "customer_churn_rate",
+    "customer_lifetime_months",
+    "customer_retention_rate",
+    "net_promoter_score",
+    "nps_from_counts",
+]
+
+
+#: NPS cut-offs on the 0–10 scale: promoters answer 9 or 10, detractors 0 to 6.
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
+
 
 def customer_churn_rate(lost_customers: NumberOrSeries, customers_at_start: NumberOrSeries) -> NumberOrSeries:
     """Customer (logo) churn rate = customers lost in the period / paying customers at its start.
@@ -103,7 +119,9 @@ def net_promoter_score(scores: Iterable[object] | pd.Series) -> float:
                 f"answer {position + 1 if isinstance(position, int) else position} ({value!r}) is not a number",
             )
     numbers = check_number("scores", values.astype(float).to_numpy(), minimum=0, maximum=10, integer=True)
-    return nps_from_counts((numbers >= 9).sum(), (numbers <= 6).sum(), len(numbers))
+    answers = np.asarray(numbers, dtype=float)
+    promoters, detractors = int((answers >= PROMOTER_MIN).sum()), int((answers <= DETRACTOR_MAX).sum())
+    return float(nps_from_counts(promoters, detractors, len(answers)))  # type: ignore[arg-type]  # counts in, a float out
 
 
 def nps_from_counts(promoters: NumberOrSeries, detractors: NumberOrSeries, answers: NumberOrSeries) -> NumberOrSeries:

@@ -6,6 +6,14 @@ import pandas as pd
 
 from ._core import NumberOrSeries, check_count, check_not_above, divide
 
+__all__ = [
+    "conversion_rate",
+    "customer_conversion_rate",
+    "funnel_conversions",
+    "pql_conversion_rate",
+]
+
+
 #: Stage conversions computed by :func:`funnel_conversions`: name → (converted, entered).
 STAGE_CONVERSIONS: dict[str, tuple[str, str]] = {
     "visitor_to_lead": ("leads", "visitors"),

@@ -11,17 +11,29 @@ Status follows the common KPI-tracker scale:
 
 The shortfall is measured relative to ``|target|``; with a target of 0 any shortfall
 is off track.  An undefined actual has no status (``None``).  The dashboard writes
-the same rule as an Excel formula, and a test checks the two agree.
+the same rule as an Excel formula; ``tests/test_goals.py`` reaches every status in both (the
+formula through LibreOffice's recalculation) and checks they agree.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, cast
 
 import pandas as pd
 
-from ._core import KPINumError, KPIValueError, check_number, divide, is_undefined
+from ._core import KPINumError, KPIValueError, check_scalar, divide, is_undefined
+
+__all__ = [
+    "AT_RISK_BAND",
+    "GOAL_STATUSES",
+    "ON_TRACK_BAND",
+    "check_direction",
+    "goal_progress",
+    "goal_shortfall",
+    "goal_status",
+]
+
 
 Direction = Literal["higher", "lower"]
 GOAL_STATUSES = ("complete", "on track", "at risk", "off track")
@@ -34,7 +46,7 @@ def check_direction(direction: object) -> Direction:
     text = str(direction).strip().lower() if direction is not None else ""
     if text not in ("higher", "lower"):
         raise KPIValueError("direction", f"{direction!r} is not 'higher' or 'lower'")
-    return text  # type: ignore[return-value]
+    return cast(Direction, text)
 
 
 def goal_shortfall(actual: float, target: float, direction: Direction) -> float:
@@ -49,8 +61,8 @@ def goal_shortfall(actual: float, target: float, direction: Direction) -> float:
     >>> goal_shortfall(0.04, 0.02, "lower")
     1.0
     """
-    actual = check_number("actual", actual)
-    target = check_number("target", target)
+    actual = check_scalar("actual", actual)
+    target = check_scalar("target", target)
     gap = target - actual if check_direction(direction) == "higher" else actual - target
     if gap <= 0:
         return gap / abs(target) if target else 0.0
@@ -68,8 +80,8 @@ def goal_progress(actual: float, target: float, direction: Direction) -> float:
     >>> goal_progress(0.04, 0.02, "lower")
     0.5
     """
-    actual = check_number("actual", actual)
-    target = check_number("target", target)
+    actual = check_scalar("actual", actual)
+    target = check_scalar("target", target)
     if check_direction(direction) == "higher":
         return divide(actual, target)
     return divide(target, actual)
@@ -104,7 +116,7 @@ def goal_status(
         raise KPINumError("at_risk_band", "bands must satisfy 0 <= on_track_band <= at_risk_band")
     if is_undefined(actual):
         return None
-    shortfall = goal_shortfall(actual, target, direction)  # type: ignore[arg-type]
+    shortfall = goal_shortfall(cast(float, actual), target, direction)
     if shortfall <= 0:
         return "complete"
     if due is not None and as_of is not None and as_of > due:

@@ -1,6 +1,6 @@
 """From a subscriptions ledger to month-end MRR per customer, the MRR bridge and cohorts.
 
-The conventions (``SPEC.md``), which every layer follows:
+The conventions (``docs/conventions.md``), which every layer follows:
 
 * A subscription is *active* at a month end when ``start_date <= month_end`` and
   (``end_date`` is blank or ``end_date > month_end``); it *earns* MRR there when it is
@@ -124,6 +124,69 @@ class CustomerMRR:
     def to_frame(self) -> pd.DataFrame:
         """The matrix as a DataFrame: one row per customer, one column per month."""
         return pd.DataFrame(self.mrr, index=pd.Index(self.customer_ids, name="customer_id"), columns=self.months)
+
+    def mrr_at(self, month: pd.Period) -> pd.Series:
+        """Month-end MRR of each paying customer at ``month``.
+
+        Index ``customer_id``, values in the reporting currency.  Only customers with
+        MRR above 0 at that month end are listed (sub-unit MRR is 0, so not listed);
+        a month outside :attr:`months` gives an empty Series.
+
+        Examples
+        --------
+        >>> subs = pd.DataFrame({"customer_id": ["a", "b"], "amount": [120.0, 50.0],
+        ...     "interval": ["year", "month"],
+        ...     "start_date": pd.to_datetime(["2025-01-10", "2025-02-01"]),
+        ...     "end_date": pd.to_datetime([None, "2025-03-15"])})
+        >>> cm = customer_mrr(subs)
+        >>> cm.mrr_at(pd.Period("2025-02", "M")).to_dict()
+        {'a': 10.0, 'b': 50.0}
+        >>> cm.mrr_at(pd.Period("2025-03", "M")).to_dict(), len(cm.mrr_at(pd.Period("2024-12", "M")))
+        ({'a': 10.0}, 0)
+        """
+        j = number_of(month) - number_of(self.months[0])
+        if not 0 <= j < len(self.months):
+            return pd.Series([], index=pd.Index([], name="customer_id", dtype=object), dtype=float, name="mrr")
+        column = self.mrr[:, j]
+        paying = column > 0
+        return pd.Series(column[paying], index=pd.Index(self.customer_ids[paying], name="customer_id"), name="mrr")
+
+    def changes(self) -> pd.DataFrame:
+        """Every change of a customer's month-end MRR: the facts the bridge classifies.
+
+        One row per customer per month whose MRR differs from the month before (the
+        first month compares against 0), ordered by customer then month.  Columns
+        ``month`` (Period), ``customer_id``, ``mrr_before``, ``mrr_after`` — exactly the
+        values :func:`mrr_bridge` classifies, so a movement log built from them ties to
+        the bridge.  Changes smaller than one cent (and float noise) are listed too; the
+        bridge's cent rule decides what they count as.
+
+        Examples
+        --------
+        >>> subs = pd.DataFrame({"customer_id": ["a", "a"], "amount": [10.0, 25.0],
+        ...     "interval": ["month"] * 2,
+        ...     "start_date": pd.to_datetime(["2025-01-05", "2025-02-10"]),
+        ...     "end_date": pd.to_datetime(["2025-02-10", "2025-04-01"])})
+        >>> customer_mrr(subs, as_of=pd.Period("2025-04", "M")).changes()
+             month customer_id  mrr_before  mrr_after
+        0  2025-01           a         0.0       10.0
+        1  2025-02           a        10.0       25.0
+        2  2025-04           a        25.0        0.0
+        """
+        mrr = self.mrr
+        changed = np.empty(mrr.shape, dtype=bool)
+        changed[:, 0] = mrr[:, 0] != 0
+        np.not_equal(mrr[:, 1:], mrr[:, :-1], out=changed[:, 1:])
+        rows, cols = np.nonzero(changed)
+        before = np.where(cols > 0, mrr[rows, np.maximum(cols - 1, 0)], 0.0)
+        return pd.DataFrame(
+            {
+                "month": self.months[cols],
+                "customer_id": self.customer_ids[rows],
+                "mrr_before": before,
+                "mrr_after": mrr[rows, cols],
+            }
+        )
 
 
 def subscription_monthly_value(subscriptions: pd.DataFrame) -> np.ndarray:

@@ -14,95 +14,23 @@ import numpy as np
 import pandas as pd
 
 from . import balance_sheet as bs
-from .customers import annualized_churn, customer_churn_rate, customer_retention_rate, nps_from_counts
-from .funnel import customer_conversion_rate, funnel_conversions, pql_conversion_rate
+from .catalogue import BALANCE_SHEET_KEYS, COST_COLUMNS, COUNT_KEYS, FUNNEL_COLUMNS, KPIS, MONTHLY_KEYS, kpi, needing
+from .customers import DETRACTOR_MAX, PROMOTER_MIN, annualized_churn
+from .funnel import funnel_conversions
 from .goals import check_direction, goal_progress, goal_status
 from .mrr import CustomerMRR, cohort_retention, customer_mrr, month_number, mrr_bridge, period_of
-from .revenue import (
-    annual_recurring_revenue,
-    average_revenue_per_user,
-    gross_revenue_retention,
-    net_new_mrr,
-    net_revenue_retention,
-    revenue_churn_rate,
-    saas_quick_ratio,
-)
-from .unit_economics import (
-    cac_payback_months,
-    cost_to_serve,
-    cost_to_serve_share,
-    customer_acquisition_cost,
-    gross_margin,
-    lifetime_value,
-    ltv_to_cac,
-)
+from .revenue import net_new_mrr
+from .unit_economics import cost_to_serve_share, gross_margin
 
-#: The keys of each month of ``kpi-addin metrics --format json`` (a published contract),
-#: also the column headers of the dashboard's ``MonthlyKPIs`` table.
-MONTHLY_KEYS: tuple[str, ...] = (
-    "month",
-    "mrr",
-    "arr",
-    "customers",
-    "new_customers",
-    "reactivated_customers",
-    "churned_customers",
-    "new_mrr",
-    "expansion_mrr",
-    "contraction_mrr",
-    "churned_mrr",
-    "reactivation_mrr",
-    "customer_churn_rate",
-    "revenue_churn_rate",
-    "nrr",
-    "grr",
-    "crr",
-    "arpu",
-    "ltv",
-    "cac",
-    "ltv_cac",
-    "cac_payback_months",
-    "cts",
-    "saas_quick_ratio",
-    "visitors",
-    "leads",
-    "mql",
-    "sql",
-    "ccr",
-    "pql_conversion",
-    "nps",
-)
-#: Monthly keys that need more than the subscriptions (costs, funnel, NPS).
-INPUT_DEPENDENT_KEYS = frozenset(
-    {"cac", "ltv_cac", "cac_payback_months", "cts", "visitors", "leads", "mql", "sql", "ccr", "pql_conversion", "nps"}
-)
-#: What the subscriptions alone give: the columns of the Excel MRR_TABLE() function.
-SUBSCRIPTION_KEYS: tuple[str, ...] = tuple(k for k in MONTHLY_KEYS if k not in INPUT_DEPENDENT_KEYS)
-COUNT_KEYS = frozenset(
-    {"customers", "new_customers", "reactivated_customers", "churned_customers", "visitors", "leads", "mql", "sql"}
-)
-BALANCE_SHEET_KEYS: tuple[str, ...] = bs.BALANCE_SHEET_RATIOS
-COST_TO_SERVE_COMPONENTS = ("customer_success", "infrastructure", "retention_programs")
-FUNNEL_COLUMNS = ("visitors", "contacts", "leads", "mql", "sal", "sql", "pql", "pql_converted")
-COST_COLUMNS = ("sales", "marketing", "customer_success", "infrastructure", "retention_programs", "cogs")
-#: The cost columns each cost KPI reads (an absent or blank one is a warning naming the KPI).
-COST_INPUTS = {
-    "cac, ltv_cac and cac_payback_months": ("sales", "marketing"),
-    "cts": COST_TO_SERVE_COMPONENTS,
-}
-#: The balance-sheet inputs of each ratio (a ratio whose inputs are absent is null, with a warning).
-BALANCE_SHEET_INPUTS = {
-    "current_ratio": ("current_assets", "current_liabilities"),
-    "quick_ratio": ("current_assets", "inventories", "current_liabilities"),
-    "debt_to_equity": ("total_liabilities", "shareholders_equity"),
-    "equity_ratio": ("shareholders_equity", "total_assets"),
-    "interest_coverage": ("ebit", "interest_expense"),
-}
+__all__ = ["BALANCE_SHEET_KEYS", "COUNT_KEYS", "MONTHLY_KEYS", "CompanyData", "KPIReport", "monthly_kpis"]
+
+#: The cost-to-serve components: the costs columns the registry says ``cts`` needs.
+COST_TO_SERVE_COMPONENTS = kpi("cts").input_columns("costs")
 
 
 @dataclass
 class CompanyData:
-    """The canonical, validated inputs (see ``SPEC.md``); only ``subscriptions`` is required.
+    """The canonical, validated inputs (see the README's *Input data*); only ``subscriptions`` is required.
 
     Month columns hold the first day of the month as a datetime.
     """
@@ -135,8 +63,10 @@ class CompanyData:
 @dataclass
 class KPIReport:
     """Monthly KPIs (``monthly``, one row per month, columns :data:`MONTHLY_KEYS`), the
-    detailed MRR bridge, the inputs aligned by month, further monthly figures the
-    dashboard shows (``extras``), the latest balance-sheet ratios and the warnings."""
+    detailed MRR bridge, the inputs aligned by month, further monthly figures (``extras``:
+    net new MRR, annualised churn, cost to serve as a share of MRR, stage conversions),
+    the latest balance-sheet ratios, the warnings (a figure may mislead) and the notes
+    (what was read: a detected layout, rows left out by rule)."""
 
     reporting_currency: str
     as_of: pd.Period
@@ -149,39 +79,47 @@ class KPIReport:
     present: frozenset[str]
     warnings: list[str] = field(default_factory=list)
     company: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     def latest(self, key: str) -> float:
         """The latest month's value of a monthly KPI, or the latest balance-sheet ratio."""
         if key in BALANCE_SHEET_KEYS:
             value = self.balance_sheet.get(key)
-            return math.nan if value is None else float(value)  # type: ignore[arg-type]
+            return math.nan if value is None else float(value)  # type: ignore[arg-type]  # the ratios are floats or None
         return float(self.monthly[key].iloc[-1])
 
     def cohorts(self, basis: str = "logo") -> pd.DataFrame:
         """Cohort retention matrix (see :func:`kpi_addin.metrics.mrr.cohort_retention`)."""
         return cohort_retention(self.customer_mrr, basis)
 
-    def to_dict(self) -> dict[str, object]:
-        """The JSON contract of ``kpi-addin metrics --format json``."""
+    def months_as_dicts(self) -> list[dict[str, object]]:
+        """Each month as the JSON contract gives it: the month, then every key (None: null)."""
         months = []
         for period, row in self.monthly.iterrows():
             entry: dict[str, object] = {"month": str(period)}
             for key in MONTHLY_KEYS[1:]:
                 entry[key] = _json_number(row[key], integer=key in COUNT_KEYS)
             months.append(entry)
+        return months
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON contract of ``kpi-addin metrics --format json``."""
+        months = self.months_as_dicts()
         sheet = {k: (_json_number(v) if k != "period" else v) for k, v in self.balance_sheet.items()}
         return {
             "reporting_currency": self.reporting_currency,
             "months": months,
             "balance_sheet": sheet,
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }
 
 
 def _json_number(value: object, *, integer: bool = False) -> float | int | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
-    return int(value) if integer else float(value)  # type: ignore[arg-type]
+    number = float(value)  # type: ignore[arg-type]  # a cell of a numeric frame
+    return int(number) if integer else number
 
 
 def _by_month(frame: pd.DataFrame | None, months: pd.PeriodIndex, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -207,8 +145,52 @@ def _missing_months_warning(sheet: str, frame: pd.DataFrame | None, months: pd.P
     return f"{sheet}: no row for {len(missing)} of {len(months)} months ({shown}); {what} left blank there"
 
 
+def _nps_counts(nps: pd.DataFrame | None, months: pd.PeriodIndex) -> pd.DataFrame:
+    """Answers, promoters and detractors per month (0 where none, as a spreadsheet COUNTIFS
+    gives: NPS is undefined there, never 0)."""
+    counts = pd.DataFrame({"answers": 0.0, "promoters": 0.0, "detractors": 0.0}, index=months)
+    if nps is None or nps.empty:
+        return counts
+    scores = nps.assign(month=nps["date"].dt.to_period("M"))
+    grouped = scores.groupby("month")["score"]
+    counts["answers"] = grouped.count().reindex(months).fillna(0).astype(float)
+    counts["promoters"] = grouped.agg(lambda s: (s >= PROMOTER_MIN).sum()).reindex(months).fillna(0).astype(float)
+    counts["detractors"] = grouped.agg(lambda s: (s <= DETRACTOR_MAX).sum()).reindex(months).fillna(0).astype(float)
+    return counts
+
+
+def _listed(keys: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(keys[:-1]) + f" and {keys[-1]}" if len(keys) > 1 else keys[0]
+
+
+def _absent_inputs(data: CompanyData, warnings: list[str]) -> set[str]:
+    """The KPIs whose input sheet or column is absent, each named in a warning (derived
+    from the registry's ``inputs``): they are null, never computed from what is left."""
+    absent: set[str] = set()
+    for sheet in ("costs", "funnel", "nps", "balance_sheet"):
+        frame = getattr(data, sheet)
+        needing_sheet = needing(sheet)
+        if frame is None:
+            warnings.append(f"{sheet}: sheet absent; {_listed(needing_sheet)} left out")
+            absent.update(needing_sheet)
+            continue
+        # a column blank in every row is as absent as one the sheet does not have (the reader
+        # adds the sheet's optional columns it did not find, blank)
+        blank = {c for c in frame.columns if frame[c].isna().all()}
+        missing_by_kpi = {
+            k: [c for c in kpi(k).input_columns(sheet) if c not in frame.columns or c in blank] for k in needing_sheet
+        }
+        for column in dict.fromkeys(c for cols in missing_by_kpi.values() for c in cols):
+            hit = [k for k, cols in missing_by_kpi.items() if column in cols]
+            given = column in frame.columns and column not in frame.attrs.get("absent_columns", ())
+            how = "blank in every row" if given else "absent"
+            warnings.append(f"{sheet}: column {column} {how}; {_listed(hit)} left out")
+        absent.update(k for k, cols in missing_by_kpi.items() if cols)
+    return absent
+
+
 def monthly_kpis(data: CompanyData) -> KPIReport:
-    """Compute every monthly KPI of ``data`` (see ``SPEC.md`` for each definition).
+    """Compute every monthly KPI of ``data`` (each definition: ``docs/definitions.md``).
 
     KPIs whose inputs are absent are nan (JSON null) and a warning says why;
     undefined KPIs (a zero denominator) are nan too.
@@ -232,40 +214,17 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
         data.subscriptions, reporting_currency=data.reporting_currency, fx_rates=data.fx_rates, as_of=as_of
     )
     bridge = mrr_bridge(cm)
-    months = bridge.index
-    m = pd.DataFrame(index=months)
-    m["mrr"] = bridge["mrr"]
-    m["arr"] = annual_recurring_revenue(bridge["mrr"])
-    for key in ("customers", "new_customers", "reactivated_customers", "churned_customers"):
-        m[key] = bridge[key]
-    for key in ("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "reactivation_mrr"):
-        m[key] = bridge[key]
-    start_customers, start_mrr = bridge["start_customers"], bridge["start_mrr"]
-    m["customer_churn_rate"] = customer_churn_rate(bridge["churned_customers"], start_customers)
-    m["revenue_churn_rate"] = revenue_churn_rate(bridge["churned_mrr"] + bridge["contraction_mrr"], start_mrr)
-    m["nrr"] = net_revenue_retention(
-        start_mrr, bridge["expansion_mrr"], bridge["contraction_mrr"], bridge["churned_mrr"]
-    )
-    m["grr"] = gross_revenue_retention(start_mrr, bridge["contraction_mrr"], bridge["churned_mrr"])
-    m["crr"] = customer_retention_rate(
-        bridge["customers"], bridge["new_customers"] + bridge["reactivated_customers"], start_customers
-    )
-    m["arpu"] = average_revenue_per_user(bridge["mrr"], bridge["customers"])
-    m["ltv"] = lifetime_value(m["arpu"], m["customer_churn_rate"])
+    months = pd.PeriodIndex(bridge.index)
 
     costs = _by_month(data.costs, months, COST_COLUMNS)
-    if data.costs is None:
-        warnings.append("costs: sheet absent; cac, ltv_cac, cac_payback_months and cts are left out")
-    else:
-        note = _missing_months_warning("costs", data.costs, months, "cac, ltv_cac, cac_payback_months and cts")
+    funnel = _by_month(data.funnel, months, FUNNEL_COLUMNS)
+    for sheet, frame, what in (("costs", data.costs, "costs"), ("funnel", data.funnel, "funnel KPIs")):
+        note = _missing_months_warning(sheet, frame, months, what)
         if note:
             warnings.append(note)
-    if data.costs is not None:
-        warnings += _absent_cost_warnings(data.costs)
-    m["cac"] = customer_acquisition_cost(costs["sales"], costs["marketing"], bridge["new_customers"])
-    m["ltv_cac"] = ltv_to_cac(m["ltv"], m["cac"])
+    margin = pd.Series(1.0, index=months)
     if data.costs is not None and "cogs" in data.costs and data.costs["cogs"].notna().any():
-        margin = gross_margin(costs["cogs"], bridge["mrr"])
+        margin = pd.Series(gross_margin(costs["cogs"], bridge["mrr"]), index=months)
         negative = margin < 0
         if negative.any():
             listed = ", ".join(str(p) for p in months[negative.to_numpy()][:6])
@@ -273,55 +232,32 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
                 f"costs: cogs exceed MRR in {int(negative.sum())} month(s) ({listed}); CAC payback is undefined there"
             )
             margin = margin.where(~negative)
-    else:
-        margin = pd.Series(1.0, index=months)
-    m["cac_payback_months"] = cac_payback_months(m["cac"], m["arpu"], margin)
-    cts_components = costs[list(COST_TO_SERVE_COMPONENTS)]
-    cts_total = cts_components.sum(axis=1, min_count=1)  # blanks ignored; all blank → blank
-    m["cts"] = cost_to_serve(cts_total, bridge["customers"])
-    m["saas_quick_ratio"] = saas_quick_ratio(
-        bridge["new_mrr"],
-        bridge["expansion_mrr"],
-        bridge["reactivation_mrr"],
-        bridge["contraction_mrr"],
-        bridge["churned_mrr"],
-    )
+    cts_total = costs[list(COST_TO_SERVE_COMPONENTS)].sum(axis=1, min_count=1)  # blanks ignored; all blank → blank
+    counts = _nps_counts(data.nps, months)
 
-    funnel = _by_month(data.funnel, months, FUNNEL_COLUMNS)
-    if data.funnel is None:
-        warnings.append("funnel: sheet absent; visitors, leads, mql, sql, ccr and pql_conversion are left out")
-    else:
-        note = _missing_months_warning("funnel", data.funnel, months, "funnel KPIs")
-        if note:
-            warnings.append(note)
-    for key in ("visitors", "leads", "mql", "sql"):
-        m[key] = funnel[key]
-    m["ccr"] = customer_conversion_rate(bridge["new_customers"].astype(float), funnel["visitors"])
-    m["pql_conversion"] = pql_conversion_rate(funnel["pql_converted"], funnel["pql"])
+    # The columns the registry's functions take: the bridge, the inputs, then each KPI in turn.
+    columns: dict[str, pd.Series] = {name: bridge[name] for name in bridge.columns}
+    columns["lost_mrr"] = bridge["churned_mrr"] + bridge["contraction_mrr"]
+    columns["gained_customers"] = bridge["new_customers"] + bridge["reactivated_customers"]
+    columns.update({name: costs[name] for name in COST_COLUMNS})
+    columns.update({name: funnel[name] for name in FUNNEL_COLUMNS})
+    columns.update(cts_total=cts_total, gross_margin=margin)
+    columns.update({f"nps_{name}": counts[name] for name in counts.columns})
+    absent = _absent_inputs(data, warnings)
+    m = pd.DataFrame(index=months)
+    for entry in KPIS:
+        if not entry.monthly or entry.key == "month":
+            continue
+        if entry.compute is None:
+            value = columns[entry.args[0]]
+        else:
+            value = entry.compute(*[columns[a].astype(float) for a in entry.args])
+        if entry.key in absent:
+            value = pd.Series(np.nan, index=months)
+        m[entry.key] = columns[entry.key] = value
     conversions = funnel_conversions(funnel.assign(new_customers=bridge["new_customers"].astype(float)))
 
-    # Answers per month (0 where none, as a spreadsheet COUNTIFS gives): NPS is undefined there.
-    counts = pd.DataFrame({"answers": 0.0, "promoters": 0.0, "detractors": 0.0}, index=months)
-    if data.nps is None:
-        warnings.append("nps: sheet absent; nps is left out")
-    elif not data.nps.empty:
-        scores = data.nps.assign(month=data.nps["date"].dt.to_period("M"))
-        grouped = scores.groupby("month")["score"]
-        counts["answers"] = grouped.count().reindex(months).fillna(0).astype(float)
-        counts["promoters"] = grouped.agg(lambda s: (s >= 9).sum()).reindex(months).fillna(0).astype(float)
-        counts["detractors"] = grouped.agg(lambda s: (s <= 6).sum()).reindex(months).fillna(0).astype(float)
-    m["nps"] = nps_from_counts(counts["promoters"], counts["detractors"], counts["answers"])
-
-    sheet = latest_balance_sheet(data.balance_sheet, as_of)
-    if data.balance_sheet is None:
-        warnings.append("balance_sheet: sheet absent; the balance-sheet ratios are left out")
-    elif sheet["period"] is not None:
-        latest = data.balance_sheet[data.balance_sheet["period"].dt.to_period("M") == pd.Period(str(sheet["period"]))]
-        for ratio, inputs in BALANCE_SHEET_INPUTS.items():
-            absent = [c for c in inputs if c not in latest or latest[c].isna().all()]
-            if absent:
-                warnings.append(f"balance_sheet {sheet['period']}: no {', '.join(absent)}; {ratio} is left out")
-    m = m[list(MONTHLY_KEYS[1:])]
+    balance = latest_balance_sheet(data.balance_sheet, as_of)
     inputs = pd.concat([costs, funnel], axis=1)
     inputs["cts_total"] = cts_total
     inputs["gross_margin"] = margin
@@ -350,36 +286,13 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
         monthly=m,
         bridge=bridge,
         customer_mrr=cm,
-        balance_sheet=sheet,
+        balance_sheet=balance,
         inputs=inputs,
         extras=extras,
         present=present,
         warnings=warnings,
         company=data.company,
     )
-
-
-def _absent_cost_warnings(costs: pd.DataFrame) -> list[str]:
-    """A cost column a KPI reads that is absent (or blank in every row): say which KPI it changes."""
-    warnings = []
-    blank = {c for c in COST_COLUMNS if c not in costs or costs[c].isna().all()}
-    for kpis, inputs in COST_INPUTS.items():
-        absent = [c for c in inputs if c in blank]
-        if not absent or len(absent) == len(inputs) == 2:
-            if absent:
-                warnings.append(f"costs: no {' or '.join(absent)}; {kpis} are left out")
-            continue
-        if kpis == "cts":
-            rest = [c for c in inputs if c not in blank]
-            if rest:
-                warnings.append(f"costs: no {', '.join(absent)}; cts counts only {', '.join(rest)}")
-            else:
-                warnings.append("costs: no customer_success, infrastructure or retention_programs; cts is left out")
-        else:
-            warnings.append(f"costs: no {', '.join(absent)}; {kpis} are left out")
-    if "cogs" in blank:
-        warnings.append("costs: no cogs; cac_payback_months assumes a gross margin of 100%")
-    return warnings
 
 
 def evaluate_goals(goals: pd.DataFrame, report: KPIReport) -> pd.DataFrame:

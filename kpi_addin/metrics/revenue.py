@@ -9,6 +9,17 @@ from __future__ import annotations
 
 from ._core import NumberOrSeries, check_count, check_not_above, check_number, divide
 
+__all__ = [
+    "annual_recurring_revenue",
+    "average_revenue_per_user",
+    "gross_revenue_retention",
+    "monthly_recurring_revenue",
+    "net_new_mrr",
+    "net_revenue_retention",
+    "revenue_churn_rate",
+    "saas_quick_ratio",
+]
+
 
 def monthly_recurring_revenue(customers: NumberOrSeries, avg_revenue_per_customer: NumberOrSeries) -> NumberOrSeries:
     """MRR in its simple form: paying customers × average monthly revenue per customer.

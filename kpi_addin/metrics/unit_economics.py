@@ -6,7 +6,19 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ._core import KPIValueError, NumberOrSeries, check_count, check_number, divide
+from ._core import KPIValueError, NumberOrSeries, check_count, check_number, check_scalar, divide
+
+__all__ = [
+    "cac_payback_months",
+    "cost_to_serve",
+    "cost_to_serve_share",
+    "customer_acquisition_cost",
+    "customer_lifetime_value",
+    "gross_margin",
+    "lifetime_value",
+    "ltv_to_cac",
+    "total_cost_to_serve",
+]
 
 
 def lifetime_value(
@@ -143,7 +155,7 @@ def total_cost_to_serve(costs: NumberOrSeries | Iterable[float]) -> NumberOrSeri
     components = [c for c in costs if c is not None and not (isinstance(c, float) and np.isnan(c))]
     if not components:
         raise KPIValueError("costs", "is blank; at least one cost is required")
-    return float(sum(check_number(f"costs[{i + 1}]", c, minimum=0) for i, c in enumerate(components)))
+    return sum(check_scalar(f"costs[{i + 1}]", c, minimum=0) for i, c in enumerate(components))
 
 
 def cost_to_serve_share(total_cost: NumberOrSeries, revenue: NumberOrSeries) -> NumberOrSeries:

@@ -1,17 +1,19 @@
-"""Billing and analytics exports finance already has: Stripe, Recurly, Chargify / Maxio,
-Baremetrics, any CSV with a mapping file, and GA4 visitors."""
+"""Billing and analytics exports finance already has: Stripe (subscriptions or invoices),
+Recurly, Chargify / Maxio, Baremetrics, any CSV with a mapping file, and GA4 visitors."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..reader import Problem, RawSheet
-from . import baremetrics, chargify, recurly, stripe
+from . import baremetrics, chargify, recurly, stripe, stripe_invoices
 from .base import Layout, read_export
 from .ga4 import read_visitors
 from .mapped import Mapping, MappingError, layout_for
 
-LAYOUTS: dict[str, Layout] = {m.LAYOUT.name: m.LAYOUT for m in (stripe, recurly, chargify, baremetrics)}
+LAYOUTS: dict[str, Layout] = {
+    m.LAYOUT.name: m.LAYOUT for m in (stripe, recurly, chargify, baremetrics, stripe_invoices)
+}
 SOURCES = ("auto", *LAYOUTS)
 
 

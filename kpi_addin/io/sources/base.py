@@ -213,6 +213,10 @@ def read_export(path: Path) -> tuple[Export | None, list[Problem]]:
     return Export(path, frame.reset_index(drop=True), letters, rows, originals, notes), []
 
 
+class ExportWarning(str):
+    """A layout's note that is a warning: a figure read from this export may mislead."""
+
+
 #: What a layout's convert returns: the canonical sheet, the problems, notes on rows left out.
 Converted = tuple[RawSheet, list[Problem], list[str]]
 

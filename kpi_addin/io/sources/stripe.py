@@ -18,6 +18,7 @@ from .base import (
     Aliases,
     Converted,
     Export,
+    ExportWarning,
     Layout,
     amounts,
     canonical_sheet,
@@ -28,6 +29,12 @@ from .base import (
     status_problems,
 )
 
+#: A subscriptions export holds each subscription at its current price only.
+SNAPSHOT_WARNING = (
+    "{file}: a subscriptions export is a snapshot: each subscription at its current price, so an "
+    "upgrade or downgrade counts as if that price had been paid from the start. Its history is in "
+    "the invoices export (Billing → Invoices → Export; read it with --source stripe-invoices)"
+)
 LIVE = {"active", "past_due", "unpaid", "trialing"}
 ENDED = {"canceled"}
 NEVER_PAID = {"incomplete", "incomplete_expired", "paused"}
@@ -107,6 +114,7 @@ def convert(export: Export) -> Converted:
     sources.update({"start_date": "start", "end_date": end_source})
     keep = ~status.isin(NEVER_PAID)
     notes += left_out_note(export, keep, "subscription(s) never paid (incomplete, incomplete_expired or paused) are")
+    notes.append(ExportWarning(SNAPSHOT_WARNING.format(file=export.label)))
     return canonical_sheet(export, columns, sources, keep), problems, notes
 
 

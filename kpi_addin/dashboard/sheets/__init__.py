@@ -1,0 +1,111 @@
+"""The dashboard's sheets: one module per sheet, and the registry that builds them in order.
+
+Each module's ``build(ctx, **anchors)`` writes its sheet and returns its *anchors*: an
+object saying where its cells are (``monthly.ref("mrr", i)``, ``goals.goals["nrr"].status``)
+so that other sheets refer to them without knowing any cell position.  :data:`STEPS` is
+the build order: each step names the anchors it needs by the names of earlier steps, and
+the progress step it belongs to (the command line's progress bar reads :data:`PROGRESS_STEPS`).
+
+The tab order of the workbook is another matter: the template's report sheets first, in
+its order, then the other report sheets, then the supporting sheets (:func:`tab_order`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+
+from ..template import REPORT_SHEETS
+from . import (
+    balance_sheet,
+    customers,
+    data,
+    definitions,
+    funnel,
+    goals,
+    inputs,
+    ledger,
+    monthly,
+    names,
+    nps,
+    revenue,
+    summary,
+    unit_economics,
+)
+from .common import Context
+
+SUPPORTING_SHEETS = ("monthly", "ledger", "inputs", *data.SHEET_KEYS)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One build step: ``build(ctx, **{name: anchors of that earlier step for name in needs})``."""
+
+    name: str
+    progress: str
+    build: Callable[..., Any]
+    needs: tuple[str, ...] = ()
+
+
+STEPS: tuple[Step, ...] = (
+    Step("data", "data sheets", data.build),
+    Step("ledger", "ledger aggregates", ledger.build),
+    Step("inputs", "inputs by month", inputs.build, ("ledger",)),
+    Step("monthly", "monthly KPIs", monthly.build, ("ledger", "inputs")),
+    Step("revenue", "report sheets", revenue.build, ("monthly",)),
+    Step("customers", "report sheets", customers.build, ("monthly",)),
+    Step("funnel", "report sheets", funnel.build, ("monthly", "inputs")),
+    Step("unit_economics", "report sheets", unit_economics.build, ("monthly", "inputs")),
+    Step("nps", "report sheets", nps.build, ("monthly", "inputs")),
+    Step("balance_sheet", "report sheets", balance_sheet.build, ("data",)),
+    Step("goals", "report sheets", goals.build, ("monthly", "balance_sheet", "data")),
+    Step(
+        "summary",
+        "report sheets",
+        summary.build,
+        ("monthly", "balance_sheet", "goals", "data", "revenue", "funnel", "nps"),
+    ),
+    Step("definitions", "report sheets", definitions.build),
+    Step("names", "report sheets", names.build, ("monthly", "balance_sheet")),
+)
+
+#: What the writer does after the sheets (see :mod:`kpi_addin.dashboard.writer`).
+WRITE_STEPS = ("saving", "cached values")
+#: The progress steps of a build, in order (each reported once).
+PROGRESS_STEPS: tuple[str, ...] = (*dict.fromkeys(s.progress for s in STEPS), *WRITE_STEPS)
+
+
+def tab_order(ctx: Context) -> list[str]:
+    """Sheet keys in tab order: the template's report sheets, the other report sheets, the supporting ones."""
+    shown = ctx.template.sheets
+    return [*shown, *(s for s in REPORT_SHEETS if s not in shown), *SUPPORTING_SHEETS]
+
+
+def create_sheets(ctx: Context) -> None:
+    ctx.wb.remove(ctx.wb.active)
+    for key in tab_order(ctx):
+        ws = ctx.wb.create_sheet(ctx.lang.sheets[key])
+        ctx.sheets[key] = ws
+        visible = key in ctx.template.sheets or (ctx.template.show_supporting_sheets and key in SUPPORTING_SHEETS)
+        ws.sheet_state = "visible" if visible else "hidden"
+    ctx.wb.active = 0
+
+
+def build_sheets(ctx: Context) -> dict[str, Any]:
+    """Create every sheet and build them in :data:`STEPS` order; returns each step's anchors."""
+    create_sheets(ctx)
+    anchors: dict[str, Any] = {}
+    reported: set[str] = set()
+    for step in STEPS:
+        if step.progress not in reported:
+            ctx.progress(step.progress)
+            reported.add(step.progress)
+        anchors[step.name] = step.build(ctx, **{name: anchors[name] for name in step.needs})
+    return anchors
+
+
+def new_context(data_: Any, report: Any, options: Any, progress: Callable[[str], None] | None = None) -> Context:
+    return Context(data_, report, options, Workbook(), progress=progress or (lambda _step: None))

@@ -1,0 +1,169 @@
+"""What every sheet module shares: the build context, styles, number formats, small writers.
+
+A sheet module writes its own cells at positions it chooses; positions on *another* sheet
+are reached only through the anchors that sheet's module returned (see
+:mod:`kpi_addin.dashboard.sheets`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ...formatting import CURRENCY_SYMBOLS
+from ...metrics import CompanyData, KPIReport
+from ...metrics.catalogue import unit_of
+from ...metrics.mrr import minor_unit_digits
+from ..cells import Book, put_text
+from ..stream import StreamedRows
+from ..template import Language, Template
+
+DEFAULT_LEDGER_LIMIT = 100_000
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+TITLE_FONT = Font(bold=True, size=16, color="1F3864")
+SECTION_FONT = Font(bold=True, color="1F3864")
+NOTE_FONT = Font(italic=True, color="595959")
+ERROR_FONT = Font(italic=True, color="A6A6A6")
+STATUS_FILLS = {
+    "complete": "C6EFCE",
+    "on_track": "E2EFDA",
+    "at_risk": "FFEB9C",
+    "off_track": "FFC7CE",
+}
+STATUS_KEYS = {"complete": "complete", "on track": "on_track", "at risk": "at_risk", "off track": "off_track"}
+
+
+@dataclass
+class BuildOptions:
+    template: Template
+    language: Language
+    include_ledger: bool = False
+    ledger_limit: int = DEFAULT_LEDGER_LIMIT
+
+
+def number_format(unit: str, currency: str) -> str:
+    """The Excel number format of a KPI unit; money in the reporting currency (₩ without decimals)."""
+    if unit == "money":
+        digits = minor_unit_digits(currency)
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        symbol = CURRENCY_SYMBOLS.get(currency)
+        return f'"{symbol}"{pattern};-"{symbol}"{pattern}' if symbol else f'{pattern} "{currency}"'
+    return {
+        "rate": "0.00%",
+        "count": "#,##0",
+        "ratio": '0.00"x"',
+        "months": "0.0",
+        "score": "0.0",
+        "month": "yyyy-mm",
+    }.get(unit, "General")
+
+
+def add_table(ws: Worksheet, name: str, ref: str, headers: list[str], style: str) -> None:
+    """An Excel Table whose column names are given, not read back from the sheet: openpyxl
+    would otherwise make a cell object for every cell of the range (a million for a ledger)."""
+    table = Table(displayName=name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name=style, showRowStripes=True)
+    table._initialise_columns()
+    for column, header in zip(table.tableColumns, headers, strict=True):
+        column.name = header
+    ws.add_table(table)
+
+
+@dataclass
+class Context:
+    """The inputs of a build and the workbook being written (no sheet's cell positions)."""
+
+    data: CompanyData
+    report: KPIReport
+    options: BuildOptions
+    wb: Workbook
+    book: Book = field(default_factory=Book)
+    sheets: dict[str, Worksheet] = field(default_factory=dict)
+    streamed: dict[str, StreamedRows] = field(default_factory=dict)
+    progress: Callable[[str], None] = lambda _step: None
+
+    @property
+    def lang(self) -> Language:
+        return self.options.language
+
+    @property
+    def template(self) -> Template:
+        return self.options.template
+
+    @property
+    def currency(self) -> str:
+        return self.report.reporting_currency
+
+    @property
+    def months(self) -> list[pd.Period]:
+        return list(self.report.monthly.index)
+
+    @property
+    def n(self) -> int:
+        return len(self.report.monthly)
+
+    def fmt(self, key: str) -> str:
+        return number_format(unit_of(key), self.currency)
+
+    def money(self) -> str:
+        return number_format("money", self.currency)
+
+    def ui(self, key: str, **kwargs: object) -> str:
+        return self.lang.ui[key].format(**kwargs)
+
+    def header(self, ws: Worksheet, row: int, labels: list[str], start_col: int = 1) -> None:
+        for i, label in enumerate(labels):
+            cell = ws.cell(row=row, column=start_col + i)
+            put_text(cell, label)
+            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+
+    def title(self, ws: Worksheet, text: str, note: str | None = None) -> None:
+        put_text(ws["A1"], text)
+        ws["A1"].font = TITLE_FONT
+        if note:
+            put_text(ws["A2"], note)
+            ws["A2"].font = NOTE_FONT
+
+    def section(self, ws: Worksheet, row: int, text: str) -> None:
+        put_text(ws.cell(row=row, column=1), text)
+        ws.cell(row=row, column=1).font = SECTION_FONT
+
+    def month_column(self, ws: Worksheet, first: int) -> None:
+        for i, period in enumerate(self.months):
+            self.book.value(ws, f"A{first + i}", period, "yyyy-mm")
+        ws.column_dimensions["A"].width = 10
+
+    def subtitle(self) -> str:
+        return (
+            f"{self.report.company or ''} · {self.ui('as_of')} {self.report.as_of} · "
+            f"{self.ui('reporting_currency')} {self.currency}".lstrip(" ·")
+        )
+
+
+def grey_errors(ws: Worksheet, area: str) -> None:
+    top_left = area.split(":")[0]
+    ws.conditional_formatting.add(area, FormulaRule(formula=[f"ISERROR({top_left})"], font=ERROR_FONT))
+
+
+def status_colours(ws: Worksheet, area: str, status_texts: dict[str, str]) -> None:
+    top_left = area.split(":")[0]
+    for key, colour in STATUS_FILLS.items():
+        ws.conditional_formatting.add(
+            area,
+            FormulaRule(formula=[f'{top_left}="{status_texts[key]}"'], fill=PatternFill("solid", bgColor=colour)),
+        )
+
+
+def column(j: int) -> str:
+    return get_column_letter(j)

@@ -1,0 +1,145 @@
+"""Goals: target, direction, due, actual, progress and status per KPI (formulas, colour-coded)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ...metrics.goals import AT_RISK_BAND, ON_TRACK_BAND
+from ...metrics.report import evaluate_goals
+from ..cells import put_text
+from ..expr import DIV0, NA, Ref, is_error
+from .balance_sheet import BalanceSheet
+from .common import STATUS_KEYS, Context, grey_errors, status_colours
+from .data import DataTables
+from .monthly import MonthlyTable
+from .names import kpi_ref
+
+HEADER_ROW = 4
+FIRST = HEADER_ROW + 1
+
+
+@dataclass(frozen=True)
+class Goal:
+    target: Ref
+    status: Ref
+    target_value: float
+    status_text: str
+    default: bool  # a template default, not a target a person set
+
+
+@dataclass
+class Goals:
+    """The goal of each KPI that has one (its target and status cells)."""
+
+    goals: dict[str, Goal] = field(default_factory=dict)
+
+
+def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data: DataTables) -> Goals:
+    ws = ctx.sheets["goals"]
+    ctx.title(ws, ctx.lang.sheets["goals"], ctx.ui("goals_note"))
+    ctx.header(
+        ws,
+        HEADER_ROW,
+        [
+            ctx.ui("kpi"),
+            "key",
+            ctx.ui("target"),
+            ctx.ui("direction"),
+            ctx.ui("due"),
+            ctx.ui("actual"),
+            ctx.ui("progress"),
+            ctx.ui("status"),
+        ],
+    )
+    goals, sources = goal_rows(ctx)
+    evaluated = evaluate_goals(goals, ctx.report) if len(goals) else goals
+    anchors = Goals()
+    as_of = monthly.month(monthly.last).excel()
+    for i, (goal, source) in enumerate(zip(evaluated.itertuples(index=False), sources, strict=True)):
+        r = FIRST + i
+        key = goal.kpi
+        put_text(ws[f"A{r}"], ctx.lang.label(key))
+        put_text(ws[f"B{r}"], key)
+        fmt = ctx.fmt(key)
+        # I holds the direction as the data says it (higher / lower), for the formulas;
+        # D shows it in the dashboard's language
+        if source is None:  # a template default
+            ctx.book.value(ws, f"C{r}", goal.target, fmt)
+            put_text(ws[f"I{r}"], goal.direction)
+            ctx.book.env[f"{ws.title}!I{r}"] = goal.direction
+        else:  # from the input's targets table: linked, so an edit there flows through
+            ctx.book.formula(ws, f"C{r}", data.ref(ctx, "targets", "target", source), goal.target, fmt)
+            ctx.book.formula(ws, f"I{r}", data.ref(ctx, "targets", "direction", source).excel(), goal.direction)
+            if not pd.isna(goal.due):
+                ctx.book.formula(
+                    ws, f"E{r}", data.ref(ctx, "targets", "due", source).excel(), goal.due.to_pydatetime(), "yyyy-mm"
+                )
+        higher, lower = ctx.ui("higher"), ctx.ui("lower")
+        ctx.book.formula(
+            ws, f"D{r}", f'IF(I{r}="higher","{higher}","{lower}")', higher if goal.direction == "higher" else lower
+        )
+        actual = kpi_ref(ctx, monthly, balance_sheet, key)
+        if actual is None:
+            shown = ctx.book.formula(ws, f"F{r}", "NA()", math.nan, fmt, error=NA)
+        else:
+            shown = ctx.book.formula(ws, f"F{r}", actual, goal.actual, fmt)
+        # an undefined actual passes its error on; otherwise only a zero can be undefined
+        progress = f'IF(I{r}="higher",F{r}/C{r},C{r}/F{r})'
+        ctx.book.formula(ws, f"G{r}", progress, goal.progress, "0%", error=shown if is_error(shown) else DIV0)  # type: ignore[arg-type]  # shown is an error text here
+        known = isinstance(goal.status, str)
+        status = ctx.lang.status[STATUS_KEYS[goal.status] if known else "none"]
+        ctx.book.formula(ws, f"H{r}", status_formula(ctx, r, as_of), status)
+        anchors.goals[key] = Goal(
+            ctx.book.ref(ws, f"C{r}"), ctx.book.ref(ws, f"H{r}"), goal.target, status, source is None
+        )
+    end = FIRST + max(len(goals), 1) - 1
+    status_colours(ws, f"H{FIRST}:H{end}", ctx.lang.status)
+    grey_errors(ws, f"F{FIRST}:G{end}")
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].hidden = True
+    ws.column_dimensions["I"].hidden = True
+    for letter in "CDEFGH":
+        ws.column_dimensions[letter].width = 14
+    ws.column_dimensions["D"].width = 16
+    ws.freeze_panes = f"B{FIRST}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return anchors
+
+
+def status_formula(ctx: Context, r: int, as_of: str) -> str:
+    s = ctx.lang.status
+    met = f'IF(I{r}="higher",F{r}>=C{r},F{r}<=C{r})'
+    gap = f'IF(I{r}="higher",C{r}-F{r},F{r}-C{r})/ABS(C{r})'
+    return (
+        f'IF(ISERROR(F{r}),"{s["none"]}",IF({met},"{s["complete"]}",'
+        f'IF(AND(ISNUMBER(E{r}),{as_of}>E{r}),"{s["off_track"]}",IF(C{r}=0,"{s["off_track"]}",'
+        f'IF({gap}<={ON_TRACK_BAND},"{s["on_track"]}",IF({gap}<={AT_RISK_BAND},"{s["at_risk"]}",'
+        f'"{s["off_track"]}"))))))'
+    )
+
+
+def goal_rows(ctx: Context) -> tuple[pd.DataFrame, list[int | None]]:
+    """Goals from the input's targets (their row index in the Data targets table), then template defaults."""
+    rows: list[dict[str, object]] = []
+    sources: list[int | None] = []
+    targets = ctx.data.targets
+    seen = set()
+    if targets is not None:
+        for i, t in enumerate(targets.itertuples(index=False)):
+            rows.append(
+                {"kpi": t.kpi, "target": float(t.target), "direction": t.direction, "due": getattr(t, "due", pd.NaT)}
+            )
+            sources.append(i)
+            seen.add(t.kpi)
+    for kpi, (target, direction) in ctx.template.targets.items():
+        if kpi not in seen:
+            rows.append({"kpi": kpi, "target": target, "direction": direction, "due": pd.NaT})
+            sources.append(None)
+    frame = pd.DataFrame(rows, columns=["kpi", "target", "direction", "due"])
+    frame["due"] = pd.to_datetime(frame["due"])
+    return frame, sources

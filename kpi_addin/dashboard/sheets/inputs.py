@@ -1,0 +1,91 @@
+"""Inputs by month: the Data tables looked up month by month (formulas)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ...metrics.catalogue import COST_COLUMNS, FUNNEL_COLUMNS
+from ...metrics.customers import DETRACTOR_MAX, PROMOTER_MIN
+from ..expr import DIV0, NA, Ref
+from .common import Context, grey_errors, number_format
+from .ledger import LedgerAggregates
+
+HEADER_ROW = 4
+FIRST = HEADER_ROW + 1
+COLUMNS = (
+    *COST_COLUMNS,
+    "cts_total",
+    "gross_margin",
+    *FUNNEL_COLUMNS,
+    "nps_answers",
+    "nps_promoters",
+    "nps_detractors",
+)
+
+
+@dataclass
+class InputsByMonth:
+    """``ref(column, i)``: the input column's value of month ``i``."""
+
+    ctx: Context
+    ws: Worksheet
+    columns: dict[str, str]
+
+    def ref(self, column: str, i: int) -> Ref:
+        return self.ctx.book.ref(self.ws, f"{self.columns[column]}{FIRST + i}")
+
+
+def build(ctx: Context, ledger: LedgerAggregates) -> InputsByMonth:
+    ws = ctx.sheets["inputs"]
+    ctx.title(ws, ctx.lang.sheets["inputs"], ctx.ui("inputs_note"))
+    columns = ["month", *COLUMNS]
+    ctx.header(ws, HEADER_ROW, columns)
+    ctx.month_column(ws, FIRST)
+    letters = {c: get_column_letter(i + 1) for i, c in enumerate(columns)}
+    inputs = ctx.report.inputs
+    money = number_format("money", ctx.currency)
+    for i in range(ctx.n):
+        row = FIRST + i
+        month = f"$A{row}"
+        for column in COLUMNS:
+            expected = inputs[column].iloc[i]
+            cell = f"{letters[column]}{row}"
+            if column in COST_COLUMNS or column in FUNNEL_COLUMNS:
+                table = "Costs" if column in COST_COLUMNS else "Funnel"
+                formula = (
+                    f'IF(COUNTIFS({table}[month],{month},{table}[{column}],"<>")=0,NA(),'
+                    f"SUMIFS({table}[{column}],{table}[month],{month}))"
+                )
+                fmt = money if table == "Costs" else number_format("count", ctx.currency)
+                ctx.book.formula(ws, cell, formula, expected, fmt, error=NA)
+            elif column == "cts_total":
+                parts = ("customer_success", "infrastructure", "retention_programs")
+                counted = "+".join(f'COUNTIFS(Costs[month],{month},Costs[{p}],"<>")' for p in parts)
+                summed = "+".join(f"SUMIFS(Costs[{p}],Costs[month],{month})" for p in parts)
+                ctx.book.formula(ws, cell, f"IF({counted}=0,NA(),{summed})", expected, money, error=NA)
+            elif column == "gross_margin":
+                cogs = f"{letters['cogs']}{row}"
+                mrr = ledger.ref("mrr", i).excel()
+                margin = f"1-{cogs}/{mrr}"
+                formula = f"IF(COUNT(Costs[cogs])=0,1,IF(ISNA({cogs}),NA(),IF({margin}<0,NA(),{margin})))"
+                error = (
+                    NA if pd.isna(inputs["cogs"].iloc[i]) else (DIV0 if ctx.report.bridge["mrr"].iloc[i] == 0 else NA)
+                )
+                ctx.book.formula(ws, cell, formula, expected, "0.00%", error=error)
+            else:
+                window = f'NPS[date],">="&{month},NPS[date],"<"&EDATE({month},1)'
+                extra = {
+                    "nps_answers": "",
+                    "nps_promoters": f',NPS[score],">={PROMOTER_MIN}"',
+                    "nps_detractors": f',NPS[score],"<={DETRACTOR_MAX}"',
+                }[column]
+                ctx.book.formula(ws, cell, f"COUNTIFS({window}{extra})", expected, "#,##0")
+    ws.freeze_panes = f"B{FIRST}"
+    grey_errors(ws, f"B{FIRST}:{get_column_letter(len(columns))}{FIRST + ctx.n - 1}")
+    for i in range(2, len(columns) + 1):
+        ws.column_dimensions[get_column_letter(i)].width = 14
+    return InputsByMonth(ctx, ws, letters)

@@ -1,0 +1,44 @@
+"""Ledger aggregates: month-end MRR, customer counts and movements from the whole ledger (values)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ...metrics.mrr import BRIDGE_COLUMNS
+from ..expr import Ref
+from .common import Context, number_format
+
+HEADER_ROW = 4
+FIRST = HEADER_ROW + 1
+
+
+@dataclass
+class LedgerAggregates:
+    """``ref(column, i)``: the bridge column's value of month ``i`` (0 = the first month)."""
+
+    ctx: Context
+    ws: Worksheet
+    columns: dict[str, str]
+
+    def ref(self, column: str, i: int) -> Ref:
+        return self.ctx.book.ref(self.ws, f"{self.columns[column]}{FIRST + i}")
+
+
+def build(ctx: Context) -> LedgerAggregates:
+    ws = ctx.sheets["ledger"]
+    ctx.title(ws, ctx.lang.sheets["ledger"], ctx.ui("ledger_note"))
+    columns = ["month", *BRIDGE_COLUMNS]
+    ctx.header(ws, HEADER_ROW, columns)
+    ctx.month_column(ws, FIRST)
+    letters = {c: get_column_letter(i + 1) for i, c in enumerate(columns)}
+    for column in BRIDGE_COLUMNS:
+        fmt = number_format("count" if column.endswith("customers") else "money", ctx.currency)
+        for i, value in enumerate(ctx.report.bridge[column]):
+            ctx.book.value(ws, f"{letters[column]}{FIRST + i}", value, fmt)
+    ws.freeze_panes = f"B{FIRST}"
+    for i in range(2, len(columns) + 1):
+        ws.column_dimensions[get_column_letter(i)].width = 15
+    return LedgerAggregates(ctx, ws, letters)

@@ -1,0 +1,121 @@
+"""Monthly KPIs: the Table ``MonthlyKPIs`` whose headers are the JSON keys of ``kpi-addin metrics``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ...metrics import MONTHLY_KEYS
+from ..cells import put_text
+from ..expr import Expr, Ref
+from .common import Context, add_table, grey_errors
+from .inputs import InputsByMonth
+from .ledger import LedgerAggregates
+
+HEADER_ROW = 4  # labels on row 3, keys on row 4, data from 5
+FIRST = HEADER_ROW + 1
+
+
+@dataclass
+class MonthlyTable:
+    """``ref(key, i)``: KPI ``key`` of month ``i``; ``latest(key)``: of the as-of month."""
+
+    ctx: Context
+    ws: Worksheet
+    columns: dict[str, str]
+
+    @property
+    def last(self) -> int:
+        """The index of the as-of month."""
+        return self.ctx.n - 1
+
+    def ref(self, key: str, i: int, local: Worksheet | None = None) -> Ref:
+        return self.ctx.book.ref(self.ws, f"{self.columns[key]}{FIRST + i}", local=local)
+
+    def latest(self, key: str) -> Ref:
+        return self.ref(key, self.last)
+
+    def month(self, i: int) -> Ref:
+        return self.ctx.book.ref(self.ws, f"A{FIRST + i}")
+
+    def column_range(self, key: str, first: int = 0, *, with_header: bool = False) -> tuple[Worksheet, int, int, int]:
+        """(sheet, column index, first row, last row) of ``key`` from month ``first`` (for charts)."""
+        col = list(self.columns).index(key) + 1
+        return self.ws, col, (HEADER_ROW if with_header else FIRST + first), FIRST + self.last
+
+
+def build(ctx: Context, ledger: LedgerAggregates, inputs: InputsByMonth) -> MonthlyTable:
+    ws = ctx.sheets["monthly"]
+    ctx.title(ws, ctx.lang.sheets["monthly"], f"{ctx.ui('monthly_note')} {ctx.ui('legend')}")
+    keys = list(MONTHLY_KEYS)
+    letters = {k: get_column_letter(i + 1) for i, k in enumerate(keys)}
+    table = MonthlyTable(ctx, ws, letters)
+    for i, key in enumerate(keys, start=1):
+        cell = ws.cell(row=HEADER_ROW - 1, column=i)
+        put_text(cell, ctx.lang.label(key))
+        cell.font, cell.alignment = Font(bold=True, color="1F3864"), Alignment(wrap_text=True)
+        ws.column_dimensions[get_column_letter(i)].width = 14
+    ctx.header(ws, HEADER_ROW, keys)
+    ctx.month_column(ws, FIRST)
+    monthly = ctx.report.monthly
+    last_row = FIRST + ctx.n - 1
+    for i in range(ctx.n):
+        formulas = monthly_formulas(table, ledger, inputs, i)
+        for key in keys[1:]:
+            ctx.book.formula(ws, f"{letters[key]}{FIRST + i}", formulas[key], monthly[key].iloc[i], ctx.fmt(key))
+    add_table(ws, "MonthlyKPIs", f"A{HEADER_ROW}:{letters[keys[-1]]}{last_row}", keys, "TableStyleMedium2")
+    ws.freeze_panes = f"B{FIRST}"
+    ws.row_dimensions[HEADER_ROW - 1].height = 30
+    grey_errors(ws, f"B{FIRST}:{letters[keys[-1]]}{last_row}")
+    return table
+
+
+def monthly_formulas(table: MonthlyTable, ledger: LedgerAggregates, inputs: InputsByMonth, i: int) -> dict[str, Expr]:
+    """The formula of every KPI of month ``i`` (the library's definitions, in Excel)."""
+
+    def L(column: str) -> Ref:
+        return ledger.ref(column, i)
+
+    def I(column: str) -> Ref:  # noqa: E743
+        return inputs.ref(column, i)
+
+    def own(key: str) -> Ref:
+        return table.ref(key, i, local=table.ws)
+
+    start_mrr, start_customers = L("start_mrr"), L("start_customers")
+    return {
+        "mrr": L("mrr"),
+        "arr": own("mrr") * 12,
+        "customers": L("customers"),
+        "new_customers": L("new_customers"),
+        "reactivated_customers": L("reactivated_customers"),
+        "churned_customers": L("churned_customers"),
+        "new_mrr": L("new_mrr"),
+        "expansion_mrr": L("expansion_mrr"),
+        "contraction_mrr": L("contraction_mrr"),
+        "churned_mrr": L("churned_mrr"),
+        "reactivation_mrr": L("reactivation_mrr"),
+        "customer_churn_rate": own("churned_customers") / start_customers,
+        "revenue_churn_rate": (own("churned_mrr") + own("contraction_mrr")) / start_mrr,
+        "nrr": (start_mrr + own("expansion_mrr") - own("contraction_mrr") - own("churned_mrr")) / start_mrr,
+        "grr": (start_mrr - own("contraction_mrr") - own("churned_mrr")) / start_mrr,
+        "crr": (own("customers") - own("new_customers") - own("reactivated_customers")) / start_customers,
+        "arpu": own("mrr") / own("customers"),
+        "ltv": own("arpu") / own("customer_churn_rate"),
+        "cac": (I("sales") + I("marketing")) / own("new_customers"),
+        "ltv_cac": own("ltv") / own("cac"),
+        "cac_payback_months": own("cac") / (own("arpu") * I("gross_margin")),
+        "cts": I("cts_total") / own("customers"),
+        "saas_quick_ratio": (own("new_mrr") + own("expansion_mrr") + own("reactivation_mrr"))
+        / (own("contraction_mrr") + own("churned_mrr")),
+        "visitors": I("visitors"),
+        "leads": I("leads"),
+        "mql": I("mql"),
+        "sql": I("sql"),
+        "ccr": own("new_customers") / own("visitors"),
+        "pql_conversion": I("pql_converted") / I("pql"),
+        "nps": 100 * (I("nps_promoters") - I("nps_detractors")) / I("nps_answers"),
+    }

@@ -1,0 +1,131 @@
+"""Per-customer MRR at a month and the change log (``CustomerMRR.mrr_at`` / ``changes``).
+
+These are what the 12-month cohort KPIs and the movement log build on: checked by hand,
+against the per-date reference of ``test_mrr_engine`` and against the bridge, which a
+naive row-by-row classification of ``changes()`` must reproduce exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+
+from kpi_addin.metrics import KPIInputError, customer_mrr, mrr_bridge
+
+from .conftest import ledger, month
+from .test_mrr_engine import ledgers, reference_mrr
+
+
+def test_mrr_at_hand_worked():
+    subs = ledger(
+        ("a", 10.0, "month", "2025-01-05", "2025-03-01"),  # Jan, Feb
+        ("b", 1200.0, "year", "2025-02-10", None),  # 100 from Feb
+        ("c", 0.001, "month", "2025-01-01", None),  # under a cent: never paying
+    )
+    cm = customer_mrr(subs, as_of=month("2025-03"))
+    assert cm.mrr_at(month("2025-01")).to_dict() == {"a": 10.0}
+    assert cm.mrr_at(month("2025-02")).to_dict() == {"a": 10.0, "b": 100.0}
+    assert cm.mrr_at(month("2025-03")).to_dict() == {"b": 100.0}
+    for outside in ("2024-12", "2025-04"):
+        assert cm.mrr_at(month(outside)).empty
+    assert cm.mrr_at(month("2025-02")).index.name == "customer_id"
+
+
+def test_changes_hand_worked_with_reactivation_and_fx():
+    subs = ledger(
+        ("a", 100.0, "month", "2025-01-05", "2025-02-05", "USD"),  # Jan only
+        ("a", 120.0, "month", "2025-04-01", None, "USD"),  # back in April
+        ("eu", 100.0, "month", "2025-02-01", None, "EUR"),  # moves with the rate
+        columns=("customer_id", "amount", "interval", "start_date", "end_date", "currency"),
+    )
+    fx = pd.DataFrame(
+        {"currency": ["EUR"] * 3, "rate": [1.1, 1.1, 1.2], "month": pd.to_datetime(["2025-02", "2025-03", "2025-04"])}
+    )
+    changes = customer_mrr(subs, fx_rates=fx, as_of=month("2025-04")).changes()
+    got = [(str(r.month), r.customer_id, r.mrr_before, r.mrr_after) for r in changes.itertuples()]
+    assert got == [
+        ("2025-01", "a", 0.0, 100.0),
+        ("2025-02", "a", 100.0, 0.0),
+        ("2025-04", "a", 0.0, 120.0),
+        ("2025-02", "eu", 0.0, pytest.approx(110.0)),
+        ("2025-04", "eu", pytest.approx(110.0), pytest.approx(120.0)),
+    ]
+    assert list(changes.columns) == ["month", "customer_id", "mrr_before", "mrr_after"]
+
+
+def classify(changes: pd.DataFrame, months: pd.PeriodIndex, currency_digits: int = 2) -> pd.DataFrame:
+    """The bridge's movements from the change log, row by row (the spec's rules, plainly)."""
+    out = pd.DataFrame(0.0, index=months, columns=["new", "expansion", "reactivation", "contraction", "churned"])
+    counts = pd.DataFrame(0, index=months, columns=["new", "expanded", "reactivated", "contracted", "churned"])
+    seen: set[str] = set()
+
+    def units(x: float) -> float:
+        return math.floor(x * 10**currency_digits + 0.5 + 1e-6)
+
+    for row in changes.sort_values(["month", "customer_id"], kind="stable").itertuples():
+        before, after = units(row.mrr_before), units(row.mrr_after)
+        if before <= 0 < after:
+            kind = "new" if row.customer_id not in seen else "reactivation"
+            out.loc[row.month, kind] += row.mrr_after
+            counts.loc[row.month, "new" if kind == "new" else "reactivated"] += 1
+        elif after <= 0 < before:
+            out.loc[row.month, "churned"] += row.mrr_before
+            counts.loc[row.month, "churned"] += 1
+        elif before > 0:
+            delta = row.mrr_after - row.mrr_before
+            if abs(delta) > 1e-9 * max(row.mrr_after, row.mrr_before):
+                out.loc[row.month, "expansion" if delta > 0 else "contraction"] += abs(delta)
+            if after != before:
+                counts.loc[row.month, "expanded" if after > before else "contracted"] += 1
+        if after > 0:
+            seen.add(row.customer_id)
+    return out.join(counts.add_suffix("_customers"))
+
+
+@settings(max_examples=80, deadline=None)
+@given(ledgers())
+def test_changes_and_mrr_at_match_the_reference_and_tie_to_the_bridge(subs):
+    as_of = month("2025-09")
+    try:
+        cm = customer_mrr(subs, as_of=as_of)
+    except KPIInputError:
+        return
+    expected = reference_mrr(subs, cm.months)
+    for period in cm.months[:: max(1, len(cm.months) // 5)]:
+        at = cm.mrr_at(period)
+        want = {c: v for (c, p), v in expected.items() if p == period and math.floor(v * 100 + 0.5 + 1e-6) > 0}
+        assert set(at.index) == set(want)
+        for customer, value in want.items():
+            assert at[customer] == pytest.approx(value, abs=1e-9)
+
+    changes = cm.changes()
+    # Replaying the log month by month rebuilds every customer's MRR.
+    level: dict[str, float] = {}
+    for period in cm.months:
+        for row in changes[changes["month"] == period].itertuples():
+            assert level.get(row.customer_id, 0.0) == row.mrr_before
+            level[row.customer_id] = row.mrr_after
+        assert {c: v for c, v in level.items() if v > 0} == cm.mrr_at(period).to_dict()
+
+    bridge = mrr_bridge(cm)
+    plain = classify(changes, cm.months)
+    for ours, theirs in [
+        ("new_mrr", "new"),
+        ("expansion_mrr", "expansion"),
+        ("reactivation_mrr", "reactivation"),
+        ("contraction_mrr", "contraction"),
+        ("churned_mrr", "churned"),
+    ]:
+        np.testing.assert_allclose(bridge[ours], plain[theirs], rtol=1e-12, atol=1e-9)
+    for ours, theirs in [
+        ("new_customers", "new_customers"),
+        ("expanded_customers", "expanded_customers"),
+        ("reactivated_customers", "reactivated_customers"),
+        ("contracted_customers", "contracted_customers"),
+        ("churned_customers", "churned_customers"),
+    ]:
+        assert bridge[ours].tolist() == plain[theirs].tolist()

@@ -1,0 +1,212 @@
+"""The KPI registry against every surface that shows a KPI.
+
+Each test names the KPI and the surface it is missing from, so adding a KPI to
+``kpi_addin/metrics/catalogue.py`` and forgetting one place fails with a message that
+says where to add it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import kpi_addin.metrics as metrics
+from kpi_addin.dashboard.template import LANGUAGES, load_language, load_template, templates_dir
+from kpi_addin.docs import definitions_markdown
+from kpi_addin.metrics import catalogue
+from kpi_addin.metrics.catalogue import KPIS, MONTHLY_KEYS, REGISTRY
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_keys_are_unique_snake_case_and_month_comes_first():
+    keys = [k.key for k in KPIS]
+    assert len(keys) == len(set(keys))
+    assert keys[0] == "month"
+    for key in keys:
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", key), key
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_every_kpi_has_a_label_definition_and_tells_in_every_language(code):
+    lang = load_language(code)
+    for entry in KPIS:
+        text = lang.kpis.get(entry.key)
+        assert text is not None, f"{entry.key}: add [{entry.text_key}] to templates/lang/{code}.toml"
+        for field in ("label", "definition"):
+            assert text.get(field, "").strip(), f"{entry.key}: {entry.text_key}.{field} is empty in {code}.toml"
+    unknown = set(lang.kpis) - set(REGISTRY)
+    assert not unknown, f"templates/lang/{code}.toml describes KPIs the registry does not have: {sorted(unknown)}"
+
+
+def test_the_readme_json_key_list_is_the_registry():
+    from kpi_addin.docs import KEYS_END, KEYS_START
+
+    block = README.split(KEYS_START, 1)[1].split(KEYS_END, 1)[0]
+    listed = [k.strip() for k in block.replace("```text", "").replace("```", "").split(",")]
+    missing = [k for k in MONTHLY_KEYS if k not in listed]
+    assert not missing, f"README's JSON key list lacks {missing}: run `python -m kpi_addin.docs`"
+    assert listed == list(MONTHLY_KEYS), "README's JSON key list is out of date: run `python -m kpi_addin.docs`"
+
+
+def test_json_csv_and_table_carry_every_monthly_key(sample_company):
+    from kpi_addin.cli import metrics_table, monthly_csv
+    from kpi_addin.metrics import monthly_kpis
+
+    report = monthly_kpis(sample_company)
+    month = report.to_dict()["months"][-1]
+    assert list(month) == list(MONTHLY_KEYS)
+    assert monthly_csv(report).splitlines()[0] == ",".join(MONTHLY_KEYS)
+    table = metrics_table(report, 2)
+    english = load_language("en")
+    for entry in KPIS:
+        if entry.key != "month":
+            assert english.label(entry.key) in table, f"{entry.key}: not in `kpi-addin metrics --format table`"
+    for key in catalogue.COUNT_KEYS:
+        value = month[key]
+        assert value is None or isinstance(value, int), f"{key} is a count: an integer in JSON"
+
+
+def test_every_registry_excel_function_exists_and_is_documented():
+    from kpi_addin.excel import functions
+
+    for name, key in catalogue.excel_functions().items():
+        assert name in functions.__all__, f"{key}: the registry names Excel function {name}, which does not exist"
+        assert f"`{name}(" in README, f"{key}: Excel function {name} is not in the README's function table"
+
+
+def test_every_excel_function_is_documented_in_the_readme():
+    from kpi_addin.excel import functions
+
+    for name in functions.__all__:
+        if name.isupper() and callable(getattr(functions, name)):
+            assert f"`{name}(" in README, f"Excel function {name} is not in the README's function table"
+
+
+def test_excel_functions_compute_with_the_registry_function():
+    """Each KPI's Excel function calls the function the registry names (no arithmetic of its own)."""
+    from kpi_addin.excel import functions
+
+    for name, key in catalogue.excel_functions().items():
+        entry = REGISTRY[key]
+        if entry.compute is None:
+            continue
+        called = re.search(r"excel_call\(_\w+\.(\w+)", inspect.getsource(getattr(functions, name)))
+        assert called, f"{name}: computes through excel_call(<library function>, ...)"
+        callee = getattr(metrics, called.group(1))
+        # the registry's function itself, or a library function over it (NPS from scores → from counts)
+        assert callee is entry.compute or f"{entry.compute.__name__}(" in inspect.getsource(callee), (
+            f"{name} does not call {entry.compute.__name__}, the function the registry names for {key}"
+        )
+
+
+def test_every_compute_function_is_exported_documented_and_has_a_worked_example():
+    for entry in KPIS:
+        if entry.compute is None:
+            continue
+        name = entry.compute.__name__
+        assert getattr(metrics, name, None) is entry.compute, f"{key_of(entry)}: export {name} from kpi_addin.metrics"
+        doc = inspect.getdoc(entry.compute) or ""
+        assert "Examples\n--------" in doc, f"{entry.key}: {name} needs a worked example (Examples section)"
+        params = list(inspect.signature(entry.compute).parameters)
+        assert len(entry.args) <= len(params), f"{entry.key}: more args than {name} takes"
+
+
+def key_of(entry: catalogue.KPI) -> str:
+    return entry.key
+
+
+def test_every_registry_argument_is_a_column_the_report_provides(sample_company):
+    from kpi_addin.metrics import monthly_kpis
+
+    report = monthly_kpis(sample_company)
+    provided = set(report.bridge.columns) | set(report.inputs.columns) | {"lost_mrr", "gained_customers"}
+    seen: set[str] = set()
+    for entry in KPIS:
+        if not entry.monthly or entry.key == "month":
+            continue
+        for arg in entry.args:
+            assert arg in provided or arg in seen, f"{entry.key}: argument {arg!r} is no column of the report"
+        seen.add(entry.key)
+
+
+def test_the_report_computes_each_kpi_with_its_registry_function(sample_company):
+    from kpi_addin.metrics import monthly_kpis
+
+    report = monthly_kpis(sample_company)
+    columns = {**{c: report.bridge[c] for c in report.bridge}, **{c: report.inputs[c] for c in report.inputs}}
+    columns["lost_mrr"] = report.bridge["churned_mrr"] + report.bridge["contraction_mrr"]
+    columns["gained_customers"] = report.bridge["new_customers"] + report.bridge["reactivated_customers"]
+    for entry in KPIS:
+        if not entry.monthly or entry.key == "month":
+            continue
+        args = [report.monthly[a] if a in report.monthly else columns[a] for a in entry.args]
+        expected = args[0] if entry.compute is None else entry.compute(*[pd.Series(a, dtype=float) for a in args])
+        pd.testing.assert_series_equal(
+            report.monthly[entry.key].astype(float), pd.Series(expected).astype(float), check_names=False, obj=entry.key
+        )
+
+
+def test_the_dashboard_has_a_formula_for_every_monthly_kpi(sample_company, tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.dashboard_helpers import build
+
+    path = tmp_path / "d.xlsx"
+    build(sample_company, path)
+    ws = load_workbook(path)["Monthly KPIs"]
+    headers = [c.value for c in ws[4]]
+    assert headers == list(MONTHLY_KEYS)
+    for i, key in enumerate(MONTHLY_KEYS[1:], start=2):
+        cell = ws.cell(row=5, column=i)
+        assert isinstance(cell.value, str) and cell.value.startswith("="), f"{key}: MonthlyKPIs has no formula"
+
+
+def test_template_defaults_agree_with_the_registry_direction():
+    for path in sorted(templates_dir().glob("*.toml")):
+        template = load_template(str(path))
+        for key, (_target, direction) in template.targets.items():
+            assert key in REGISTRY, f"{path.name}: target on unknown KPI {key}"
+            assert direction == catalogue.default_direction(key), (
+                f"{path.name}: targets.{key} says {direction!r}, the registry says {catalogue.default_direction(key)!r}"
+            )
+
+
+def test_a_target_without_direction_takes_the_registry_direction():
+    from kpi_addin.io.schema import LOWER_IS_BETTER
+
+    assert frozenset(k.key for k in KPIS if k.direction == "lower") == LOWER_IS_BETTER
+    assert {"customer_churn_rate", "cac", "cac_payback_months", "debt_to_equity"} <= LOWER_IS_BETTER
+
+
+def test_absent_input_warnings_name_exactly_the_registry_kpis(sample_company):
+    import dataclasses
+
+    from kpi_addin.metrics import monthly_kpis
+
+    for sheet in ("costs", "funnel", "nps", "balance_sheet"):
+        report = monthly_kpis(dataclasses.replace(sample_company, **{sheet: None}))
+        needing = catalogue.needing(sheet)
+        warning = next(w for w in report.warnings if w.startswith(f"{sheet}: sheet absent"))
+        for key in needing:
+            assert key in warning, f"{sheet} absent: the warning does not name {key}"
+        for key in needing:
+            if REGISTRY[key].monthly:
+                assert report.monthly[key].isna().all(), f"{sheet} absent: {key} should be null"
+            else:
+                assert report.balance_sheet[key] is None
+
+
+def test_docs_definitions_are_generated_from_the_registry():
+    path = ROOT / "docs" / "definitions.md"
+    assert path.read_text(encoding="utf-8") == definitions_markdown(), (
+        "docs/definitions.md is out of date: run `python -m kpi_addin.docs`"
+    )
+    for entry in KPIS:
+        if entry.key != "month":
+            assert f"`{entry.key}`" in path.read_text(encoding="utf-8")

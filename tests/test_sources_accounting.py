@@ -1,0 +1,204 @@
+"""Costs from the books: QuickBooks Online and Xero "Profit and Loss" by month, mapped by
+the example accounts map that ships with the package, worked out by hand.
+
+tests/fixtures/exports/quickbooks_profit_and_loss.csv and xero_profit_and_loss.csv hold
+the same company (Xero lists the months latest first), by hand:
+
+| column | accounts | Jan | Feb | Mar | Apr |
+| --- | --- | --- | --- | --- | --- |
+| sales | Sales Salaries 3,000 + Sales Commissions | 3,150 | 3,300 | 3,200 | 3,000 |
+| marketing | Advertising & Marketing: Google Ads + Events + Ad Credits (−100 in Apr) | 1,200 | 3,500 | 900 | 1,500 |
+| customer_success | Support Salaries | 800 | 800 | 800 | 800 |
+| infrastructure | Software & Tools / Subscriptions | 99 | 99 | 149 | 149 |
+| cogs | the Cost of Goods Sold / Cost of Sales section | 52.47 | 60.95 | 66.82 | 64.21 |
+
+Left out with a note: Rent (2,000.00 over the four months) and Interest Expense (40.00),
+which the map does not name; Depreciation (100.00), mapped to "ignore"; income (2,050.00).
+With the Stripe invoices company's new customers (5, 1, 1, 0), CAC = (sales + marketing) /
+new customers = 4,350 / 5 = 870, 6,800, 4,100 and undefined in April.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kpi_addin.cli import cli
+from kpi_addin.io import InputError
+from kpi_addin.io.schema import COST_COLUMNS
+from kpi_addin.io.sources.accounting import EXAMPLE_MAP, amount_of, month_of, read_costs
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+QUICKBOOKS = FIXTURES / "quickbooks_profit_and_loss.csv"
+XERO = FIXTURES / "xero_profit_and_loss.csv"
+EXPECTED = {
+    "sales": [3150, 3300, 3200, 3000],
+    "marketing": [1200, 3500, 900, 1500],
+    "customer_success": [800, 800, 800, 800],
+    "infrastructure": [99, 99, 149, 149],
+    "cogs": [52.47, 60.95, 66.82, 64.21],
+}
+
+
+def xero_workbook(tmp_path: Path) -> Path:
+    """The Xero fixture as the .xlsx Xero writes: numbers as numbers, the title in the first rows."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Profit and Loss"
+    with open(XERO, encoding="utf-8") as handle:
+        for row in csv.reader(handle):
+            values = [amount_of(c) if i and c and amount_of(c) is not None else c for i, c in enumerate(row)]
+            sheet.append([None if v == "" else v for v in values])
+    path = tmp_path / "Northwind_Cloud_Ltd_-_Profit_and_Loss.xlsx"
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize("layout", ["quickbooks", "xero csv", "xero xlsx"])
+def test_each_layout_gives_the_hand_worked_costs(tmp_path, layout):
+    path = {"quickbooks": QUICKBOOKS, "xero csv": XERO}.get(layout) or xero_workbook(tmp_path)
+    read = read_costs(path, EXAMPLE_MAP)
+    frame = read.sheet.frame
+    assert list(frame["month"]) == ["2025-01", "2025-02", "2025-03", "2025-04"]
+    assert list(frame.columns) == ["month", *COST_COLUMNS]
+    assert list(frame["retention_programs"]) == [0, 0, 0, 0]  # no account fed it: 0, with a note
+    assert "no account is mapped to retention_programs: 0 in every month" in " ".join(read.notes)
+    for column, values in EXPECTED.items():
+        assert list(frame[column]) == pytest.approx(values), column
+    assert read.layout == ("QuickBooks Online Profit and Loss" if layout == "quickbooks" else "Xero Profit and Loss")
+
+
+@pytest.mark.parametrize("path", [QUICKBOOKS, XERO])
+def test_unmapped_ignored_and_income_accounts_are_noted_with_their_totals(path):
+    notes = " ".join(read_costs(path, EXAMPLE_MAP).notes)
+    assert "2 account(s) not in accounts_map.example.toml, left out of the costs (2,040.00 in all)" in notes
+    assert "Rent (" in notes and ": 2,000.00" in notes and "Interest Expense (" in notes and ": 40.00" in notes
+    assert '1 account(s) mapped to "ignore" (100.00)' in notes
+    assert "income accounts (2,050.00) are revenue, not costs" in notes
+
+
+def test_cac_from_the_mapped_costs():
+    result = CliRunner().invoke(
+        cli,
+        [
+            "metrics",
+            "--format",
+            "json",
+            "--subscriptions",
+            str(FIXTURES / "stripe_invoices.csv"),
+            "--costs",
+            str(QUICKBOOKS),
+            "--accounts",
+            str(EXAMPLE_MAP),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    months = json.loads(result.stdout)["months"]
+    assert [m["cac"] for m in months[:3]] == pytest.approx([(3150 + 1200) / 5, 3300 + 3500, 3200 + 900])
+    assert months[3]["cac"] is None  # no new customer in April
+    # cost to serve = (customer success + infrastructure) / paying customers
+    assert months[0]["cts"] == pytest.approx((800 + 99) / 5)
+    assert "recognised as a QuickBooks Online Profit and Loss" in result.stderr
+
+
+def test_a_parent_a_section_and_a_name_without_its_number_map_their_accounts(tmp_path):
+    accounts = tmp_path / "map.toml"
+    accounts.write_text('[accounts]\n"Expenses" = "sales"\n"6010 Google Ads" = "marketing"\n"Events" = "marketing"\n')
+    frame = read_costs(QUICKBOOKS, accounts).sheet.frame
+    # Google Ads by number and name, Events by name; every other expense by its section; COGS unmapped
+    assert list(frame["marketing"]) == pytest.approx([1200, 3500, 900, 1600])
+    assert list(frame["sales"]) == pytest.approx([4574, 4724, 4674, 4374])
+    assert list(frame["cogs"]) == [0, 0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("Jan 2025", "2025-01"),
+        ("January 2025", "2025-01"),
+        ("30 Jun 2024", "2024-06"),
+        ("31 January 2025", "2025-01"),
+        ("Apr-25", "2025-04"),
+        ("2025-03", "2025-03"),
+        ("Total", None),
+        ("", None),
+        ("Distribution account", None),
+    ],
+)
+def test_month_headers(text, month):
+    found = month_of(text)
+    assert (found.strftime("%Y-%m") if found is not None else None) == month
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1,200.00", 1200.0),
+        ("$1,200.00", 1200.0),
+        ("-$5,396.47", -5396.47),
+        ("(5,558.21)", -5558.21),
+        ("-100.00", -100.0),
+        ("", 0.0),
+        (None, 0.0),
+        (12.5, 12.5),
+        ("abc", None),
+    ],
+)
+def test_amount_cells(text, value):
+    assert amount_of(text) == value
+
+
+def test_a_bad_amount_is_named_by_file_row_month_and_account(tmp_path):
+    path = tmp_path / "pl.csv"
+    path.write_text(QUICKBOOKS.read_text().replace('6020 Events,,"2,000.00"', "6020 Events,,two thousand", 1))
+    with pytest.raises(InputError) as info:
+        read_costs(path, EXAMPLE_MAP)
+    assert "pl.csv pl.csv!C17 (Feb 2025): 'two thousand' is not an amount (account '6020 Events')" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[accounts]\n"Rent" = "overheads"\n', "accounts.'Rent': 'overheads' is not one of sales, marketing"),
+        ('[costs]\n"Rent" = "sales"\n', "needs one [accounts] table"),
+        ("[accounts\n", "not valid TOML"),
+    ],
+)
+def test_a_bad_accounts_map_is_named(tmp_path, text, message):
+    accounts = tmp_path / "map.toml"
+    accounts.write_text(text)
+    with pytest.raises(InputError, match=r"map\.toml") as info:
+        read_costs(QUICKBOOKS, accounts)
+    assert message in str(info.value)
+
+
+def test_a_file_without_months_and_a_missing_map(tmp_path):
+    path = tmp_path / "pl.csv"
+    path.write_text("Account,Amount\nRent,500\n")
+    with pytest.raises(InputError, match="not a Profit and Loss by month"):
+        read_costs(path, EXAMPLE_MAP)
+    result = CliRunner().invoke(cli, ["metrics", "--costs", str(QUICKBOOKS)])
+    assert result.exit_code == 2 and "--costs FILE and --accounts MAP.toml go together" in result.output
+    result = CliRunner().invoke(cli, ["metrics", "--costs", str(QUICKBOOKS), "--accounts", str(tmp_path / "no.toml")])
+    assert result.exit_code == 1 and "no such file (an example:" in result.output
+
+
+def test_the_example_map_ships_with_the_package():
+    assert EXAMPLE_MAP.is_file()
+    assert "kpi_addin" in EXAMPLE_MAP.parts and EXAMPLE_MAP.parent.name == "sample_data"
+
+
+def test_the_older_quickbooks_layout_blank_header_and_total_x(tmp_path):
+    # before "Total for X" QuickBooks wrote "Total X", and the header's first cell was blank
+    path = tmp_path / "pl.csv"
+    path.write_text(QUICKBOOKS.read_text().replace("Distribution account,", ",").replace("Total for ", "Total "))
+    read = read_costs(path, EXAMPLE_MAP)
+    assert read.layout == "QuickBooks Online Profit and Loss"
+    for column, values in EXPECTED.items():
+        assert list(read.sheet.frame[column]) == pytest.approx(values), column
