@@ -41,13 +41,14 @@ def fail(lines: list[str], summary: str | None = None) -> NoReturn:
     raise SystemExit(1)
 
 
-def check_output(out: Path, inputs: list[Path | None]) -> None:
+def check_output(out: Path, inputs: list[object]) -> None:
     """Refuse an output that would overwrite an input (or land in the input CSV folder),
     whatever --force says, and an output folder that is missing or not a folder."""
     try:
         target = out.resolve()
-        for given in inputs:
-            if given is None:
+        flat = [p for given in inputs for p in (given if isinstance(given, list | tuple) else [given])]
+        for given in flat:
+            if not isinstance(given, Path):
                 continue
             source = given.resolve()
             if target == source or (source.is_dir() and source in target.parents):

@@ -41,7 +41,9 @@ class Run:
 
     @property
     def warnings(self) -> list[str]:
-        return self.json()["warnings"]
+        """Warnings and notes (what was read, and how) together."""
+        data = self.json()
+        return [*data["warnings"], *data.get("notes", [])]
 
 
 def run(*args: object) -> Run:

@@ -17,7 +17,8 @@ import pytest
 PEAK_LIMIT_MB = 1024
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 HEADER = (
-    '<row r="1"><c r="A1" t="inlineStr"><is><t>customer_id</t></is></c><c r="B1" t="inlineStr"><is><t>amount</t></is></c>'
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>customer_id</t></is></c>'
+    '<c r="B1" t="inlineStr"><is><t>amount</t></is></c>'
     '<c r="C1" t="inlineStr"><is><t>start_date</t></is></c></row>'
 )
 
@@ -78,7 +79,9 @@ def sheet(rows: str, dimension: str | None = None) -> str:
 
 
 FAR_CELL = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
-ONE_ROW = '<row r="2"><c r="A2" t="inlineStr"><is><t>c1</t></is></c><c r="B2"><v>10</v></c><c r="C2"><v>45292</v></c></row>'
+ONE_ROW = (
+    '<row r="2"><c r="A2" t="inlineStr"><is><t>c1</t></is></c><c r="B2"><v>10</v></c><c r="C2"><v>45292</v></c></row>'
+)
 
 
 def far_cell(path: Path) -> Path:

@@ -46,9 +46,7 @@ def test_text_xml_forbids_is_dropped_and_long_text_is_cut(tmp_path):
                 ElementTree.fromstring(text)  # well formed
                 for char in FORBIDDEN:
                     assert char not in text, (part, repr(char))
-    texts = [
-        c.value for ws in load_workbook(out) for row in ws.iter_rows() for c in row if isinstance(c.value, str)
-    ]
+    texts = [c.value for ws in load_workbook(out) for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert "Acme[31m Corp" in texts
     assert max(len(t) for t in texts) == MAX_CELL_CHARS
     assert any(t.endswith(TRUNCATED_MARK) and t.startswith("LLL") for t in texts)

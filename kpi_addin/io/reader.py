@@ -376,6 +376,17 @@ def _blank(values: pd.Series) -> pd.Series:
     return values_.blank_mask(values)[0]
 
 
+def _dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(datetimes, bad) by the one date reader (:func:`.values.parse_dates`): ISO with or
+    without a time and zone (the date as written counts), Excel serials, date cells; bad marks
+    non-blank cells that are no date from 1970 to 2099.  For readers that report their own cells."""
+    parsed = values_.parse_dates(values)
+    bad = pd.Series(False, index=values.index)
+    for mask, _message in parsed.checks:
+        bad |= mask.fillna(False).to_numpy(dtype=bool)
+    return parsed.values.where(~bad), bad
+
+
 def _text(values: pd.Series) -> pd.Series:
     """Cell text, stripped; blanks (and null markers) are missing.  Whole numbers read as
     ``1001``, not ``1001.0``."""
@@ -407,6 +418,9 @@ def _coded(values: pd.Series, normalise: Callable[[str], str | None]) -> tuple[p
 ParsedColumn = values_.Parsed
 #: Columns whose blank cells take a default; the default is applied with a note, never silently.
 BLANK_DEFAULTS = {"interval": "month", "quantity": 1.0}
+#: Sheets whose absent optional columns are added blank (their readers take every column);
+#: costs, funnel and nps keep only what they have (an absent column there leaves its KPIs out).
+SHEETS_WITH_EVERY_COLUMN = frozenset({"subscriptions", "fx_rates", "balance_sheet", "targets", "settings"})
 #: Numbers stored in a cell keep 15 significant digits: an id above this lost digits.
 EXACT_INTEGER_LIMIT = 2**53
 
@@ -561,13 +575,14 @@ def validate_sheet(raw: RawSheet, sheet: Sheet) -> tuple[pd.DataFrame | None, li
     for extra in frame.columns:  # extra columns are kept and ignored
         if extra not in out:
             out[extra] = frame[extra].reset_index(drop=True)
-    absent = [c.name for c in sheet.columns if c.name not in out]
-    for column in sheet.columns:  # absent optional columns: blank, so nothing downstream meets a KeyError
-        if column.name not in out:
-            out[column.name] = _absent(column, len(out))
-    known = [c.name for c in sheet.columns]
-    out = out[known + [c for c in out.columns if c not in known]]  # the sheet's columns in their order
-    out.attrs["absent_columns"] = tuple(absent)  # said apart from blank ones in warnings
+    if sheet.name in SHEETS_WITH_EVERY_COLUMN:
+        absent = [c.name for c in sheet.columns if c.name not in out]
+        for column in sheet.columns:  # absent optional columns: blank, so nothing downstream meets a KeyError
+            if column.name not in out:
+                out[column.name] = _absent(column, len(out))
+        known = [c.name for c in sheet.columns]
+        out = out[known + [c for c in out.columns if c not in known]]  # the sheet's columns in their order
+        out.attrs["absent_columns"] = tuple(absent)  # the KPIs reading them are left out, with a warning
     if sheet.unique and sheet.unique in out:
         key = out[sheet.unique]
         dup = key.notna() & key.duplicated(keep="first")

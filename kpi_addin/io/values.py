@@ -151,10 +151,7 @@ def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False) -
         checks.append(
             (
                 thousands,
-                lambda v, first=first: (
-                    f"{v!r} uses a thousands comma, but this column writes decimal commas "
-                    f"elsewhere (e.g. {first!r}); {NUMBER_HINT}"
-                ),
+                _mixed("uses a thousands comma", first),
             )
         )
         decimal_comma_wins = True
@@ -170,10 +167,7 @@ def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False) -
         checks.append(
             (
                 dot_decimal,
-                lambda v, first=first: (
-                    f"{v!r} uses a decimal point, but this column writes decimal commas "
-                    f"elsewhere (e.g. {first!r}); {NUMBER_HINT}"
-                ),
+                _mixed("uses a decimal point", first),
             )
         )
         notes.append(f"read with decimal commas ({first!r} = {converted[decimal_comma].iloc[0]})")
@@ -200,6 +194,15 @@ def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False) -
     checks.insert(0, (unparsed | is_bool, _not_a_number))
     checks += _finite_checks(numbers)
     return Parsed(numbers, checks, notes, markers=marker)
+
+
+def _mixed(what: str, first: str) -> Message:
+    """The message for a cell written otherwise than the column's decimal commas (``first``)."""
+
+    def message(value: object) -> str:
+        return f"{value!r} {what}, but this column writes decimal commas elsewhere (e.g. {first!r}); {NUMBER_HINT}"
+
+    return message
 
 
 def _not_a_number(value: object) -> str:
@@ -242,8 +245,8 @@ def parse_dates(values: pd.Series, *, open_ended_allowed: bool = False, hint: st
             values = values.dt.tz_localize(None)  # the wall time as written
         parsed = values.astype("datetime64[ns]").dt.normalize()
         outside = parsed.notna() & ((parsed < FIRST_DATE) | (parsed > LAST_DATE))
-        checks = [(outside, _outside)] if outside.any() else []
-        return Parsed(parsed.where(~outside), checks)
+        typed: list[tuple[pd.Series, Message]] = [(outside, _outside)] if outside.any() else []
+        return Parsed(parsed.where(~outside), typed)
     blank, marker = blank_mask(values)
     obj = values.astype(object)
     parsed = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")

@@ -174,17 +174,14 @@ def _absent_inputs(data: CompanyData, warnings: list[str]) -> set[str]:
             warnings.append(f"{sheet}: sheet absent; {_listed(needing_sheet)} left out")
             absent.update(needing_sheet)
             continue
-        # a column blank in every row is as absent as one the sheet does not have (the reader
-        # adds the sheet's optional columns it did not find, blank)
-        blank = {c for c in frame.columns if frame[c].isna().all()}
+        # the reader adds some optional columns it did not find, blank, and lists them in attrs
+        added = set(frame.attrs.get("absent_columns", ()))
         missing_by_kpi = {
-            k: [c for c in kpi(k).input_columns(sheet) if c not in frame.columns or c in blank] for k in needing_sheet
+            k: [c for c in kpi(k).input_columns(sheet) if c not in frame.columns or c in added] for k in needing_sheet
         }
         for column in dict.fromkeys(c for cols in missing_by_kpi.values() for c in cols):
             hit = [k for k, cols in missing_by_kpi.items() if column in cols]
-            given = column in frame.columns and column not in frame.attrs.get("absent_columns", ())
-            how = "blank in every row" if given else "absent"
-            warnings.append(f"{sheet}: column {column} {how}; {_listed(hit)} left out")
+            warnings.append(f"{sheet}: column {column} absent; {_listed(hit)} left out")
         absent.update(k for k, cols in missing_by_kpi.items() if cols)
     return absent
 

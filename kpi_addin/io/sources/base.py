@@ -429,8 +429,10 @@ def canonical_sheet(
             first = next((x for x in per_row if x), None)
             if first:
                 letters[name] = first
-        elif letter(src):
-            letters[name] = letter(src)  # type: ignore[assignment]
+        else:
+            found = letter(src)
+            if found:
+                letters[name] = found
     if keep is not None:
         frame, rows = frame[mask].reset_index(drop=True), rows[mask]
     sheet = RawSheet("subscriptions", str(export.path), export.label, frame, rows, letters)
