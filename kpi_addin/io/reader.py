@@ -54,6 +54,11 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+class ReadNote(str):
+    """A note on how the input was read (an encoding, a separator, a number convention, a
+    date order): said among the notes, apart from warnings that a figure may mislead."""
+
+
 class InputError(Exception):
     """The input cannot be used; ``problems`` lists every reason found."""
 
@@ -203,11 +208,10 @@ def _load_csv(path: Path, name: str, file: str) -> tuple[RawSheet | None, list[P
         return _empty_sheet(name, file, label), []
     names, problems = _normalise_header(list(header_row), file, label)
     text_columns = {header_row[i] for i, n in enumerate(names) if n and n in _TEXT_COLUMNS.get(name, frozenset())}
-    notes = [f"{file} {label}: {fmt.note}"] if fmt.note else []
+    notes: list[str] = [ReadNote(f"{file} {label}: {fmt.note}")] if fmt.note else []
     if fmt.delimiter != ",":
-        notes.append(
-            f"{file} {label}: fields separated by {'tabs' if fmt.delimiter == chr(9) else repr(fmt.delimiter)}"
-        )
+        separator = "tabs" if fmt.delimiter == chr(9) else repr(fmt.delimiter)
+        notes.append(ReadNote(f"{file} {label}: fields separated by {separator}"))
     try:
         frame = _read_csv_typed(path, fmt, text_columns)
     except Exception:  # noqa: BLE001 - pyarrow raises its own error types; fall back to the C parser
@@ -554,11 +558,13 @@ def validate_sheet(raw: RawSheet, sheet: Sheet) -> tuple[pd.DataFrame | None, li
             problems += _report(raw, column.name, blank & ~skip, original, _required_message)
         parsed = result.values.reset_index(drop=True)
         for note in result.notes:
-            raw.notes.append(raw.where(column.name) + f": {note}")
+            raw.notes.append(ReadNote(raw.where(column.name) + f": {note}"))
         if result.markers is not None and result.markers.any() and not column.required:
             raw.notes.append(_count_note(raw, column.name, result.markers, original, "read as blank"))
         if result.open_ended is not None and result.open_ended.any():
-            raw.notes.append(_count_note(raw, column.name, result.open_ended, original, "read as no end date"))
+            raw.notes.append(
+                ReadNote(_count_note(raw, column.name, result.open_ended, original, "read as no end date"))
+            )
         default = BLANK_DEFAULTS.get(column.name)
         if default is not None and blank.any() and sheet.name == "subscriptions":
             if isinstance(parsed.dtype, pd.CategoricalDtype) and default not in parsed.cat.categories:

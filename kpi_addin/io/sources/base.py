@@ -28,7 +28,7 @@ import pandas as pd
 
 from .. import files
 from .. import values as values_
-from ..reader import Problem, RawSheet, column_letter
+from ..reader import Problem, RawSheet, ReadNote, column_letter
 
 CANONICAL = (
     "customer_id",
@@ -202,7 +202,7 @@ def read_export(path: Path) -> tuple[Export | None, list[Problem]]:
     letters = {normalise(c): column_letter(i) for i, c in enumerate(headers)}
     frame.columns = [normalise(c) for c in headers]
     rows = np.arange(len(frame)) + skip + 2
-    notes = [f"{path.name}: {fmt.note}"] if fmt.note else []
+    notes: list[str] = [ReadNote(f"{path.name}: {fmt.note}")] if fmt.note else []
     duplicated = frame.duplicated(keep="first").to_numpy() if len(frame.columns) else np.zeros(len(frame), bool)
     if duplicated.any():
         first = int(rows[np.flatnonzero(duplicated)[0]])
@@ -292,7 +292,9 @@ def amounts(
                 export.problems.append(export.problem(message(values.iloc[position]), role, int(position)))
             reported |= mask
         column = export.role(role) if role and export.aliases and role in export.aliases.names else role
-        export.notes += [f"{export.label} ({export.originals.get(column or '', column)}): {n}" for n in parsed.notes]
+        export.notes += [
+            ReadNote(f"{export.label} ({export.originals.get(column or '', column)}): {n}") for n in parsed.notes
+        ]
         export.reported["amount"] = export.reported.get("amount", reported & False) | reported
         values = values.where(~reported, None)
         number = parsed.values.where(~bad & ~reported)
