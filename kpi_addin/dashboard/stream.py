@@ -61,7 +61,7 @@ class StreamedRows:
             text = pd.to_numeric(values, errors="coerce").map(_number)
             out = ref + '"><v>' + text + "</v></c>"
         else:
-            text = values.astype(object).where(~blank, "").astype(str).str.replace(XML_ILLEGAL_RE, "", regex=True)
+            text = _xml_text(values.astype(object).where(~blank, ""))
             long = text.str.len() > MAX_CELL_CHARS
             if long.any():
                 text = text.where(~long, text.map(cell_text))
@@ -70,6 +70,20 @@ class StreamedRows:
             style = pd.Series("", index=values.index, dtype=object).where(~prefixed, f' s="{self.text_prefix_style}"')
             out = ref + '"' + style + ' t="inlineStr"><is><t xml:space="preserve">' + text + "</t></is></c>"
         return out.where(~blank, "")
+
+
+#: XML_ILLEGAL_RE for Arrow's RE2 (Arrow strings hold no surrogates: they are valid UTF-8).
+_ARROW_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
+
+
+def _xml_text(values: pd.Series) -> pd.Series:
+    """Cell text without the characters XML forbids: vectorised on Arrow strings, or in
+    Python for text Arrow cannot hold (a lone surrogate)."""
+    try:
+        arrow = values.astype(pd.StringDtype("pyarrow"))
+    except (UnicodeEncodeError, TypeError, ValueError):
+        return values.map(lambda v: XML_ILLEGAL_RE.sub("", str(v))).astype(object)
+    return arrow.str.replace(_ARROW_ILLEGAL, "", regex=True).astype(object)
 
 
 def _number(value: float) -> str:
