@@ -295,11 +295,15 @@ def _read_csv_typed(path: Path, fmt: TextFormat, text_columns: set[str]) -> pd.D
 
 
 def _holds_hex(path: Path) -> bool:
+    import mmap
+
     with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 24):
-            if b"0x" in chunk or b"0X" in chunk:
-                return True
-    return False
+        if path.stat().st_size == 0:
+            return False
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if data.find(b"x") < 0 and data.find(b"X") < 0:  # one byte: memchr-fast, the usual answer
+                return False
+            return data.find(b"0x") >= 0 or data.find(b"0X") >= 0
 
 
 _DATE_COLUMNS = frozenset(
@@ -391,23 +395,25 @@ def _dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return parsed.values.where(~bad), bad
 
 
-def _text(values: pd.Series) -> pd.Series:
+def _text(values: pd.Series, blank: pd.Series | None = None) -> pd.Series:
     """Cell text, stripped; blanks (and null markers) are missing.  Whole numbers read as
     ``1001``, not ``1001.0``."""
     if pd.api.types.is_integer_dtype(values):
         return values.astype(str).astype(object)
-    blank = _blank(values)
+    blank = _blank(values) if blank is None else blank
     text = values_.as_text(values).astype(object)
     return text.where(~blank, None)
 
 
-def _coded(values: pd.Series, normalise: Callable[[str], str | None]) -> tuple[pd.Series, pd.Series]:
+def _coded(
+    values: pd.Series, normalise: Callable[[str], str | None], blank_cells: pd.Series | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Map text cells through ``normalise`` once per distinct value (fast on big columns).
 
     Returns a categorical Series (missing where blank or not recognised) and the mask
     of non-blank cells that ``normalise`` rejected.
     """
-    blank = _blank(values).to_numpy(dtype=bool)
+    blank = (_blank(values) if blank_cells is None else blank_cells).to_numpy(dtype=bool)
     codes, uniques = pd.factorize(values_.as_text(values))
     codes = np.where(blank, -1, codes)
     mapped = [normalise(str(u)) for u in uniques]
@@ -429,11 +435,12 @@ SHEETS_WITH_EVERY_COLUMN = frozenset({"subscriptions", "fx_rates", "balance_shee
 EXACT_INTEGER_LIMIT = 2**53
 
 
-def _parse_column(values: pd.Series, column: Column) -> ParsedColumn:
-    """Parse one column by its kind (:mod:`.values` decides blanks, numbers and dates)."""
+def _parse_column(values: pd.Series, column: Column, blank: pd.Series | None = None) -> ParsedColumn:
+    """Parse one column by its kind (:mod:`.values` decides blanks, numbers and dates);
+    ``blank`` is the column's blank mask when the caller has it already."""
     kind = column.kind
     if kind == "text":
-        parsed = values_.Parsed(_text(values))
+        parsed = values_.Parsed(_text(values, blank))
         if values.dtype == object or pd.api.types.is_float_dtype(values):
             numeric = pd.to_numeric(values.where(values.map(lambda v: isinstance(v, float | int))), errors="coerce")
             lost = numeric.abs() >= EXACT_INTEGER_LIMIT
@@ -449,17 +456,17 @@ def _parse_column(values: pd.Series, column: Column) -> ParsedColumn:
             parsed.values = parsed.values.dt.to_period("M").dt.to_timestamp()
         return parsed
     if kind == "interval":
-        codes, bad = _coded(values, lambda v: schema.INTERVAL_NAMES.get(v.lower()))
+        codes, bad = _coded(values, lambda v: schema.INTERVAL_NAMES.get(v.lower()), blank)
         return values_.Parsed(
             codes, [(bad, lambda v: f"unknown interval {v!r} (use month, quarter, year or week)")], markers=None
         )
     if kind == "currency":
-        codes, bad = _coded(values, lambda v: v.upper() if re.fullmatch(r"[A-Za-z]{3}", v) else None)
+        codes, bad = _coded(values, lambda v: v.upper() if re.fullmatch(r"[A-Za-z]{3}", v) else None, blank)
         return values_.Parsed(
             codes, [(bad, lambda v: f"{v!r} is not a three-letter currency code (ISO 4217, e.g. USD)")]
         )
     if kind == "direction":
-        codes, bad = _coded(values, lambda v: v.lower() if v.lower() in ("higher", "lower") else None)
+        codes, bad = _coded(values, lambda v: v.lower() if v.lower() in ("higher", "lower") else None, blank)
         return values_.Parsed(
             codes.astype(object).where(codes.notna(), None), [(bad, lambda v: f"{v!r} is not 'higher' or 'lower'")]
         )
@@ -510,11 +517,13 @@ def _required_message(value: object) -> str:
     return f"{value!r} means blank; a value is required"
 
 
-def _all_blank_rows(frame: pd.DataFrame) -> pd.Series:
-    """Rows with no value in any column (a trailing ``,,,,`` line); stops at the first filled column."""
+def _all_blank_rows(frame: pd.DataFrame, blanks: dict[str, pd.Series]) -> pd.Series:
+    """Rows with no value in any column (a trailing ``,,,,`` line); stops at the first filled
+    column.  The blank masks found are kept in ``blanks``."""
     blank = pd.Series(True, index=frame.index)
     for name in frame.columns:
-        blank &= _blank(frame[name])
+        blanks[name] = _blank(frame[name])
+        blank &= blanks[name]
         if not blank.any():
             break
     return blank
@@ -534,8 +543,10 @@ def validate_sheet(raw: RawSheet, sheet: Sheet) -> tuple[pd.DataFrame | None, li
         found = ", ".join(frame.columns) or "none"
         problems.append(raw.problem(f"required column(s) {', '.join(missing)} missing (found: {found})"))
         return None, problems
-    empty_rows = _all_blank_rows(frame) if len(frame) else pd.Series(dtype=bool)
+    blanks: dict[str, pd.Series] = {}
+    empty_rows = _all_blank_rows(frame, blanks) if len(frame) else pd.Series(dtype=bool)
     if empty_rows.any():
+        blanks = {}
         keep = ~empty_rows.to_numpy()
         frame = frame[keep].reset_index(drop=True)
         raw.frame, raw.rows = frame, raw.rows[keep]
@@ -548,12 +559,13 @@ def validate_sheet(raw: RawSheet, sheet: Sheet) -> tuple[pd.DataFrame | None, li
         if column.name not in frame.columns:
             continue
         original = frame[column.name].reset_index(drop=True)
-        result = _parse_column(original, column)
+        known_blank = blanks.get(column.name)
+        blank = _blank(original) if known_blank is None else known_blank.reset_index(drop=True)
+        result = _parse_column(original, column, blank)
         reported = raw.reported.get(column.name)
         skip = reported.to_numpy(dtype=bool) if reported is not None else np.zeros(len(original), dtype=bool)
         for mask, message in result.checks:
             problems += _report(raw, column.name, mask.fillna(False) & ~skip, original, message)
-        blank = _blank(original)
         if column.required:
             problems += _report(raw, column.name, blank & ~skip, original, _required_message)
         parsed = result.values.reset_index(drop=True)

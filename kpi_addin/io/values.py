@@ -243,7 +243,10 @@ def parse_dates(values: pd.Series, *, open_ended_allowed: bool = False, hint: st
     if pd.api.types.is_datetime64_any_dtype(values):
         if getattr(values.dt, "tz", None) is not None:
             values = values.dt.tz_localize(None)  # the wall time as written
-        parsed = values.astype("datetime64[ns]").dt.normalize()
+        parsed = values.astype("datetime64[ns]")
+        stamps = parsed.to_numpy().view("i8")
+        if (stamps[~np.isnat(parsed.to_numpy())] % 86_400_000_000_000).any():  # a time of day: the date counts
+            parsed = parsed.dt.normalize()
         outside = parsed.notna() & ((parsed < FIRST_DATE) | (parsed > LAST_DATE))
         typed: list[tuple[pd.Series, Message]] = [(outside, _outside)] if outside.any() else []
         return Parsed(parsed.where(~outside), typed)
