@@ -13,22 +13,32 @@ from typing import NoReturn
 
 import click
 import numpy as np
+import pandas as pd
 
 from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
+from .dashboard.pdf import PdfError, require_soffice
 from .dashboard.sheets import PROGRESS_STEPS
 from .dashboard.template import TemplateError, load_language, load_template
 from .dashboard.writer import write_dashboard
 from .excel.lite import write_lite
-from .formatting import format_value, terminal_text, text_table
+from .formatting import format_unit, format_value, terminal_text, text_table
 from .io import InputError, parse_month, sample_path, write_sample
 from .io.inputs import load_company
 from .io.safe_write import OutputExistsError
 from .io.sources import SOURCES
 from .io.sources.crm import customers_check
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
+from .metrics.conventions import CONVENTIONS
+from .metrics.periods import PERIOD_KEYS, period_kpis
+from .metrics.reconcile import Reconciliation
+from .metrics.reconcile import reconcile as reconcile_figures
 from .metrics.report import BALANCE_SHEET_KEYS
 
+AS_OF_HELP = (
+    "Last month to report (default: settings as_of, else the last complete month by today's date, "
+    "capped at the data's last month of activity). The current month is reported month-to-date."
+)
 DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions CSV. Default: the bundled sample."
 
 
@@ -62,21 +72,28 @@ def check_output(out: Path, inputs: list[object]) -> None:
         fail([f"{str(out)[:120]}: cannot write there ({exc.strerror or exc})"])
 
 
-def as_of_option(value: str | None) -> object:
+def as_of_option(value: str | None, option: str = "--as-of") -> pd.Period | None:
     if value is None:
         return None
     try:
-        return parse_month(value, "--as-of")
+        return parse_month(value, option)
     except ValueError as exc:
-        raise click.BadParameter(str(exc).removeprefix("--as-of: "), param_hint="'--as-of'") from None
+        raise click.BadParameter(str(exc).removeprefix(f"{option}: "), param_hint=option) from None
 
 
 def load_report(
-    data: Path | None, as_of: str | None, exports: dict[str, object] | None = None
+    data: Path | None,
+    as_of: str | None,
+    exports: dict[str, object] | None = None,
+    history_start: str | None = None,
+    convention: str | None = None,
 ) -> tuple[CompanyData, KPIReport]:
-    """Read the inputs (the bundled sample when none is given) and compute every KPI."""
+    """Read the inputs (the bundled sample when none is given) and compute every KPI.
+
+    ``history_start`` and ``convention`` given on the command line win over the settings sheet."""
     exports = exports or {}
     source = data or exports.get("subscriptions") or sample_path()
+    start = as_of_option(history_start, "--history-start")
     crm: dict = {}
     try:
         exports = {**exports, "crm_customers": crm}  # filled with the CRM's customers, checked below
@@ -85,6 +102,10 @@ def load_report(
         files = {p.file for p in exc.problems}
         where = f" in {files.pop()}" if len(files) == 1 else ""
         fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s){where}; nothing was computed.")
+    if start is not None:
+        company.history_start = start
+    if convention is not None:
+        company.convention = convention
     for note in notes:
         click.echo(terminal_text(f"note: {note}"), err=True)
     try:
@@ -152,6 +173,27 @@ def export_options(command):
     return command
 
 
+def reporting_options(command):
+    """--history-start and --convention: where the reported history starts, how a month counts."""
+    options = [
+        click.option(
+            "--history-start",
+            "history_start",
+            metavar="YYYY-MM",
+            help="First month to report; MRR at the end of the month before is the opening balance "
+            "(default: settings history_start, else the ledger's first month, shown as 'opening').",
+        ),
+        click.option(
+            "--convention",
+            type=click.Choice(CONVENTIONS),
+            help="Count a subscription at the month end (default) or on the 1st (settings convention).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def exports_of(
     subscriptions: Path | None,
     source: str,
@@ -184,17 +226,26 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--data", type=click.Path(path_type=Path), help=DATA_HELP)
-@click.option(
-    "--as-of", "as_of", metavar="YYYY-MM", help="Last month to report (default: settings as_of, else the latest date)."
-)
+@click.option("--as-of", "as_of", metavar="YYYY-MM", help=AS_OF_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--months", default=6, show_default=True, help="Months shown by --format table (latest last).")
+@click.option(
+    "--period",
+    type=click.Choice(["month", "quarter", "year"]),
+    default="month",
+    show_default=True,
+    help="month: every monthly KPI; quarter or year: the MRR/ARR bridge, churn and retention of each period.",
+)
+@reporting_options
 @export_options
 def metrics(
     data: Path | None,
     as_of: str | None,
     fmt: str,
     months: int,
+    period: str,
+    history_start: str | None,
+    convention: str | None,
     subscriptions: Path | None,
     source: str,
     mapping: Path | None,
@@ -205,7 +256,10 @@ def metrics(
 ) -> None:
     """Compute every monthly KPI and print it as a table, JSON or CSV."""
     exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
-    _company, report = load_report(data, as_of, exports)
+    _company, report = load_report(data, as_of, exports, history_start, convention)
+    if period != "month":
+        click.echo(periods_output(report, period, fmt, months), nl=fmt == "table")
+        return
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), indent=2, allow_nan=False))
     elif fmt == "csv":
@@ -224,11 +278,20 @@ def monthly_csv(report: KPIReport) -> str:
     return buffer.getvalue()
 
 
+def month_heading(report: KPIReport, period: object) -> str:
+    """The month as a column heading: marked when it is the opening month or month-to-date."""
+    if period == report.opening_month:
+        return f"{period} (opening)"
+    if report.month_to_date and period == report.as_of:
+        return f"{period} (month to date)"
+    return str(period)
+
+
 def metrics_table(report: KPIReport, months: int) -> str:
     """KPIs as rows, the latest ``months`` months as columns, then the balance sheet and warnings."""
     shown = report.monthly.tail(max(1, months))
     currency = report.reporting_currency
-    header = ["KPI", *[str(p) for p in shown.index]]
+    header = ["KPI", *[month_heading(report, p) for p in shown.index]]
     label = load_language("en").label  # the command line speaks English; labels live in templates/lang
     rows = [[label(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
     title = f"{report.company or 'KPIs'} — reporting currency {currency}"
@@ -245,7 +308,184 @@ def metrics_table(report: KPIReport, months: int) -> str:
     if report.warnings:
         parts += ["", "Warnings:", *[f"- {w}" for w in report.warnings]]
     parts += ["", "n/a: undefined (a zero denominator, e.g. no churn → no LTV) or no input for that month."]
+    if report.opening_month is not None:
+        parts.append(
+            f"opening: {report.opening_month} is the ledger's first month; its customers are the opening "
+            "balance, so it has no movements of its own (set history_start to report from a later month)."
+        )
+    if report.month_to_date:
+        parts.append(f"month to date: {report.as_of} is still running; its figures are not final.")
     return "\n".join(parts)
+
+
+def periods_output(report: KPIReport, period: str, fmt: str, months: int) -> str:
+    """``--period quarter|year``: one row (JSON object, CSV row, table column) per period."""
+    table = period_kpis(report, period)
+    records = []
+    for label, row in table.iterrows():
+        entry: dict[str, object] = {"period": label}
+        for key in PERIOD_KEYS[1:]:
+            value = row[key]
+            if isinstance(value, str | bool) or value is None:
+                entry[key] = value
+            elif pd.isna(value):
+                entry[key] = None
+            elif key in ("months", "start_customers", "end_customers") or key.endswith("_customers"):
+                entry[key] = int(value)
+            else:
+                entry[key] = float(value)
+        records.append(entry)
+    if fmt == "json":
+        out = {
+            "reporting_currency": report.reporting_currency,
+            "as_of": str(report.as_of),
+            "month_to_date": report.month_to_date,
+            "period": period,
+            "periods": records,
+        }
+        return json.dumps(out, indent=2, allow_nan=False) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(PERIOD_KEYS)
+        for entry in records:
+            writer.writerow(["" if entry[k] is None else entry[k] for k in PERIOD_KEYS])
+        return buffer.getvalue()
+    shown = records[-max(1, months) :]
+    currency = report.reporting_currency
+    header = ["", *[str(e["period"]) + ("" if e["complete"] else " (part)") for e in shown]]
+    rows = []
+    for key in PERIOD_KEYS[3:]:
+        if key == "complete":
+            continue
+        unit = "count" if key == "months" or key.endswith("customers") else "rate"
+        unit = "money" if key.endswith(("_mrr", "_arr")) else unit
+        rows.append([key, *[format_unit(unit, e[key], currency) for e in shown]])
+    note = "(part): the period is cut by the report's first or last month, or holds the opening month."
+    return "\n".join([f"{report.company or 'KPIs'} — by {period}, {currency}", "", text_table(header, rows), "", note])
+
+
+@cli.command()
+@click.option(
+    "--against",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Another tool's monthly figures: a CSV with a month column and any of our JSON keys (mrr, customers, ...).",
+)
+@click.option("--data", type=click.Path(path_type=Path), help=DATA_HELP)
+@click.option("--as-of", "as_of", metavar="YYYY-MM", help=AS_OF_HELP)
+@reporting_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@export_options
+def reconcile(
+    against: Path,
+    data: Path | None,
+    as_of: str | None,
+    history_start: str | None,
+    convention: str | None,
+    fmt: str,
+    subscriptions: Path | None,
+    source: str,
+    mapping: Path | None,
+    visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
+) -> None:
+    """Explain, month by month, why another tool's MRR or movements differ from ours."""
+    theirs = read_against(against)
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    company, _report = load_report(data, as_of, exports, history_start, convention)
+    try:
+        result = reconcile_figures(company, theirs)
+    except KPIInputError as exc:
+        fail([f"{against}: {exc}"])
+    if result.table.empty:
+        first, last = _report.monthly.index[0], _report.as_of
+        fail([f"{against}: no month in the file is a month of our report ({first} to {last})"])
+    table = result.table.reset_index()
+    table["month"] = table["month"].astype(str)
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
+        return
+    if fmt == "json":
+        records = json.loads(table.to_json(orient="records"))
+        moved = {str(m): {str(c): float(v) for c, v in s.items()} for m, s in result.moved.items() if len(s)}
+        click.echo(json.dumps({"rows": records, "moved_customers": moved}, indent=2, allow_nan=False))
+        return
+    click.echo(reconcile_text(result, company.reporting_currency))
+    outside = sorted({str(m) for m in theirs["month"]} - {str(m) for m in _report.monthly.index})
+    if outside:
+        shown = ", ".join(outside[:6]) + (f" and {len(outside) - 6} more" if len(outside) > 6 else "")
+        click.echo(f"note: {len(outside)} month(s) of {against} are not in our report and were not compared: {shown}")
+
+
+def read_against(path: Path) -> pd.DataFrame:
+    """The other tool's CSV: ``month`` plus any of our monthly keys, as numbers (located errors)."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        fail([f"{path}: no such file"])
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        fail([f"{path}: cannot be read as CSV ({exc})"])
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if "month" not in frame.columns:
+        fail([f"{path}: no 'month' column (found: {', '.join(frame.columns) or 'none'})"])
+    keys = [k for k in MONTHLY_KEYS[1:] if k in frame.columns]
+    if not keys:
+        fail([f"{path}: no column is one of our keys (e.g. mrr, customers, new_mrr, churned_mrr)"])
+    problems = []
+    months = []
+    for row, text in enumerate(frame["month"], start=2):
+        try:
+            months.append(parse_month(text, "month"))
+        except ValueError:
+            problems.append(f"{path} row {row} (month): {text!r} is not a month (YYYY-MM)")
+    out = pd.DataFrame({"month": months}) if not problems else pd.DataFrame()
+    for key in keys:
+        values = pd.to_numeric(frame[key].str.replace(",", "").str.strip(), errors="coerce")
+        for row in frame.index[values.isna() & (frame[key].str.strip() != "")]:
+            problems.append(f"{path} row {row + 2} ({key}): {frame.loc[row, key]!r} is not a number")
+        if not problems:
+            out[key] = values.to_numpy()
+    if problems:
+        fail(problems, f"{len(problems)} problem(s) in {path}; nothing was compared.")
+    return out
+
+
+def reconcile_text(result: Reconciliation, currency: str) -> str:
+    """Each month's differences, the effects that explain them and the customers whose month moved."""
+    names = {
+        "convention": f"{result.other_convention} convention",
+        "trials": "free trials counted as MRR",
+        "fx": "every month at the latest FX rate",
+        "sub_cent": "sub-cent changes left out",
+    }
+    lines = []
+    for month in sorted(set(result.table.index.get_level_values("month"))):
+        lines.append(str(month))
+        rows = result.table.xs(month, level="month")
+        for key, row in rows.iterrows():
+            key = str(key)
+            ours, theirs = format_value(key, row["ours"], currency), format_value(key, row["theirs"], currency)
+            diff = format_value(key, row["difference"], currency)
+            if pd.isna(row["difference"]):
+                lines.append(f"  {key}: ours {ours}, theirs {theirs}: not comparable (undefined on one side)")
+                continue
+            if row["difference"] == 0:
+                lines.append(f"  {key}: ours {ours}, theirs {theirs}: equal")
+                continue
+            lines.append(f"  {key}: ours {ours}, theirs {theirs}, difference {diff}")
+            for effect in str(row["explained_by"]).split(", ") if row["explained_by"] else []:
+                lines.append(f"    {names[effect]}: {format_value(key, row[effect], currency)}")
+            status = "explained" if row["explained"] else "unexplained"
+            lines.append(f"    {status}: {format_value(key, row['residual'], currency)} left")
+        moved = result.moved.get(month)
+        if moved is not None and len(moved):
+            listed = ", ".join(f"{c} ({format_value('mrr', v, currency)})" for c, v in moved.head(8).items())
+            more = f" and {len(moved) - 8} more" if len(moved) > 8 else ""
+            lines.append(f"  counted in another month under {result.other_convention}: {listed}{more}")
+    return "\n".join(lines)
 
 
 @cli.command()
@@ -288,7 +528,8 @@ def sample(out: Path, fmt: str, force: bool) -> None:
     show_default=True,
     help="The workbook to write (atomically; an existing file is kept unless --force).",
 )
-@click.option("--as-of", "as_of", metavar="YYYY-MM", help="Last month to report.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM", help=AS_OF_HELP)
+@reporting_options
 @click.option(
     "--lang",
     type=click.Choice(["en", "ko"]),
@@ -298,7 +539,20 @@ def sample(out: Path, fmt: str, force: bool) -> None:
 )
 @click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @click.option(
-    "--include-ledger", is_flag=True, help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows."
+    "--include-ledger",
+    is_flag=True,
+    help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows, or in a template "
+    "without customer data (executive).",
+)
+@click.option(
+    "--pdf",
+    "pdf",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[PATH]",
+    help="Also write the board pack (the template's report sheets) as PDF, through LibreOffice; "
+    "PATH defaults to the workbook's name with .pdf.",
 )
 @export_options
 def dashboard(
@@ -306,9 +560,12 @@ def dashboard(
     template_name: str,
     out: Path,
     as_of: str | None,
+    history_start: str | None,
+    convention: str | None,
     lang: str,
     force: bool,
     include_ledger: bool,
+    pdf: str | None,
     subscriptions: Path | None,
     source: str,
     mapping: Path | None,
@@ -318,28 +575,44 @@ def dashboard(
     funnel: tuple[Path, ...],
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
+    pdf_path = None if pdf is None else Path(pdf) if pdf else out.with_suffix(".pdf")
     try:
         options = BuildOptions(load_template(template_name), load_language(lang), include_ledger=include_ledger)
     except TemplateError as exc:
         fail([str(exc)])
-    check_output(out, [data, subscriptions, mapping, visitors, costs, accounts, funnel, options.template.path])
-    if out.exists() and not force:
-        fail([f"{out} exists; use --force to replace it"])
-    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
-    company, report = load_report(data, as_of, exports)
-    show = sys.stderr.isatty()
-    with click.progressbar(
-        length=len(PROGRESS_STEPS), label="Building the dashboard", file=sys.stderr, hidden=not show
-    ) as bar:
+    inputs: list[object] = [data, subscriptions, mapping, visitors, costs, accounts, funnel, options.template.path]
+    for path in (out, pdf_path):
+        if path is not None:
+            check_output(path, inputs)
+    for path in (out, pdf_path):
+        if path is not None and path.exists() and not force:
+            fail([f"{path} exists; use --force to replace it"])
+    if pdf_path is not None:
         try:
-            write_dashboard(company, report, out, options, force=force, progress=lambda _step: bar.update(1))
+            require_soffice()  # before any work: say what to install
+        except PdfError as exc:
+            fail([str(exc)])
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    company, report = load_report(data, as_of, exports, history_start, convention)
+    show = sys.stderr.isatty()
+    steps = len(PROGRESS_STEPS) + (pdf_path is not None)
+    with click.progressbar(length=steps, label="Building the dashboard", file=sys.stderr, hidden=not show) as bar:
+        try:
+            write_dashboard(
+                company, report, out, options, force=force, progress=lambda _step: bar.update(1), pdf=pdf_path
+            )
         except OutputExistsError as exc:
             fail([str(exc)])
+        except PdfError as exc:
+            fail([f"{pdf_path}: {exc}; nothing was changed"])
         except OSError as exc:
             fail([f"{out}: cannot write ({exc.strerror or exc}); nothing was changed"])
     click.echo(
         f"wrote {out} ({len(report.monthly)} months, {report.as_of}, template {options.template.name}, language {lang})"
     )
+    if pdf_path is not None:
+        sheets = ", ".join(options.language.sheets[s] for s in options.template.sheets)
+        click.echo(f"wrote {pdf_path} (the board pack: {sheets})")
     for warning in report.warnings:
         click.echo(terminal_text(f"warning: {warning}"), err=True)
 

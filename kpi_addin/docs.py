@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .dashboard.template import Language, load_language
 from .metrics.catalogue import KPI, KPIS, MONTHLY_KEYS
+from .metrics.trailing import COHORT_12M_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The README's list of JSON keys sits between these markers.
@@ -59,6 +60,8 @@ def _entry(entry: KPI, lang: Language) -> list[str]:
     if entry.compute is not None:
         args = ", ".join(entry.args)
         facts.append(f"computed by `{entry.compute.__module__}.{entry.compute.__name__}({args})`")
+    elif entry.key in COHORT_12M_KEYS:
+        facts.append("computed per customer by `kpi_addin.metrics.trailing.cohort_retention_12m`")
     else:
         facts.append(f"taken from the MRR bridge / inputs column `{entry.args[0]}`")
     if entry.excel:

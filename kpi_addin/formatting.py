@@ -25,9 +25,13 @@ def terminal_text(text: object) -> str:
 
 def format_value(key: str, value: object, currency: str) -> str:
     """``1234.5`` → ``$1,234.50`` for money, ``0.0523`` → ``5.23%`` for rates, …"""
+    return format_unit(unit_of(key), value, currency)
+
+
+def format_unit(unit: str, value: object, currency: str) -> str:
+    """A value of a KPI unit (money, rate, count, ratio, months, score) as :func:`format_value` shows it."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return UNDEFINED_MARK
-    unit = unit_of(key)
     number = float(value)  # type: ignore[arg-type]  # a KPI value: a number, nan or None (handled above)
     if unit == "money":
         digits = minor_unit_digits(currency)

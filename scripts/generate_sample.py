@@ -242,10 +242,10 @@ def main() -> None:
         )
     targets = [
         {"kpi": "mrr", "target": 120_000, "direction": "higher", "due": "2025-12"},
-        {"kpi": "customer_churn_rate", "target": 0.02, "direction": "lower", "due": ""},
-        {"kpi": "revenue_churn_rate", "target": 0.02, "direction": "lower", "due": ""},
-        {"kpi": "nrr", "target": 1.0, "direction": "higher", "due": ""},
-        {"kpi": "ltv_cac", "target": 3.0, "direction": "higher", "due": ""},
+        {"kpi": "customer_churn_rate_3m", "target": 0.02, "direction": "lower", "due": ""},
+        {"kpi": "revenue_churn_rate_3m", "target": 0.02, "direction": "lower", "due": ""},
+        {"kpi": "nrr_12m", "target": 1.0, "direction": "higher", "due": ""},
+        {"kpi": "ltv_cac_trailing", "target": 3.0, "direction": "higher", "due": ""},
         {"kpi": "cac_payback_months", "target": 12, "direction": "lower", "due": ""},
         {"kpi": "nps", "target": 40, "direction": "higher", "due": "2026-06"},
         {"kpi": "saas_quick_ratio", "target": 4.0, "direction": "higher", "due": ""},

@@ -1,30 +1,32 @@
-"""Render the sample dashboard's Summary page to docs/summary.png (LibreOffice + pdftoppm).
+"""Render the sample dashboard's Summary page to docs/summary.png and docs/summary_ko.png.
 
 python scripts/render_summary.py
+
+The page is the first page of the board pack (``kpi-addin dashboard --pdf``), as a
+board member gets it; pdftoppm turns it into an image.  Korean needs a font with Hangul
+(Debian: fonts-noto-cjk).
 """
 
 from __future__ import annotations
 
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.libreoffice import summary_pdf  # noqa: E402  (the same export the tests check)
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as work:
-        dashboard = Path(work) / "kpi_dashboard.xlsx"
-        subprocess.run(["kpi-addin", "dashboard", "--out", str(dashboard)], check=True)
-        pdf = summary_pdf(dashboard, "Summary", Path(work))
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "110", "-singlefile", str(pdf), str(ROOT / "docs" / "summary")], check=True
-        )
-    print(f"wrote {ROOT / 'docs' / 'summary.png'}")
+        for lang, name in (("en", "summary"), ("ko", "summary_ko")):
+            dashboard, pdf = Path(work) / f"{name}.xlsx", Path(work) / f"{name}.pdf"
+            command = ["kpi-addin", "dashboard", "--out", str(dashboard), "--lang", lang, "--pdf", str(pdf)]
+            subprocess.run(command, check=True)
+            target = ROOT / "docs" / name
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(target)]
+            )
+            print(f"wrote {target}.png")
 
 
 if __name__ == "__main__":

@@ -2,12 +2,12 @@
 # The README's test command: installs what the tests need, then runs lint and the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v soffice >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1 || ! fc-list :lang=ko 2>/dev/null | grep -q .; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "== installing LibreOffice Calc (the second engine that checks the dashboard's formulas)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui poppler-utils >/dev/null
+    apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui poppler-utils fonts-noto-cjk >/dev/null
   else
     echo "!! soffice not found: the LibreOffice checks will be skipped (install libreoffice-calc)" >&2
   fi

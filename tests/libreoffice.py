@@ -83,32 +83,14 @@ def recalculated_values(source: Path, work: Path) -> dict[str, dict[str, object]
 
 
 def summary_pdf(workbook: Path, sheet: str, work: Path) -> Path:
-    """Export one sheet to PDF: a copy of the workbook with every other sheet hidden.
+    """Export one sheet to PDF: a copy of the workbook with every other sheet hidden (and its
+    print area dropped: LibreOffice prints a hidden sheet that has one).
 
     The copy is made by editing ``xl/workbook.xml`` in the archive; loading and saving
     with openpyxl would drop the charts.
     """
-    import re
-    import zipfile
-    from xml.sax.saxutils import escape
+    from kpi_addin.dashboard.pdf import printable_copy
 
     work.mkdir(parents=True, exist_ok=True)
-    copy = work / f"{workbook.stem}-one-sheet.xlsx"
-    with zipfile.ZipFile(workbook) as src, zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename == "xl/workbook.xml":
-                xml = data.decode("utf-8")
-                names = re.findall(r'<sheet [^>]*name="([^"]*)"', xml)
-                index = names.index(escape(sheet, {'"': "&quot;"}))
-
-                def state(match: re.Match[str], names: list[str] = names, index: int = index) -> str:
-                    tag = re.sub(r'\s+state="[^"]*"', "", match.group(0))
-                    hidden = f'name="{names[index]}"' not in tag
-                    return tag.replace("<sheet ", '<sheet state="hidden" ', 1) if hidden else tag
-
-                xml = re.sub(r"<sheet [^>]*/>", state, xml)
-                xml = re.sub(r'activeTab="\d+"', f'activeTab="{index}"', xml)
-                data = xml.encode("utf-8")
-            dst.writestr(item, data)
+    copy = printable_copy(workbook, work / f"{workbook.stem}-one-sheet.xlsx", [sheet])
     return convert(copy, "pdf", work / "pdf")

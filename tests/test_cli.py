@@ -28,7 +28,10 @@ def sample_json():
 
 
 def test_json_contract(sample_json):
-    assert set(sample_json) == {"reporting_currency", "months", "balance_sheet", "warnings", "notes"}
+    assert set(sample_json) == {
+        *("reporting_currency", "as_of", "month_to_date", "opening_month", "history_start", "convention"),
+        *("months", "balance_sheet", "warnings", "notes"),
+    }
     assert sample_json["reporting_currency"] == "USD"
     months = sample_json["months"]
     assert len(months) == 24 and months[0]["month"] == "2024-01" and months[-1]["month"] == "2025-12"

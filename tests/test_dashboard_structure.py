@@ -101,8 +101,11 @@ def test_untrusted_text_stays_text(tmp_path):
 
 
 def test_undefined_kpi_shows_a_mark_with_a_note_not_zero(tmp_path):
+    template = tmp_path / "monthly.toml"
+    template.write_text('[summary]\nkpis = ["mrr", "ltv"]\n', encoding="utf-8")  # the monthly LTV, not the trailing
     path = tmp_path / "dashboard.xlsx"
-    build(CompanyData(subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)), as_of=month("2025-03")), path)
+    data = CompanyData(subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)), as_of=month("2025-03"))
+    build(data, path, template=str(template))
     sheet = load_workbook(path, data_only=True)["Summary"]
     row = next(r for r in range(6, 30) if sheet[f"A{r}"].value == "LTV")
     assert sheet[f"B{row}"].value == "#DIV/0!"
@@ -118,8 +121,9 @@ def test_money_format_follows_the_reporting_currency(tmp_path):
     path = tmp_path / "dashboard.xlsx"
     build(CompanyData(subscriptions=subs, reporting_currency="KRW", as_of=month("2025-02")), path)
     sheet = load_workbook(path)["Monthly KPIs"]
-    assert sheet["B5"].number_format == '"₩"#,##0;-"₩"#,##0'
-    assert sheet["M5"].number_format == "0.00%"
+    assert sheet["B5"].number_format == '"₩"#,##0;("₩"#,##0)'
+    churn = get_column_letter(MONTHLY_KEYS.index("customer_churn_rate") + 1)
+    assert sheet[f"{churn}5"].number_format == "0.00%"
     assert sheet["A5"].number_format == "yyyy-mm"
 
 
@@ -277,3 +281,24 @@ def test_every_xml_part_is_well_formed_with_cells_in_order(sample_data, tmp_path
                 for row in root.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}row"):
                     columns = [column_index_from_string(re.match(r"[A-Z]+", c.get("r")).group()) for c in row]
                     assert columns == sorted(columns), (name, row.get("r"))
+
+
+def test_an_incomplete_window_on_the_summary_says_so(tmp_path):
+    path = tmp_path / "dashboard.xlsx"
+    data = CompanyData(subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)), as_of=month("2025-06"))
+    build(data, path)  # the full template's headline holds nrr_12m
+    sheet = load_workbook(path)["Summary"]
+    row = next(r for r in range(6, 30) if sheet[f"A{r}"].value == "Net revenue retention, 12 months")
+    note = sheet[f"B{row}"].comment
+    assert note is not None and "its window is not complete yet" in note.text
+
+
+def test_the_opening_month_is_named_where_movements_show(sample_data, tmp_path):
+    path = tmp_path / "dashboard.xlsx"
+    build(sample_data, path)
+    wb = load_workbook(path)
+    for sheet in ("Monthly KPIs", "Ledger aggregates", "Revenue"):
+        assert "2024-01: opening balance, no movements of its own" in wb[sheet]["A2"].value, sheet
+    later = CompanyData(**{**sample_data.__dict__, "history_start": month("2025-01")})
+    build(later, path)
+    assert "opening" not in load_workbook(path)["Revenue"]["A2"].value

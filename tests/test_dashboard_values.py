@@ -74,6 +74,20 @@ def krw_company() -> CompanyData:
     )
 
 
+def history_start_company() -> CompanyData:
+    """Nineteen months reported from history_start 2024-05 (April's MRR the opening balance):
+    every trailing window, the year-on-year growth read from the opening balance and the
+    12-month cohort figures are defined somewhere, and a month without marketing breaks
+    the CAC windows."""
+    from .test_trailing import COSTS, SUBS
+
+    months = pd.period_range("2024-01", "2025-07", freq="M")
+    costs = pd.DataFrame({"month": months.to_timestamp(), "sales": 1000.0, "marketing": 500.0})
+    costs.loc[costs["month"] == "2024-08-01", "marketing"] = None
+    assert len(COSTS) == 15
+    return CompanyData(subscriptions=SUBS, costs=costs, as_of=month("2025-07"), history_start=month("2024-05"))
+
+
 @pytest.mark.libreoffice
 def test_sample_dashboard_recalculated_by_libreoffice_equals_the_library(sample_dashboard, tmp_path):
     path, report, expected = sample_dashboard
@@ -86,8 +100,13 @@ def test_sample_dashboard_recalculated_by_libreoffice_equals_the_library(sample_
 @pytest.mark.libreoffice
 @pytest.mark.parametrize(
     ("company", "template", "lang"),
-    [(single_customer, "full", "en"), (krw_company, "full", "ko"), (single_customer, "executive", "ko")],
-    ids=["single-customer-no-churn", "krw-korean-partial-inputs", "executive-korean"],
+    [
+        (single_customer, "full", "en"),
+        (krw_company, "full", "ko"),
+        (single_customer, "executive", "ko"),
+        (history_start_company, "full", "en"),
+    ],
+    ids=["single-customer-no-churn", "krw-korean-partial-inputs", "executive-korean", "history-start-trailing"],
 )
 def test_edge_case_dashboards_recalculate_to_the_library(company, template, lang, tmp_path):
     path = tmp_path / "dashboard.xlsx"
@@ -154,3 +173,14 @@ def test_summary_prints_on_one_landscape_page_with_its_charts(sample_dashboard, 
         "Northwind Cloud Inc.",
     ):
         assert title in text
+
+
+def test_the_history_start_company_defines_every_new_key_somewhere():
+    from kpi_addin.metrics import monthly_kpis
+
+    from .test_trailing import NEW_KEYS
+
+    monthly = monthly_kpis(history_start_company()).monthly
+    assert all(monthly[k].notna().any() for k in NEW_KEYS), monthly[list(NEW_KEYS)].notna().sum().to_dict()
+    assert all(monthly[k].isna().any() for k in NEW_KEYS if k != "mrr_growth_mom")  # windows incomplete somewhere
+    assert monthly["mrr_growth_yoy"].first_valid_index() == month("2025-04")  # April 2024 is the opening balance

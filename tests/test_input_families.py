@@ -102,17 +102,12 @@ def test_absent_fx_rates_file_empty_or_header_only_is_the_same_error(tmp_path):
         assert_located(metrics("--data", data), "subscriptions.csv!G2 (currency)", "currency EUR", "no fx_rates sheet")
 
 
-@pytest.mark.parametrize(
-    ("column", "warning", "key"),
-    [
-        ("customer_success", "costs: column customer_success absent; cts left out", "cts"),
-        ("sales", "costs: column sales absent; cac, ltv_cac and cac_payback_months left out", "cac"),
-    ],
-)
-def test_an_absent_cost_column_warns_naming_the_kpi_never_a_smaller_figure(tmp_path, column, warning, key):
+@pytest.mark.parametrize(("column", "key"), [("customer_success", "cts"), ("sales", "cac")])
+def test_an_absent_cost_column_warns_naming_the_kpi_never_a_smaller_figure(tmp_path, column, key):
     data = sample_copy(tmp_path, {"costs.csv": lambda t: drop_column(t, column)})
     result = metrics("--data", data)
-    assert warning in result.warnings
+    said = [w for w in result.warnings if w.startswith(f"costs: column {column} absent;")]
+    assert said and f" {key}" in said[0], result.warnings  # the KPI list comes from the registry
     assert result.latest(key) is None
 
 
@@ -486,8 +481,7 @@ def test_unusable_outputs_are_located_errors(tmp_path, out, words):
         ("name = 5\n", "name: must be text in quotes"),
         (
             "sheet = []\n",
-            "sheet: unknown key (known: description, name, sheets, show_supporting_sheets, summary, targets); "
-            "did you mean 'sheets'?",
+            "sheet: unknown key (known: |did you mean 'sheets'?",
         ),
         ("[targets.mrr]\ntarget = 1\nunits = 2\n", "targets.mrr: must hold only 'target' and 'direction'"),
     ],
@@ -495,7 +489,9 @@ def test_unusable_outputs_are_located_errors(tmp_path, out, words):
 def test_a_broken_template_is_a_located_error(tmp_path, text, words):
     template = tmp_path / "mine.toml"
     template.write_text(text)
-    assert_located(run("dashboard", "--template", template, "--out", tmp_path / "out.xlsx"), "mine.toml: " + words)
+    assert_located(
+        run("dashboard", "--template", template, "--out", tmp_path / "out.xlsx"), *("mine.toml: " + words).split("|")
+    )
 
 
 def test_a_template_with_a_bom_or_a_folder(tmp_path):
@@ -566,8 +562,8 @@ def test_a_mapping_file_with_a_bom_reads_the_right_numbers(tmp_path):
 def test_as_of_usage_errors_name_the_option():
     result = run("metrics", "--as-of", "2024/03")
     assert result.code == 2
-    assert "Invalid value for '--as-of': '2024/03' is not a month (YYYY-MM)" in result.err
-    assert "'--as-of'" in run("metrics", "--as-of", "1680-01").err
+    assert "Invalid value for --as-of: '2024/03' is not a month (YYYY-MM)" in result.err
+    assert "--as-of: '1680-01' is outside the dates accepted" in run("metrics", "--as-of", "1680-01").err
 
 
 def test_terminal_text_has_no_escape_sequences(tmp_path):

@@ -137,7 +137,10 @@ def test_balance_sheet_is_the_latest_period_up_to_as_of(report):
 
 def test_json_dict_nulls_and_integers(report):
     out = report.to_dict()
-    assert set(out) == {"reporting_currency", "months", "balance_sheet", "warnings", "notes"}
+    assert set(out) == {
+        *("reporting_currency", "as_of", "month_to_date", "opening_month", "history_start", "convention"),
+        *("months", "balance_sheet", "warnings", "notes"),
+    }
     feb = out["months"][1]
     assert list(feb) == list(MONTHLY_KEYS)
     assert feb["ltv"] is None and isinstance(feb["customers"], int) and feb["visitors"] == 10_000

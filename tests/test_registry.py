@@ -125,7 +125,7 @@ def test_every_registry_argument_is_a_column_the_report_provides(sample_company)
     from kpi_addin.metrics import monthly_kpis
 
     report = monthly_kpis(sample_company)
-    provided = set(report.bridge.columns) | set(report.inputs.columns) | {"lost_mrr", "gained_customers"}
+    provided = set(report.bridge.columns) | set(report.inputs.columns) | set(report.derived.columns)
     seen: set[str] = set()
     for entry in KPIS:
         if not entry.monthly or entry.key == "month":
@@ -142,6 +142,7 @@ def test_the_report_computes_each_kpi_with_its_registry_function(sample_company)
     columns = {**{c: report.bridge[c] for c in report.bridge}, **{c: report.inputs[c] for c in report.inputs}}
     columns["lost_mrr"] = report.bridge["churned_mrr"] + report.bridge["contraction_mrr"]
     columns["gained_customers"] = report.bridge["new_customers"] + report.bridge["reactivated_customers"]
+    columns.update({c: report.derived[c] for c in report.derived})  # windows' known starts, 12-month cohorts
     for entry in KPIS:
         if not entry.monthly or entry.key == "month":
             continue

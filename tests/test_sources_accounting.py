@@ -100,7 +100,9 @@ def test_cac_from_the_mapped_costs():
     )
     assert result.exit_code == 0, result.output
     months = json.loads(result.stdout)["months"]
-    assert [m["cac"] for m in months[:3]] == pytest.approx([(3150 + 1200) / 5, 3300 + 3500, 3200 + 900])
+    # the first month is the ledger's opening month: its 5 customers are the opening balance, no CAC
+    assert months[0]["cac"] is None and months[0]["new_customers"] == 5
+    assert [m["cac"] for m in months[1:3]] == pytest.approx([3300 + 3500, 3200 + 900])
     assert months[3]["cac"] is None  # no new customer in April
     # cost to serve = (customer success + infrastructure) / paying customers
     assert months[0]["cts"] == pytest.approx((800 + 99) / 5)

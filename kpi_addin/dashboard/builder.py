@@ -39,6 +39,9 @@ class Built:
     workbook: Workbook
     expected: dict[str, dict[str, object]]
     streamed: dict[str, StreamedRows]
+    printed: list[str]  # the sheets of the board pack (PDF), in order
+    sparklines: dict[str, list[tuple[str, str]]]  # sheet title → (cell, source range)
+    trend_text: dict[str, dict[str, str]]  # sheet title → cell → the trend as text, for the PDF
 
 
 def build_workbook(
@@ -50,4 +53,5 @@ def build_workbook(
     """Build the dashboard (see the module docstring)."""
     ctx = new_context(data, report, options, progress)
     build_sheets(ctx)
-    return Built(ctx.wb, ctx.book.expected, ctx.streamed)  # type: ignore[arg-type]  # cached values are Value or None
+    printed = [ctx.sheets[key].title for key in options.template.sheets]
+    return Built(ctx.wb, ctx.book.expected, ctx.streamed, printed, ctx.sparklines, ctx.trend_text)  # type: ignore[arg-type]  # cached values are Value or None

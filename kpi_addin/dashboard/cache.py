@@ -58,23 +58,53 @@ def _cached(value: Value | dt.datetime | None) -> tuple[str, str] | None:
     return "", str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
 
 
+def sparkline_xml(sparklines: list[tuple[str, str]], colour: str = "1F3864", negative: str = "C00000") -> str:
+    """The worksheet ``extLst`` of Excel 2010 sparklines: one line per (cell, source range).
+
+    openpyxl has no sparklines (and drops them on loading), so they are written here as
+    the XML Excel writes; LibreOffice 7.4+ reads them too.
+    """
+    lines = "".join(
+        f"<x14:sparkline><xm:f>{escape(source)}</xm:f><xm:sqref>{cell}</xm:sqref></x14:sparkline>"
+        for cell, source in sparklines
+    )
+    return (
+        '<extLst><ext uri="{05C60535-1F16-4fd2-B633-F4F36F0B64E0}" '
+        'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+        '<x14:sparklineGroups xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+        '<x14:sparklineGroup displayEmptyCellsAs="gap" lineWeight="1.25" markers="0" high="0" low="0" last="1">'
+        f'<x14:colorSeries rgb="FF{colour}"/><x14:colorNegative rgb="FF{negative}"/>'
+        '<x14:colorAxis rgb="FF000000"/><x14:colorMarkers rgb="FF{colour}"/>'
+        f'<x14:colorFirst rgb="FF{colour}"/><x14:colorLast rgb="FF{colour}"/>'
+        f'<x14:colorHigh rgb="FF{colour}"/><x14:colorLow rgb="FF{colour}"/>'
+        f"<x14:sparklines>{lines}</x14:sparklines></x14:sparklineGroup></x14:sparklineGroups></ext></extLst>"
+    ).replace("{colour}", colour)
+
+
 def fill_cached_values(
     source: Path,
     target: Path,
     expected: dict[str, dict[str, Value | None]],
     streamed: dict[str, StreamedRows] | None = None,
+    sparklines: dict[str, list[tuple[str, str]]] | None = None,
 ) -> int:
-    """Copy ``source`` to ``target`` with the formula cells of ``expected`` given their values
-    and the ``streamed`` rows appended to their sheets.  Returns how many cells were filled."""
+    """Copy ``source`` to ``target`` with the formula cells of ``expected`` given their values,
+    the ``streamed`` rows appended to their sheets and the ``sparklines`` added.  Returns how
+    many cells were filled."""
     filled = 0
     streamed = streamed or {}
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
         paths = sheet_paths(src)
         rewrite = {paths[title]: cells for title, cells in expected.items() if cells}
         streams = {paths[title]: rows for title, rows in streamed.items()}
+        extras = {paths[title]: sparkline_xml(lines) for title, lines in (sparklines or {}).items() if lines}
         for item in src.infolist():
             if item.filename in streams:
                 _stream_into(src.read(item).decode("utf-8"), streams[item.filename], dst, item)
+                continue
+            if item.filename in extras and item.filename not in rewrite:
+                xml = src.read(item).decode("utf-8").replace("</worksheet>", extras[item.filename] + "</worksheet>")
+                dst.writestr(item, xml)
                 continue
             if item.filename not in rewrite:
                 with src.open(item) as reader, dst.open(item, "w") as writer:
@@ -94,7 +124,10 @@ def fill_cached_values(
                 filled += 1
                 return f'<c r="{ref}"{attrs}{kind}><f{formula_attrs}>{formula}</f><v>{text}</v></c>'
 
-            dst.writestr(item, _FORMULA_CELL.sub(fill, xml))
+            xml = _FORMULA_CELL.sub(fill, xml)
+            if item.filename in extras:
+                xml = xml.replace("</worksheet>", extras[item.filename] + "</worksheet>")
+            dst.writestr(item, xml)
     return filled
 
 

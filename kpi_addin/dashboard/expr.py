@@ -123,3 +123,20 @@ def _wrap(e: Expr) -> str:
 
 def lift(value: Expr | float) -> Expr:
     return value if isinstance(value, Expr) else Num(float(value))
+
+
+@dataclass(frozen=True, eq=False)
+class NAIfZero(Expr):
+    """``IF(test=0,NA(),value)``: "no input" rather than a zero denominator (NPS with no answers)."""
+
+    test: Expr
+    value: Expr
+
+    def excel(self) -> str:
+        return f"IF({self.test.excel()}=0,NA(),{self.value.excel()})"
+
+    def evaluate(self, env: Mapping[str, Value | None]) -> Value:
+        test = self.test.evaluate(env)
+        if is_error(test):
+            return test
+        return NA if test == 0 else self.value.evaluate(env)

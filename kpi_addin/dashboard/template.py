@@ -28,8 +28,17 @@ REPORT_SHEETS = (
     "goals",
     "definitions",
 )
-CHARTS = ("mrr_trend", "mrr_movements", "customers_churn", "funnel", "nps_split")
-TEMPLATE_KEYS = {"name", "description", "sheets", "show_supporting_sheets", "summary", "targets"}
+CHARTS = (
+    "mrr_trend",
+    "mrr_movements",
+    "customers_churn",
+    "funnel",
+    "nps_split",
+    "nps_trend",
+    "unit_economics",
+    "arr_bridge",
+)
+TEMPLATE_KEYS = {"name", "description", "sheets", "show_supporting_sheets", "customer_data", "summary", "targets"}
 LANGUAGES = ("en", "ko")
 
 
@@ -50,6 +59,8 @@ class Template:
     summary_kpis: tuple[str, ...]
     summary_charts: tuple[str, ...]
     targets: dict[str, tuple[float, str]]
+    #: whether customer-level data (the subscriptions ledger, NPS respondents) goes in the file
+    customer_data: bool = True
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,9 @@ def load_template(name_or_path: str) -> Template:
     show = data.get("show_supporting_sheets", True)
     if not isinstance(show, bool):
         raise TemplateError(path, "show_supporting_sheets", "must be true or false")
+    customer_data = data.get("customer_data", True)
+    if not isinstance(customer_data, bool):
+        raise TemplateError(path, "customer_data", "must be true or false")
     summary = data.get("summary", {})
     if not isinstance(summary, dict):
         raise TemplateError(path, "summary", "must be a table ([summary])")
@@ -154,7 +168,7 @@ def load_template(name_or_path: str) -> Template:
         if direction not in ("higher", "lower"):
             raise TemplateError(path, f"{where}.direction", f"must be 'higher' or 'lower', got {direction!r}")
         targets[kpi] = (float(target), direction)
-    return Template(str(data.get("name", path.stem)), path, sheets, show, kpis, charts, targets)
+    return Template(str(data.get("name", path.stem)), path, sheets, show, kpis, charts, targets, customer_data)
 
 
 def load_language(code: str) -> Language:

@@ -1,4 +1,5 @@
-"""Write the dashboard: build, save, give formulas their cached values, rename into place."""
+"""Write the dashboard: build, save, give formulas their cached values, rename into place;
+optionally the board pack as PDF (see :mod:`kpi_addin.dashboard.pdf`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ..io.safe_write import atomic_output
 from ..metrics import CompanyData, KPIReport
 from .builder import BuildOptions, build_workbook
 from .cache import fill_cached_values
+from .pdf import export_pdf, printable_copy
 
 
 def write_dashboard(
@@ -20,10 +22,12 @@ def write_dashboard(
     *,
     force: bool = False,
     progress: Callable[[str], None] | None = None,
+    pdf: Path | None = None,
 ) -> dict[str, dict[str, object]]:
     """Write the dashboard to ``out`` atomically; returns the expected value of every formula cell.
 
-    A failure at any step leaves an existing ``out`` exactly as it was.
+    With ``pdf``, also the board pack (the template's report sheets) as PDF; both files
+    are written or neither.  A failure at any step leaves existing files exactly as they were.
     """
     built = build_workbook(data, report, options, progress)
     with atomic_output(out, force=force) as final, tempfile.TemporaryDirectory(dir=out.parent) as work:
@@ -33,5 +37,14 @@ def write_dashboard(
         built.workbook.save(raw)
         if progress:
             progress("cached values")
-        fill_cached_values(raw, final, built.expected, built.streamed)  # type: ignore[arg-type]  # cached values are Value or None
+        fill_cached_values(raw, final, built.expected, built.streamed, built.sparklines)  # type: ignore[arg-type]  # cached values are Value or None
+        if pdf is not None:
+            if progress:
+                progress("pdf")
+            # the ledger's rows are left out of the copy LibreOffice prints: they never print anyway
+            filled = Path(work) / "filled.xlsx"
+            fill_cached_values(raw, filled, built.expected, None)  # type: ignore[arg-type]  # cached values are Value or None
+            # LibreOffice does not print sparklines: the PDF shows the same trends as text
+            printable = printable_copy(filled, Path(work) / f"{out.stem}.xlsx", built.printed, built.trend_text)
+            export_pdf(printable, pdf, force=force)
     return built.expected

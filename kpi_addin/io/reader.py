@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..metrics import KPIInputError
+from ..metrics.conventions import check_convention
 from ..metrics.report import BALANCE_SHEET_KEYS, MONTHLY_KEYS, CompanyData
 from . import schema
 from . import values as values_
@@ -630,7 +632,13 @@ def _count_note(raw: RawSheet, column: str, mask: pd.Series, originals: pd.Serie
 
 
 #: Settings and the value a blank one falls back to.
-SETTING_DEFAULTS: dict[str, str | None] = {"reporting_currency": "USD", "company": None, "as_of": None}
+SETTING_DEFAULTS: dict[str, str | None] = {
+    "reporting_currency": "USD",
+    "company": None,
+    "as_of": None,
+    "history_start": None,
+    "convention": "month-end",
+}
 
 
 def _settings(frame: pd.DataFrame | None, raw: RawSheet | None) -> tuple[dict[str, str], list[Problem], list[str]]:
@@ -738,6 +746,19 @@ def company_from_sheets(
         except ValueError as exc:
             problems.append(Problem(source, str(exc), "settings"))
 
+    history_start = None
+    if settings.get("history_start") not in (None, ""):
+        try:
+            history_start = parse_month(settings["history_start"], "settings history_start")
+        except ValueError as exc:
+            problems.append(Problem(source, str(exc), "settings"))
+    convention = "month-end"
+    if settings.get("convention") not in (None, ""):
+        try:
+            convention = check_convention(settings["convention"])
+        except KPIInputError as exc:
+            problems.append(Problem(source, f"settings {exc}", "settings"))
+
     subs = frames.get("subscriptions")
     if subs is not None and not subs.empty and "subscriptions" in raws:
         problems += _check_subscriptions(raws["subscriptions"], subs, frames.get("fx_rates"), currency)
@@ -775,6 +796,8 @@ def company_from_sheets(
         company=str(settings["company"]) if settings.get("company") else None,
         as_of=as_of,
         source=source,
+        history_start=history_start,
+        convention=convention,
     )
     return data, warnings
 

@@ -8,7 +8,7 @@ Each family module lists its public functions in its ``__all__``; this package e
 them all, so a new KPI function is public once it is in its family's ``__all__``.
 """
 
-from . import balance_sheet, customers, funnel, goals, revenue, unit_economics
+from . import balance_sheet, customers, funnel, goals, revenue, trailing, unit_economics
 from ._core import UNDEFINED, KPIInputError, KPINumError, KPIValueError, is_undefined
 from .balance_sheet import *  # noqa: F403 - the family's __all__
 from .catalogue import KPI, KPIS, REGISTRY
@@ -18,6 +18,7 @@ from .goals import *  # noqa: F403
 from .mrr import CustomerMRR, cohort_retention, customer_mrr, mrr_bridge, subscription_monthly_value
 from .report import MONTHLY_KEYS, CompanyData, KPIReport, monthly_kpis
 from .revenue import *  # noqa: F403
+from .trailing import *  # noqa: F403
 from .unit_economics import *  # noqa: F403
 
 __all__ = [
@@ -43,5 +44,6 @@ __all__ = [
     *funnel.__all__,
     *goals.__all__,
     *revenue.__all__,
+    *trailing.__all__,
     *unit_economics.__all__,
 ]

@@ -35,6 +35,7 @@ from . import balance_sheet as _bs
 from . import customers as _customers
 from . import funnel as _funnel
 from . import revenue as _revenue
+from . import trailing as _trailing
 from . import unit_economics as _ue
 
 Unit = Literal["money", "rate", "count", "ratio", "months", "score", "month"]
@@ -63,6 +64,10 @@ class KPI:
         ``cts_total``, ``gross_margin``, ``nps_promoters``, ...) or earlier KPIs' keys.
     excel : the worksheet function that computes it from cell values, if any.
     monthly : a column of the monthly table (False: a balance-sheet ratio, per period).
+    window : the period a figure covers when it is more than the month itself, as shown
+        beside it on the dashboard (``"12 months"``, ``"3 months"``); None for a monthly figure.
+    cents : money shown to the minor unit (per-customer amounts such as ARPU); other money
+        is shown in whole units.
     """
 
     key: str
@@ -74,6 +79,8 @@ class KPI:
     args: tuple[str, ...] = ()
     excel: str | None = None
     monthly: bool = True
+    window: str | None = None
+    cents: bool = False
 
     @property
     def text_key(self) -> str:
@@ -102,6 +109,8 @@ KPIS: tuple[KPI, ...] = (
     KPI("month", "month", None, "period"),
     _taken("mrr", "money", "higher", "revenue", excel="MRR"),
     KPI("arr", "money", "higher", "revenue", (), _revenue.annual_recurring_revenue, ("mrr",), "ARR"),
+    KPI("mrr_growth_mom", "rate", "higher", "revenue", (), _trailing.mrr_growth_mom, ("mrr", "known_start_mrr")),
+    KPI("mrr_growth_yoy", "rate", "higher", "revenue", (), _trailing.mrr_growth_yoy, ("mrr", "known_start_mrr")),
     _taken("customers", "count", "higher", "customers"),
     _taken("new_customers", "count", "higher", "customers"),
     _taken("reactivated_customers", "count", "higher", "customers"),
@@ -122,6 +131,16 @@ KPIS: tuple[KPI, ...] = (
         "CHURN",
     ),
     KPI(
+        "customer_churn_rate_3m",
+        "rate",
+        "lower",
+        "customers",
+        (),
+        _trailing.customer_churn_rate_3m,
+        ("churned_customers", "known_start_customers"),
+        window="3 months",
+    ),
+    KPI(
         "revenue_churn_rate",
         "rate",
         "lower",
@@ -130,6 +149,16 @@ KPIS: tuple[KPI, ...] = (
         _revenue.revenue_churn_rate,
         ("lost_mrr", "start_mrr"),
         "REVENUE_CHURN",
+    ),
+    KPI(
+        "revenue_churn_rate_3m",
+        "rate",
+        "lower",
+        "revenue",
+        (),
+        _trailing.revenue_churn_rate_3m,
+        ("lost_mrr", "known_start_mrr"),
+        window="3 months",
     ),
     KPI(
         "nrr",
@@ -141,6 +170,10 @@ KPIS: tuple[KPI, ...] = (
         ("start_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"),
         "NRR",
     ),
+    # The 12-month cohort figures need each customer's MRR twelve months apart: monthly_kpis
+    # computes them with trailing.cohort_retention_12m from CustomerMRR.mrr_at, and they are
+    # taken from those columns here.
+    _taken("nrr_12m", "rate", "higher", "revenue", window="12 months"),
     KPI(
         "grr",
         "rate",
@@ -151,6 +184,7 @@ KPIS: tuple[KPI, ...] = (
         ("start_mrr", "contraction_mrr", "churned_mrr"),
         "GRR",
     ),
+    _taken("grr_12m", "rate", "higher", "revenue", window="12 months"),
     KPI(
         "crr",
         "rate",
@@ -161,6 +195,7 @@ KPIS: tuple[KPI, ...] = (
         ("customers", "gained_customers", "start_customers"),
         "RETENTION",
     ),
+    _taken("logo_retention_12m", "rate", "higher", "customers", window="12 months"),
     KPI(
         "arpu",
         "money",
@@ -170,6 +205,7 @@ KPIS: tuple[KPI, ...] = (
         _revenue.average_revenue_per_user,
         ("mrr", "customers"),
         "ARPU",
+        cents=True,
     ),
     KPI(
         "ltv",
@@ -182,14 +218,34 @@ KPIS: tuple[KPI, ...] = (
         "LTV",
     ),
     KPI(
+        "ltv_trailing",
+        "money",
+        "higher",
+        "unit_economics",
+        (),
+        _trailing.ltv_trailing,
+        ("arpu", "customer_churn_rate"),
+        window="6 months",
+    ),
+    KPI(
         "cac",
         "money",
         "lower",
         "unit_economics",
         ("costs.sales", "costs.marketing"),
         _ue.customer_acquisition_cost,
-        ("sales", "marketing", "new_customers"),
+        ("sales", "marketing", "acquired_customers"),
         "CAC",
+    ),
+    KPI(
+        "cac_trailing",
+        "money",
+        "lower",
+        "unit_economics",
+        ("costs.sales", "costs.marketing"),
+        _trailing.cac_trailing,
+        ("sales", "marketing", "acquired_customers"),
+        window="3 months",
     ),
     KPI(
         "ltv_cac",
@@ -200,6 +256,16 @@ KPIS: tuple[KPI, ...] = (
         _ue.ltv_to_cac,
         ("ltv", "cac"),
         "LTV_CAC",
+    ),
+    KPI(
+        "ltv_cac_trailing",
+        "ratio",
+        "higher",
+        "unit_economics",
+        ("costs.sales", "costs.marketing"),
+        _trailing.ltv_cac_trailing,
+        ("ltv_trailing", "cac_trailing"),
+        window="trailing",
     ),
     KPI(
         "cac_payback_months",
@@ -220,6 +286,7 @@ KPIS: tuple[KPI, ...] = (
         _ue.cost_to_serve,
         ("cts_total", "customers"),
         "CTS",
+        cents=True,
     ),
     KPI(
         "saas_quick_ratio",

@@ -7,6 +7,7 @@ friends call, applied to aligned monthly Series, so the three layers cannot drif
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
@@ -14,12 +15,15 @@ import numpy as np
 import pandas as pd
 
 from . import balance_sheet as bs
+from ._core import KPIInputError
 from .catalogue import BALANCE_SHEET_KEYS, COST_COLUMNS, COUNT_KEYS, FUNNEL_COLUMNS, KPIS, MONTHLY_KEYS, kpi, needing
+from .conventions import apply_convention, check_convention
 from .customers import DETRACTOR_MAX, PROMOTER_MIN, annualized_churn
 from .funnel import funnel_conversions
 from .goals import check_direction, goal_progress, goal_status
-from .mrr import CustomerMRR, cohort_retention, customer_mrr, month_number, mrr_bridge, period_of
+from .mrr import CustomerMRR, cohort_retention, customer_mrr, month_number, mrr_bridge, number_of, period_of
 from .revenue import net_new_mrr
+from .trailing import cohort_retention_12m
 from .unit_economics import cost_to_serve_share, gross_margin
 
 __all__ = ["BALANCE_SHEET_KEYS", "COUNT_KEYS", "MONTHLY_KEYS", "CompanyData", "KPIReport", "monthly_kpis"]
@@ -46,18 +50,56 @@ class CompanyData:
     company: str | None = None
     as_of: pd.Period | None = None
     source: str = ""
+    history_start: pd.Period | None = None
+    convention: str = "month-end"
 
-    def latest_month(self) -> pd.Period:
-        """The month of the latest date anywhere in the data (the default ``as_of``)."""
+    def _activity_months(self) -> np.ndarray:
+        """Months (since 1970-01) of every start, end and input date; trial ends are not activity."""
         dates: list[np.ndarray] = []
-        for column in ("start_date", "end_date", "trial_end"):
+        for column in ("start_date", "end_date"):
             if column in self.subscriptions:
                 dates.append(month_number(self.subscriptions[column]))
         for frame, column in ((self.funnel, "month"), (self.costs, "month"), (self.nps, "date")):
             if frame is not None and column in frame:
                 dates.append(month_number(frame[column]))
         known = np.concatenate(dates)
-        return period_of(int(known[known > -(2**62)].max()))
+        return known[known > -(2**62)]
+
+    def reporting_month(self, today: dt.date | None = None) -> tuple[pd.Period, bool]:
+        """The month to report up to, and whether it is month-to-date (still running).
+
+        Default: the last complete calendar month by ``today`` (the run date), capped at
+        the data's last month of activity — the latest start, end or input month that
+        has already happened.  A trial end is never activity, and a date after today
+        (a cancellation scheduled for next June) never extends the report.  An explicit
+        ``as_of`` wins; it may be the current month (then month-to-date), never a later one.
+
+        Examples
+        --------
+        >>> subs = pd.DataFrame({"customer_id": ["a", "b"], "amount": [10.0, 20.0], "interval": ["month"] * 2,
+        ...     "start_date": pd.to_datetime(["2025-01-05", "2025-03-10"]),
+        ...     "end_date": pd.to_datetime(["2026-06-01", None])})
+        >>> CompanyData(subs).reporting_month(dt.date(2025, 5, 20))  # the June end is in the future
+        (Period('2025-03', 'M'), False)
+        >>> CompanyData(subs).reporting_month(dt.date(2025, 3, 20))  # March is still running
+        (Period('2025-02', 'M'), False)
+        >>> CompanyData(subs, as_of=pd.Period("2025-03", "M")).reporting_month(dt.date(2025, 3, 20))
+        (Period('2025-03', 'M'), True)
+        """
+        current = pd.Period(today or dt.date.today(), "M")
+        if self.as_of is not None:
+            if self.as_of > current:
+                raise KPIInputError(
+                    "as_of",
+                    f"{self.as_of} has not begun (today is {today or dt.date.today()}); report {current} or earlier",
+                )
+            return self.as_of, self.as_of == current
+        months = self._activity_months()
+        happened = months[months <= number_of(current)]
+        last_complete = current - 1
+        if happened.size == 0:
+            return last_complete, False
+        return min(last_complete, period_of(int(happened.max()))), False
 
 
 @dataclass
@@ -80,6 +122,13 @@ class KPIReport:
     warnings: list[str] = field(default_factory=list)
     company: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: Further columns the registry's functions take (``lost_mrr``, ``known_start_mrr``,
+    #: ``acquired_customers``, the 12-month cohort figures, ...), one row per month.
+    derived: pd.DataFrame = field(default_factory=pd.DataFrame)
+    month_to_date: bool = False
+    opening_month: pd.Period | None = None
+    history_start: pd.Period | None = None
+    convention: str = "month-end"
 
     def latest(self, key: str) -> float:
         """The latest month's value of a monthly KPI, or the latest balance-sheet ratio."""
@@ -108,6 +157,11 @@ class KPIReport:
         sheet = {k: (_json_number(v) if k != "period" else v) for k, v in self.balance_sheet.items()}
         return {
             "reporting_currency": self.reporting_currency,
+            "as_of": str(self.as_of),
+            "month_to_date": self.month_to_date,
+            "opening_month": None if self.opening_month is None else str(self.opening_month),
+            "history_start": None if self.history_start is None else str(self.history_start),
+            "convention": self.convention,
             "months": months,
             "balance_sheet": sheet,
             "warnings": list(self.warnings),
@@ -186,11 +240,18 @@ def _absent_inputs(data: CompanyData, warnings: list[str]) -> set[str]:
     return absent
 
 
-def monthly_kpis(data: CompanyData) -> KPIReport:
+def monthly_kpis(data: CompanyData, *, today: dt.date | None = None) -> KPIReport:
     """Compute every monthly KPI of ``data`` (each definition: ``docs/definitions.md``).
 
     KPIs whose inputs are absent are nan (JSON null) and a warning says why;
-    undefined KPIs (a zero denominator) are nan too.
+    undefined KPIs (a zero denominator) are nan too.  The months run to
+    :meth:`CompanyData.reporting_month` (``today`` is the run date, default today's).
+
+    The first month: with ``data.history_start`` the report starts there and MRR at the
+    end of the month before is the opening balance (its customers are existing, not new),
+    so the first month has real movements.  Without it the ledger's first month is the
+    ``opening_month``: its "new" customers are the opening balance, so it has no start,
+    no CAC, and the trailing windows leave it out.
 
     Examples
     --------
@@ -206,12 +267,25 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
     2025-02  100.0          1                  1                  0.5  200.0
     """
     warnings: list[str] = []
-    as_of = data.as_of or data.latest_month()
+    as_of, month_to_date = data.reporting_month(today)
+    convention = check_convention(data.convention)
+    history_start = data.history_start
+    if history_start is not None and history_start > as_of:
+        raise KPIInputError("history_start", f"{history_start} is after the reporting month {as_of}")
     cm = customer_mrr(
-        data.subscriptions, reporting_currency=data.reporting_currency, fx_rates=data.fx_rates, as_of=as_of
+        apply_convention(data.subscriptions, convention),
+        reporting_currency=data.reporting_currency,
+        fx_rates=data.fx_rates,
+        as_of=as_of,
     )
     bridge = mrr_bridge(cm)
+    opening_month: pd.Period | None = bridge.index[0]
+    if history_start is not None:
+        if history_start > bridge.index[0]:
+            bridge = bridge.loc[history_start:]  # its start is the opening balance
+        opening_month = None
     months = pd.PeriodIndex(bridge.index)
+    opening = pd.Series(months == opening_month, index=months)
 
     costs = _by_month(data.costs, months, COST_COLUMNS)
     funnel = _by_month(data.funnel, months, FUNNEL_COLUMNS)
@@ -234,8 +308,17 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
 
     # The columns the registry's functions take: the bridge, the inputs, then each KPI in turn.
     columns: dict[str, pd.Series] = {name: bridge[name] for name in bridge.columns}
-    columns["lost_mrr"] = bridge["churned_mrr"] + bridge["contraction_mrr"]
-    columns["gained_customers"] = bridge["new_customers"] + bridge["reactivated_customers"]
+    derived = pd.DataFrame(index=months)
+    derived["lost_mrr"] = bridge["churned_mrr"] + bridge["contraction_mrr"]
+    derived["gained_customers"] = bridge["new_customers"] + bridge["reactivated_customers"]
+    # The opening month has no start, and its "new" customers were not acquired then.
+    derived["known_start_mrr"] = bridge["start_mrr"].astype(float).mask(opening)
+    derived["known_start_customers"] = bridge["start_customers"].astype(float).mask(opening)
+    derived["acquired_customers"] = bridge["new_customers"].astype(float).mask(opening)
+    # Each customer's MRR twelve months apart; the opening balance is the earliest month-end trusted.
+    earliest = months[0] if opening_month is not None else months[0] - 1
+    derived = derived.join(cohort_retention_12m(cm, months, earliest))
+    columns.update({name: derived[name] for name in derived.columns})
     columns.update({name: costs[name] for name in COST_COLUMNS})
     columns.update({name: funnel[name] for name in FUNNEL_COLUMNS})
     columns.update(cts_total=cts_total, gross_margin=margin)
@@ -289,6 +372,11 @@ def monthly_kpis(data: CompanyData) -> KPIReport:
         present=present,
         warnings=warnings,
         company=data.company,
+        derived=derived,
+        month_to_date=month_to_date,
+        opening_month=opening_month,
+        history_start=history_start,
+        convention=convention,
     )
 
 

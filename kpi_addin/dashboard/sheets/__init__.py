@@ -31,6 +31,7 @@ from . import (
     monthly,
     names,
     nps,
+    printing,
     revenue,
     summary,
     unit_economics,
@@ -55,25 +56,28 @@ STEPS: tuple[Step, ...] = (
     Step("ledger", "ledger aggregates", ledger.build),
     Step("inputs", "inputs by month", inputs.build, ("ledger",)),
     Step("monthly", "monthly KPIs", monthly.build, ("ledger", "inputs")),
-    Step("revenue", "report sheets", revenue.build, ("monthly",)),
+    Step("balance_sheet", "report sheets", balance_sheet.build, ("data",)),
+    Step("goals", "report sheets", goals.build, ("monthly", "balance_sheet", "data")),
+    Step("revenue", "report sheets", revenue.build, ("monthly", "ledger", "goals")),
     Step("customers", "report sheets", customers.build, ("monthly",)),
     Step("funnel", "report sheets", funnel.build, ("monthly", "inputs")),
     Step("unit_economics", "report sheets", unit_economics.build, ("monthly", "inputs")),
     Step("nps", "report sheets", nps.build, ("monthly", "inputs")),
-    Step("balance_sheet", "report sheets", balance_sheet.build, ("data",)),
-    Step("goals", "report sheets", goals.build, ("monthly", "balance_sheet", "data")),
     Step(
         "summary",
         "report sheets",
         summary.build,
-        ("monthly", "balance_sheet", "goals", "data", "revenue", "funnel", "nps"),
+        ("monthly", "balance_sheet", "goals", "data", "revenue", "funnel", "nps", "unit_economics"),
     ),
     Step("definitions", "report sheets", definitions.build),
     Step("names", "report sheets", names.build, ("monthly", "balance_sheet")),
+    Step("print", "report sheets", printing.build),
 )
 
 #: What the writer does after the sheets (see :mod:`kpi_addin.dashboard.writer`).
 WRITE_STEPS = ("saving", "cached values")
+#: The writer's last step when a PDF is asked for.
+PDF_STEP = "pdf"
 #: The progress steps of a build, in order (each reported once).
 PROGRESS_STEPS: tuple[str, ...] = (*dict.fromkeys(s.progress for s in STEPS), *WRITE_STEPS)
 

@@ -35,6 +35,7 @@ def build(ctx: Context, data: DataTables) -> BalanceSheet:
     ws = ctx.sheets["balance_sheet"]
     ctx.title(ws, ctx.lang.sheets["balance_sheet"], ctx.subtitle())
     ctx.header(ws, HEADER_ROW, [ctx.ui("period"), *[ctx.lang.label(k) for k in BALANCE_SHEET_KEYS]])
+    ws.row_dimensions[HEADER_ROW].height = 32
     anchors = BalanceSheet(ctx, ws)
     frame = ctx.data.balance_sheet
     if frame is None or frame.empty:
@@ -44,7 +45,7 @@ def build(ctx: Context, data: DataTables) -> BalanceSheet:
     order = frame["period"].sort_values(kind="stable").index
     for i, index in enumerate(order):
         r = FIRST + i
-        source = frame.index.get_loc(index)
+        source = int(frame.index.get_loc(index))  # type: ignore[arg-type]  # the index is unique: one position
 
         def d(name: str, source: int = source) -> Ref:
             return data.ref(ctx, "balance_sheet", name, source)

@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ...formatting import CURRENCY_SYMBOLS
 from ...metrics import CompanyData, KPIReport
-from ...metrics.catalogue import unit_of
+from ...metrics.catalogue import kpi
 from ...metrics.mrr import minor_unit_digits
 from ..cells import Book, put_text
 from ..stream import StreamedRows
@@ -51,13 +51,20 @@ class BuildOptions:
     ledger_limit: int = DEFAULT_LEDGER_LIMIT
 
 
-def number_format(unit: str, currency: str) -> str:
-    """The Excel number format of a KPI unit; money in the reporting currency (₩ without decimals)."""
+def number_format(unit: str, currency: str, *, cents: bool = False) -> str:
+    """The Excel number format of a KPI unit.
+
+    Money is in the reporting currency, in whole units unless ``cents`` (and never with
+    decimals for a currency without a minor unit, such as KRW), negatives in parentheses:
+    ``"$"#,##0;("$"#,##0)``.
+    """
     if unit == "money":
-        digits = minor_unit_digits(currency)
+        digits = minor_unit_digits(currency) if cents else 0
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         symbol = CURRENCY_SYMBOLS.get(currency)
-        return f'"{symbol}"{pattern};-"{symbol}"{pattern}' if symbol else f'{pattern} "{currency}"'
+        if symbol:
+            return f'"{symbol}"{pattern};("{symbol}"{pattern})'
+        return f'{pattern} "{currency}";({pattern}) "{currency}"'
     return {
         "rate": "0.00%",
         "count": "#,##0",
@@ -91,6 +98,12 @@ class Context:
     sheets: dict[str, Worksheet] = field(default_factory=dict)
     streamed: dict[str, StreamedRows] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda _step: None
+    #: per sheet title, the last column and row its charts reach (for the print area)
+    extents: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: per sheet title, sparklines as (cell, source range): written into the sheet XML on saving
+    sparklines: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: per sheet title, the same trends as text (▁▂▃…█), for the PDF: LibreOffice does not print sparklines
+    trend_text: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def lang(self) -> Language:
@@ -112,8 +125,14 @@ class Context:
     def n(self) -> int:
         return len(self.report.monthly)
 
+    @property
+    def font(self) -> str | None:
+        """The font named for the dashboard's text: one that has Hangul for Korean, else the theme's."""
+        return self.lang.ui.get("font") or None
+
     def fmt(self, key: str) -> str:
-        return number_format(unit_of(key), self.currency)
+        entry = kpi(key)
+        return number_format(entry.unit, self.currency, cents=entry.cents)
 
     def money(self) -> str:
         return number_format("money", self.currency)
@@ -144,9 +163,31 @@ class Context:
             self.book.value(ws, f"A{first + i}", period, "yyyy-mm")
         ws.column_dimensions["A"].width = 10
 
+    def column_label(self, column: str) -> str:
+        """A supporting sheet's column in words: the KPI's label, else the language's ``col_<name>``."""
+        if column in self.lang.kpis:
+            return self.lang.label(column)
+        return self.lang.ui.get(f"col_{column}") or self.lang.ui.get(column) or column
+
+    def label_row(self, ws: Worksheet, row: int, columns: list[str]) -> None:
+        """Labels above a row of snake_case column keys (which stay: formulas and users refer to them)."""
+        for i, column in enumerate(columns, start=1):
+            cell = ws.cell(row=row, column=i)
+            put_text(cell, self.column_label(column))
+            cell.font, cell.alignment = Font(bold=True, color="1F3864"), Alignment(wrap_text=True, vertical="bottom")
+        ws.row_dimensions[row].height = 30
+
+    def opening_note(self) -> str:
+        """ " · 2024-01: opening balance, no movements of its own" when the ledger's first month is the opening."""
+        if self.report.opening_month is None:
+            return ""
+        return f" · {self.ui('opening_note', month=str(self.report.opening_month))}"
+
     def subtitle(self) -> str:
+        marks = f" ({self.ui('month_to_date')})" if self.report.month_to_date else ""
+        marks += self.opening_note()
         return (
-            f"{self.report.company or ''} · {self.ui('as_of')} {self.report.as_of} · "
+            f"{self.report.company or ''} · {self.ui('as_of')} {self.report.as_of}{marks} · "
             f"{self.ui('reporting_currency')} {self.currency}".lstrip(" ·")
         )
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from openpyxl.formatting.rule import ColorScaleRule
+import pandas as pd
+from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -12,6 +14,10 @@ from . import charts
 from .common import Context
 from .monthly import MonthlyTable
 from .view import Column, MonthlyView, build_view, kpi_columns
+
+#: Cohort retention colours: red at 50 % and below, amber at 85 %, green at 100 %; blue above 100 %.
+COHORT_SCALE = ((0.5, "F8696B"), (0.85, "FFEB84"), (1.0, "63BE7B"))
+ABOVE_100 = "9DC3E6"
 
 
 def build(ctx: Context, monthly: MonthlyTable) -> MonthlyView:
@@ -33,7 +39,8 @@ def build(ctx: Context, monthly: MonthlyTable) -> MonthlyView:
     columns += kpi_columns(ctx, monthly, ["crr"])
     view = build_view(ctx, "customers", columns)
     beside = get_column_letter(view.width + 2)
-    charts.place(ctx, view.ws, "customers_churn", charts.customers_churn(ctx, monthly), f"{beside}4")
+    sources = charts.ChartSources(monthly)
+    charts.place(ctx, view.ws, "customers_churn", sources.chart(ctx, "customers_churn"), f"{beside}{view.header_row}")
     row = view.last_row + 3
     for basis, title, size_label, size_fmt in (
         ("logo", "cohorts_logo", "cohort_size", "#,##0"),
@@ -48,10 +55,11 @@ def cohort_table(ctx: Context, ws: Worksheet, row: int, basis: str, title: str, 
     cohorts = ctx.report.cohorts(basis)
     ctx.section(ws, row, title)
     ages = [c for c in cohorts.columns if c != "size"]
-    ctx.header(ws, row + 1, [ctx.ui("cohort"), size_label, *[str(a) for a in ages]])
+    ctx.header(ws, row + 1, [ctx.ui("cohort"), size_label, *[f"M{a}" for a in ages]])
     for i, (cohort, values) in enumerate(cohorts.iterrows()):
         r = row + 2 + i
-        ws.cell(row=r, column=1, value=cohort.to_timestamp().to_pydatetime()).number_format = "yyyy-mm"
+        start = cohort if isinstance(cohort, pd.Period) else pd.Period(str(cohort), "M")
+        ws.cell(row=r, column=1, value=start.to_timestamp().to_pydatetime()).number_format = "yyyy-mm"
         ws.cell(row=r, column=2, value=float(values["size"])).number_format = size_fmt
         for j, age in enumerate(ages, start=3):
             value = values[age]
@@ -60,18 +68,30 @@ def cohort_table(ctx: Context, ws: Worksheet, row: int, basis: str, title: str, 
     end = row + 1 + len(cohorts)
     if len(cohorts):
         area = f"C{row + 2}:{get_column_letter(len(ages) + 2)}{end}"
+        # above 100 % (expansion beyond the cohort's start) has its own colour; added first, so it wins
+        top_left = area.split(":")[0]
+        ws.conditional_formatting.add(
+            area,
+            FormulaRule(
+                formula=[f"AND(ISNUMBER({top_left}),{top_left}>1)"], fill=PatternFill("solid", bgColor=ABOVE_100)
+            ),
+        )
         ws.conditional_formatting.add(
             area,
             ColorScaleRule(
                 start_type="num",
-                start_value=0,
-                start_color="F8696B",
+                start_value=COHORT_SCALE[0][0],
+                start_color=COHORT_SCALE[0][1],
                 mid_type="num",
-                mid_value=0.5,
-                mid_color="FFEB84",
+                mid_value=COHORT_SCALE[1][0],
+                mid_color=COHORT_SCALE[1][1],
                 end_type="num",
-                end_value=1,
-                end_color="63BE7B",
+                end_value=COHORT_SCALE[2][0],
+                end_color=COHORT_SCALE[2][1],
             ),
         )
+        for j in range(3, len(ages) + 3):
+            ws.column_dimensions[get_column_letter(j)].width = max(
+                ws.column_dimensions[get_column_letter(j)].width or 0, 6
+            )
     return end

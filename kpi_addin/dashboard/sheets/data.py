@@ -54,11 +54,16 @@ def build(ctx: Context) -> DataTables:
             frame = pd.DataFrame(columns=columns)
         rows = len(frame)
         too_many = rows > ctx.options.ledger_limit and not ctx.options.include_ledger
-        if name == "subscriptions" and (too_many or HEADER_ROW + rows > EXCEL_MAX_ROWS):
+        private = not ctx.template.customer_data and not ctx.options.include_ledger
+        if name == "subscriptions" and (private or too_many or HEADER_ROW + rows > EXCEL_MAX_ROWS):
             note = "ledger_omitted" if HEADER_ROW + rows <= EXCEL_MAX_ROWS else "ledger_too_big"
+            if private and HEADER_ROW + rows <= EXCEL_MAX_ROWS:
+                note = "ledger_private"
             put_text(ws["A2"], ctx.ui(note, rows=f"{rows:,}", limit=f"{ctx.options.ledger_limit:,}"))
             anchors.ledger_note = ws["A2"].value
             continue
+        if name == "nps" and private and "respondent" in frame:
+            frame = frame.drop(columns="respondent")  # who answered is customer-level data
         ctx.header(ws, HEADER_ROW, columns)
         if name == "subscriptions":
             anchors.ledger_note = ctx.ui("ledger_included", rows=f"{rows:,}", sheet=f"'{ws.title}'")
@@ -103,7 +108,7 @@ def _write_frame(ctx: Context, ws: Worksheet, frame: pd.DataFrame, columns: list
         values = frame[column]
         fmt = {"date": "yyyy-mm-dd", "month": "yyyy-mm"}.get(kind)
         if kind == "money":
-            fmt = number_format("money", ctx.currency)
+            fmt = number_format("money", ctx.currency, cents=True)  # input data as given
         for i, value in enumerate(values.tolist()):
             row = HEADER_ROW + 1 + i
             cell = ws.cell(row=row, column=j)
@@ -120,4 +125,6 @@ def _write_frame(ctx: Context, ws: Worksheet, frame: pd.DataFrame, columns: list
             if fmt:
                 cell.number_format = fmt
             if record_env:
-                ctx.book.env[f"{ws.title}!{letter}{row}"] = value if not isinstance(value, int) else float(value)
+                ctx.book.env[f"{ws.title}!{letter}{row}"] = (
+                    float(value) if isinstance(value, int | float) else str(value)
+                )

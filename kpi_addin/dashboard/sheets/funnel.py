@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
 from ..cells import put_text
+from ..expr import Expr
 from . import charts
 from .common import Context, number_format
 from .inputs import InputsByMonth
@@ -20,6 +22,11 @@ STAGES = ("visitors", "leads", "mql", "sql", "new_customers")
 class FunnelSheet:
     view: MonthlyView
     stages: charts.Block  # the latest month's stages (the funnel chart's data)
+
+
+def conversion(monthly: MonthlyTable, converted: str, entered: str) -> Callable[[int], Expr]:
+    """Month i's share of ``entered`` that reached ``converted``."""
+    return lambda i: monthly.ref(converted, i) / monthly.ref(entered, i)
 
 
 def build(ctx: Context, monthly: MonthlyTable, inputs: InputsByMonth) -> FunnelSheet:
@@ -50,7 +57,7 @@ def build(ctx: Context, monthly: MonthlyTable, inputs: InputsByMonth) -> FunnelS
                 name,
                 ctx.ui(name),
                 "0.00%",
-                lambda i, c=converted, e=entered: monthly.ref(c, i) / monthly.ref(e, i),
+                conversion(monthly, converted, entered),
                 extras[name],
             )
         )
@@ -65,7 +72,11 @@ def build(ctx: Context, monthly: MonthlyTable, inputs: InputsByMonth) -> FunnelS
         r = row + 2 + i
         put_text(ws.cell(row=r, column=1), ctx.lang.label(key))
         ctx.book.formula(ws, f"B{r}", monthly.latest(key), ctx.report.monthly[key].iloc[-1], "#,##0")
-    stages = charts.Block(ws, row + 2, row + 1 + len(STAGES))
+    ws.column_dimensions["A"].width = 16  # the stages' labels sit under the months
+    latest = [ctx.report.monthly[key].iloc[-1] for key in STAGES[:-1]]
+    has_data = any(v == v and v > 0 for v in latest)  # the funnel inputs, not only the new customers
+    stages = charts.Block(ws, row + 2, row + 1 + len(STAGES), has_data)
     beside = get_column_letter(view.width + 2)
-    charts.place(ctx, ws, "funnel", charts.funnel(ctx, stages), f"{beside}4")
+    sources = charts.ChartSources(monthly, funnel_stages=stages)
+    charts.place(ctx, ws, "funnel", sources.chart(ctx, "funnel"), f"{beside}{view.header_row}")
     return FunnelSheet(view, stages)

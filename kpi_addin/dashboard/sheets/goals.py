@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
+from openpyxl.styles import Alignment, Font
 
 from ...metrics.goals import AT_RISK_BAND, ON_TRACK_BAND
 from ...metrics.report import evaluate_goals
@@ -40,12 +43,15 @@ class Goals:
 def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data: DataTables) -> Goals:
     ws = ctx.sheets["goals"]
     ctx.title(ws, ctx.lang.sheets["goals"], ctx.ui("goals_note"))
+    ws.merge_cells("A2:H2")  # the note wraps within the table's width, not past the print area
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[2].height = 30
     ctx.header(
         ws,
         HEADER_ROW,
         [
             ctx.ui("kpi"),
-            "key",
+            ctx.ui("key"),
             ctx.ui("target"),
             ctx.ui("direction"),
             ctx.ui("due"),
@@ -58,16 +64,20 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
     evaluated = evaluate_goals(goals, ctx.report) if len(goals) else goals
     anchors = Goals()
     as_of = monthly.month(monthly.last).excel()
-    for i, (goal, source) in enumerate(zip(evaluated.itertuples(index=False), sources, strict=True)):
+    records: list[dict[str, Any]] = evaluated.to_dict("records")  # type: ignore[assignment]  # column names are str
+    for i, (record, source) in enumerate(zip(records, sources, strict=True)):
         r = FIRST + i
-        key = goal.kpi
+        goal = SimpleNamespace(**record)
+        key = str(goal.kpi)
         put_text(ws[f"A{r}"], ctx.lang.label(key))
         put_text(ws[f"B{r}"], key)
         fmt = ctx.fmt(key)
         # I holds the direction as the data says it (higher / lower), for the formulas;
         # D shows it in the dashboard's language
-        if source is None:  # a template default
+        if source is None:  # a template default, said so where the due month would be
             ctx.book.value(ws, f"C{r}", goal.target, fmt)
+            put_text(ws[f"E{r}"], ctx.ui("template_default"))
+            ws[f"E{r}"].font = Font(italic=True, color="7F7F7F")
             put_text(ws[f"I{r}"], goal.direction)
             ctx.book.env[f"{ws.title}!I{r}"] = goal.direction
         else:  # from the input's targets table: linked, so an edit there flows through
@@ -88,7 +98,7 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
             shown = ctx.book.formula(ws, f"F{r}", actual, goal.actual, fmt)
         # an undefined actual passes its error on; otherwise only a zero can be undefined
         progress = f'IF(I{r}="higher",F{r}/C{r},C{r}/F{r})'
-        ctx.book.formula(ws, f"G{r}", progress, goal.progress, "0%", error=shown if is_error(shown) else DIV0)  # type: ignore[arg-type]  # shown is an error text here
+        ctx.book.formula(ws, f"G{r}", progress, goal.progress, "0%", error=str(shown) if is_error(shown) else DIV0)
         known = isinstance(goal.status, str)
         status = ctx.lang.status[STATUS_KEYS[goal.status] if known else "none"]
         ctx.book.formula(ws, f"H{r}", status_formula(ctx, r, as_of), status)
@@ -130,12 +140,18 @@ def goal_rows(ctx: Context) -> tuple[pd.DataFrame, list[int | None]]:
     targets = ctx.data.targets
     seen = set()
     if targets is not None:
-        for i, t in enumerate(targets.itertuples(index=False)):
+        target_rows: list[dict[str, Any]] = targets.to_dict("records")  # type: ignore[assignment]  # column names are str
+        for i, t in enumerate(target_rows):
             rows.append(
-                {"kpi": t.kpi, "target": float(t.target), "direction": t.direction, "due": getattr(t, "due", pd.NaT)}
+                {
+                    "kpi": t["kpi"],
+                    "target": float(t["target"]),
+                    "direction": t["direction"],
+                    "due": t.get("due", pd.NaT),
+                }
             )
             sources.append(i)
-            seen.add(t.kpi)
+            seen.add(t["kpi"])
     for kpi, (target, direction) in ctx.template.targets.items():
         if kpi not in seen:
             rows.append({"kpi": kpi, "target": target, "direction": direction, "due": pd.NaT})

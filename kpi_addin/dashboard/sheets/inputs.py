@@ -43,6 +43,7 @@ def build(ctx: Context, ledger: LedgerAggregates) -> InputsByMonth:
     ws = ctx.sheets["inputs"]
     ctx.title(ws, ctx.lang.sheets["inputs"], ctx.ui("inputs_note"))
     columns = ["month", *COLUMNS]
+    ctx.label_row(ws, HEADER_ROW - 1, columns)
     ctx.header(ws, HEADER_ROW, columns)
     ctx.month_column(ws, FIRST)
     letters = {c: get_column_letter(i + 1) for i, c in enumerate(columns)}

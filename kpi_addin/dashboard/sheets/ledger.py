@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ...metrics.mrr import BRIDGE_COLUMNS
-from ..expr import Ref
+from ...metrics.trailing import COHORT_12M_KEYS  # per customer, twelve months apart: values like the bridge
+from ..expr import NA, Ref
 from .common import Context, number_format
 
 HEADER_ROW = 4
@@ -29,8 +32,9 @@ class LedgerAggregates:
 
 def build(ctx: Context) -> LedgerAggregates:
     ws = ctx.sheets["ledger"]
-    ctx.title(ws, ctx.lang.sheets["ledger"], ctx.ui("ledger_note"))
-    columns = ["month", *BRIDGE_COLUMNS]
+    ctx.title(ws, ctx.lang.sheets["ledger"], ctx.ui("ledger_note") + ctx.opening_note())
+    columns = ["month", *BRIDGE_COLUMNS, *COHORT_12M_KEYS]
+    ctx.label_row(ws, HEADER_ROW - 1, columns)
     ctx.header(ws, HEADER_ROW, columns)
     ctx.month_column(ws, FIRST)
     letters = {c: get_column_letter(i + 1) for i, c in enumerate(columns)}
@@ -38,6 +42,13 @@ def build(ctx: Context) -> LedgerAggregates:
         fmt = number_format("count" if column.endswith("customers") else "money", ctx.currency)
         for i, value in enumerate(ctx.report.bridge[column]):
             ctx.book.value(ws, f"{letters[column]}{FIRST + i}", value, fmt)
+    for column in COHORT_12M_KEYS:  # an incomplete window is #N/A, never a blank that reads as 0
+        for i, value in enumerate(ctx.report.monthly[column]):
+            cell = f"{letters[column]}{FIRST + i}"
+            if pd.isna(value):
+                ctx.book.formula(ws, cell, "NA()", math.nan, "0.00%", error=NA)
+            else:
+                ctx.book.value(ws, cell, value, "0.00%")
     ws.freeze_panes = f"B{FIRST}"
     for i in range(2, len(columns) + 1):
         ws.column_dimensions[get_column_letter(i)].width = 15

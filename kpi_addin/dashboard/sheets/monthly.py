@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from openpyxl.styles import Alignment, Font
@@ -9,8 +10,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ...metrics import MONTHLY_KEYS
+from ...metrics.trailing import CAC_WINDOW, CHURN_WINDOW, COHORT_MONTHS, LTV_CHURN_WINDOW
 from ..cells import put_text
-from ..expr import Expr, Ref
+from ..expr import Expr, NAIfZero, Ref
 from .common import Context, add_table, grey_errors
 from .inputs import InputsByMonth
 from .ledger import LedgerAggregates
@@ -49,7 +51,7 @@ class MonthlyTable:
 
 def build(ctx: Context, ledger: LedgerAggregates, inputs: InputsByMonth) -> MonthlyTable:
     ws = ctx.sheets["monthly"]
-    ctx.title(ws, ctx.lang.sheets["monthly"], f"{ctx.ui('monthly_note')} {ctx.ui('legend')}")
+    ctx.title(ws, ctx.lang.sheets["monthly"], f"{ctx.ui('monthly_note')} {ctx.ui('legend')}{ctx.opening_note()}")
     keys = list(MONTHLY_KEYS)
     letters = {k: get_column_letter(i + 1) for i, k in enumerate(keys)}
     table = MonthlyTable(ctx, ws, letters)
@@ -73,7 +75,9 @@ def build(ctx: Context, ledger: LedgerAggregates, inputs: InputsByMonth) -> Mont
     return table
 
 
-def monthly_formulas(table: MonthlyTable, ledger: LedgerAggregates, inputs: InputsByMonth, i: int) -> dict[str, Expr]:
+def monthly_formulas(
+    table: MonthlyTable, ledger: LedgerAggregates, inputs: InputsByMonth, i: int
+) -> dict[str, Expr | str]:
     """The formula of every KPI of month ``i`` (the library's definitions, in Excel)."""
 
     def L(column: str) -> Ref:
@@ -85,10 +89,39 @@ def monthly_formulas(table: MonthlyTable, ledger: LedgerAggregates, inputs: Inpu
     def own(key: str) -> Ref:
         return table.ref(key, i, local=table.ws)
 
+    # The opening month (the ledger's first, without history_start) has no start and acquired
+    # nobody: windows reaching it, and its CAC, are #N/A, as the library's nan.
+    first_known = 1 if table.ctx.report.opening_month is not None else 0
+
+    def at(key: str, k: int) -> Ref:
+        return table.ref(key, k, local=table.ws)
+
+    def window(months: int, term: Callable[[int], Expr]) -> Expr | None:
+        """The sum of ``term`` over the ``months`` months ending at ``i``; None if one is not known."""
+        if i - months + 1 < first_known:
+            return None
+        total = term(i - months + 1)
+        for k in range(i - months + 2, i + 1):
+            total = total + term(k)
+        return total
+
+    def ratio(numerator: Expr | None, denominator: Expr | None) -> Expr | str:
+        return numerator / denominator if numerator is not None and denominator is not None else "NA()"
+
+    churn_6m = window(LTV_CHURN_WINDOW, lambda k: at("customer_churn_rate", k))
+    year_ago = i - COHORT_MONTHS
+    if year_ago >= 0:
+        mrr_year_ago: Expr | None = at("mrr", year_ago)
+    elif year_ago == -1 and first_known == 0:
+        mrr_year_ago = ledger.ref("start_mrr", 0)  # the opening balance before history_start
+    else:
+        mrr_year_ago = None
     start_mrr, start_customers = L("start_mrr"), L("start_customers")
     return {
         "mrr": L("mrr"),
         "arr": own("mrr") * 12,
+        "mrr_growth_mom": own("mrr") / start_mrr - 1 if i >= first_known else "NA()",
+        "mrr_growth_yoy": own("mrr") / mrr_year_ago - 1 if mrr_year_ago is not None else "NA()",
         "customers": L("customers"),
         "new_customers": L("new_customers"),
         "reactivated_customers": L("reactivated_customers"),
@@ -99,14 +132,31 @@ def monthly_formulas(table: MonthlyTable, ledger: LedgerAggregates, inputs: Inpu
         "churned_mrr": L("churned_mrr"),
         "reactivation_mrr": L("reactivation_mrr"),
         "customer_churn_rate": own("churned_customers") / start_customers,
+        "customer_churn_rate_3m": ratio(
+            window(CHURN_WINDOW, lambda k: at("churned_customers", k)),
+            window(CHURN_WINDOW, lambda k: ledger.ref("start_customers", k)),
+        ),
         "revenue_churn_rate": (own("churned_mrr") + own("contraction_mrr")) / start_mrr,
+        "revenue_churn_rate_3m": ratio(
+            window(CHURN_WINDOW, lambda k: at("churned_mrr", k) + at("contraction_mrr", k)),
+            window(CHURN_WINDOW, lambda k: ledger.ref("start_mrr", k)),
+        ),
         "nrr": (start_mrr + own("expansion_mrr") - own("contraction_mrr") - own("churned_mrr")) / start_mrr,
+        "nrr_12m": L("nrr_12m"),
         "grr": (start_mrr - own("contraction_mrr") - own("churned_mrr")) / start_mrr,
+        "grr_12m": L("grr_12m"),
         "crr": (own("customers") - own("new_customers") - own("reactivated_customers")) / start_customers,
+        "logo_retention_12m": L("logo_retention_12m"),
         "arpu": own("mrr") / own("customers"),
         "ltv": own("arpu") / own("customer_churn_rate"),
-        "cac": (I("sales") + I("marketing")) / own("new_customers"),
+        "ltv_trailing": own("arpu") / (churn_6m / LTV_CHURN_WINDOW) if churn_6m is not None else "NA()",
+        "cac": (I("sales") + I("marketing")) / own("new_customers") if i >= first_known else "NA()",
+        "cac_trailing": ratio(
+            window(CAC_WINDOW, lambda k: inputs.ref("sales", k) + inputs.ref("marketing", k)),
+            window(CAC_WINDOW, lambda k: at("new_customers", k)),
+        ),
         "ltv_cac": own("ltv") / own("cac"),
+        "ltv_cac_trailing": own("ltv_trailing") / own("cac_trailing"),
         "cac_payback_months": own("cac") / (own("arpu") * I("gross_margin")),
         "cts": I("cts_total") / own("customers"),
         "saas_quick_ratio": (own("new_mrr") + own("expansion_mrr") + own("reactivation_mrr"))
@@ -117,5 +167,6 @@ def monthly_formulas(table: MonthlyTable, ledger: LedgerAggregates, inputs: Inpu
         "sql": I("sql"),
         "ccr": own("new_customers") / own("visitors"),
         "pql_conversion": I("pql_converted") / I("pql"),
-        "nps": 100 * (I("nps_promoters") - I("nps_detractors")) / I("nps_answers"),
+        # no answers is no input (#N/A), not a zero denominator
+        "nps": NAIfZero(I("nps_answers"), 100 * (I("nps_promoters") - I("nps_detractors")) / I("nps_answers")),
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from openpyxl.utils import get_column_letter
+
 from ..cells import put_text
 from . import charts
 from .common import Context
@@ -54,6 +56,12 @@ def build(ctx: Context, monthly: MonthlyTable, inputs: InputsByMonth) -> NpsShee
         put_text(ws.cell(row=r, column=1), ctx.ui(part))
         latest = view.ref(part, ctx.n - 1, local=ws)
         ctx.book.formula(ws, f"B{r}", latest, expected[part].iloc[-1], "#,##0")
-    split = charts.Block(ws, row + 1, row + len(SPLIT))
-    charts.place(ctx, ws, "nps_split", charts.nps_split(ctx, split), "H4")
+    answers = data["nps_answers"].iloc[-1]
+    ws.column_dimensions["A"].width = 18  # the split's labels sit under the months
+    split = charts.Block(ws, row + 1, row + len(SPLIT), bool(answers == answers and answers > 0))
+    sources = charts.ChartSources(monthly, nps_split=split, nps=view)
+    beside = get_column_letter(view.width + 2)
+    step = charts.ROWS_PER_CHART["sheet"]
+    charts.place(ctx, ws, "nps_split", sources.chart(ctx, "nps_split"), f"{beside}{view.header_row}")
+    charts.place(ctx, ws, "nps_trend", sources.chart(ctx, "nps_trend"), f"{beside}{view.header_row + step}")
     return NpsSheet(view, split)

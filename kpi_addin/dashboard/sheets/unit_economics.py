@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from openpyxl.utils import get_column_letter
+
+from . import charts
 from .common import Context
 from .inputs import InputsByMonth
 from .monthly import MonthlyTable
@@ -28,4 +31,8 @@ def build(ctx: Context, monthly: MonthlyTable, inputs: InputsByMonth) -> Monthly
             ctx.report.extras["cts_share"],
         )
     )
-    return build_view(ctx, "unit_economics", columns)
+    view = build_view(ctx, "unit_economics", columns)
+    sources = charts.ChartSources(monthly, unit_economics=view)
+    beside = get_column_letter(view.width + 2)
+    charts.place(ctx, view.ws, "unit_economics", sources.chart(ctx, "unit_economics"), f"{beside}{view.header_row}")
+    return view

@@ -59,9 +59,10 @@ class MonthlyView:
 
 
 def kpi_columns(ctx: Context, monthly: MonthlyTable, keys: list[str]) -> list[Column]:
-    return [
-        Column(k, ctx.lang.label(k), ctx.fmt(k), lambda i, k=k: monthly.ref(k, i), ctx.report.monthly[k]) for k in keys
-    ]
+    def of(key: str) -> Callable[[int], Expr]:
+        return lambda i: monthly.ref(key, i)
+
+    return [Column(k, ctx.lang.label(k), ctx.fmt(k), of(k), ctx.report.monthly[k]) for k in keys]
 
 
 def build_view(ctx: Context, key: str, columns: list[Column]) -> MonthlyView:
