@@ -14,12 +14,15 @@ from typing import NoReturn
 import click
 import numpy as np
 import pandas as pd
+from click.core import ParameterSource
 
 from . import __version__
 from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
 from .dashboard.pdf import PdfError, require_soffice
 from .dashboard.sheets import PROGRESS_STEPS
-from .dashboard.template import TemplateError, load_language, load_template
+from .dashboard.template import LANGUAGES, TemplateError, load_language, load_template
+from .dashboard.typed import unplaced
+from .dashboard.update import UpdateError, default_output, read_last
 from .dashboard.writer import write_dashboard
 from .excel.lite import write_lite
 from .formatting import format_unit, format_value, terminal_text, text_table
@@ -30,10 +33,12 @@ from .io.sources import SOURCES
 from .io.sources.crm import customers_check
 from .metrics import MONTHLY_KEYS, CompanyData, KPIInputError, KPIReport, monthly_kpis
 from .metrics.conventions import CONVENTIONS
+from .metrics.movements import report_movements
 from .metrics.periods import PERIOD_KEYS, period_kpis
 from .metrics.reconcile import Reconciliation
 from .metrics.reconcile import reconcile as reconcile_figures
 from .metrics.report import BALANCE_SHEET_KEYS
+from .movements_output import movements_csv, movements_json, movements_table
 
 AS_OF_HELP = (
     "Last month to report (default: settings as_of, else the last complete month by today's date, "
@@ -265,7 +270,55 @@ def metrics(
     elif fmt == "csv":
         click.echo(monthly_csv(report), nl=False)
     else:
-        click.echo(terminal_text(metrics_table(report, months)))
+        click.echo("\n".join(terminal_text(line) for line in metrics_table(report, months).split("\n")))
+
+
+@cli.command()
+@click.option("--data", type=click.Path(path_type=Path), help=DATA_HELP)
+@click.option("--from", "first", metavar="YYYY-MM", help="First month to list (default: the first reported month).")
+@click.option("--to", "last", metavar="YYYY-MM", help="Last month to list: the reporting month, as --as-of of metrics.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "table"]), default="table", show_default=True)
+@reporting_options
+@export_options
+def movements(
+    data: Path | None,
+    first: str | None,
+    last: str | None,
+    fmt: str,
+    history_start: str | None,
+    convention: str | None,
+    subscriptions: Path | None,
+    source: str,
+    mapping: Path | None,
+    visitors: Path | None,
+    costs: Path | None,
+    accounts: Path | None,
+    funnel: tuple[Path, ...],
+) -> None:
+    """List every customer whose MRR moved, month by month: the customers behind the MRR bridge."""
+    start = month_option(first, "--from")
+    exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
+    company, report = load_report(data, last, exports, history_start, convention)
+    start = max(start, report.monthly.index[0]) if start is not None else report.monthly.index[0]
+    if start > report.as_of:
+        raise click.BadParameter(f"{start} is after --to {report.as_of}", param_hint="--from")
+    log = report_movements(report, company.subscriptions, start=start)
+    currency = report.reporting_currency
+    if fmt == "json":
+        click.echo(movements_json(log, currency, start, report.as_of))
+    elif fmt == "csv":
+        click.echo(movements_csv(log), nl=False)
+    else:
+        click.echo(movements_table(log, currency, start, report.as_of, report.company))
+
+
+def month_option(value: str | None, name: str) -> pd.Period | None:
+    if value is None:
+        return None
+    try:
+        return parse_month(value, name)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix(f"{name}: "), param_hint=name) from None
 
 
 def monthly_csv(report: KPIReport) -> str:
@@ -542,7 +595,22 @@ def sample(out: Path, fmt: str, force: bool) -> None:
     "--include-ledger",
     is_flag=True,
     help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows, or in a template "
-    "without customer data (executive).",
+    "without customer data (executive); and every month's customer movements.",
+)
+@click.option(
+    "--movements-months",
+    type=click.IntRange(min=1),
+    default=12,
+    show_default=True,
+    metavar="N",
+    help="Months of the customer movement log on the Movements sheet (all with --include-ledger).",
+)
+@click.option(
+    "--update",
+    type=click.Path(path_type=Path),
+    metavar="LAST.xlsx",
+    help="Refresh last month's dashboard: carry what people typed in it into the new build "
+    "(written beside LAST with the new month in its name unless --out is given; never over LAST).",
 )
 @click.option(
     "--pdf",
@@ -565,6 +633,8 @@ def dashboard(
     lang: str,
     force: bool,
     include_ledger: bool,
+    movements_months: int,
+    update: Path | None,
     pdf: str | None,
     subscriptions: Path | None,
     source: str,
@@ -577,14 +647,21 @@ def dashboard(
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
     pdf_path = None if pdf is None else Path(pdf) if pdf else out.with_suffix(".pdf")
     try:
-        options = BuildOptions(load_template(template_name), load_language(lang), include_ledger=include_ledger)
+        options = BuildOptions(
+            load_template(template_name),
+            load_language(lang),
+            include_ledger=include_ledger,
+            movements_months=movements_months,
+        )
     except TemplateError as exc:
         fail([str(exc)])
-    inputs: list[object] = [data, subscriptions, mapping, visitors, costs, accounts, funnel, options.template.path]
-    for path in (out, pdf_path):
+    inputs: list[object] = [data, subscriptions, mapping, visitors, costs, accounts, funnel, update]
+    inputs.append(options.template.path)
+    for path in (out if update is None else None, pdf_path):
         if path is not None:
             check_output(path, inputs)
-    for path in (out, pdf_path):
+    out_given = click.get_current_context().get_parameter_source("out") is not ParameterSource.DEFAULT
+    for path in (out if update is None else None, pdf_path if update is None or pdf else None):
         if path is not None and path.exists() and not force:
             fail([f"{path} exists; use --force to replace it"])
     if pdf_path is not None:
@@ -594,6 +671,11 @@ def dashboard(
             fail([str(exc)])
     exports = exports_of(subscriptions, source, mapping, visitors, costs, accounts, funnel)
     company, report = load_report(data, as_of, exports, history_start, convention)
+    if update is not None:
+        out = prepare_update(update, out if out_given else None, report.as_of, options)
+        check_output(out, inputs)
+        if pdf == "":  # --pdf without a path: beside the refreshed workbook
+            pdf_path = out.with_suffix(".pdf")
     show = sys.stderr.isatty()
     steps = len(PROGRESS_STEPS) + (pdf_path is not None)
     with click.progressbar(length=steps, label="Building the dashboard", file=sys.stderr, hidden=not show) as bar:
@@ -615,6 +697,28 @@ def dashboard(
         click.echo(f"wrote {pdf_path} (the board pack: {sheets})")
     for warning in report.warnings:
         click.echo(terminal_text(f"warning: {warning}"), err=True)
+    if options.carried is not None:
+        carried = options.carried
+        notes = sum(len(g.notes) for g in carried.goals) + len(carried.comment_notes)
+        click.echo(
+            f"carried over from {update}: {len(carried.goals)} goals, "
+            f"{len(carried.comments)} commentary cells, {notes} notes"
+        )
+        for item in unplaced(carried, options.template.summary_kpis):
+            click.echo(terminal_text(f"warning: {update}: {item.warning()}"), err=True)
+
+
+def prepare_update(last: Path, out: Path | None, as_of: pd.Period, options: BuildOptions) -> Path:
+    """Read what was typed into ``last`` into ``options``; the file to write (never ``last``)."""
+    try:
+        carried = read_last(last, [load_language(code) for code in LANGUAGES])
+    except UpdateError as exc:
+        fail([str(exc)])
+    options.carried = carried
+    target = out or default_output(last, carried.as_of, as_of)
+    if target.resolve() == last.resolve():
+        fail([f"{target} would replace {last}: the refresh never writes over last month's file; give another --out"])
+    return target
 
 
 @cli.command()

@@ -5,22 +5,13 @@ from __future__ import annotations
 import math
 import re
 
+from .dashboard.cells import FORMULA_TRIGGERS
 from .metrics.catalogue import unit_of
 from .metrics.mrr import minor_unit_digits
 
 #: Symbols shown before amounts in the terminal table and the dashboard; other currencies show their code.
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "KRW": "₩", "CNY": "¥", "INR": "₹"}
 UNDEFINED_MARK = "n/a"
-#: Terminal escape sequences (CSI, OSC, single-character escapes) and other control characters.
-_ESCAPES = re.compile(
-    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
-)
-
-
-def terminal_text(text: object) -> str:
-    """Text safe to print: escape sequences and control characters (bar newline and tab) removed,
-    so that a cell of an input file can never move the cursor, retitle or clear the terminal."""
-    return _ESCAPES.sub("", str(text))
 
 
 def format_value(key: str, value: object, currency: str) -> str:
@@ -61,3 +52,36 @@ def text_table(header: list[str], rows: list[list[str]]) -> str:
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+#: ESC-introduced terminal sequences (CSI ``ESC [ … final``, OSC ``ESC ] … BEL/ST``, two-byte escapes).
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, to BEL or ST
+    r"|\x1b[@-_]?"  # other two-byte escapes
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+)
+#: Characters a terminal acts on or that reorder text: C0/C1 controls, DEL, bidi overrides and isolates.
+_UNSAFE_FOR_TERMINALS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: object) -> str:
+    """Untrusted text made safe to print: escape sequences removed, other controls shown as ``?``.
+
+    >>> terminal_text("Acme\\x1b[2J\\x1b]0;owned\\x07 Ltd\\n\\u202eevil")
+    'Acme Ltd??evil'
+    """
+    return _UNSAFE_FOR_TERMINALS.sub("?", _ESCAPE_SEQUENCE.sub("", str(text)))
+
+
+def csv_text(text: object) -> str:
+    """Untrusted text for a CSV file a spreadsheet may open: a leading ``'`` stops a formula.
+
+    Text starting with a formula trigger (``= + - @``, their full-width forms, a tab or a
+    carriage return — the dashboard's list) gets the ``'`` that Excel shows as a text prefix.
+
+    >>> csv_text("=HYPERLINK(\\"http://x\\")"), csv_text("Acme"), csv_text("-5% off plan")
+    ('\\'=HYPERLINK("http://x")', 'Acme', "'-5% off plan")
+    """
+    value = str(text)
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value

@@ -10,7 +10,7 @@ same XML a spreadsheet application writes: numbers as ``<v>``, text as inline st
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ class StreamedRows:
     first_row: int
     date_style: int
     text_prefix_style: int
+    number_styles: dict[str, int] = field(default_factory=dict)  # column → style of its numbers
 
     @property
     def last_row(self) -> int:
@@ -48,10 +49,12 @@ class StreamedRows:
             if column not in chunk:
                 continue
             ref = '<c r="' + get_column_letter(j) + numbers
-            cells = cells + self._cells(chunk[column], ref, self.kinds.get(column, "text"))
+            cells = cells + self._cells(
+                chunk[column], ref, self.kinds.get(column, "text"), self.number_styles.get(column)
+            )
         return "".join(('<row r="' + numbers + '">' + cells + "</row>").tolist())
 
-    def _cells(self, values: pd.Series, ref: pd.Series, kind: str) -> pd.Series:
+    def _cells(self, values: pd.Series, ref: pd.Series, kind: str, number_style: int | None = None) -> pd.Series:
         blank = values.isna()
         if kind == "date":
             days = (values.to_numpy(dtype="datetime64[ns]") - _EPOCH) / np.timedelta64(1, "D")
@@ -59,7 +62,8 @@ class StreamedRows:
             out = ref + f'" s="{self.date_style}"><v>' + text + "</v></c>"
         elif kind == "number":
             text = pd.to_numeric(values, errors="coerce").map(_number)
-            out = ref + '"><v>' + text + "</v></c>"
+            styled = "" if number_style is None else f' s="{number_style}"'
+            out = ref + '"' + styled + "><v>" + text + "</v></c>"
         else:
             text = _xml_text(values.astype(object).where(~blank, ""))
             long = text.str.len() > MAX_CELL_CHARS

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from ..template import REPORT_SHEETS
 from . import (
     balance_sheet,
+    carried_over,
     customers,
     data,
     definitions,
@@ -29,6 +30,7 @@ from . import (
     inputs,
     ledger,
     monthly,
+    movements,
     names,
     nps,
     printing,
@@ -38,7 +40,7 @@ from . import (
 )
 from .common import Context
 
-SUPPORTING_SHEETS = ("monthly", "ledger", "inputs", *data.SHEET_KEYS)
+SUPPORTING_SHEETS = ("monthly", "ledger", "movements", "inputs", *data.SHEET_KEYS)
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,13 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step("data", "data sheets", data.build),
-    Step("ledger", "ledger aggregates", ledger.build),
+    Step("movements", "ledger aggregates", movements.build),
+    Step("ledger", "ledger aggregates", ledger.build, ("movements",)),
     Step("inputs", "inputs by month", inputs.build, ("ledger",)),
     Step("monthly", "monthly KPIs", monthly.build, ("ledger", "inputs")),
     Step("balance_sheet", "report sheets", balance_sheet.build, ("data",)),
     Step("goals", "report sheets", goals.build, ("monthly", "balance_sheet", "data")),
-    Step("revenue", "report sheets", revenue.build, ("monthly", "ledger", "goals")),
+    Step("revenue", "report sheets", revenue.build, ("monthly", "ledger", "goals", "movements")),
     Step("customers", "report sheets", customers.build, ("monthly",)),
     Step("funnel", "report sheets", funnel.build, ("monthly", "inputs")),
     Step("unit_economics", "report sheets", unit_economics.build, ("monthly", "inputs")),
@@ -71,6 +74,7 @@ STEPS: tuple[Step, ...] = (
     ),
     Step("definitions", "report sheets", definitions.build),
     Step("names", "report sheets", names.build, ("monthly", "balance_sheet")),
+    Step("carried_over", "report sheets", carried_over.build),
     Step("print", "report sheets", printing.build),
 )
 
@@ -85,7 +89,9 @@ PROGRESS_STEPS: tuple[str, ...] = (*dict.fromkeys(s.progress for s in STEPS), *W
 def tab_order(ctx: Context) -> list[str]:
     """Sheet keys in tab order: the template's report sheets, the other report sheets, the supporting ones."""
     shown = ctx.template.sheets
-    return [*shown, *(s for s in REPORT_SHEETS if s not in shown), *SUPPORTING_SHEETS]
+    carried = ["carried_over"] if carried_over.needed(ctx) else []
+    supporting = [s for s in SUPPORTING_SHEETS if s != "movements" or movements.included(ctx)]
+    return [*shown, *(s for s in REPORT_SHEETS if s not in shown), *carried, *supporting]
 
 
 def create_sheets(ctx: Context) -> None:
@@ -93,7 +99,9 @@ def create_sheets(ctx: Context) -> None:
     for key in tab_order(ctx):
         ws = ctx.wb.create_sheet(ctx.lang.sheets[key])
         ctx.sheets[key] = ws
-        visible = key in ctx.template.sheets or (ctx.template.show_supporting_sheets and key in SUPPORTING_SHEETS)
+        visible = key in (*ctx.template.sheets, "carried_over") or (
+            ctx.template.show_supporting_sheets and key in SUPPORTING_SHEETS
+        )
         ws.sheet_state = "visible" if visible else "hidden"
     ctx.wb.active = 0
 
@@ -112,4 +120,8 @@ def build_sheets(ctx: Context) -> dict[str, Any]:
 
 
 def new_context(data_: Any, report: Any, options: Any, progress: Callable[[str], None] | None = None) -> Context:
-    return Context(data_, report, options, Workbook(), progress=progress or (lambda _step: None))
+    workbook = Workbook()
+    # Excel recalculates every formula on opening (the cached values are for previews);
+    # said here rather than left to openpyxl's default.
+    workbook.calculation.fullCalcOnLoad = True
+    return Context(data_, report, options, workbook, progress=progress or (lambda _step: None))

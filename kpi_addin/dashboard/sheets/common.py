@@ -25,6 +25,7 @@ from ...metrics.mrr import minor_unit_digits
 from ..cells import Book, put_text
 from ..stream import StreamedRows
 from ..template import Language, Template
+from ..typed import Carried
 
 DEFAULT_LEDGER_LIMIT = 100_000
 
@@ -49,6 +50,8 @@ class BuildOptions:
     language: Language
     include_ledger: bool = False
     ledger_limit: int = DEFAULT_LEDGER_LIMIT
+    movements_months: int = 12  # months of the movement log on the Movements sheet (all with include_ledger)
+    carried: Carried | None = None  # what a person typed into last month's file (dashboard --update)
 
 
 def number_format(unit: str, currency: str, *, cents: bool = False) -> str:

@@ -1,4 +1,10 @@
-"""Goals: target, direction, due, actual, progress and status per KPI (formulas, colour-coded)."""
+"""Goals: target, direction, due, actual, progress and status per KPI (formulas, colour-coded).
+
+Target, direction and due month are input cells (one style, a defined name each:
+``Goal_MRR_Target`` …): the input's targets and the template's defaults seed them, a
+person edits them, and ``dashboard --update`` carries them into the next month's file,
+rows the person added or deleted included.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +15,22 @@ from typing import Any
 
 import pandas as pd
 from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from ...metrics.goals import AT_RISK_BAND, ON_TRACK_BAND
 from ...metrics.report import evaluate_goals
 from ..cells import put_text
 from ..expr import DIV0, NA, Ref, is_error
+from ..typed import GOAL_COLUMNS, add_note, goal_name, mark_input
 from .balance_sheet import BalanceSheet
-from .common import STATUS_KEYS, Context, grey_errors, status_colours
+from .common import NOTE_FONT, STATUS_KEYS, Context, grey_errors, status_colours
 from .data import DataTables
 from .monthly import MonthlyTable
 from .names import kpi_ref
 
 HEADER_ROW = 4
 FIRST = HEADER_ROW + 1
+LAST_COLUMN = "I"
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,11 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
     )
     goals, sources = goal_rows(ctx)
     evaluated = evaluate_goals(goals, ctx.report) if len(goals) else goals
+    carried = ctx.options.carried
+    notes = {g.kpi: g.notes for g in carried.goals} if carried else {}
+    words = f'"{ctx.ui("higher")},{ctx.ui("lower")}"'
+    direction = DataValidation(type="list", formula1=words, allow_blank=False)
+    ws.add_data_validation(direction)
     anchors = Goals()
     as_of = monthly.month(monthly.last).excel()
     records: list[dict[str, Any]] = evaluated.to_dict("records")  # type: ignore[assignment]  # column names are str
@@ -72,25 +86,24 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
         put_text(ws[f"A{r}"], ctx.lang.label(key))
         put_text(ws[f"B{r}"], key)
         fmt = ctx.fmt(key)
-        # I holds the direction as the data says it (higher / lower), for the formulas;
-        # D shows it in the dashboard's language
-        if source is None:  # a template default, said so where the due month would be
-            ctx.book.value(ws, f"C{r}", goal.target, fmt)
-            put_text(ws[f"E{r}"], ctx.ui("template_default"))
-            ws[f"E{r}"].font = Font(italic=True, color="7F7F7F")
-            put_text(ws[f"I{r}"], goal.direction)
-            ctx.book.env[f"{ws.title}!I{r}"] = goal.direction
-        else:  # from the input's targets table: linked, so an edit there flows through
-            ctx.book.formula(ws, f"C{r}", data.ref(ctx, "targets", "target", source), goal.target, fmt)
-            ctx.book.formula(ws, f"I{r}", data.ref(ctx, "targets", "direction", source).excel(), goal.direction)
-            if not pd.isna(goal.due):
-                ctx.book.formula(
-                    ws, f"E{r}", data.ref(ctx, "targets", "due", source).excel(), goal.due.to_pydatetime(), "yyyy-mm"
-                )
+        # C, D and E are inputs (a person types targets, directions and due months here;
+        # dashboard --update carries them over); I turns D's word back into higher / lower
         higher, lower = ctx.ui("higher"), ctx.ui("lower")
-        ctx.book.formula(
-            ws, f"D{r}", f'IF(I{r}="higher","{higher}","{lower}")', higher if goal.direction == "higher" else lower
-        )
+        ctx.book.value(ws, f"C{r}", goal.target, fmt)
+        mark_input(ctx.wb, ws, f"C{r}", goal_name(key, "target"), fmt)
+        put_text(ws[f"D{r}"], higher if goal.direction == "higher" else lower)
+        mark_input(ctx.wb, ws, f"D{r}", goal_name(key, "direction"))
+        if not pd.isna(goal.due):
+            ctx.book.value(ws, f"E{r}", goal.due.to_pydatetime(), "yyyy-mm")
+        elif source is None and carried is None:  # a template default, said so where the due month would be
+            put_text(ws[f"E{r}"], ctx.ui("template_default"))  # read back as no due month by --update
+        mark_input(ctx.wb, ws, f"E{r}", goal_name(key, "due"), "yyyy-mm")
+        if ws[f"E{r}"].data_type == "s":
+            ws[f"E{r}"].font = Font(italic=True, color="7F7F7F")
+        direction.add(f"D{r}")
+        ctx.book.formula(ws, f"I{r}", f'IF(D{r}="{lower}","lower","higher")', goal.direction)
+        for role, text in notes.get(key, {}).items():
+            add_note(ws, f"{GOAL_COLUMNS[role]}{r}", text)
         actual = kpi_ref(ctx, monthly, balance_sheet, key)
         if actual is None:
             shown = ctx.book.formula(ws, f"F{r}", "NA()", math.nan, fmt, error=NA)
@@ -103,9 +116,11 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
         status = ctx.lang.status[STATUS_KEYS[goal.status] if known else "none"]
         ctx.book.formula(ws, f"H{r}", status_formula(ctx, r, as_of), status)
         anchors.goals[key] = Goal(
-            ctx.book.ref(ws, f"C{r}"), ctx.book.ref(ws, f"H{r}"), goal.target, status, source is None
+            ctx.book.ref(ws, f"C{r}"), ctx.book.ref(ws, f"H{r}"), goal.target, status, source is None and not carried
         )
     end = FIRST + max(len(goals), 1) - 1
+    put_text(ws["A3"], ctx.ui("inputs_legend"))
+    ws["A3"].font = NOTE_FONT
     status_colours(ws, f"H{FIRST}:H{end}", ctx.lang.status)
     grey_errors(ws, f"F{FIRST}:G{end}")
     ws.column_dimensions["A"].width = 30
@@ -135,6 +150,9 @@ def status_formula(ctx: Context, r: int, as_of: str) -> str:
 
 def goal_rows(ctx: Context) -> tuple[pd.DataFrame, list[int | None]]:
     """Goals from the input's targets (their row index in the Data targets table), then template defaults."""
+    if ctx.options.carried is not None:  # dashboard --update: the goals as the person left them
+        carried = ctx.options.carried.goals_frame()
+        return carried, [None] * len(carried)
     rows: list[dict[str, object]] = []
     sources: list[int | None] = []
     targets = ctx.data.targets

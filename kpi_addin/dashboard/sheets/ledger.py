@@ -1,4 +1,8 @@
-"""Ledger aggregates: month-end MRR, customer counts and movements from the whole ledger (values)."""
+"""Ledger aggregates: month-end MRR, customer counts and movements from the whole ledger.
+
+Values, except the movements of the months in the ``MRRMovements`` table (the Movements
+sheet), which are ``SUMIFS`` over it: filter the table to see the customers behind them.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ...metrics.mrr import BRIDGE_COLUMNS
 from ...metrics.trailing import COHORT_12M_KEYS  # per customer, twelve months apart: values like the bridge
+from ..cells import put_text
 from ..expr import NA, Ref
-from .common import Context, number_format
+from .common import NOTE_FONT, Context, number_format
+from .movements import MovementLog
 
 HEADER_ROW = 4
 FIRST = HEADER_ROW + 1
@@ -30,9 +36,12 @@ class LedgerAggregates:
         return self.ctx.book.ref(self.ws, f"{self.columns[column]}{FIRST + i}")
 
 
-def build(ctx: Context) -> LedgerAggregates:
+def build(ctx: Context, movements: MovementLog) -> LedgerAggregates:
     ws = ctx.sheets["ledger"]
     ctx.title(ws, ctx.lang.sheets["ledger"], ctx.ui("ledger_note") + ctx.opening_note())
+    if movements.included:
+        put_text(ws["A3"], ctx.ui("ledger_movements_note"))
+        ws["A3"].font = NOTE_FONT
     columns = ["month", *BRIDGE_COLUMNS, *COHORT_12M_KEYS]
     ctx.label_row(ws, HEADER_ROW - 1, columns)
     ctx.header(ws, HEADER_ROW, columns)
@@ -41,7 +50,12 @@ def build(ctx: Context) -> LedgerAggregates:
     for column in BRIDGE_COLUMNS:
         fmt = number_format("count" if column.endswith("customers") else "money", ctx.currency)
         for i, value in enumerate(ctx.report.bridge[column]):
-            ctx.book.value(ws, f"{letters[column]}{FIRST + i}", value, fmt)
+            # the movements of the months in the MRRMovements table are sums over it
+            over_log = movements.bridge_formula(column, ctx.months[i], f"$A{FIRST + i}")
+            if over_log is None:
+                ctx.book.value(ws, f"{letters[column]}{FIRST + i}", value, fmt)
+            else:
+                ctx.book.formula(ws, f"{letters[column]}{FIRST + i}", over_log, value, fmt)
     for column in COHORT_12M_KEYS:  # an incomplete window is #N/A, never a blank that reads as 0
         for i, value in enumerate(ctx.report.monthly[column]):
             cell = f"{letters[column]}{FIRST + i}"

@@ -66,6 +66,9 @@ def build(ctx: Context, ledger: LedgerAggregates, inputs: InputsByMonth) -> Mont
     last_row = FIRST + ctx.n - 1
     for i in range(ctx.n):
         formulas = monthly_formulas(table, ledger, inputs, i)
+        missing = [k for k in keys[1:] if k not in formulas]
+        if missing:  # a KPI added to the registry needs its Excel formula here, beside the others
+            raise KeyError(f"kpi_addin/dashboard/sheets/monthly.py: no MonthlyKPIs formula for {missing}")
         for key in keys[1:]:
             ctx.book.formula(ws, f"{letters[key]}{FIRST + i}", formulas[key], monthly[key].iloc[i], ctx.fmt(key))
     add_table(ws, "MonthlyKPIs", f"A{HEADER_ROW}:{letters[keys[-1]]}{last_row}", keys, "TableStyleMedium2")

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 
 from ..cells import put_text
-from . import charts
+from . import charts, top_movements
 from .common import Context, grey_errors
 from .goals import Goals
 from .ledger import LedgerAggregates
 from .monthly import MonthlyTable
+from .movements import MovementLog
 from .view import Column, MonthlyView, build_view, kpi_columns
 
 BRIDGE_MONTHS = 12
@@ -33,7 +34,9 @@ class RevenueSheet:
     mrr_target: int | None  # the column of the MRR target, when a goal sets one
 
 
-def build(ctx: Context, monthly: MonthlyTable, ledger: LedgerAggregates, goals: Goals) -> RevenueSheet:
+def build(
+    ctx: Context, monthly: MonthlyTable, ledger: LedgerAggregates, goals: Goals, movements: MovementLog
+) -> RevenueSheet:
     money = ctx.money()
     extras = ctx.report.extras
     m = monthly.ref
@@ -80,6 +83,7 @@ def build(ctx: Context, monthly: MonthlyTable, ledger: LedgerAggregates, goals: 
         columns.append(Column("mrr_target", ctx.ui("mrr_target"), money, lambda _i: goal.target, target))
     view = build_view(ctx, "revenue", columns)
     bridge = arr_bridge(ctx, view, monthly, ledger)
+    top_movements.build(ctx, view.ws, bridge.last + 3, movements)
     sources = charts.ChartSources(monthly, revenue=view, arr_bridge=bridge, mrr_target=view.columns.get("mrr_target"))
     beside = get_column_letter(view.width + 2)
     step = charts.ROWS_PER_CHART["sheet"]

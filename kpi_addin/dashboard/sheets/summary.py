@@ -15,7 +15,7 @@ import re
 
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -24,6 +24,7 @@ from ...metrics.catalogue import BALANCE_SHEET_KEYS, kpi
 from ...metrics.trailing import TRAILING_KEYS
 from ..cells import put_text
 from ..expr import NA, Expr, is_error
+from ..typed import add_note, comment_name, mark_input
 from . import charts
 from .balance_sheet import BalanceSheet
 from .common import NOTE_FONT, TITLE_FONT, Context, grey_errors, status_colours
@@ -177,10 +178,14 @@ def card(ctx: Context, ws, r: int, key: str, monthly: MonthlyTable, balance_shee
         ctx.sparklines.setdefault(ws.title, []).append((f"{COL['trend']}{r}", source))
         values = report.monthly[key].iloc[first:].tolist()
         ctx.trend_text.setdefault(ws.title, {})[f"{COL['trend']}{r}"] = text_sparkline(values)
-    commentary = ws[f"{COL['commentary']}{r}"]
-    commentary.fill = PatternFill("solid", fgColor="FFFBEA")
-    commentary.border = Border(bottom=Side(style="hair", color="BFBFBF"))
-    commentary.alignment = Alignment(wrap_text=True, vertical="top")
+    # the commentary: an input cell (one style, a name), carried into next month by dashboard --update
+    commentary = f"{COL['commentary']}{r}"
+    carried = ctx.options.carried
+    if carried and key in carried.comments:
+        put_text(ws[commentary], carried.comments[key])
+    mark_input(ctx.wb, ws, commentary, comment_name(key))
+    if carried and key in carried.comment_notes:
+        add_note(ws, commentary, carried.comment_notes[key])
     ws.row_dimensions[r].height = 24
     for id, _w in COLUMNS:
         cell = ws[f"{COL[id]}{r}"]
