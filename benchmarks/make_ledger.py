@@ -19,8 +19,10 @@ import pandas as pd
 
 def make_ledger(n_subs: int, n_customers: int, n_months: int, seed: int = 1) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
-    first = np.datetime64("2023-01-01")
-    span_days = int((np.datetime64("2023-01-01") + np.timedelta64(n_months * 31, "D") - first).astype(int))
+    # Histories end in December 2025 (an as_of that has happened), however long they are.
+    start_month = pd.Period("2025-12", "M") - (n_months - 1)
+    first = np.datetime64(start_month.start_time.date(), "D")
+    span_days = n_months * 31
     span_days = min(span_days, n_months * 30)
     cust = np.arange(n_customers)
     extra = n_subs - n_customers
@@ -64,7 +66,7 @@ def make_ledger(n_subs: int, n_customers: int, n_months: int, seed: int = 1) -> 
             "trial_end": pd.Series(first + (start + 14) * days).where(trial),
         }
     )
-    months = pd.period_range("2023-01", periods=n_months, freq="M")
+    months = pd.period_range(start_month, periods=n_months, freq="M")
     fx = pd.DataFrame(
         {
             "currency": "EUR",

@@ -21,7 +21,7 @@ from run_metrics_benchmark import DATA, HERE, measure
 
 
 def dashboard(out: Path, *extra: str) -> float:
-    seconds, rss, _ = measure(
+    seconds, rss, *_ = measure(
         [sys.executable, "-m", "kpi_addin.cli", "dashboard", "--data", str(DATA), "--out", str(out), "--force", *extra]
     )
     print(
@@ -62,7 +62,8 @@ print(f"{time.perf_counter() - t:.2f}")
 def modes(out_dir: Path) -> None:
     for mode in ("normal", "write-only"):
         out = out_dir / f"{mode}.xlsx"
-        seconds, rss, printed = measure([sys.executable, "-c", MODES, mode, str(DATA / "subscriptions.csv"), str(out)])
+        command = [sys.executable, "-c", MODES, mode, str(DATA / "subscriptions.csv"), str(out)]
+        seconds, rss, printed, _cpu = measure(command)
         print(
             f"ledger sheet alone, openpyxl {mode} mode: {printed.strip()} s writing, "
             f"{seconds:.2f} s in all, peak RSS {rss:.0f} MB, file {out.stat().st_size / 1e6:.1f} MB"

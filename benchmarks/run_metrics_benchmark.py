@@ -1,10 +1,14 @@
-"""Time ``kpi-addin metrics --format json`` on a 1,000,000-subscription ledger as a whole
-process, beside the DuckDB SQL yardstick, and check that both give the same numbers.
+"""Time ``kpi-addin metrics --format json`` as a whole process beside two yardsticks — a
+tuned Polars query and DuckDB SQL, same conventions — and check all agree value by value.
 
-    python benchmarks/run_metrics_benchmark.py [--repeat 3]
+    python benchmarks/run_metrics_benchmark.py [--cases 1m,1m_30y,3m,3m_20y] [--repeat 3]
 
-Reports wall time (best of N), peak resident memory (the process's max RSS) and the ratio
-to DuckDB.  Generates the ledger first if it is not there.
+Each case is a generated ledger (``make_ledger.py``; made on first use under
+``benchmarks/data/``).  The tools run alternately, ``--repeat`` rounds, so a busy machine
+slows each alike; the table shows the best wall time, the CPU time of that run (user +
+system, all threads), the peak resident memory (the process's max RSS) and the ratios of
+kpi-addin's best time to each yardstick's.  Any value that differs from kpi-addin's by
+more than 1e-9 (relative) fails the benchmark (exit status 1).
 """
 
 from __future__ import annotations
@@ -19,58 +23,112 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "1m"
 
+#: case → (subscriptions, customers, months)
+CASES = {
+    "1m": (1_000_000, 600_000, 36),
+    "1m_30y": (1_000_000, 600_000, 360),
+    "3m": (3_000_000, 1_800_000, 36),
+    "3m_20y": (3_000_000, 1_800_000, 240),
+}
 
-def measure(command: list[str]) -> tuple[float, float, str]:
-    """(seconds, peak RSS in MB, stdout) of one run of ``command`` in a fresh wrapper process."""
+
+def measure(command: list[str]) -> tuple[float, float, str, float]:
+    """(seconds, peak RSS in MB, stdout, CPU seconds) of one run of ``command`` in a fresh wrapper process."""
     wrapper = (
         "import resource, subprocess, sys, time, json;"
         "t = time.perf_counter();"
         "p = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
         "s = time.perf_counter() - t;"
-        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024;"
-        "sys.stderr.write(p.stderr); sys.stdout.write(json.dumps([s, rss, p.stdout, p.returncode]))"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "sys.stderr.write(p.stderr);"
+        "sys.stdout.write(json.dumps([s, u.ru_maxrss / 1024, p.stdout, p.returncode, u.ru_utime + u.ru_stime]))"
     )
     done = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True, check=True)
-    seconds, rss, out, code = json.loads(done.stdout)
+    seconds, rss, out, code, cpu = json.loads(done.stdout)
     if code != 0:
         raise SystemExit(f"{command} failed:\n{done.stderr}")
-    return seconds, rss, out
+    return seconds, rss, out, cpu
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    if not (DATA / "subscriptions.csv").exists():
-        subprocess.run([sys.executable, str(HERE / "make_ledger.py"), "--out", str(DATA)], check=True)
-    ours = [
-        measure([sys.executable, "-m", "kpi_addin.cli", "metrics", "--data", str(DATA), "--format", "json"])
-        for _ in range(args.repeat)
-    ]
-    theirs = [measure([sys.executable, str(HERE / "duckdb_mrr.py"), str(DATA), "2025-12"]) for _ in range(args.repeat)]
-    best_ours, best_theirs = min(o[0] for o in ours), min(t[0] for t in theirs)
-    print(
-        f"kpi-addin metrics --format json : {best_ours:.2f} s (best of {args.repeat}), "
-        f"peak RSS {max(o[1] for o in ours):.0f} MB"
-    )
-    print(
-        f"DuckDB SQL (same conventions)   : {best_theirs:.2f} s (best of {args.repeat}), "
-        f"peak RSS {max(t[1] for t in theirs):.0f} MB"
-    )
-    print(f"ratio kpi-addin / DuckDB         : {best_ours / best_theirs:.2f}")
+def ledger(case: str) -> Path:
+    folder = HERE / "data" / case
+    if not (folder / "subscriptions.csv").exists():
+        subs, customers, months = CASES[case]
+        sizes = ["--subscriptions", str(subs), "--customers", str(customers), "--months", str(months)]
+        subprocess.run([sys.executable, str(HERE / "make_ledger.py"), *sizes, "--out", str(folder)], check=True)
+    return folder
 
-    months = {m["month"]: m for m in json.loads(ours[0][2])["months"]}
+
+def as_of(folder: Path) -> str:
+    for line in (folder / "settings.csv").read_text().splitlines():
+        key, _, value = line.partition(",")
+        if key == "as_of":
+            return value
+    raise SystemExit(f"{folder}/settings.csv has no as_of")
+
+
+def compare(ours: str, theirs: str, name: str) -> int:
+    """Print and count the values of a yardstick that differ from kpi-addin's."""
+    months = {m["month"]: m for m in json.loads(ours)["months"]}
+    rows = json.loads(theirs)
     mismatches = 0
-    for row in json.loads(theirs[0][2]):
-        mine = months[row["month"]]
+    for row in rows:
+        mine = months.get(row["month"])
+        if mine is None:
+            mismatches += 1
+            print(f"  {name}: month {row['month']} is not in kpi-addin's output")
+            continue
         for key, value in row.items():
             if key == "month":
                 continue
             expected = value or 0
             if not math.isclose(mine[key] or 0, expected, rel_tol=1e-9, abs_tol=1e-6):
                 mismatches += 1
-                print(f"  differs: {row['month']} {key}: kpi-addin {mine[key]} vs DuckDB {expected}")
-    print(f"cross-check against DuckDB: {len(months)} months, {mismatches} differing values")
+                if mismatches <= 10:
+                    print(f"  {name} differs: {row['month']} {key}: kpi-addin {mine[key]} vs {name} {expected}")
+    values = sum(len(r) - 1 for r in rows)
+    print(f"  cross-check against {name}: {len(rows)} months, {values} values, {mismatches} differing")
+    return mismatches
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", default="1m,1m_30y,3m,3m_20y")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--duckdb", default="1m,3m", help="Cases DuckDB runs on (it slows and swells with months).")
+    args = parser.parse_args()
+    failed = 0
+    table = []
+    for case in args.cases.split(","):
+        folder = ledger(case)
+        month = as_of(folder)
+        tools = {
+            "kpi-addin": [sys.executable, "-m", "kpi_addin.cli", "metrics", "--data", str(folder), "--format", "json"],
+            "Polars": [sys.executable, str(HERE / "polars_mrr.py"), str(folder), month],
+        }
+        if case in args.duckdb.split(","):
+            tools["DuckDB"] = [sys.executable, str(HERE / "duckdb_mrr.py"), str(folder), month]
+        runs: dict[str, list[tuple[float, float, str, float]]] = {name: [] for name in tools}
+        for _ in range(args.repeat):
+            for name, command in tools.items():  # alternating: a busy spell slows every tool alike
+                runs[name].append(measure(command))
+        print(f"{case}: {CASES[case][0]:,} subscriptions, {CASES[case][2]} months")
+        best = {name: min(r, key=lambda x: x[0]) for name, r in runs.items()}
+        for name in tools:
+            seconds, _rss, _out, cpu = best[name]
+            peak = max(r[1] for r in runs[name])
+            ratio = best["kpi-addin"][0] / seconds
+            print(f"  {name:10} {seconds:6.2f} s (best of {args.repeat}), CPU {cpu:5.2f} s, peak RSS {peak:5.0f} MB")
+            table.append((case, name, seconds, cpu, peak, ratio))
+        for name in tools:
+            if name != "kpi-addin":
+                failed += compare(runs["kpi-addin"][0][2], runs[name][0][2], name)
+    print("\n| case | tool | wall (best) | CPU | peak RSS | kpi-addin ÷ tool |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for case, name, seconds, cpu, peak, ratio in table:
+        print(f"| {case} | {name} | {seconds:.2f} s | {cpu:.2f} s | {peak:.0f} MB | {ratio:.2f} |")
+    if failed:
+        raise SystemExit(f"{failed} value(s) differ from kpi-addin's: the benchmark fails")
 
 
 if __name__ == "__main__":

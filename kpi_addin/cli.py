@@ -9,7 +9,7 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 import numpy as np
@@ -17,14 +17,9 @@ import pandas as pd
 from click.core import ParameterSource
 
 from . import __version__
-from .dashboard.builder import DEFAULT_LEDGER_LIMIT, BuildOptions
-from .dashboard.pdf import PdfError, require_soffice
-from .dashboard.sheets import PROGRESS_STEPS
-from .dashboard.template import LANGUAGES, TemplateError, load_language, load_template
-from .dashboard.typed import unplaced
-from .dashboard.update import UpdateError, default_output, read_last
-from .dashboard.writer import write_dashboard
-from .excel.lite import write_lite
+
+if TYPE_CHECKING:  # the dashboard is imported by its command only
+    from .dashboard.builder import BuildOptions
 from .formatting import format_unit, format_value, terminal_text, text_table
 from .io import InputError, parse_month, sample_path, write_sample
 from .io.inputs import load_company
@@ -44,6 +39,9 @@ AS_OF_HELP = (
     "Last month to report (default: settings as_of, else the last complete month by today's date, "
     "capped at the data's last month of activity). The current month is reported month-to-date."
 )
+#: The dashboard's ledger-sheet row limit, shown in --help.  Kept here so that ``metrics``
+#: imports nothing of the dashboard (tests check it equals the builder's).
+DEFAULT_LEDGER_LIMIT = 100_000
 DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions CSV. Default: the bundled sample."
 
 
@@ -345,6 +343,8 @@ def metrics_table(report: KPIReport, months: int) -> str:
     shown = report.monthly.tail(max(1, months))
     currency = report.reporting_currency
     header = ["KPI", *[month_heading(report, p) for p in shown.index]]
+    from .dashboard.template import load_language  # only the table needs the labels (templates/lang)
+
     label = load_language("en").label  # the command line speaks English; labels live in templates/lang
     rows = [[label(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
     title = f"{report.company or 'KPIs'} — reporting currency {currency}"
@@ -645,6 +645,14 @@ def dashboard(
     funnel: tuple[Path, ...],
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
+    # Imported here: the dashboard (openpyxl) is heavy and the other commands do not need it.
+    from .dashboard.builder import BuildOptions
+    from .dashboard.pdf import PdfError, require_soffice
+    from .dashboard.sheets import PROGRESS_STEPS
+    from .dashboard.template import TemplateError, load_language, load_template
+    from .dashboard.typed import unplaced
+    from .dashboard.writer import write_dashboard
+
     pdf_path = None if pdf is None else Path(pdf) if pdf else out.with_suffix(".pdf")
     try:
         options = BuildOptions(
@@ -710,6 +718,9 @@ def dashboard(
 
 def prepare_update(last: Path, out: Path | None, as_of: pd.Period, options: BuildOptions) -> Path:
     """Read what was typed into ``last`` into ``options``; the file to write (never ``last``)."""
+    from .dashboard.template import LANGUAGES, load_language
+    from .dashboard.update import UpdateError, default_output, read_last
+
     try:
         carried = read_last(last, [load_language(code) for code in LANGUAGES])
     except UpdateError as exc:
@@ -732,6 +743,8 @@ def prepare_update(last: Path, out: Path | None, as_of: pd.Period, options: Buil
 @click.option("--force", is_flag=True, help="Replace files that exist.")
 def lite(out: Path, force: bool) -> None:
     """Write main.py and requirements.txt for xlwings Lite (Excel on Mac, Windows and the web)."""
+    from .excel.lite import write_lite
+
     try:
         written = write_lite(out, force=force)
     except OutputExistsError as exc:

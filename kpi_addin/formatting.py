@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 import re
 
-from .dashboard.cells import FORMULA_TRIGGERS
 from .metrics.catalogue import unit_of
 from .metrics.mrr import minor_unit_digits
+
+#: Leading characters that make a spreadsheet (or a CSV export of it) read text as a formula.
+#: Here, not in the dashboard, so that the command line loads no openpyxl for them.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 #: Symbols shown before amounts in the terminal table and the dashboard; other currencies show their code.
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "KRW": "₩", "CNY": "¥", "INR": "₹"}

@@ -27,6 +27,30 @@ def test_metrics_import_alone_in_a_fresh_interpreter():
     assert json.loads(done.stdout) == []
 
 
+def test_the_metrics_command_imports_nothing_of_the_dashboard():
+    # `kpi-addin metrics` runs in a fresh interpreter: the dashboard (openpyxl), the Excel
+    # functions (xlwings) and the workbook reader load only for the commands that use them.
+    code = (
+        "import sys, json, io, contextlib, runpy; sys.argv = ['kpi-addin', 'metrics', '--format', 'json'];\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try: runpy.run_module('kpi_addin.cli', run_name='__main__')\n"
+        "    except SystemExit as exc: assert not exc.code, exc.code\n"
+        "assert json.loads(out.getvalue())['months']\n"
+        "heavy = ('openpyxl', 'xlwings', 'python_calamine', 'kpi_addin.dashboard', 'kpi_addin.excel')\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == []
+
+
+def test_the_ledger_limit_in_the_help_is_the_dashboards():
+    from kpi_addin import cli
+    from kpi_addin.dashboard.builder import DEFAULT_LEDGER_LIMIT
+
+    assert cli.DEFAULT_LEDGER_LIMIT == DEFAULT_LEDGER_LIMIT
+
+
 def test_every_type_ignore_names_its_code_and_says_why():
     """mypy runs in CI; a silenced error must say which one and why, so the next person can judge it."""
     import re

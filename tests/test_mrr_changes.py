@@ -7,16 +7,20 @@ naive row-by-row classification of ``changes()`` must reproduce exactly.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from kpi_addin.metrics import KPIInputError, customer_mrr, mrr_bridge
+from kpi_addin.metrics import KPIInputError, cohort_retention, customer_mrr, mrr_bridge
+from kpi_addin.metrics.mrr import INTERVAL_FACTORS
 
 from .conftest import ledger, month
+from .mrr_matrix_reference import matrix_bridge, matrix_cohorts, matrix_mrr
 from .test_mrr_engine import ledgers, reference_mrr
 
 
@@ -129,3 +133,102 @@ def test_changes_and_mrr_at_match_the_reference_and_tie_to_the_bridge(subs):
         ("churned_customers", "churned_customers"),
     ]:
         assert bridge[ours].tolist() == plain[theirs].tolist()
+
+
+@st.composite
+def fx_ledgers(draw):
+    """Random ledgers in three currencies, with dated and undated rates (some months missing)."""
+    n = draw(st.integers(1, 30))
+    base = dt.date(2024, 1, 1)
+    rows = []
+    for _ in range(n):
+        start = base + dt.timedelta(days=draw(st.integers(0, 500)))
+        end = start + dt.timedelta(days=draw(st.integers(0, 300))) if draw(st.booleans()) else None
+        trial = start + dt.timedelta(days=draw(st.integers(0, 45))) if draw(st.integers(0, 4)) == 0 else None
+        rows.append(
+            (
+                f"c{draw(st.integers(0, 5))}",
+                draw(st.sampled_from([0.1, 0.2, 0.3, 0.004, 8.33, 43.55])) * draw(st.integers(1, 300)),
+                draw(st.sampled_from(list(INTERVAL_FACTORS))),
+                float(draw(st.integers(1, 3))),
+                draw(st.sampled_from(["USD", "USD", "EUR", "GBP"])),
+                start,
+                end,
+                trial,
+            )
+        )
+    subs = ledger(
+        *rows,
+        columns=("customer_id", "amount", "interval", "quantity", "currency", "start_date", "end_date", "trial_end"),
+    )
+    fx_rows = []
+    for currency in ("EUR", "GBP"):
+        if draw(st.integers(0, 5)) > 0:
+            fx_rows.append((currency, draw(st.sampled_from([0.9, 1.1, 1.27])), None))
+        for m in draw(st.lists(st.integers(0, 22), max_size=12, unique=True)):
+            fx_rows.append((currency, 1 + draw(st.integers(1, 400)) / 1000, f"{2024 + m // 12}-{m % 12 + 1:02d}-01"))
+    fx = pd.DataFrame(fx_rows, columns=["currency", "rate", "month"])
+    fx["month"] = pd.to_datetime(fx["month"])
+    return subs, fx
+
+
+@settings(max_examples=80, deadline=None)
+@given(fx_ledgers())
+def test_change_points_are_bit_identical_to_the_customer_by_month_table(case):
+    subs, fx = case
+    as_of = month("2025-10")
+    try:
+        expected = matrix_mrr(subs, fx_rates=fx, as_of=as_of)
+    except KPIInputError as exc:
+        with pytest.raises(KPIInputError) as raised:
+            customer_mrr(subs, fx_rates=fx, as_of=as_of)
+        assert str(raised.value) == str(exc)
+        return
+    cm = customer_mrr(subs, fx_rates=fx, as_of=as_of)
+    got = cm.to_frame()
+    assert got.index.tolist() == expected.index.tolist()
+    assert (got.columns == expected.columns).all()
+    assert np.array_equal(got.to_numpy(), expected.to_numpy())  # exactly, not approximately
+    table = expected.to_numpy()
+    previous = np.concatenate([np.zeros((len(table), 1)), table[:, :-1]], axis=1)
+    rows, cols = np.nonzero(table != previous)
+    changes = cm.changes()
+    assert changes["customer_id"].tolist() == expected.index[rows].tolist()
+    assert changes["month"].tolist() == expected.columns[cols].tolist()
+    assert np.array_equal(changes["mrr_before"].to_numpy(), previous[rows, cols])
+    assert np.array_equal(changes["mrr_after"].to_numpy(), table[rows, cols])
+    bridge = mrr_bridge(cm)
+    pd.testing.assert_frame_equal(bridge, matrix_bridge(expected), check_exact=True)
+    for basis in ("logo", "revenue"):
+        pd.testing.assert_frame_equal(cohort_retention(cm, basis), matrix_cohorts(expected, basis), check_exact=True)
+
+
+def test_month_number_equals_numpys_calendar():
+    from kpi_addin.metrics.mrr import month_number
+
+    rng = np.random.default_rng(3)
+    stamps = rng.integers(-(10**18), 4 * 10**18, size=2000).astype("datetime64[ns]")
+    stamps[::7] = np.datetime64("NaT")
+    expected = np.where(np.isnat(stamps), -(2**62), stamps.astype("datetime64[M]").astype(np.int64))
+    assert month_number(stamps).tolist() == expected.tolist()
+    assert month_number(stamps[:0]).tolist() == []
+    assert month_number(np.array(["NaT"], dtype="datetime64[ns]")).tolist() == [-(2**62)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(ledgers())
+def test_month_end_cursor_equals_mrr_at(subs):
+    from kpi_addin.metrics.mrr import MonthEndCursor
+
+    try:
+        cm = customer_mrr(subs, as_of=month("2025-09"))
+    except KPIInputError:
+        return
+    cursor = MonthEndCursor(cm)
+    assert not cursor.at(cm.months[0] - 1).any()  # before the report: nothing known
+    for period in cm.months[::2]:
+        vector = cursor.at(period)
+        paying = vector > 0
+        assert dict(zip(cm.customer_ids[paying], vector[paying], strict=True)) == cm.mrr_at(period).to_dict()
+    with pytest.raises(ValueError, match="must not decrease"):
+        cursor.at(cm.months[0] - 1) if len(cm.months) > 2 else cursor.at(pd.Period("1900-01", "M"))

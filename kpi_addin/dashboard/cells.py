@@ -17,6 +17,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..formatting import FORMULA_TRIGGERS
 from .expr import NA, Expr, Ref, Value, is_error
 
 #: Characters XML 1.0 forbids (controls other than tab, newline, carriage return; surrogates;
@@ -33,10 +34,6 @@ def cell_text(text: object) -> str:
     if len(value) > MAX_CELL_CHARS:
         value = value[: MAX_CELL_CHARS - len(TRUNCATED_MARK)] + TRUNCATED_MARK
     return value
-
-
-#: Leading characters that make a spreadsheet (or a CSV export of it) read text as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def put_text(cell: Cell, text: object) -> None:

@@ -1,4 +1,4 @@
-"""Rows of a large data sheet written straight as sheet XML, vectorised with pandas.
+"""Rows of a large data sheet written straight as sheet XML, vectorised with Arrow.
 
 openpyxl builds a Python object per cell: a million-row ledger takes minutes and
 gigabytes.  The builder leaves that sheet's rows out, registers the two cell styles the
@@ -9,14 +9,17 @@ same XML a spreadsheet application writes: numbers as ``<v>``, text as inline st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from openpyxl.utils import get_column_letter
 
-from .cells import FORMULA_TRIGGERS, MAX_CELL_CHARS, XML_ILLEGAL_RE, cell_text
+from .cells import FORMULA_TRIGGERS, MAX_CELL_CHARS, TRUNCATED_MARK, XML_ILLEGAL_RE
 
 CHUNK_ROWS = 50_000
 _EPOCH = np.datetime64("1899-12-30")
@@ -43,54 +46,76 @@ class StreamedRows:
             yield self._rows(self.frame.iloc[start : start + CHUNK_ROWS], self.first_row + start)
 
     def _rows(self, chunk: pd.DataFrame, first: int) -> str:
-        numbers = pd.Series(np.arange(first, first + len(chunk)).astype(str), index=chunk.index)
-        cells = pd.Series("", index=chunk.index, dtype=object)
+        """The ``<row>`` elements of ``chunk``, built column-wise in Arrow, never cell by cell."""
+        numbers = pa.array(np.arange(first, first + len(chunk), dtype=np.int64)).cast(pa.string())
+        parts: list[pa.Array | str] = ['<row r="', numbers, '">']
         for j, column in enumerate(self.columns, start=1):
-            if column not in chunk:
-                continue
-            ref = '<c r="' + get_column_letter(j) + numbers
-            cells = cells + self._cells(
-                chunk[column], ref, self.kinds.get(column, "text"), self.number_styles.get(column)
-            )
-        return "".join(('<row r="' + numbers + '">' + cells + "</row>").tolist())
+            if column in chunk:
+                kind, style = self.kinds.get(column, "text"), self.number_styles.get(column)
+                parts.append(self._cells(chunk[column], get_column_letter(j), numbers, kind, style))
+        parts += ["</row>", ""]  # the last argument is the separator
+        rows = pc.binary_join_element_wise(*parts)
+        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset : rows.offset + len(rows) + 1]
+        return rows.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]].decode("utf-8")
 
-    def _cells(self, values: pd.Series, ref: pd.Series, kind: str, number_style: int | None = None) -> pd.Series:
-        blank = values.isna()
+    def _cells(
+        self, values: pd.Series, letter: str, numbers: pa.Array, kind: str, number_style: int | None = None
+    ) -> pa.Array:
+        """One column's ``<c>`` elements ("" for a blank cell)."""
+        blank = values.isna().to_numpy(dtype=bool)
         if kind == "date":
             days = (values.to_numpy(dtype="datetime64[ns]") - _EPOCH) / np.timedelta64(1, "D")
-            text = pd.Series(days, index=values.index).map(_number)
-            out = ref + f'" s="{self.date_style}"><v>' + text + "</v></c>"
+            head, text, tail = f'" s="{self.date_style}"><v>', _numbers(days), "</v></c>"
         elif kind == "number":
-            text = pd.to_numeric(values, errors="coerce").map(_number)
-            styled = "" if number_style is None else f' s="{number_style}"'
-            out = ref + '"' + styled + "><v>" + text + "</v></c>"
+            head = '"><v>' if number_style is None else f'" s="{number_style}"><v>'
+            tail = "</v></c>"
+            text = _numbers(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float))
         else:
-            text = _xml_text(values.astype(object).where(~blank, ""))
-            long = text.str.len() > MAX_CELL_CHARS
-            if long.any():
-                text = text.where(~long, text.map(cell_text))
-            prefixed = text.str.startswith(FORMULA_TRIGGERS).astype(bool)
-            text = text.str.replace("&", "&amp;").str.replace("<", "&lt;").str.replace(">", "&gt;")
-            style = pd.Series("", index=values.index, dtype=object).where(~prefixed, f' s="{self.text_prefix_style}"')
-            out = ref + '"' + style + ' t="inlineStr"><is><t xml:space="preserve">' + text + "</t></is></c>"
-        return out.where(~blank, "")
+            text = _text(values)
+            prefixed = pc.match_substring_regex(text, _TRIGGER)
+            if pc.any(prefixed).as_py():
+                head = pc.if_else(prefixed, f'" s="{self.text_prefix_style}" t="inlineStr">', '" t="inlineStr">')
+            else:
+                head = '" t="inlineStr">'
+            head = pc.binary_join_element_wise(head, '<is><t xml:space="preserve">', "")
+            tail = "</t></is></c>"
+        cells = pc.binary_join_element_wise('<c r="', letter, numbers, head, text, tail, "")
+        return pc.if_else(pa.array(blank), "", cells) if blank.any() else cells
 
 
-#: XML_ILLEGAL_RE for Arrow's RE2 (Arrow strings hold no surrogates: they are valid UTF-8).
-_ARROW_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
-
-
-def _xml_text(values: pd.Series) -> pd.Series:
-    """Cell text without the characters XML forbids: vectorised on Arrow strings, or in
-    Python for text Arrow cannot hold (a lone surrogate)."""
+def _text(values: pd.Series) -> pa.Array:
+    """Cell text for sheet XML: control characters Excel cannot store dropped, ``& < >`` escaped."""
     try:
-        arrow = values.astype(pd.StringDtype("pyarrow"))
-    except (UnicodeEncodeError, TypeError, ValueError):
-        return values.map(lambda v: XML_ILLEGAL_RE.sub("", str(v))).astype(object)
-    return arrow.str.replace(_ARROW_ILLEGAL, "", regex=True).astype(object)
+        as_text = values.astype(str)
+    except UnicodeEncodeError:  # a lone surrogate (text Arrow cannot hold): dropped in Python first
+        as_text = values.map(lambda v: XML_ILLEGAL_RE.sub("", str(v))).astype(str)
+    text = pa.array(as_text, from_pandas=True)  # Arrow-backed text arrives without a copy
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    text = text.cast(pa.string())
+    if pc.any(pc.match_substring_regex(text, _ILLEGAL)).as_py():
+        text = pc.replace_substring_regex(text, _ILLEGAL, "")
+    long = pc.greater(pc.utf8_length(text), MAX_CELL_CHARS)
+    if pc.any(long).as_py():  # cut at Excel's cell limit, with a mark saying so
+        cut = pc.utf8_slice_codeunits(text, 0, MAX_CELL_CHARS - len(TRUNCATED_MARK))
+        text = pc.if_else(long, pc.binary_join_element_wise(cut, TRUNCATED_MARK, ""), text)
+    for plain, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        if pc.any(pc.match_substring(text, plain)).as_py():
+            text = pc.replace_substring(text, plain, escaped)
+    return text
 
 
-def _number(value: float) -> str:
-    if value != value:  # nan
-        return ""
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+def _numbers(values: np.ndarray) -> pa.Array:
+    """Numbers as sheet XML writes them: whole ones as integers, others in shortest round-trip form."""
+    whole = np.isfinite(values) & (values == np.floor(values)) & (np.abs(values) < 1e15)
+    integers = pa.array(np.where(whole, values, 0).astype(np.int64)).cast(pa.string())
+    if whole.all():
+        return integers
+    others = pc.if_else(pa.array(np.isnan(values)), "", pa.array(values).cast(pa.string()))  # nan: an empty <v>
+    return pc.if_else(pa.array(whole), integers, others)
+
+
+#: The characters XML forbids (:data:`.cells.XML_ILLEGAL_RE`), for Arrow's RE2 (Arrow text holds no surrogates).
+_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
+#: Text starting like a formula gets Excel's quote prefix (:data:`.cells.FORMULA_TRIGGERS`).
+_TRIGGER = "^(" + "|".join(re.escape(t) for t in FORMULA_TRIGGERS) + ")"

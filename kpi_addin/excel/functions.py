@@ -19,8 +19,6 @@ from collections.abc import Callable
 
 from xlwings import arg, func
 
-from ..io.ranges import company_from_ranges
-from ..io.reader import InputError
 from ..metrics import KPIInputError, KPIReport, monthly_kpis
 from ..metrics import balance_sheet as _balance_sheet
 from ..metrics import customers as _customers
@@ -255,12 +253,17 @@ SUBSCRIPTIONS_DOC = "The subscriptions range, column names in its first row (cus
 
 
 def _report(subscriptions: object, fx_rates: object, as_of: object) -> KPIReport:
+    # The range reader is only needed by the table functions: loaded on their first call.
+    from ..io.ranges import company_from_ranges
+
     data = company_from_ranges(subscriptions, optional(fx_rates, None), optional(as_of, None))
     return monthly_kpis(data)
 
 
 def _table(build: Callable[[], list[list[object]]]) -> list[list[object]]:
     """Run a table function; bad input becomes a column: the error, then each problem."""
+    from ..io.reader import InputError
+
     try:
         return build()
     except InputError as exc:
@@ -281,8 +284,10 @@ def MRR_TABLE(subscriptions, fx_rates=None, as_of=None):
 
     def build() -> list[list[object]]:
         monthly = _report(subscriptions, fx_rates, as_of).monthly
+        keys = MRR_TABLE_COLUMNS[1:]
+        values = monthly[list(keys)].to_numpy(dtype=float)  # one conversion, not one per cell
         rows = [
-            [str(month), *[_cell(monthly[k].iloc[i], k) for k in MRR_TABLE_COLUMNS[1:]]]
+            [str(month), *[_cell(v, k) for v, k in zip(values[i], keys, strict=True)]]
             for i, month in enumerate(monthly.index)
         ]
         return rows_to_table(MRR_TABLE_COLUMNS, rows)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -12,18 +15,58 @@ RANGE_SOURCE = "range"
 
 
 def raw_sheet_from_range(name: str, rows: object) -> tuple[RawSheet | None, list[Problem]]:
-    """A range whose first row holds the column names, as a raw sheet (cells counted from its top-left)."""
+    """A range whose first row holds the column names, as a raw sheet (cells counted from its top-left).
+
+    Converted column by column (the function reruns on every recalculation): a column of
+    only numbers becomes floats, of only text a text column, of only date cells
+    datetimes (the day; Excel's time of day is dropped), blanks missing.  A column that
+    mixes kinds stays as the cells are, and validation reads it cell by cell, so a bad
+    cell is named exactly as in a file.
+    """
     if not isinstance(rows, list | tuple) or not rows or not isinstance(rows[0], list | tuple):
         return None, [Problem(RANGE_SOURCE, "must be a range of two or more rows with the column names first", name)]
     names, problems = _normalise_header(list(rows[0]), RANGE_SOURCE, name)
+    body = rows[1:]
+    width = max([len(names), *map(len, body)]) if body else len(names)
+    if body and len(set(map(len, body))) == 1 and len(body[0]) == width:
+        grid = np.array(body, dtype=object)  # one C-level pass; rows are all as wide as the header
+        cells = list(grid.T) if grid.ndim == 2 else [np.array(c, dtype=object) for c in zip(*body, strict=True)]
+    else:
+        cells = [np.array(c, dtype=object) for c in itertools.zip_longest(*body, fillvalue=None)] if body else []
+        cells += [np.full(len(body), None, dtype=object)] * (width - len(cells))
+    typed = [_typed(column) for column in cells]
+    blank = np.ones(len(body), dtype=bool)
+    for _series, empty in typed:
+        blank &= empty
+    positions = np.flatnonzero(~blank)
     keep = [i for i, n in enumerate(names) if n]
-    body = [list(r) for r in rows[1:] if any(v not in (None, "") for v in r)]
-    positions = [i + 2 for i, r in enumerate(rows[1:]) if any(v not in (None, "") for v in r)]
-    frame = pd.DataFrame(
-        [[r[i] if i < len(r) else None for i in keep] for r in body], columns=[names[i] for i in keep], dtype=object
-    )
+    columns = {}
+    for i in keep:
+        series = typed[i][0]
+        columns[names[i]] = series.iloc[positions].reset_index(drop=True) if blank.any() else series
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(positions)))
     letters = {str(names[i]): column_letter(i) for i in keep}
-    return RawSheet(name, RANGE_SOURCE, name, frame, np.asarray(positions, dtype=np.int64), letters), problems
+    return RawSheet(name, RANGE_SOURCE, name, frame, (positions + 2).astype(np.int64), letters), problems
+
+
+def _typed(cells: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """One range column as a typed Series where all its cells are of one kind (see above),
+    and the mask of its blank cells (``None`` or ``""``)."""
+    kinds = set(map(type, cells)) - {type(None)}
+    if not kinds or kinds <= {float, int}:
+        numbers = cells.astype(float)  # a blank (None) becomes nan; Excel hands over no nan of its own
+        return pd.Series(numbers), np.isnan(numbers)
+    if kinds <= {str}:
+        text = pd.Series(cells, dtype="str")
+        return text, (text.isna() | (text == "")).to_numpy(dtype=bool)
+    if kinds <= {dt.datetime, dt.date, pd.Timestamp}:
+        try:
+            days = pd.to_datetime(pd.Series(cells, dtype=object))
+        except (TypeError, ValueError):
+            days = None
+        if days is not None and not isinstance(days.dtype, pd.DatetimeTZDtype):
+            return days.dt.normalize().astype("datetime64[ns]"), days.isna().to_numpy()
+    return pd.Series(cells, dtype=object), np.equal(cells, np.array(None, dtype=object)) | np.equal(cells, "")
 
 
 def company_from_ranges(subscriptions: object, fx_rates: object = None, as_of: object = None) -> CompanyData:

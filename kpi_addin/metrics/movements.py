@@ -74,8 +74,7 @@ def customer_changes(cm: CustomerMRR) -> pd.DataFrame:
 
     The facts the bridge classifies, one row per customer per month whose MRR differs
     from the month before (the first month compares against 0), ordered by customer
-    then month.  Uses :meth:`CustomerMRR.changes` where the engine provides it, else
-    reads the customer × month matrix the same way.
+    then month: :meth:`CustomerMRR.changes`.
 
     Examples
     --------
@@ -90,25 +89,7 @@ def customer_changes(cm: CustomerMRR) -> pd.DataFrame:
     1  2025-02           a        10.0       25.0
     2  2025-04           a        25.0        0.0
     """
-    changes = getattr(cm, "changes", None)
-    if callable(changes):
-        frame: pd.DataFrame = changes()
-        return frame
-    # The matrix engine (before CustomerMRR.changes): the same reading as mrr_bridge's.
-    mrr = cm.mrr
-    changed = np.empty(mrr.shape, dtype=bool)
-    changed[:, 0] = mrr[:, 0] != 0
-    np.not_equal(mrr[:, 1:], mrr[:, :-1], out=changed[:, 1:])
-    rows, cols = np.nonzero(changed)
-    before = np.where(cols > 0, mrr[rows, np.maximum(cols - 1, 0)], 0.0)
-    return pd.DataFrame(
-        {
-            "month": cm.months[cols],
-            "customer_id": cm.customer_ids[rows],
-            "mrr_before": before,
-            "mrr_after": mrr[rows, cols],
-        }
-    )
+    return cm.changes()
 
 
 def classify_changes(

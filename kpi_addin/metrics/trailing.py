@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._core import check_count, check_number, divide
-from .mrr import CustomerMRR
+from .mrr import CustomerMRR, MonthEndCursor
 from .unit_economics import lifetime_value, ltv_to_cac
 
 __all__ = [
@@ -229,9 +229,9 @@ def cohort_retention_12m(cm: CustomerMRR, months: pd.PeriodIndex, earliest: pd.P
     before it (and before the first month with MRR) the window is incomplete and the
     figures ``nan``.  Edge cases: an empty cohort (nobody paying at M−12) is undefined.
 
-    Reads the customers' MRR only through :meth:`CustomerMRR.changes` (one pass over the
-    change log per month, with integer customer codes: per-month ``mrr_at`` Series aligned
-    by customer id cost 2.4x the whole report on a 200,000-customer ledger).
+    Reads the customers' MRR through :class:`~kpi_addin.metrics.mrr.MonthEndCursor` (each
+    change applied once; per-month ``mrr_at`` Series aligned by customer id cost 2.4x the
+    whole report on a 200,000-customer ledger, a pass over the change log per month 30 %).
 
     Examples
     --------
@@ -254,43 +254,21 @@ def cohort_retention_12m(cm: CustomerMRR, months: pd.PeriodIndex, earliest: pd.P
     if earliest is None or (first is not None and earliest < first):
         earliest = first
     out = pd.DataFrame(np.nan, index=months, columns=list(COHORT_12M_KEYS))
-    at = _MonthEnds(cm.changes())
+    # Two cursors over the change log, one 12 months behind the other: each change is read twice.
+    then, later = MonthEndCursor(cm), MonthEndCursor(cm)
     for month in months:
         base_month = month - COHORT_MONTHS
         if earliest is None or base_month < earliest:
             continue
-        base, now = at.mrr(base_month), at.mrr(month)
-        cohort = base > 0
-        total = float(base[cohort].sum())
+        cohort = np.flatnonzero(then.at(base_month) > 0)  # positions: cheaper than masks, same values
+        base, now = then.level[cohort], later.at(month)[cohort]
+        total = float(base.sum())
         if total == 0:
             continue
         out.loc[month] = [
-            float(now[cohort].sum()) / total,
-            float(np.minimum(now[cohort], base[cohort]).sum()) / total,
-            float((now[cohort] > 0).sum()) / float(cohort.sum()),
+            float(now.sum()) / total,
+            float(np.minimum(now, base).sum()) / total,
+            float((now > 0).sum()) / float(len(cohort)),
         ]
     out.index.name = "month"
     return out
-
-
-class _MonthEnds:
-    """Every customer's month-end MRR at any month, from the change log (customer codes 0..n−1)."""
-
-    def __init__(self, changes: pd.DataFrame) -> None:
-        codes, uniques = pd.factorize(changes["customer_id"])
-        month = np.asarray(pd.PeriodIndex(changes["month"]).asi8, dtype=np.int64)
-        order = np.lexsort((month, codes))
-        self.codes, self.month = codes[order], month[order]
-        self.after = changes["mrr_after"].to_numpy(dtype=float)[order]
-        self.n = len(uniques)
-        self.same_customer_next = np.append(self.codes[1:] == self.codes[:-1], False)
-
-    def mrr(self, when: pd.Period) -> np.ndarray:
-        """MRR of each customer code at the end of ``when`` (0 before its first change)."""
-        known = self.month <= when.ordinal
-        # sorted by customer then month, so a customer's changes up to ``when`` are a prefix
-        # of its block: the last of them is the one whose successor is not known (or not its own)
-        last = known & ~(np.append(known[1:], False) & self.same_customer_next)
-        values = np.zeros(self.n)
-        values[self.codes[last]] = self.after[last]
-        return values
