@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import click
+import numpy as np
 import pandas as pd
 from click.core import ParameterSource
 
@@ -19,7 +20,7 @@ from . import __version__
 
 if TYPE_CHECKING:  # the dashboard is imported by its command only
     from .dashboard.builder import BuildOptions
-from .formatting import format_unit, format_value, text_table
+from .formatting import format_unit, format_value, terminal_text, text_table
 from .io import InputError, parse_month, sample_path, write_sample
 from .io.inputs import load_company
 from .io.safe_write import OutputExistsError
@@ -47,10 +48,31 @@ DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions 
 def fail(lines: list[str], summary: str | None = None) -> NoReturn:
     """Print the problems to stderr and exit with status 1 (no traceback)."""
     for line in lines:
-        click.echo(f"error: {line}", err=True)
+        click.echo(terminal_text(f"error: {line}"), err=True)
     if summary:
-        click.echo(summary, err=True)
+        click.echo(terminal_text(summary), err=True)
     raise SystemExit(1)
+
+
+def check_output(out: Path, inputs: list[object]) -> None:
+    """Refuse an output that would overwrite an input (or land in the input CSV folder),
+    whatever --force says, and an output folder that is missing or not a folder."""
+    try:
+        target = out.resolve()
+        flat = [p for given in inputs for p in (given if isinstance(given, list | tuple) else [given])]
+        for given in flat:
+            if not isinstance(given, Path):
+                continue
+            source = given.resolve()
+            if target == source or (source.is_dir() and source in target.parents):
+                where = "is an input" if target == source else f"is inside the input folder {given}"
+                fail([f"{out}: the output {where}; write the workbook elsewhere (--force never overwrites an input)"])
+        if not target.parent.is_dir():
+            fail([f"{out}: the folder {out.parent} does not exist; create it first"])
+        if target.is_dir():
+            fail([f"{out}: is a folder; give a file name such as {out / 'kpi_dashboard.xlsx'}"])
+    except OSError as exc:
+        fail([f"{str(out)[:120]}: cannot write there ({exc.strerror or exc})"])
 
 
 def as_of_option(value: str | None, option: str = "--as-of") -> pd.Period | None:
@@ -80,17 +102,25 @@ def load_report(
         exports = {**exports, "crm_customers": crm}  # filled with the CRM's customers, checked below
         company, notes, warnings = load_company(data, as_of=as_of_option(as_of), **exports)  # type: ignore[arg-type]  # options are checked by click
     except InputError as exc:
-        fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s) in {source}; nothing was computed.")
+        files = {p.file for p in exc.problems}
+        where = f" in {files.pop()}" if len(files) == 1 else ""
+        fail([str(p) for p in exc.problems], f"{len(exc.problems)} problem(s){where}; nothing was computed.")
     if start is not None:
         company.history_start = start
     if convention is not None:
         company.convention = convention
     for note in notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(terminal_text(f"note: {note}"), err=True)
     try:
         report = monthly_kpis(company)
     except KPIInputError as exc:
         fail([f"{source}: {exc}"])
+    # the reader refuses non-finite and implausibly large numbers, so this never fires; if it
+    # did, a wrong figure must not be printed
+    computed = report.monthly.to_numpy(dtype=float)
+    ratios = [v for k, v in report.balance_sheet.items() if k != "period" and v is not None]
+    if np.isinf(computed).any() or np.isinf(np.asarray(ratios, dtype=float)).any():
+        fail([f"{source}: a KPI is not finite (numbers too large for the arithmetic); check the input's magnitudes"])
     # Notes say what was read (a layout detected, rows left out by rule); warnings say a
     # figure may mislead. They are kept apart so notes never push warnings off the Summary.
     report.notes = list(notes)
@@ -238,7 +268,7 @@ def metrics(
     elif fmt == "csv":
         click.echo(monthly_csv(report), nl=False)
     else:
-        click.echo(metrics_table(report, months))
+        click.echo("\n".join(terminal_text(line) for line in metrics_table(report, months).split("\n")))
 
 
 @cli.command()
@@ -633,6 +663,11 @@ def dashboard(
         )
     except TemplateError as exc:
         fail([str(exc)])
+    inputs: list[object] = [data, subscriptions, mapping, visitors, costs, accounts, funnel, update]
+    inputs.append(options.template.path)
+    for path in (out if update is None else None, pdf_path):
+        if path is not None:
+            check_output(path, inputs)
     out_given = click.get_current_context().get_parameter_source("out") is not ParameterSource.DEFAULT
     for path in (out if update is None else None, pdf_path if update is None or pdf else None):
         if path is not None and path.exists() and not force:
@@ -646,6 +681,7 @@ def dashboard(
     company, report = load_report(data, as_of, exports, history_start, convention)
     if update is not None:
         out = prepare_update(update, out if out_given else None, report.as_of, options)
+        check_output(out, inputs)
         if pdf == "":  # --pdf without a path: beside the refreshed workbook
             pdf_path = out.with_suffix(".pdf")
     show = sys.stderr.isatty()
@@ -668,7 +704,7 @@ def dashboard(
         sheets = ", ".join(options.language.sheets[s] for s in options.template.sheets)
         click.echo(f"wrote {pdf_path} (the board pack: {sheets})")
     for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(terminal_text(f"warning: {warning}"), err=True)
     if options.carried is not None:
         carried = options.carried
         notes = sum(len(g.notes) for g in carried.goals) + len(carried.comment_notes)
@@ -677,7 +713,7 @@ def dashboard(
             f"{len(carried.comments)} commentary cells, {notes} notes"
         )
         for item in unplaced(carried, options.template.summary_kpis):
-            click.echo(f"warning: {update}: {item.warning()}", err=True)
+            click.echo(terminal_text(f"warning: {update}: {item.warning()}"), err=True)
 
 
 def prepare_update(last: Path, out: Path | None, as_of: pd.Period, options: BuildOptions) -> Path:

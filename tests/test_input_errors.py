@@ -53,8 +53,8 @@ def problems_of(path: Path) -> list[str]:
             "subscriptions!G3 (end_date): end_date 2025-02-01 is before start_date 2025-03-01",
         ),
         (
-            ["c2", "B", 5, "month", "USD", "31/01/2025", None],
-            "subscriptions!F3 (start_date): '31/01/2025' is not a date",
+            ["c2", "B", 5, "month", "USD", "January 31", None],
+            "subscriptions!F3 (start_date): 'January 31' is not a date",
         ),
         (
             ["c2", "B", 5, "month", "EUR", "2025-01-01", None],

@@ -10,19 +10,35 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..formatting import FORMULA_TRIGGERS
 from .expr import NA, Expr, Ref, Value, is_error
 
+#: Characters XML 1.0 forbids (controls other than tab, newline, carriage return; surrogates;
+#: U+FFFE and U+FFFF): a workbook holding one is refused by Excel.
+XML_ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Excel keeps at most this many characters in a cell.
+MAX_CELL_CHARS = 32_767
+TRUNCATED_MARK = " … [cut: longer than an Excel cell holds]"
+
+
+def cell_text(text: object) -> str:
+    """Text as a cell may hold it: XML-illegal characters dropped, cut (with a mark) at Excel's limit."""
+    value = XML_ILLEGAL_RE.sub("", str(text))
+    if len(value) > MAX_CELL_CHARS:
+        value = value[: MAX_CELL_CHARS - len(TRUNCATED_MARK)] + TRUNCATED_MARK
+    return value
+
 
 def put_text(cell: Cell, text: object) -> None:
     """Write untrusted text so that it stays text: never a formula, not even after an edit."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", str(text))
+    value = cell_text(text)
     cell.value = value
     cell.data_type = "s"
     if value.startswith(FORMULA_TRIGGERS):

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from openpyxl.utils import get_column_letter
 
-from .cells import FORMULA_TRIGGERS
+from .cells import FORMULA_TRIGGERS, MAX_CELL_CHARS, TRUNCATED_MARK, XML_ILLEGAL_RE
 
 CHUNK_ROWS = 50_000
 _EPOCH = np.datetime64("1899-12-30")
@@ -85,12 +85,20 @@ class StreamedRows:
 
 def _text(values: pd.Series) -> pa.Array:
     """Cell text for sheet XML: control characters Excel cannot store dropped, ``& < >`` escaped."""
-    text = pa.array(values.astype(str), from_pandas=True)  # Arrow-backed text arrives without a copy
+    try:
+        as_text = values.astype(str)
+    except UnicodeEncodeError:  # a lone surrogate (text Arrow cannot hold): dropped in Python first
+        as_text = values.map(lambda v: XML_ILLEGAL_RE.sub("", str(v))).astype(str)
+    text = pa.array(as_text, from_pandas=True)  # Arrow-backed text arrives without a copy
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     text = text.cast(pa.string())
     if pc.any(pc.match_substring_regex(text, _ILLEGAL)).as_py():
         text = pc.replace_substring_regex(text, _ILLEGAL, "")
+    long = pc.greater(pc.utf8_length(text), MAX_CELL_CHARS)
+    if pc.any(long).as_py():  # cut at Excel's cell limit, with a mark saying so
+        cut = pc.utf8_slice_codeunits(text, 0, MAX_CELL_CHARS - len(TRUNCATED_MARK))
+        text = pc.if_else(long, pc.binary_join_element_wise(cut, TRUNCATED_MARK, ""), text)
     for plain, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
         if pc.any(pc.match_substring(text, plain)).as_py():
             text = pc.replace_substring(text, plain, escaped)
@@ -107,7 +115,7 @@ def _numbers(values: np.ndarray) -> pa.Array:
     return pc.if_else(pa.array(whole), integers, others)
 
 
-#: The control characters Excel cannot store (openpyxl's ILLEGAL_CHARACTERS_RE), for Arrow's RE2.
-_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+#: The characters XML forbids (:data:`.cells.XML_ILLEGAL_RE`), for Arrow's RE2 (Arrow text holds no surrogates).
+_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
 #: Text starting like a formula gets Excel's quote prefix (:data:`.cells.FORMULA_TRIGGERS`).
 _TRIGGER = "^(" + "|".join(re.escape(t) for t in FORMULA_TRIGGERS) + ")"

@@ -8,6 +8,8 @@ and the problem.
 
 from __future__ import annotations
 
+import difflib
+import math
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -86,10 +88,13 @@ def templates_dir() -> Path:
 
 def _read_toml(path: Path) -> dict:
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a BOM (Notepad) is fine
     except FileNotFoundError:
         raise TemplateError(path, "", "no such file") from None
+    except IsADirectoryError:
+        raise TemplateError(path, "", "is a folder, not a template file") from None
+    except OSError as exc:
+        raise TemplateError(path, "", f"cannot be read ({exc.strerror or exc})") from None
     except tomllib.TOMLDecodeError as exc:  # its message carries the line and column
         raise TemplateError(path, "", f"not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
@@ -110,7 +115,11 @@ def _names(path: Path, where: str, values: object, allowed: tuple[str, ...]) -> 
 def load_template(name_or_path: str) -> Template:
     """A template by name (``full``, ``executive``) or by the path of a ``.toml`` file."""
     candidate = Path(name_or_path)
-    if candidate.suffix.lower() == ".toml" or candidate.exists():
+    try:
+        given = candidate.suffix.lower() == ".toml" or candidate.exists()
+    except OSError as exc:  # a name too long
+        raise TemplateError(name_or_path[:80], "", f"cannot be opened ({exc.strerror or exc})") from None
+    if given:
         path = candidate
     else:
         path = templates_dir() / f"{name_or_path}.toml"
@@ -120,7 +129,14 @@ def load_template(name_or_path: str) -> Template:
     data = _read_toml(path)
     for key in data:
         if key not in TEMPLATE_KEYS:
-            raise TemplateError(path, key, f"unknown key (known: {', '.join(sorted(TEMPLATE_KEYS))})")
+            close = difflib.get_close_matches(key, sorted(TEMPLATE_KEYS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise TemplateError(path, key, f"unknown key (known: {', '.join(sorted(TEMPLATE_KEYS))}){hint}")
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            raise TemplateError(path, key, f"must be text in quotes, got {data[key]!r}")
+    if not isinstance(data.get("targets", {}), dict):
+        raise TemplateError(path, "targets", "must be a table ([targets.<kpi>])")
     sheets = _names(path, "sheets", data.get("sheets", list(REPORT_SHEETS)), REPORT_SHEETS)
     if "summary" not in sheets:
         raise TemplateError(path, "sheets", "must include 'summary'")
@@ -146,7 +162,7 @@ def load_template(name_or_path: str) -> Template:
         if not isinstance(spec, dict) or set(spec) - {"target", "direction"}:
             raise TemplateError(path, where, "must hold only 'target' and 'direction'")
         target = spec.get("target")
-        if isinstance(target, bool) or not isinstance(target, int | float):
+        if isinstance(target, bool) or not isinstance(target, int | float) or not math.isfinite(target):
             raise TemplateError(path, f"{where}.target", f"must be a number, got {target!r}")
         direction = spec.get("direction", "higher")
         if direction not in ("higher", "lower"):

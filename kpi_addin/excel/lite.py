@@ -33,6 +33,7 @@ MODULES = (
     ("kpi_addin.metrics.report", "metrics/report.py"),
     ("kpi_addin.metrics", "metrics/__init__.py"),
     ("kpi_addin.io.schema", "io/schema.py"),
+    ("kpi_addin.io.values", "io/values.py"),
     ("kpi_addin.io.reader", "io/reader.py"),
     ("kpi_addin.io.ranges", "io/ranges.py"),
     ("kpi_addin.excel.convert", "excel/convert.py"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..metrics import CompanyData
-from .reader import InputError, Problem, company_from_sheets, load_raw_sheets
+from .reader import InputError, Problem, ReadNote, company_from_sheets, load_raw_sheets
 from .sample import sample_path
 from .sources import read_subscriptions_export, read_visitors
 from .sources.accounting import read_costs
@@ -82,9 +82,11 @@ def load_company(
     if not raws and not problems:
         problems.append(Problem(str(data), "no 'subscriptions' sheet found (sheet names are case-insensitive)"))
     company, warnings = company_from_sheets(raws, str(data or subscriptions), as_of=as_of, problems=problems)
-    # a reader's warning (a figure may mislead) is said as a warning, not a note
+    # a reader's warning (a figure may mislead) is said as a warning, not a note; how a file
+    # was read (its encoding, separator, number convention) is a note
     warnings[:0] = [n for n in notes if isinstance(n, ExportWarning)]
-    notes = [n for n in notes if not isinstance(n, ExportWarning)]
+    notes = [n for n in notes if not isinstance(n, ExportWarning)] + [w for w in warnings if isinstance(w, ReadNote)]
+    warnings = [w for w in warnings if not isinstance(w, ReadNote)]
     if crm is not None:
         company.funnel = _with_counts(company.funnel, crm.drop(columns="customers", errors="ignore"))
         if crm_customers is not None and "customers" in crm:

@@ -228,7 +228,11 @@ def _absent_inputs(data: CompanyData, warnings: list[str]) -> set[str]:
             warnings.append(f"{sheet}: sheet absent; {_listed(needing_sheet)} left out")
             absent.update(needing_sheet)
             continue
-        missing_by_kpi = {k: [c for c in kpi(k).input_columns(sheet) if c not in frame.columns] for k in needing_sheet}
+        # the reader adds some optional columns it did not find, blank, and lists them in attrs
+        added = set(frame.attrs.get("absent_columns", ()))
+        missing_by_kpi = {
+            k: [c for c in kpi(k).input_columns(sheet) if c not in frame.columns or c in added] for k in needing_sheet
+        }
         for column in dict.fromkeys(c for cols in missing_by_kpi.values() for c in cols):
             hit = [k for k, cols in missing_by_kpi.items() if column in cols]
             warnings.append(f"{sheet}: column {column} absent; {_listed(hit)} left out")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -113,6 +114,9 @@ def _write_frame(ctx: Context, ws: Worksheet, frame: pd.DataFrame, columns: list
             cell = ws.cell(row=row, column=j)
             value = excel_value(value)
             if value is None:
+                if name == "balance_sheet" and kind in ("money", "number"):
+                    # a blank input: #N/A, so the ratios reading it show "no input" in Excel too, never a 0
+                    ctx.book.formula(ws, f"{letter}{row}", "NA()", math.nan, fmt, error="#N/A")
                 continue
             if isinstance(value, str):
                 put_text(cell, value)

@@ -15,8 +15,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..cells import XML_ILLEGAL_RE
 from .common import Context
 from .data import HEADER_ROW as DATA_HEADER_ROW
+
+#: Characters of the company name the footer shows (Excel allows 255 in a whole footer).
+FOOTER_COMPANY_CHARS = 80
 
 #: Sheets whose header row and month column repeat on every printed page: sheet key → header row.
 TITLE_ROWS = {
@@ -90,7 +94,11 @@ def setup(ctx: Context, key: str, ws: Worksheet) -> None:
 def footer(ctx: Context, ws: Worksheet) -> None:
     """Company on the left; as-of month and "Confidential" in the middle; page x of y on the right."""
     font = f'&"{ctx.font},Regular"&8' if ctx.font else "&8"
-    company = (ctx.report.company or "").replace("&", "&&")
+    # a footer holds at most 255 characters in all (Excel), and only characters XML allows
+    company = XML_ILLEGAL_RE.sub("", ctx.report.company or "")
+    if len(company) > FOOTER_COMPANY_CHARS:
+        company = company[: FOOTER_COMPANY_CHARS - 1] + "…"
+    company = company.replace("&", "&&")
     ws.oddFooter.left.text = f"{font}{company}"
     ws.oddFooter.center.text = f"{font}{ctx.ui('as_of')} {ctx.report.as_of} · {ctx.ui('confidential')}"
     ws.oddFooter.right.text = f"{font}{ctx.ui('page_of')}"

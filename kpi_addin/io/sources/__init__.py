@@ -62,7 +62,7 @@ def read_subscriptions_export(
                 [],
             )
     raw, found, converted_notes = layout.convert(export)
-    return raw, found, notes + converted_notes
+    return raw, found + export.problems, notes + converted_notes
 
 
 __all__ = ["LAYOUTS", "SOURCES", "read_subscriptions_export", "read_visitors"]

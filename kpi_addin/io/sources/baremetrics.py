@@ -7,46 +7,53 @@ ends): https://help.baremetrics.com/en/articles/5380088-manual-subscription-impo
 
 from __future__ import annotations
 
-from .base import Converted, Export, Layout, amounts, canonical_sheet, intervals
+import pandas as pd
+
+from .base import Aliases, Converted, Export, Layout, amounts, canonical_sheet, intervals
+
+#: The one table of Baremetrics' columns: read through it, and every message points through it.
+ALIASES = Aliases(
+    {
+        "plan_oid": ("plan_oid",),
+        "customer_id": ("customer_oid",),
+        "customer_name": ("customer_name",),
+        "plan": ("plan_name", "plan_oid"),
+        "amount": ("plan_amount",),
+        "interval": ("plan_interval",),
+        "interval_count": ("plan_interval_count",),
+        "quantity": ("subscription_quantity",),
+        "currency": ("plan_currency",),
+        "start": ("subscription_started_at",),
+        "end": ("subscription_canceled_at",),
+    },
+    required=("plan_oid", "amount", "interval", "customer_id", "start"),
+)
 
 
 def convert(export: Export) -> Converted:
     interval, divisor, problems = intervals(
-        export.text("plan_interval"),
-        export.text("plan_interval_count"),
-        export,
-        "plan_interval",
-        export.has("plan_interval_count"),
+        export.text("interval"), export.text("interval_count"), export, "interval", "interval_count"
     )
     columns = {
-        "customer_id": export.text("customer_oid"),
+        "customer_id": export.text("customer_id"),
         "customer_name": export.text("customer_name"),
-        "plan": export.text("plan_name", "plan_oid"),
-        "amount": amounts(export.text("plan_amount"), cents=True, per=divisor),
+        "plan": export.text("plan"),
+        "amount": amounts(export.text("amount"), cents=True, per=divisor, export=export, role="amount"),
         "interval": interval,
-        "quantity": export.text("subscription_quantity"),
-        "currency": export.text("plan_currency").str.upper(),
-        "start_date": export.text("subscription_started_at"),
-        "end_date": export.text("subscription_canceled_at"),
+        "quantity": export.text("quantity"),
+        "currency": export.text("currency").str.upper(),
+        "start_date": export.text("start"),
+        "end_date": export.text("end"),
     }
-    sources = {
-        "customer_id": "customer_oid",
-        "customer_name": "customer_name",
-        "plan": export.has("plan_name", "plan_oid"),
-        "amount": "plan_amount",
-        "interval": "plan_interval",
-        "quantity": "subscription_quantity",
-        "currency": "plan_currency",
-        "start_date": "subscription_started_at",
-        "end_date": "subscription_canceled_at",
-    }
+    sources: dict[str, str | pd.Series | None] = {name: name for name in columns}
+    sources.update({"start_date": "start", "end_date": "end"})
     return canonical_sheet(export, columns, sources), problems, []
 
 
-LAYOUT = Layout(
-    name="baremetrics",
-    title="Baremetrics import template",
-    source="https://help.baremetrics.com/en/articles/5380088-manual-subscription-import-guide",
-    required=(("plan_oid",), ("plan_amount",), ("plan_interval",), ("customer_oid",), ("subscription_started_at",)),
-    convert=convert,
+LAYOUT = Layout.from_aliases(
+    "baremetrics",
+    "Baremetrics import template",
+    "https://help.baremetrics.com/en/articles/5380088-manual-subscription-import-guide",
+    ALIASES,
+    convert,
 )

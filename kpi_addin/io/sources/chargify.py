@@ -14,7 +14,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import Converted, Export, Layout, amounts, canonical_sheet, intervals, left_out_note, status_problems
+from .base import (
+    Aliases,
+    Converted,
+    Export,
+    Layout,
+    amounts,
+    canonical_sheet,
+    first_of,
+    intervals,
+    left_out_note,
+    require_dates,
+    status_problems,
+)
 
 LIVE = {"active", "past_due", "soft_failure", "unpaid", "trialing", "assessing", "pending_renewal"}
 AT_PERIOD_END = {"pending_cancellation"}
@@ -22,75 +34,84 @@ ENDED = {"canceled", "expired", "trial_ended"}
 HELD = {"on_hold", "paused", "suspended"}
 LEFT_OUT = {"awaiting_signup", "failed_to_create", "pending"}
 
+#: The one table of Chargify's columns: read through it, and every message points through it.
+ALIASES = Aliases(
+    {
+        "customer_id": ("customer_id", "customer_reference"),
+        "customer_name": ("customer_organization", "organization", "customer_email"),
+        "plan": ("product_name", "product_handle"),
+        "amount": ("product_price_in_cents", "product_price"),
+        "interval": ("product_interval_unit", "interval_unit"),
+        "interval_count": ("product_interval", "interval"),
+        "currency": ("currency", "product_currency"),
+        "status": ("state", "subscription_state"),
+        "start": ("activated_at", "created_at"),
+        "created_at": ("created_at",),
+        "canceled_at": ("canceled_at",),
+        "expires_at": ("expires_at",),
+        "period_end": ("current_period_ends_at",),
+        "cancel_at_end_of_period": ("cancel_at_end_of_period",),
+        "trial_end": ("trial_ended_at",),
+    },
+    required=("customer_id", "amount", "interval", "status", "start"),
+)
+
 
 def convert(export: Export) -> Converted:
-    state_col = export.has("state", "subscription_state")
-    state = export.text("state", "subscription_state").str.lower()
-    problems = status_problems(state, LIVE | AT_PERIOD_END | ENDED | HELD | LEFT_OUT, export, state_col)
-    unit_col = export.has("product_interval_unit", "interval_unit")
-    count_col = export.has("product_interval", "interval")
+    state = export.text("status").str.lower()
+    problems = status_problems(state, LIVE | AT_PERIOD_END | ENDED | HELD | LEFT_OUT, export, "status")
     interval, divisor, found = intervals(
-        export.text("product_interval_unit", "interval_unit"),
-        export.text("product_interval", "interval"),
-        export,
-        unit_col,
-        count_col,
+        export.text("interval"), export.text("interval_count"), export, "interval", "interval_count"
     )
     problems += found
-    amount_col = export.has("product_price_in_cents", "product_price")
-    amount = amounts(
-        export.text(amount_col) if amount_col else export.text("product_price_in_cents"),
-        cents=amount_col == "product_price_in_cents",
-        per=divisor,
-    )
-    period_end, canceled, expires = (
-        export.text("current_period_ends_at"),
-        export.text("canceled_at"),
-        export.text("expires_at"),
-    )
+    cents = export.role("amount") == "product_price_in_cents"
+    amount = amounts(export.text("amount"), cents=cents, per=divisor, export=export, role="amount")
+    period_end, canceled, expires = export.text("period_end"), export.text("canceled_at"), export.text("expires_at")
     at_end = export.text("cancel_at_end_of_period").str.lower().isin(["true", "yes", "1"])
-    end = pd.Series("", index=state.index, dtype=object)
-    end = end.where(~(state.isin(AT_PERIOD_END) | (state.isin(LIVE) & at_end)), period_end)
-    end = end.where(~state.isin(ENDED), canceled.where(canceled != "", expires.where(expires != "", period_end)))
-    end = end.where(~state.isin(HELD), period_end)  # on hold: no MRR after the period it paid for
-    start_col = export.has("activated_at", "created_at")
+    to_period_end = state.isin(AT_PERIOD_END) | (state.isin(LIVE) & at_end) | state.isin(HELD)
+    ended = state.isin(ENDED)
+    end, source = first_of(
+        export, ended, [("canceled_at", canceled), ("expires_at", expires), ("period_end", period_end)]
+    )
+    # pending cancellation and on hold: no MRR after the period already paid for
+    end = end.where(~to_period_end, period_end)
+    source = source.where(~to_period_end, "period_end")
+    notes: list[str] = []
+    fallback = ended & (source == "period_end")
+    if fallback.any():
+        notes.append(
+            f"{export.label}: {int(fallback.sum())} ended subscription(s) with no canceled_at or expires_at "
+            "end at their current_period_ends_at"
+        )
+    problems += require_dates(export, ended | to_period_end, end, "status", "canceled_at", "give the date it ends")
+    problems += require_dates(
+        export, state == "trialing", export.text("trial_end"), "status", "trial_end", "give the trial's end"
+    )
+    activated = export.text("start")
+    created = export.text("created_at")
+    start_source = pd.Series("start", index=state.index, dtype=object).where(activated != "", "created_at")
     columns = {
-        "customer_id": export.text("customer_id", "customer_reference"),
-        "customer_name": export.text("customer_organization", "organization", "customer_email"),
-        "plan": export.text("product_name", "product_handle"),
+        "customer_id": export.text("customer_id"),
+        "customer_name": export.text("customer_name"),
+        "plan": export.text("plan"),
         "amount": amount,
         "interval": interval,
-        "currency": export.text("currency", "product_currency").str.upper(),
-        "start_date": export.text("activated_at").where(export.text("activated_at") != "", export.text("created_at")),
+        "currency": export.text("currency").str.upper(),
+        "start_date": activated.where(activated != "", created),
         "end_date": end,
-        "trial_end": export.text("trial_ended_at"),
+        "trial_end": export.text("trial_end"),
     }
-    sources = {
-        "customer_id": export.has("customer_id", "customer_reference"),
-        "customer_name": export.has("customer_organization", "organization"),
-        "plan": export.has("product_name", "product_handle"),
-        "amount": amount_col,
-        "interval": unit_col,
-        "currency": export.has("currency", "product_currency"),
-        "start_date": start_col,
-        "end_date": "canceled_at",
-        "trial_end": "trial_ended_at",
-    }
+    sources: dict[str, str | pd.Series | None] = {name: name for name in columns}
+    sources.update({"start_date": start_source, "end_date": source})
     keep = ~state.isin(LEFT_OUT)
-    notes = left_out_note(export, keep, "subscription(s) never activated are")
+    notes += left_out_note(export, keep, "subscription(s) never activated are")
     return canonical_sheet(export, columns, sources, keep), problems, notes
 
 
-LAYOUT = Layout(
-    name="chargify",
-    title="Chargify / Maxio subscriptions export",
-    source="https://developers.maxio.com/http/advanced-billing-api/api-endpoints/subscriptions",
-    required=(
-        ("customer_id", "customer_reference"),
-        ("product_price_in_cents", "product_price"),
-        ("product_interval_unit", "interval_unit"),
-        ("state", "subscription_state"),
-        ("activated_at", "created_at"),
-    ),
-    convert=convert,
+LAYOUT = Layout.from_aliases(
+    "chargify",
+    "Chargify / Maxio subscriptions export",
+    "https://developers.maxio.com/http/advanced-billing-api/api-endpoints/subscriptions",
+    ALIASES,
+    convert,
 )

@@ -21,62 +21,112 @@ interval = "month"             # only if the file has no interval column at all
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
+import math
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..reader import Problem
-from .base import CANONICAL, INTERVAL_UNITS, Converted, Export, Layout, amounts, canonical_sheet, normalise
+from .base import CANONICAL, INTERVAL_UNITS, Converted, Export, Layout, amounts, canonical_sheet, normalise, numbers
 
 MAPPABLE = (*CANONICAL, "interval_count")
 REQUIRED = ("customer_id", "amount", "start_date")
+
+
+SECTIONS = {
+    "columns": None,  # any of MAPPABLE
+    "amounts": ("unit",),
+    "intervals": None,  # any name of yours
+    "defaults": ("interval",),
+    "dates": ("format",),
+}
+INTERVALS = ("month", "quarter", "year", "week")
+
+
+def _known(path: Path, where: str, key: str, known: tuple[str, ...], noun: str = "key") -> None:
+    """An unknown key is an error that suggests the right one: a typo must never change a number."""
+    if key not in known:
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise MappingError(path, f"{where}{key}", f"unknown {noun} (known: {', '.join(known)}){hint}")
+
+
+def _table(path: Path, data: dict, key: str) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise MappingError(path, key, f"must be a table ([{key}]), got {type(value).__name__} {value!r}")
+    return value
+
+
+def _positive(path: Path, where: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise MappingError(path, where, f"count must be a positive number, got {value!r}")
+    return float(value)
 
 
 class Mapping:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             raise MappingError(path, "", "no such file") from None
+        except IsADirectoryError:
+            raise MappingError(path, "", "is a folder, not a mapping file") from None
+        except UnicodeDecodeError as exc:
+            raise MappingError(path, "", f"not UTF-8 text ({exc.reason})") from None
+        except OSError as exc:
+            raise MappingError(path, "", f"cannot be read ({exc.strerror or exc})") from None
         except tomllib.TOMLDecodeError as exc:
             raise MappingError(path, "", f"not valid TOML: {exc}") from None
         for key in data:
-            if key not in ("columns", "amounts", "intervals", "defaults", "dates"):
-                raise MappingError(path, key, "unknown section (known: columns, amounts, intervals, defaults, dates)")
+            _known(path, "", key, tuple(SECTIONS), "section")
+        sections = {key: _table(path, data, key) for key in SECTIONS}
+        for key, allowed in SECTIONS.items():
+            if allowed is not None:
+                for inner in sections[key]:
+                    _known(path, f"{key}.", inner, allowed)
         self.columns: dict[str, str] = {}
-        for ours, theirs in data.get("columns", {}).items():
-            if ours not in MAPPABLE:
-                raise MappingError(path, f"columns.{ours}", f"unknown column (known: {', '.join(MAPPABLE)})")
+        for ours, theirs in sections["columns"].items():
+            _known(path, "columns.", ours, MAPPABLE, "column")
             if not isinstance(theirs, str) or not theirs.strip():
                 raise MappingError(path, f"columns.{ours}", "must be the name of a column in your file")
             self.columns[ours] = normalise(theirs)
         for ours in REQUIRED:
             if ours not in self.columns:
                 raise MappingError(path, "columns", f"{ours} is required")
-        unit = data.get("amounts", {}).get("unit", "units")
+        unit = sections["amounts"].get("unit", "units")
         if unit not in ("units", "cents"):
             raise MappingError(path, "amounts.unit", f"must be 'units' or 'cents', got {unit!r}")
         self.cents = unit == "cents"
         self.intervals: dict[str, tuple[str, float]] = {}
-        for name, spec in data.get("intervals", {}).items():
+        for name, spec in sections["intervals"].items():
             where = f"intervals.{name}"
             if isinstance(spec, str):
                 spec = {"interval": spec, "count": 1}
-            if not isinstance(spec, dict) or spec.get("interval") not in ("month", "quarter", "year", "week"):
+            if not isinstance(spec, dict) or spec.get("interval") not in INTERVALS:
                 raise MappingError(path, where, "must be month, quarter, year or week, or {interval=..., count=N}")
-            count = spec.get("count", 1)
-            if isinstance(count, bool) or not isinstance(count, int | float) or count <= 0:
-                raise MappingError(path, where, f"count must be a positive number, got {count!r}")
-            self.intervals[name.strip().lower()] = (spec["interval"], float(count))
-        self.date_format = data.get("dates", {}).get("format")
-        if self.date_format is not None and (not isinstance(self.date_format, str) or "%" not in self.date_format):
-            raise MappingError(
-                path, "dates.format", f"must be a strptime pattern such as '%d/%m/%Y', got {self.date_format!r}"
-            )
-        self.default_interval = data.get("defaults", {}).get("interval")
-        if self.default_interval is not None and self.default_interval not in ("month", "quarter", "year", "week"):
+            for inner in spec:
+                _known(path, f"{where}.", inner, ("interval", "count"))
+            self.intervals[name.strip().lower()] = (spec["interval"], _positive(path, where, spec.get("count", 1)))
+        self.date_format = sections["dates"].get("format")
+        if self.date_format is not None:
+            if not isinstance(self.date_format, str) or "%" not in self.date_format:
+                raise MappingError(
+                    path, "dates.format", f"must be a strptime pattern such as '%d/%m/%Y', got {self.date_format!r}"
+                )
+            try:
+                dt.datetime.strptime(dt.date(2024, 1, 31).strftime(self.date_format), self.date_format)
+            except ValueError as exc:
+                raise MappingError(
+                    path, "dates.format", f"{self.date_format!r} is not a usable pattern ({exc})"
+                ) from None
+        self.default_interval = sections["defaults"].get("interval")
+        if self.default_interval is not None and self.default_interval not in INTERVALS:
             raise MappingError(path, "defaults.interval", "must be month, quarter, year or week")
         if "interval" not in self.columns and self.default_interval is None:
             raise MappingError(path, "columns", "name an interval column, or set [defaults] interval")
@@ -89,7 +139,10 @@ class MappingError(Exception):
 
 def _iso_dates(values: pd.Series, pattern: str) -> pd.Series:
     """Dates written with ``pattern`` as ISO text; what does not fit is kept for validation to report."""
-    parsed = pd.to_datetime(values, format=pattern, errors="coerce")
+    try:
+        parsed = pd.to_datetime(values, format=pattern, errors="coerce")
+    except ValueError:  # a pattern strptime takes but pandas does not: keep the text, validation reports it
+        return values
     return parsed.dt.strftime("%Y-%m-%d").astype(object).where(parsed.notna(), values)
 
 
@@ -118,6 +171,15 @@ def layout_for(mapping: Mapping) -> Layout:
             if "interval" in mapping.columns
             else pd.Series(mapping.default_interval, index=export.frame.index, dtype=object)
         )
+        if "interval" in mapping.columns:
+            for position in np.flatnonzero((words == "").to_numpy())[:10]:
+                problems.append(
+                    export.problem(
+                        "the interval is blank (never read as monthly; fill it in, or map it in [intervals])",
+                        mapping.columns["interval"],
+                        int(position),
+                    )
+                )
         known = (
             words.str.strip()
             .str.lower()
@@ -133,10 +195,26 @@ def layout_for(mapping: Mapping) -> Layout:
             index=words.index,
             dtype=object,
         )
-        count = pd.to_numeric(col("interval_count").where(col("interval_count") != "", "1"), errors="coerce")
+        counts = col("interval_count")
+        count, problems_found, _notes = numbers(
+            export, counts.where(counts != "", "1"), mapping.columns.get("interval_count")
+        )
+        problems += problems_found
+        bad_count = count.notna() & ~(count > 0)
+        for position in np.flatnonzero(bad_count.to_numpy()):
+            problems.append(
+                export.problem(
+                    f"{counts.iloc[position]!r} is not a positive interval count",
+                    mapping.columns.get("interval_count"),
+                    int(position),
+                )
+            )
+        count = count.where(count > 0)
         divisor = pd.Series([k[1] if isinstance(k, tuple) else 1.0 for k in known], index=words.index) * count
         columns = {name: col(name) for name in CANONICAL if name in mapping.columns}
-        columns["amount"] = amounts(col("amount"), cents=mapping.cents, per=divisor.fillna(1.0))
+        columns["amount"] = amounts(
+            col("amount"), cents=mapping.cents, per=divisor.fillna(1.0), export=export, role=mapping.columns["amount"]
+        )
         columns["interval"] = interval
         if "currency" in columns:
             columns["currency"] = columns["currency"].str.upper()

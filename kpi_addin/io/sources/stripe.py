@@ -15,14 +15,17 @@ from __future__ import annotations
 import pandas as pd
 
 from .base import (
+    Aliases,
     Converted,
     Export,
     ExportWarning,
     Layout,
     amounts,
     canonical_sheet,
+    first_of,
     intervals,
     left_out_note,
+    require_dates,
     status_problems,
 )
 
@@ -36,68 +39,89 @@ LIVE = {"active", "past_due", "unpaid", "trialing"}
 ENDED = {"canceled"}
 NEVER_PAID = {"incomplete", "incomplete_expired", "paused"}
 
+#: The one table of Stripe's columns: read through it, and every message points through it.
+ALIASES = Aliases(
+    {
+        "customer_id": ("customer_id",),
+        "customer_name": ("customer_name", "customer_description", "customer_email"),
+        "plan": ("plan", "product", "price"),
+        "amount": ("amount",),
+        "interval": ("interval",),
+        "interval_count": ("interval_count",),
+        "quantity": ("quantity",),
+        "currency": ("currency",),
+        "status": ("status",),
+        "start": ("start_date_utc", "start_utc", "created_utc"),
+        "period_end": ("current_period_end_utc",),
+        "trial_end": ("trial_end_utc",),
+        "canceled_at": ("canceled_at_utc",),
+        "cancel_at_period_end": ("cancel_at_period_end",),
+        "ended_at": ("ended_at_utc",),
+    },
+    required=("customer_id", "amount", "interval", "status", "start", "period_end"),
+)
+
 
 def convert(export: Export) -> Converted:
-    status_col = export.has("status")
     status = export.text("status").str.lower()
-    problems = status_problems(status, LIVE | ENDED | NEVER_PAID, export, status_col)
-    unit_col, count_col = export.has("interval"), export.has("interval_count")
+    problems = status_problems(status, LIVE | ENDED | NEVER_PAID, export, "status")
     interval, divisor, found = intervals(
-        export.text("interval"), export.text("interval_count"), export, unit_col, count_col
+        export.text("interval"), export.text("interval_count"), export, "interval", "interval_count"
     )
     problems += found
-    start_col = export.has("start_date_utc", "start_utc", "created_utc")
     at_period_end = export.text("cancel_at_period_end").str.lower().isin(["true", "yes", "1"])
-    ended = export.text("ended_at_utc")
-    period_end = export.text("current_period_end_utc")
-    canceled = export.text("canceled_at_utc")
+    period_end = export.text("period_end")
     # canceled at period end: stops at the period end; canceled outright: stops when it ended
-    end = pd.Series("", index=status.index, dtype=object)
-    end = end.where(~(status.isin(LIVE) & at_period_end), period_end)
-    end = end.where(~status.isin(ENDED), ended.where(ended != "", canceled))
-    end_source = "ended_at_utc" if export.has("ended_at_utc") else "canceled_at_utc"
+    # (Ended At, else Canceled At, else — with a note — the period end the export gives)
+    renewing_end = status.isin(LIVE) & at_period_end
+    ended = status.isin(ENDED)
+    end, end_source = first_of(
+        export,
+        ended,
+        [
+            ("ended_at", export.text("ended_at")),
+            ("canceled_at", export.text("canceled_at")),
+            ("period_end", period_end),
+        ],
+    )
+    end = end.where(~renewing_end, period_end)
+    end_source = end_source.where(~renewing_end, "period_end")
+    notes: list[str] = []
+    fallback = ended & (end_source == "period_end")
+    if fallback.any():
+        notes.append(
+            f"{export.label}: {int(fallback.sum())} canceled subscription(s) with no Ended At or Canceled At "
+            "end at their Current Period End"
+        )
+    problems += require_dates(export, ended, end, "status", "ended_at", "give the date it ended")
+    problems += require_dates(
+        export, status == "trialing", export.text("trial_end"), "status", "trial_end", "give the trial's end"
+    )
     columns = {
         "customer_id": export.text("customer_id"),
-        "customer_name": export.text("customer_name", "customer_description", "customer_email"),
-        "plan": export.text("plan", "product", "price"),
-        "amount": amounts(export.text("amount"), cents=False, per=divisor),
+        "customer_name": export.text("customer_name"),
+        "plan": export.text("plan"),
+        "amount": amounts(export.text("amount"), cents=False, per=divisor, export=export, role="amount"),
         "interval": interval,
         "quantity": export.text("quantity"),
         "currency": export.text("currency").str.upper(),
-        "start_date": export.text(start_col) if start_col else export.text("start_utc"),
+        "start_date": export.text("start"),
         "end_date": end,
         # a trial earns nothing, whatever the status is now (a past trial is simply over)
-        "trial_end": export.text("trial_end_utc"),
+        "trial_end": export.text("trial_end"),
     }
-    sources = {
-        "customer_id": "customer_id",
-        "customer_name": export.has("customer_name", "customer_description"),
-        "plan": export.has("plan", "product"),
-        "amount": "amount",
-        "interval": unit_col,
-        "quantity": "quantity",
-        "currency": "currency",
-        "start_date": start_col,
-        "end_date": end_source,
-        "trial_end": "trial_end_utc",
-    }
+    sources: dict[str, str | pd.Series | None] = {name: name for name in columns}
+    sources.update({"start_date": "start", "end_date": end_source})
     keep = ~status.isin(NEVER_PAID)
-    notes = left_out_note(export, keep, "subscription(s) never paid (incomplete, incomplete_expired or paused) are")
+    notes += left_out_note(export, keep, "subscription(s) never paid (incomplete, incomplete_expired or paused) are")
     notes.append(ExportWarning(SNAPSHOT_WARNING.format(file=export.label)))
     return canonical_sheet(export, columns, sources, keep), problems, notes
 
 
-LAYOUT = Layout(
-    name="stripe",
-    title="Stripe subscriptions export",
-    source="https://docs.stripe.com/api/subscriptions/object",
-    required=(
-        ("customer_id",),
-        ("amount",),
-        ("interval",),
-        ("status",),
-        ("start_date_utc", "start_utc"),
-        ("current_period_end_utc",),
-    ),
-    convert=convert,
+LAYOUT = Layout.from_aliases(
+    "stripe",
+    "Stripe subscriptions export",
+    "https://docs.stripe.com/api/subscriptions/object",
+    ALIASES,
+    convert,
 )
