@@ -229,7 +229,7 @@ def _load_csv(path: Path, name: str, file: str) -> tuple[RawSheet | None, list[P
     keep = [i for i, n in enumerate(names) if n and i < frame.shape[1]]
     frame = frame.iloc[:, keep]
     frame.columns = [names[i] for i in keep]
-    letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]  # kept names are str
+    letters = {str(names[i]): column_letter(i) for i in keep}
     rows = np.arange(len(frame)) + 2  # the header is line 1
     return RawSheet(name, file, label, frame, rows, letters, notes), problems
 
@@ -360,13 +360,13 @@ def _load_workbook(path: Path) -> tuple[dict[str, RawSheet], list[Problem]]:
             sheets[name] = _empty_sheet(name, file, label)
             continue
         header_at = filled[0]
-        names, found = _normalise_header(list(cells[header_at]), file, label)
+        header, found = _normalise_header(list(cells[header_at]), file, label)
         problems += found
-        keep = [i for i, n in enumerate(names) if n]
+        keep = [i for i, n in enumerate(header) if n]
         data_at = [i for i in filled[1:]]
         records = [[cells[r][i] if i < len(cells[r]) else "" for i in keep] for r in data_at]
-        frame = pd.DataFrame(records, columns=[names[i] for i in keep], dtype=object)
-        letters = {names[i]: column_letter(i) for i in keep}  # type: ignore[misc]  # kept names are str
+        frame = pd.DataFrame(records, columns=[header[i] for i in keep], dtype=object)
+        letters = {str(header[i]): column_letter(i) for i in keep}
         sheets[name] = RawSheet(name, file, label, frame, np.asarray(data_at, dtype=np.int64) + 1, letters)
         scan = scans.get(label)
         if scan is not None and scan.bad_cells:
@@ -422,7 +422,8 @@ def _coded(
     categories = sorted({m for m in mapped if m is not None})
     lookup = np.array([categories.index(m) if m is not None else -1 for m in mapped] + [-1], dtype=np.int64)
     new_codes = lookup[codes]  # code -1 (blank) picks the trailing -1
-    parsed = pd.Series(pd.Categorical.from_codes(new_codes, categories=categories), index=values.index)
+    categorical = pd.Categorical.from_codes(new_codes, categories=categories)  # type: ignore[call-overload]  # pandas-stubs rejects an int64 code array that pandas accepts
+    parsed = pd.Series(categorical, index=values.index)
     return parsed, pd.Series((codes >= 0) & (new_codes < 0), index=values.index)
 
 
@@ -473,18 +474,18 @@ def _parse_column(values: pd.Series, column: Column, blank: pd.Series | None = N
             codes.astype(object).where(codes.notna(), None), [(bad, lambda v: f"{v!r} is not 'higher' or 'lower'")]
         )
     result = values_.parse_numbers(values, column.name, whole=kind == "count")
-    parsed = result.values
+    numbers: pd.Series = result.values
     checks = result.checks
     if kind in ("money", "count", "score"):
-        checks.append((parsed < 0, lambda v: f"{v!r} is negative"))
+        checks.append((numbers < 0, lambda v: f"{v!r} is negative"))
     if kind == "rate":
-        checks.append((parsed <= 0, lambda v: f"{v!r} is not a positive rate"))
+        checks.append((numbers <= 0, lambda v: f"{v!r} is not a positive rate"))
     if kind in ("count", "score"):
-        checks.append((parsed.notna() & (parsed != np.floor(parsed)), lambda v: f"{v!r} is not a whole number"))
+        checks.append((numbers.notna() & (numbers != np.floor(numbers)), lambda v: f"{v!r} is not a whole number"))
     if kind == "score":
-        checks.append((parsed > 10, lambda v: f"{v!r} is not a score from 0 to 10"))
+        checks.append((numbers > 10, lambda v: f"{v!r} is not a score from 0 to 10"))
     if kind == "number" and column.name == "quantity":
-        checks.append((parsed < 0, lambda v: f"{v!r} is negative"))
+        checks.append((numbers < 0, lambda v: f"{v!r} is negative"))
     return result
 
 

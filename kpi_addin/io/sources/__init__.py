@@ -61,8 +61,8 @@ def read_subscriptions_export(
                 [Problem(str(path), f"not a {layout.title}: missing column(s) {', '.join(missing)} (found: {found})")],
                 [],
             )
-    raw, found, converted_notes = layout.convert(export)
-    return raw, found + export.problems, notes + converted_notes
+    raw, converted_problems, converted_notes = layout.convert(export)
+    return raw, converted_problems + export.problems, notes + converted_notes
 
 
 __all__ = ["LAYOUTS", "SOURCES", "read_subscriptions_export", "read_visitors"]

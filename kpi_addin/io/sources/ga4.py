@@ -94,7 +94,7 @@ def read_visitors(path: Path) -> tuple[pd.DataFrame, str]:
         raise InputError(problems)
     keep = ~total_row
     frame = pd.DataFrame({"month": month[keep].dt.to_period("M").dt.to_timestamp(), "visitors": users[keep]})
-    by_month = frame.groupby("month", as_index=False)["visitors"].sum()
+    by_month = frame.groupby("month")["visitors"].sum().reset_index()
     grain = "days summed by month" if daily[keep].any() else "month"
     note = f"{path.name}: visitors = GA4 '{export.originals[users_col]}' by {grain} ({len(by_month)} months)"
     return by_month, "; ".join([note, *export.notes, *notes])

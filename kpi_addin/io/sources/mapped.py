@@ -222,7 +222,7 @@ def layout_for(mapping: Mapping) -> Layout:
             for name in ("start_date", "end_date", "trial_end"):
                 if name in columns:
                     columns[name] = _iso_dates(columns[name], mapping.date_format)
-        sources = {name: mapping.columns.get(name) for name in CANONICAL}
+        sources: dict[str, str | pd.Series | None] = {name: mapping.columns.get(name) for name in CANONICAL}
         return canonical_sheet(export, columns, sources), problems, []
 
     return Layout(
