@@ -263,7 +263,7 @@ def _ledger_facts(
     if "customer_name" in subs:
         named = subs.loc[subs["customer_name"].notna(), ["customer_id", "customer_name"]]
         latest_name = named.drop_duplicates("customer_id", keep="last").set_index("customer_id")["customer_name"]
-        names = pd.Series(ids).map(latest_name).fillna("").astype(str).to_numpy(dtype=object)
+        names = pd.Series(ids).map(latest_name).astype(object).fillna("").astype(str).to_numpy(dtype=object)
     else:
         names = blank.copy()
 
