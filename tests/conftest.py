@@ -9,6 +9,26 @@ pd.set_option("display.max_columns", 20)
 pd.set_option("display.width", 200)
 
 
+_LIBREOFFICE_CALLS = ("require_soffice", "recalculated_values", "summary_pdf", "soffice", "round_trip", "--pdf")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that calls LibreOffice is marked ``libreoffice`` even if its author forgot the
+    marker, so ``-m "not libreoffice"`` really leaves LibreOffice out."""
+    import inspect
+
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None or item.get_closest_marker("libreoffice"):
+            continue
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            continue
+        if any(call in source for call in _LIBREOFFICE_CALLS):
+            item.add_marker(pytest.mark.libreoffice)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Tests marked ``libreoffice`` need soffice: skipped without it, failed when CI requires it."""
     if item.get_closest_marker("libreoffice"):
