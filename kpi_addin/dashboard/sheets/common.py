@@ -211,3 +211,8 @@ def status_colours(ws: Worksheet, area: str, status_texts: dict[str, str]) -> No
 
 def column(j: int) -> str:
     return get_column_letter(j)
+
+
+def text_width(text: str) -> float:
+    """Width in Latin letters: a Hangul syllable (or another wide character) is about 1.7."""
+    return sum(1.7 if ord(c) >= 0x1100 else 1.0 for c in text)

@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment
 from ...metrics import MONTHLY_KEYS
 from ...metrics.catalogue import BALANCE_SHEET_KEYS
 from ..cells import put_text
-from .common import Context
+from .common import Context, text_width
 
 HEADER_ROW = 3
 
@@ -32,8 +32,3 @@ def build(ctx: Context) -> None:
         ws.row_dimensions[HEADER_ROW + 1 + i].height = 15 * max(1, lines)
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
-
-
-def text_width(text: str) -> float:
-    """Width in Latin letters: a Hangul syllable (or another wide character) is about 1.7."""
-    return sum(1.7 if ord(c) >= 0x1100 else 1.0 for c in text)

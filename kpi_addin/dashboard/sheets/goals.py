@@ -23,7 +23,7 @@ from ..cells import put_text
 from ..expr import DIV0, NA, Ref, is_error
 from ..typed import GOAL_COLUMNS, add_note, goal_name, mark_input
 from .balance_sheet import BalanceSheet
-from .common import NOTE_FONT, STATUS_KEYS, Context, grey_errors, status_colours
+from .common import NOTE_FONT, STATUS_KEYS, Context, grey_errors, status_colours, text_width
 from .data import DataTables
 from .monthly import MonthlyTable
 from .names import kpi_ref
@@ -121,6 +121,9 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
     end = FIRST + max(len(goals), 1) - 1
     put_text(ws["A3"], ctx.ui("inputs_legend"))
     ws["A3"].font = NOTE_FONT
+    ws.merge_cells("A3:H3")  # like the note above: wrapped within the printed width
+    ws["A3"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[3].height = 30
     status_colours(ws, f"H{FIRST}:H{end}", ctx.lang.status)
     grey_errors(ws, f"F{FIRST}:G{end}")
     ws.column_dimensions["A"].width = 30
@@ -128,7 +131,8 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
     ws.column_dimensions["I"].hidden = True
     for letter in "CDEFGH":
         ws.column_dimensions[letter].width = 14
-    ws.column_dimensions["D"].width = 16
+    # the direction words in the dashboard's language fit their column (Korean runs wider)
+    ws.column_dimensions["D"].width = max(16, 2 + max(text_width(ctx.ui(w)) for w in ("higher", "lower")))
     ws.freeze_panes = f"B{FIRST}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
