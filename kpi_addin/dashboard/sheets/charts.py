@@ -225,8 +225,13 @@ def customers_churn(ctx: Context, sources: ChartSources) -> ChartBase:
     line.add_data(_ref(sheet, col, first, last))
     line.series[0].tx = SeriesLabel(v=ctx.lang.label("customer_churn_rate"))
     stroke(line.series[0], COLOURS["churn_rate"])
+    return _with_right_axis(chart, line, "0.0%")
+
+
+def _with_right_axis(chart: BarChart, line: LineChart, number_format: str) -> BarChart:
+    """Columns on the left axis with a line over them on its own axis at the right, legend below."""
     line.y_axis.axId = 200
-    line.y_axis.number_format = "0.0%"
+    line.y_axis.number_format = number_format
     line.y_axis.crosses = "max"
     line.y_axis.delete = False
     line.y_axis.majorGridlines = None
@@ -298,14 +303,7 @@ def unit_economics(ctx: Context, sources: ChartSources) -> ChartBase | None:
         _ref(view.ws, view.columns["cac_payback_months"], view.header_row, view.last_row), titles_from_data=True
     )
     stroke(line.series[0], COLOURS["cac_payback"])
-    line.y_axis.axId = 200
-    line.y_axis.number_format = "0"
-    line.y_axis.crosses = "max"
-    line.y_axis.delete = False
-    line.y_axis.majorGridlines = None
-    chart += line
-    chart.legend.position = "b"
-    return chart
+    return _with_right_axis(chart, line, "0")
 
 
 def arr_bridge(ctx: Context, sources: ChartSources) -> ChartBase:
