@@ -409,6 +409,11 @@ INPUT_DEPENDENT_KEYS = frozenset(k.key for k in KPIS if k.monthly and k.inputs)
 SUBSCRIPTION_KEYS: tuple[str, ...] = tuple(k for k in MONTHLY_KEYS if k not in INPUT_DEPENDENT_KEYS)
 #: Whole numbers (integers in JSON).
 COUNT_KEYS = frozenset(k.key for k in KPIS if k.unit == "count")
+#: The KPIs over a window of months (undefined until the window is complete): those with a
+#: window label, and those the trailing module computes (growth against M−1 and M−12).
+TRAILING_KEYS = frozenset(
+    k.key for k in KPIS if k.window or (k.compute is not None and k.compute.__module__.endswith(".trailing"))
+)
 #: KPIs where lower is better (the default direction of a target that gives none).
 LOWER_IS_BETTER = frozenset(k.key for k in KPIS if k.direction == "lower")
 

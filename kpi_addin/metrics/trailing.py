@@ -37,22 +37,6 @@ __all__ = [
 #: The columns of :func:`cohort_retention_12m` (KPIs that need each customer's MRR twelve months apart).
 COHORT_12M_KEYS = ("nrr_12m", "grr_12m", "logo_retention_12m")
 
-#: The KPIs over a window of months (undefined until the window is complete).
-TRAILING_KEYS = frozenset(
-    {
-        "mrr_growth_mom",
-        "mrr_growth_yoy",
-        "customer_churn_rate_3m",
-        "revenue_churn_rate_3m",
-        "nrr_12m",
-        "grr_12m",
-        "logo_retention_12m",
-        "ltv_trailing",
-        "cac_trailing",
-        "ltv_cac_trailing",
-    }
-)
-
 #: Months of the trailing churn and CAC windows, of the trailing LTV's churn average, of the cohort figures.
 CHURN_WINDOW = 3
 CAC_WINDOW = 3

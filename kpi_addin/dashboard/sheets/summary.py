@@ -20,8 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ... import __version__
-from ...metrics.catalogue import BALANCE_SHEET_KEYS, kpi
-from ...metrics.trailing import TRAILING_KEYS
+from ...metrics.catalogue import BALANCE_SHEET_KEYS, TRAILING_KEYS, kpi
 from ..cells import put_text
 from ..expr import NA, Expr, is_error
 from ..typed import add_note, comment_name, mark_input
