@@ -23,6 +23,7 @@ from ...metrics import CompanyData, KPIReport
 from ...metrics.catalogue import kpi
 from ...metrics.mrr import minor_unit_digits
 from ..cells import Book, put_text
+from ..expr import Ref
 from ..stream import StreamedRows
 from ..template import Language, Template
 from ..typed import Carried
@@ -216,3 +217,17 @@ def column(j: int) -> str:
 def text_width(text: str) -> float:
     """Width in Latin letters: a Hangul syllable (or another wide character) is about 1.7."""
     return sum(1.7 if ord(c) >= 0x1100 else 1.0 for c in text)
+
+
+@dataclass
+class MonthRows:
+    """A sheet with one row a month from row ``first``: ``ref(column, i)`` is the cell of
+    ``column`` (a name its builder chose) in month ``i`` (0 = the first month)."""
+
+    ctx: Context
+    ws: Worksheet
+    columns: dict[str, str]
+    first: int
+
+    def ref(self, column: str, i: int) -> Ref:
+        return self.ctx.book.ref(self.ws, f"{self.columns[column]}{self.first + i}")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from ...metrics.catalogue import COST_COLUMNS, FUNNEL_COLUMNS
 from ...metrics.customers import DETRACTOR_MAX, PROMOTER_MIN
-from ..expr import DIV0, NA, Ref
-from .common import Context, grey_errors, number_format
+from ..expr import DIV0, NA
+from .common import Context, MonthRows, grey_errors, number_format
 from .ledger import LedgerAggregates
 
 HEADER_ROW = 4
@@ -27,16 +24,8 @@ COLUMNS = (
 )
 
 
-@dataclass
-class InputsByMonth:
-    """``ref(column, i)``: the input column's value of month ``i``."""
-
-    ctx: Context
-    ws: Worksheet
-    columns: dict[str, str]
-
-    def ref(self, column: str, i: int) -> Ref:
-        return self.ctx.book.ref(self.ws, f"{self.columns[column]}{FIRST + i}")
+class InputsByMonth(MonthRows):
+    """``ref(column, i)``: the input column's value of month ``i`` (0 = the first month)."""
 
 
 def build(ctx: Context, ledger: LedgerAggregates) -> InputsByMonth:
@@ -89,4 +78,4 @@ def build(ctx: Context, ledger: LedgerAggregates) -> InputsByMonth:
     grey_errors(ws, f"B{FIRST}:{get_column_letter(len(columns))}{FIRST + ctx.n - 1}")
     for i in range(2, len(columns) + 1):
         ws.column_dimensions[get_column_letter(i)].width = 14
-    return InputsByMonth(ctx, ws, letters)
+    return InputsByMonth(ctx, ws, letters, FIRST)

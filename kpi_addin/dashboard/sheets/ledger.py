@@ -7,33 +7,23 @@ sheet), which are ``SUMIFS`` over it: filter the table to see the customers behi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import pandas as pd
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from ...metrics.mrr import BRIDGE_COLUMNS
 from ...metrics.trailing import COHORT_12M_KEYS  # per customer, twelve months apart: values like the bridge
 from ..cells import put_text
-from ..expr import NA, Ref
-from .common import NOTE_FONT, Context, number_format
+from ..expr import NA
+from .common import NOTE_FONT, Context, MonthRows, number_format
 from .movements import MovementLog
 
 HEADER_ROW = 4
 FIRST = HEADER_ROW + 1
 
 
-@dataclass
-class LedgerAggregates:
+class LedgerAggregates(MonthRows):
     """``ref(column, i)``: the bridge column's value of month ``i`` (0 = the first month)."""
-
-    ctx: Context
-    ws: Worksheet
-    columns: dict[str, str]
-
-    def ref(self, column: str, i: int) -> Ref:
-        return self.ctx.book.ref(self.ws, f"{self.columns[column]}{FIRST + i}")
 
 
 def build(ctx: Context, movements: MovementLog) -> LedgerAggregates:
@@ -66,4 +56,4 @@ def build(ctx: Context, movements: MovementLog) -> LedgerAggregates:
     ws.freeze_panes = f"B{FIRST}"
     for i in range(2, len(columns) + 1):
         ws.column_dimensions[get_column_letter(i)].width = 15
-    return LedgerAggregates(ctx, ws, letters)
+    return LedgerAggregates(ctx, ws, letters, FIRST)
