@@ -1,7 +1,13 @@
-"""Time ``kpi-addin metrics --format json`` as a whole process beside two yardsticks — a
-tuned Polars query and DuckDB SQL, same conventions — and check all agree value by value.
+"""Time ``kpi-addin metrics --format json`` as a whole process beside three yardsticks — our
+own Polars query, the shared tuned Polars (``shared/yardsticks/polars_mrr.py``: lazy, change
+points, every core) and DuckDB SQL, same conventions — and check all agree value by value.
 
     python benchmarks/run_metrics_benchmark.py [--cases 1m,1m_30y,3m,3m_20y] [--repeat 3]
+        [--tuned-polars PATH]
+
+The tuned Polars lives outside this repository (the steering repository's ``shared/``);
+``--tuned-polars`` names it, by default ``../shared/yardsticks/polars_mrr.py`` beside the
+checkout; when it is absent that column is left out with a note.
 
 Each case is a generated ledger (``make_ledger.py``; made on first use under
 ``benchmarks/data/``).  The tools run alternately, ``--repeat`` rounds, so a busy machine
@@ -91,12 +97,31 @@ def compare(ours: str, theirs: str, name: str) -> int:
     return mismatches
 
 
+def versions() -> None:
+    """The library versions the figures were measured with (docs/performance.md quotes them)."""
+    import importlib.metadata as md
+
+    found = []
+    for name in ("pandas", "numpy", "pyarrow", "polars", "duckdb"):
+        try:
+            found.append(f"{name} {md.version(name)}")
+        except md.PackageNotFoundError:
+            found.append(f"{name} absent")
+    print(f"Python {sys.version.split()[0]}; " + ", ".join(found))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", default="1m,1m_30y,3m,3m_20y")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--duckdb", default="1m,3m", help="Cases DuckDB runs on (it slows and swells with months).")
+    shared = HERE.parents[1] / "shared" / "yardsticks" / "polars_mrr.py"
+    parser.add_argument("--tuned-polars", type=Path, default=shared, help="The shared tuned Polars yardstick.")
     args = parser.parse_args()
+    tuned = args.tuned_polars if args.tuned_polars.exists() else None
+    if tuned is None:
+        print(f"note: no tuned Polars at {args.tuned_polars}; that yardstick is left out")
+    versions()
     failed = 0
     table = []
     for case in args.cases.split(","):
@@ -106,6 +131,8 @@ def main() -> None:
             "kpi-addin": [sys.executable, "-m", "kpi_addin.cli", "metrics", "--data", str(folder), "--format", "json"],
             "Polars": [sys.executable, str(HERE / "polars_mrr.py"), str(folder), month],
         }
+        if tuned is not None:
+            tools["tuned Polars"] = [sys.executable, str(tuned), str(folder), month]
         if case in args.duckdb.split(","):
             tools["DuckDB"] = [sys.executable, str(HERE / "duckdb_mrr.py"), str(folder), month]
         runs: dict[str, list[tuple[float, float, str, float]]] = {name: [] for name in tools}
