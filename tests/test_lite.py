@@ -98,3 +98,39 @@ def test_lite_keeps_existing_files_without_force(tmp_path):
     result = CliRunner().invoke(cli, ["lite", "--out", str(tmp_path)])
     assert result.exit_code == 1 and "use --force" in result.output
     assert (tmp_path / "main.py").read_text() == "# my own code"
+
+
+# The library without its interface dependencies, as in xlwings Lite (Pyodide's pandas has no
+# pyarrow): any import of them fails, and the range path must still read and compute.
+WITHOUT_INTERFACES = textwrap.dedent("""
+    import importlib.abc, json, sys
+
+    BLOCKED = ("pyarrow", "python_calamine", "openpyxl", "click")
+
+    class Blocked(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in BLOCKED:
+                raise ImportError(name + " is not installed here")
+
+    sys.meta_path.insert(0, Blocked())
+    from kpi_addin.io.ranges import company_from_ranges
+    from kpi_addin.io.values import TEXT
+    from kpi_addin.metrics import monthly_kpis
+
+    ledger = json.loads(sys.argv[1])
+    report = monthly_kpis(company_from_ranges(ledger))
+    print(json.dumps({"storage": TEXT.storage, "mrr": report.monthly["mrr"].tolist(),
+                      "loaded": sorted(m for m in BLOCKED if m in sys.modules)}))
+""")
+
+
+def test_the_library_reads_ranges_and_computes_without_pyarrow_calamine_openpyxl_click():
+    ledger = [*LEDGER, ["c", "30", "month", "01.02.2025", "N/A"]]  # text cells: the string rules run too
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", WITHOUT_INTERFACES, json.dumps(ledger)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out == {"storage": "python", "mrr": [150.0, 180.0, 130.0], "loaded": []}

@@ -77,8 +77,18 @@ def as_text(values: pd.Series) -> pd.Series:
     return values.astype(object).map(_cell_text).astype(TEXT)
 
 
-#: The text dtype cells are compared in: Arrow strings, whose string functions are vectorised.
-TEXT = pd.StringDtype("pyarrow")
+def _text_dtype() -> pd.StringDtype:
+    """Arrow strings where pyarrow is installed (their string functions are vectorised);
+    pandas' own Python strings where it is not (xlwings Lite: Pyodide's pandas brings no
+    pyarrow).  Every rule here gives the same answer with either."""
+    try:
+        return pd.StringDtype("pyarrow")
+    except ImportError:
+        return pd.StringDtype("python")
+
+
+#: The text dtype cells are compared in (see :func:`_text_dtype`).
+TEXT = _text_dtype()
 
 
 def _cell_text(value: object) -> str:
@@ -344,11 +354,11 @@ def parse_dates(values: pd.Series, *, open_ended_allowed: bool = False, hint: st
         stamp = stamp.where(in_range)
         parsed[have] = stamp
         not_real = pd.Series(False, index=index)
-        not_real[have] = in_range & stamp.isna()
+        not_real[have] = (in_range & stamp.isna()).to_numpy(dtype=bool)
         outside = pd.Series(False, index=index)
-        outside[have] = ~in_range & ~marker_end
+        outside[have] = (~in_range & ~marker_end).to_numpy(dtype=bool)
         ended = pd.Series(False, index=index)
-        ended[have] = marker_end
+        ended[have] = marker_end.to_numpy(dtype=bool)  # arrays: pandas 2.x warns on a Series here
         if not_real.any():
             checks.append((not_real, lambda v: f"{v!r} is not a real date"))
         if outside.any():
