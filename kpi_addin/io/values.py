@@ -22,6 +22,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,7 @@ def as_text(values: pd.Series) -> pd.Series:
     return values.astype(object).map(_cell_text).astype(TEXT)
 
 
-def _text_dtype() -> pd.StringDtype:
+def _text_dtype() -> pd.StringDtype[Any]:
     """Arrow strings where pyarrow is installed (their string functions are vectorised);
     pandas' own Python strings where it is not (xlwings Lite: Pyodide's pandas brings no
     pyarrow).  Every rule here gives the same answer with either."""
