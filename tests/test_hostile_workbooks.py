@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from kpi_addin.io.sources.accounting import EXAMPLE_MAP
+
 #: Peak memory allowed for reading a hostile file of a few kilobytes (a generous bound:
 #: the interpreter with pandas and pyarrow loaded takes about 150 MB).
 PEAK_LIMIT_MB = 1024
@@ -125,13 +127,22 @@ print(json.dumps({"code": done.returncode, "err": done.stderr, "peak_mb": peak})
 """
 
 
+#: Every option that opens a workbook goes through the one guard (issue 18).
+OPTIONS = {
+    "--data": lambda path: ["--data", str(path)],
+    "--costs": lambda path: ["--costs", str(path), "--accounts", str(EXAMPLE_MAP)],
+    "--funnel": lambda path: ["--funnel", str(path)],
+}
+
+
+@pytest.mark.parametrize("option", sorted(OPTIONS))
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_a_hostile_workbook_is_refused_in_bounded_memory(tmp_path, case):
+def test_a_hostile_workbook_is_refused_in_bounded_memory(tmp_path, case, option):
     make, words = CASES[case]
     path = make(tmp_path / "hostile.xlsx")
     assert path.stat().st_size < 300_000, "the point is a small file"
     done = subprocess.run(
-        [sys.executable, "-c", WRAPPER, "metrics", "--data", str(path)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", WRAPPER, "metrics", *OPTIONS[option](path)], capture_output=True, text=True, check=True
     )
     report = json.loads(done.stdout)
     assert report["code"] == 1, report

@@ -192,7 +192,7 @@ def test_period_lengths_in_weeks_or_days(days, months):
         (
             "sub_A,100.00,0.00",
             "sub_A,abc,0.00",
-            "stripe_invoices.csv!U2 (Subtotal): 'abc' is not an amount",
+            "stripe_invoices.csv!U2 (Subtotal): 'abc' is not a number",
         ),
         (
             "2025-01-01 00:00,2025-02-01 00:00,2025-01-01 00:00",

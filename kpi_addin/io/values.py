@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,10 +124,15 @@ def blank_mask(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return pd.Series(empty | marker, index=index), pd.Series(marker, index=index)
 
 
-def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False) -> Parsed:
+def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False, written: bool = False) -> Parsed:
     """Numbers of one column; see the module docstring for what is accepted.
 
     With ``whole`` (counts), ``13,000`` can only be thirteen thousand: a count has no decimals.
+    With ``written`` (an export or a report, amounts as a person reads them), currency
+    symbols and codes (``$1,200.00``, ``1.200,00 €``, ``USD 49``, ``₩1,200``, ``1,200원``),
+    parentheses and trailing minus signs for negatives (``(50.00)``, ``50,00-``) and
+    spaces, no-break spaces and apostrophes between thousands (``1 000,00``, ``1'000.00``)
+    are read too; the decimal and thousands convention is still decided by the column.
     """
     index = values.index
     if pd.api.types.is_bool_dtype(values):
@@ -138,6 +144,10 @@ def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False) -
         return Parsed(numbers, _finite_checks(numbers))
     blank, marker = blank_mask(values)
     text = as_text(values).where(~blank, "")
+    negative = None
+    shown = text
+    if written:
+        text, negative = _unwrap(text)
     is_bool = values.map(lambda v: isinstance(v, bool | np.bool_)) if values.dtype == object else blank & False
     direct = (
         values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
@@ -158,7 +168,7 @@ def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False) -
     converted = pd.Series(None, index=index, dtype=object)
     converted[plain] = text[plain]
     if decimal_comma.any() and thousands.any():
-        first = text[decimal_comma].iloc[0]
+        first = shown[decimal_comma].iloc[0]
         checks.append(
             (
                 thousands,
@@ -174,7 +184,7 @@ def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False) -
         dot_decimal = dotted & ~dot_thousands & ~text.str.contains("[eE]", regex=True)
         commas = decimal_comma | either | dot_thousands
         converted[commas] = text[commas].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        first = text[decimal_comma].iloc[0]
+        first = shown[decimal_comma].iloc[0]
         checks.append(
             (
                 dot_decimal,
@@ -186,7 +196,7 @@ def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False) -
         thousands = thousands | either
         commas = thousands | either
         converted[commas] = text[commas].str.replace(",", "", regex=False)
-        first = text[thousands].iloc[0]
+        first = shown[thousands].iloc[0]
         notes.append(f"read with thousands separators ({first!r} = {converted[thousands].iloc[0]})")
     elif either.any():
         checks.append(
@@ -204,7 +214,47 @@ def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False) -
     unparsed = todo & ~handled
     checks.insert(0, (unparsed | is_bool, _not_a_number))
     checks += _finite_checks(numbers)
+    if negative is not None and negative.any():
+        numbers = numbers.where(~negative, -numbers)
     return Parsed(numbers, checks, notes, markers=marker)
+
+
+#: Currency signs and words written beside amounts (codes: any three capital letters).
+_SYMBOL = r"(?:US\$|CA\$|A\$|R\$|[$€£¥₩₹]|원|円|元|Fr\.|kr|zł|[A-Z]{3})"
+_SPACES = "[ \u00a0\u202f\u2009]"
+_WRAPPED = re.compile(
+    rf"^(?P<open>\()?{_SPACES}*(?P<sign1>[-−])?{_SPACES}*(?:{_SYMBOL}{_SPACES}*)?(?P<sign2>[-−])?{_SPACES}*"
+    rf"(?P<number>\d[\d.,' \u00a0\u202f\u2009’]*?)"
+    rf"{_SPACES}*(?:{_SYMBOL})?{_SPACES}*(?P<sign3>-)?{_SPACES}*(?P<close>\))?$"
+)
+_GROUPED = re.compile(r"^\d{1,3}(?:[' \u00a0\u202f\u2009’]\d{3})+(?:[.,]\d+)?$")
+
+
+def _unwrap(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Amounts as a person writes them → (the bare number's text, negative?).
+
+    ``($1,200.00)`` → ``1,200.00`` and negative; ``1 000,00 €`` → ``1000,00``; text that is no
+    such amount is kept as written (the caller reports it).
+    """
+    out = text.astype(object).tolist()
+    negative = [False] * len(out)
+    candidates = ~text.str.fullmatch(r"[+-]?[\d.,]*(?:[eE][+-]?\d+)?").fillna(True) & (text != "")
+    for position in np.flatnonzero(candidates.to_numpy(dtype=bool)):
+        cell = str(text.iloc[position])
+        match = _WRAPPED.match(cell)
+        if match is None or bool(match["open"]) != bool(match["close"]):
+            continue
+        signs = sum(bool(match[k]) for k in ("open", "sign1", "sign2", "sign3"))
+        if signs > 1:
+            continue
+        number = match["number"]
+        if re.search(r"['\s’\u00a0\u202f\u2009]", number):
+            if not _GROUPED.match(number):
+                continue
+            number = re.sub(r"['\s’\u00a0\u202f\u2009]", "", number)
+        out[position] = number
+        negative[position] = signs == 1
+    return pd.Series(out, index=text.index, dtype=text.dtype), pd.Series(negative, index=text.index)
 
 
 def _mixed(what: str, first: str) -> Message:
@@ -244,11 +294,20 @@ def _finite_checks(numbers: pd.Series) -> list[tuple[pd.Series, Message]]:
 # --------------------------------------------------------------------------- dates
 
 
-def parse_dates(values: pd.Series, *, open_ended_allowed: bool = False, hint: str = DATE_HINT) -> Parsed:
+def parse_dates(
+    values: pd.Series,
+    *,
+    open_ended_allowed: bool = False,
+    hint: str = DATE_HINT,
+    order: str | None = None,
+    order_source: str = "",
+) -> Parsed:
     """Dates of one column; see the module docstring for what is accepted.
 
     With ``open_ended_allowed`` (an end date), ``9999-12-31`` and ``2099-12-31`` are
-    blank ("no end") and flagged in ``open_ended``; elsewhere they are errors.
+    blank ("no end") and flagged in ``open_ended``; elsewhere they are errors.  ``order``
+    (:data:`DAY_FIRST` or :data:`MONTH_FIRST`, from :func:`file_date_order`) reads slashed
+    dates whose own column does not settle their order; ``order_source`` says what did.
     """
     index = values.index
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -301,29 +360,27 @@ def parse_dates(values: pd.Series, *, open_ended_allowed: bool = False, hint: st
 
     # ISO text: the date as written (a time of day and a zone are ignored)
     rest = ~blank & ~is_date & ~is_serial
-    iso = text.where(rest, "").str.extract(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[ T].*)?$")
+    iso = text.where(rest, "").str.extract(ISO_LIKE)
     is_iso = rest & iso[0].notna()
     if is_iso.any():
         year[is_iso] = iso.loc[is_iso, 0].astype(float)
-        month[is_iso] = iso.loc[is_iso, 1].astype(float)
-        day[is_iso] = iso.loc[is_iso, 2].fillna("1").astype(float)
+        month[is_iso] = iso.loc[is_iso, 1].fillna(iso.loc[is_iso, 3]).fillna(iso.loc[is_iso, 5]).astype(float)
+        day[is_iso] = iso.loc[is_iso, 2].fillna(iso.loc[is_iso, 4]).fillna(iso.loc[is_iso, 6]).fillna("1").astype(float)
 
     # 1/5/2024 (US or European) and 05.01.2024 (day first)
-    slashed = text.where(rest & ~is_iso, "").str.extract(r"^(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?:[ T].*)?$")
+    slashed = text.where(rest & ~is_iso, "").str.extract(SLASHED)
     is_slashed = rest & ~is_iso & slashed[0].notna()
     if is_slashed.any():
         first, second = slashed.loc[is_slashed, 0].astype(int), slashed.loc[is_slashed, 2].astype(int)
-        dotted = slashed.loc[is_slashed, 1] == "."
-        day_first_seen = bool((first > 12).any() or dotted.any())
-        month_first_seen = bool((second > 12).any())
-        if day_first_seen and month_first_seen:
+        seen = _orders_seen(first, second, slashed.loc[is_slashed, 1] == ".")
+        if len(seen) == 2:
             checks.append(
                 (
                     is_slashed,
                     lambda v: f"{v!r}: this column writes dates both day-first and month-first; write 2025-03-31",
                 )
             )
-        elif not day_first_seen and not month_first_seen:
+        elif not seen and order is None:
             checks.append(
                 (
                     is_slashed,
@@ -334,13 +391,14 @@ def parse_dates(values: pd.Series, *, open_ended_allowed: bool = False, hint: st
                 )
             )
         else:
-            order = "day/month/year" if day_first_seen else "month/day/year"
-            d, m = (first, second) if day_first_seen else (second, first)
+            chosen = next(iter(seen)) if seen else str(order)
+            d, m = (first, second) if chosen == DAY_FIRST else (second, first)
             year[is_slashed] = slashed.loc[is_slashed, 3].astype(float)
             month[is_slashed] = m.astype(float)
             day[is_slashed] = d.astype(float)
             example = text[is_slashed].iloc[0]
-            notes.append(f"dates read as {order} ({example!r})")
+            why = "" if seen else f", as the file's other date columns show ({order_source})"
+            notes.append(f"dates read as {chosen} ({example!r}){why}")
 
     # one check of every (year, month, day) read: a real date, in range, or an end marker
     have = year.notna()
@@ -384,6 +442,89 @@ def parse_dates(values: pd.Series, *, open_ended_allowed: bool = False, hint: st
     unread = ~handled
     checks.insert(0, (unread, lambda v: f"{v!r} is not {hint}"))
     return Parsed(parsed, checks, notes, markers=marker, open_ended=open_ended)
+
+
+#: ISO dates, and the year-first dates of East Asian locales (2025/03/31, 2025. 3. 31.).
+ISO_LIKE = r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?|/(\d{1,2})/(\d{1,2})|\.\s?(\d{1,2})\.\s?(\d{1,2})\.?)(?:[ T].*)?$"
+#: Day and month in either order: 1/5/2024, 05.01.2024, 1/5/2024 9:12, 3/15/2025, 10:22 AM.
+SLASHED = r"^(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?:[ T,].*)?$"
+DAY_FIRST = "day/month/year"
+MONTH_FIRST = "month/day/year"
+
+
+def _orders_seen(first: pd.Series, second: pd.Series, dotted: pd.Series) -> set[str]:
+    """The orders a column's slashed dates prove: a first part above 12 or a dot is day first."""
+    seen = set()
+    if bool((first > 12).any() or dotted.any()):
+        seen.add(DAY_FIRST)
+    if bool((second > 12).any()):
+        seen.add(MONTH_FIRST)
+    return seen
+
+
+def date_orders(values: pd.Series) -> tuple[set[str], str | None]:
+    """The orders a column's slashed dates prove (none, one, or both), and a cell that shows it."""
+    text = as_text(values)
+    parts = text.str.extract(SLASHED)
+    found = parts[0].notna()
+    if not found.any():
+        return set(), None
+    first, second = parts.loc[found, 0].astype(int), parts.loc[found, 2].astype(int)
+    dotted = parts.loc[found, 1] == "."
+    seen = _orders_seen(first, second, dotted)
+    proof = (first > 12) | dotted if seen == {DAY_FIRST} else second > 12
+    example = str(text[found][proof].iloc[0]) if len(seen) == 1 else None
+    return seen, example
+
+
+def file_date_order(columns: dict[str, pd.Series]) -> tuple[str | None, str]:
+    """The day/month order of a file's slashed dates, decided across its date columns.
+
+    Excel re-saves a whole file in one locale, so a column whose dates are all ambiguous
+    (``4/3/2025 10:30``) takes the order another column proves (``1/20/2026 12:00``).
+    Returns (order or None when nothing settles it or columns disagree, what settled it).
+    """
+    proofs: dict[str, str] = {}
+    for name, values in columns.items():
+        seen, example = date_orders(values)
+        if len(seen) == 1 and example is not None:
+            proofs.setdefault(next(iter(seen)), f"{name}: {example!r}")
+    if len(proofs) != 1:
+        return None, ""
+    order, source = next(iter(proofs.items()))
+    return order, source
+
+
+def slashed_as_iso(values: pd.Series, order: str) -> pd.Series:
+    """Text cells with slashed dates rewritten ISO in ``order`` (the time after them kept);
+    every other cell as it was."""
+    text = values.astype(object).fillna("").astype(str)
+    parts = text.str.extract(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})(.*)$")
+    found = parts[0].notna() & text.str.fullmatch(SLASHED).fillna(False)
+    if not found.any():
+        return values
+    day, month = (parts[0], parts[1]) if order == DAY_FIRST else (parts[1], parts[0])
+    iso = parts[2] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + parts[3].str.replace(r"^,\s*", " ", regex=True)
+    return values.astype(object).where(~found, iso)
+
+
+def dates_and_bad(values: pd.Series, *, order: str | None = None, order_source: str = "") -> tuple[Parsed, pd.Series]:
+    """The column's dates, and a mask of non-blank cells that are no date (for readers that
+    report their own cells; the messages are in ``checks``)."""
+    parsed = parse_dates(values, order=order, order_source=order_source)
+    bad = pd.Series(False, index=values.index)
+    for mask, _message in parsed.checks:
+        bad |= mask.fillna(False).to_numpy(dtype=bool)
+    parsed.values = parsed.values.where(~bad)
+    return parsed, bad
+
+
+def first_message(parsed: Parsed, position: int, value: object) -> str:
+    """The message of the first check that holds at ``position``."""
+    for mask, message in parsed.checks:
+        if bool(mask.fillna(False).iloc[position]):
+            return message(value)
+    return f"{value!r} is not {DATE_HINT}"
 
 
 def _outside(value: object) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 #: A part that unzips to more than this is refused, whatever the archive declares.
 MAX_PART_BYTES = 1024**3
@@ -172,8 +172,9 @@ def _bad(scan: SheetScan, letters: bytes, row: bytes, message: str) -> None:
         scan.more_bad_cells += 1
 
 
-def check_workbook(path: str, wanted: set[str]) -> dict[str, SheetScan]:
-    """Check the archive and scan the sheets named in ``wanted`` (lower-case, stripped).
+def check_workbook(path: str, wanted: set[str] | None) -> dict[str, SheetScan]:
+    """Check the archive and scan the sheets named in ``wanted`` (lower-case, stripped;
+    None: the first sheet, which a single-report export holds).
 
     Returns the scans by sheet name as written; raises :class:`WorkbookRefused`.
     """
@@ -184,7 +185,10 @@ def check_workbook(path: str, wanted: set[str]) -> dict[str, SheetScan]:
                     for _chunk in _read_part(archive, archive.getinfo(part)):
                         pass
             scans = {}
-            for name, member in sheet_parts(archive).items():
+            parts = sheet_parts(archive)
+            if wanted is None:
+                wanted = {next(iter(parts)).strip().lower()} if parts else set()
+            for name, member in parts.items():
                 if name.strip().lower() in wanted:
                     scans[name] = scan_sheet(archive, member)
             return scans
@@ -192,3 +196,31 @@ def check_workbook(path: str, wanted: set[str]) -> dict[str, SheetScan]:
         raise WorkbookRefused("not an Excel workbook (.xlsx): the file is not a zip archive") from None
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as exc:
         raise WorkbookRefused(f"the workbook archive cannot be read ({exc})") from None
+
+
+def first_sheet(path: Path) -> tuple[list[list[object]], str, SheetScan]:
+    """The cells of a workbook's first sheet (an export holds one report), its name and
+    its scan, read only after the guard has checked the file; :class:`WorkbookRefused`
+    says in one sentence why a file cannot be read."""
+    from python_calamine import CalamineError, CalamineWorkbook  # an interface dependency, loaded here only
+
+    try:
+        with open(path, "rb"):
+            pass
+    except FileNotFoundError:
+        raise WorkbookRefused("no such file") from None
+    except OSError as exc:
+        raise WorkbookRefused(f"the file cannot be opened ({exc.strerror or exc})") from None
+    scans = check_workbook(str(path), None)
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        name = workbook.sheet_names[0]
+        cells = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except (CalamineError, OSError, ValueError, IndexError) as exc:
+        raise WorkbookRefused(f"not a readable Excel workbook ({exc})") from None
+    except BaseException as exc:  # a Rust panic in the reader arrives as a BaseException
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        raise WorkbookRefused(f"the workbook cannot be read ({exc}); open it in Excel and save it again") from None
+    rows: list[list[object]] = [list(row) for row in cells]
+    return rows, name, scans.get(name, SheetScan())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..reader import Problem, RawSheet
 from . import baremetrics, chargify, recurly, stripe, stripe_invoices
-from .base import Layout, read_export
+from .base import Layout, read_export, settle_dates
 from .ga4 import read_visitors
 from .mapped import Mapping, MappingError, layout_for
 
@@ -26,11 +26,14 @@ def read_subscriptions_export(
     if export is None:
         return None, problems, []
     notes: list[str] = []
+    date_format = None
     if mapping is not None:
         try:
-            layout = layout_for(Mapping(mapping))
+            mapped = Mapping(mapping)
+            layout = layout_for(mapped)
         except MappingError as exc:
             return None, [Problem(str(mapping), str(exc).removeprefix(f"{mapping}: "))], []
+        date_format = mapped.date_format
     elif source == "auto":
         matching = [layout for layout in LAYOUTS.values() if not layout.missing(export)]
         if not matching:
@@ -61,6 +64,8 @@ def read_subscriptions_export(
                 [Problem(str(path), f"not a {layout.title}: missing column(s) {', '.join(missing)} (found: {found})")],
                 [],
             )
+    if date_format is None:  # a mapping's [dates] format says the order itself
+        settle_dates(export)
     raw, converted_problems, converted_notes = layout.convert(export)
     return raw, converted_problems + export.problems, notes + converted_notes
 

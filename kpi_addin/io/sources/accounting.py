@@ -1,6 +1,7 @@
 """Costs from the books: a "Profit and Loss" report by month, mapped account by account.
 
-Read as exported (CSV, or the ``.xlsx`` Xero and QuickBooks write):
+Read as exported (CSV with any separator and encoding, or the ``.xlsx`` Xero and
+QuickBooks write), in the locale it was written in:
 
 * **QuickBooks Online** (Reports → Profit and Loss, columns by month; Intuit's guide:
   https://community.intuit.com/articles/1771278): title rows (``Profit and Loss``, the
@@ -17,97 +18,206 @@ Read as exported (CSV, or the ``.xlsx`` Xero and QuickBooks write):
   Sales``, ``Less Operating Expenses``, ``Other Income``; ``Total …``, ``Gross Profit``,
   ``Net Profit``.
 
+**Structure, never names.**  The statement's own structure says what a row is: a row
+without amounts opens a group that its ``Total …`` row closes; a group opened when no
+other is open is a *section*; ``Gross Profit``, ``Net Income`` and the like stand between
+sections.  A section is income or costs by its heading (Income, Trading Income, Revenue,
+Other Income — Cost of Goods Sold, Cost of Sales, Expenses, Operating Expenses, Other
+Expenses, and the same headings in French, German and Korean: :data:`INCOME_HEADINGS`,
+:data:`COST_HEADINGS`); the statement's first section is its income whatever it is called.
+An account's own name never moves it: an expense parent called ``Sales`` (sales salaries
+under it) is a parent inside Expenses, not an income section.  Accounts under a heading
+the reader does not know are **listed with their totals** and counted only when the map
+names them.
+
+**Amounts** are read by the one number reader (:mod:`kpi_addin.io.values`): ``1,200.00``,
+``$1,200.00``, ``-$5,396.47``, ``(50.00)``, ``1 000,00`` (French), ``1.000,00`` (German),
+``₩1,200,000``; the decimal convention is decided by the whole statement's cells.  A blank
+is 0.  A workbook cell holding a formula saved without its value, or an Excel error, is an
+error naming the cell (never read as 0).
+
 Rules: only leaf account rows are read (totals, subtotals and profit lines are derived
 and skipped, so nothing counts twice); a month column is one a month can be read from
-(the ``Total`` column is not); amounts ``1,200.00``, ``$1,200.00``, ``-50.00`` and
-``(50.00)`` are read, a blank is 0; income accounts are revenue, never costs (their
-total is noted).  Each cost account is looked up in the accounts map by its name, its
-name without the account number, then each parent above it and finally its section, so
-one line can map a whole group (``"Cost of Goods Sold" = "cogs"``).  An account the map
-does not name is **listed in a note with its total** — never silently dropped; map it to
-``"ignore"`` to leave it out on purpose (depreciation, interest, tax).
+(the ``Total`` column is not); income accounts are revenue, never costs (their total is
+noted).  Each cost account is looked up in the accounts map by its name, its name
+without the account number, then each parent above it and finally its section, so one
+line can map a whole group (``"Cost of Goods Sold" = "cogs"``).  An account the map does
+not name is **listed in a note with its total** — never silently dropped; map it to
+``"ignore"`` to leave it out on purpose (depreciation, interest, tax).  A cost column
+that nets negative in a month (a credit larger than the month's spend) is a warning
+naming the month and the accounts, and counts as 0 that month.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .. import files, workbook_guard
+from .. import values as values_
 from ..reader import InputError, Problem, RawSheet, column_letter
 from ..schema import COST_COLUMNS
+from .base import ExportWarning
 
 IGNORE = "ignore"
 TARGETS = (*COST_COLUMNS, IGNORE)
 EXAMPLE_MAP = Path(__file__).resolve().parents[2] / "sample_data" / "accounts_map.example.toml"
 
-INCOME_SECTIONS = {"income", "trading income", "revenue", "other income", "sales"}
-SECTIONS = INCOME_SECTIONS | {
-    "cost of goods sold",
-    "cost of sales",
-    "less cost of sales",
-    "expenses",
-    "operating expenses",
-    "less operating expenses",
-    "other expenses",
-    "other expense",
-    "less other expenses",
-}
-#: Derived lines: never accounts.
-DERIVED = re.compile(
-    r"^(total\b.*|gross profit|gross margin|net (operating )?(income|profit|loss|other income)|"
-    r"operating (profit|income)|net profit after tax|ebitda?)$",
+#: Section headings of income, as QuickBooks, Xero and localised statements write them.
+INCOME_HEADINGS = frozenset(
+    {
+        "income",
+        "trading income",
+        "revenue",
+        "revenues",
+        "sales",
+        "turnover",
+        "other income",
+        "other revenue",
+        "non-operating income",
+        # French, German, Korean
+        "produits",
+        "produits d'exploitation",
+        "chiffre d'affaires",
+        "ventes",
+        "revenus",
+        "autres produits",
+        "produits financiers",
+        "erlöse",
+        "umsatzerlöse",
+        "umsätze",
+        "einnahmen",
+        "betriebseinnahmen",
+        "erträge",
+        "sonstige erträge",
+        "sonstige betriebliche erträge",
+        "매출",
+        "매출액",
+        "수익",
+        "영업수익",
+        "영업외수익",
+        "기타수익",
+    }
+)
+#: Section headings of costs.
+COST_HEADINGS = frozenset(
+    {
+        "cost of goods sold",
+        "cost of sales",
+        "costs of sales",
+        "cost of revenue",
+        "direct costs",
+        "expenses",
+        "expense",
+        "operating expenses",
+        "overheads",
+        "other expenses",
+        "other expense",
+        "non-operating expenses",
+        "charges",
+        "charges d'exploitation",
+        "coût des ventes",
+        "coût des marchandises vendues",
+        "achats",
+        "autres charges",
+        "charges financières",
+        "dépenses",
+        "aufwand",
+        "aufwendungen",
+        "kosten",
+        "betriebsausgaben",
+        "wareneinsatz",
+        "materialaufwand",
+        "sonstige betriebliche aufwendungen",
+        "herstellungskosten",
+        "매출원가",
+        "판매비와관리비",
+        "판매비와 관리비",
+        "판관비",
+        "비용",
+        "영업비용",
+        "영업외비용",
+        "기타비용",
+    }
+)
+#: Prefixes Xero (and translations of it) put before a section heading.
+_LESS = re.compile(r"^(less|moins|abzüglich|minus)\s+", re.IGNORECASE)
+#: A total row: ``Total for X``, ``Total X``, ``Summe X``, ``X 합계``; X is the group it closes.
+_TOTAL = re.compile(
+    r"^(?:total(?:\s+for|\s+des|\s+de\s+la|\s+de|\s+du)?|summe(?:\s+der|\s+des)?|gesamt|insgesamt)\b\s*(?P<a>.*)$"
+    r"|^(?P<b>.*?)\s*(?:합계|총계|소계|계|total|gesamt|insgesamt)$",
     re.IGNORECASE,
 )
-MONTH_FORMATS = ("%b %Y", "%B %Y", "%b-%y", "%b-%Y", "%B-%Y", "%b %y", "%d %b %Y", "%d %B %Y", "%Y-%m", "%m/%Y")
+#: Derived lines between sections: never accounts, and no group is open after them.
+DERIVED = re.compile(
+    r"^(gross (profit|margin|loss)|net (operating )?(income|profit|loss|earnings|other income|other expenses?)|"
+    r"operating (profit|income|loss)|net profit after tax|ebitda?|profit before tax|"
+    r"marge brute|résultat.*|bénéfice.*|perte.*|rohertrag|rohgewinn|betriebsergebnis|jahresüberschuss|"
+    r"jahresfehlbetrag|ergebnis.*|gewinn.*|verlust.*|매출총이익|매출총손실|영업이익|영업손실|당기순이익|당기순손실|"
+    r"순이익|순손실|법인세.*차감전.*)$",
+    re.IGNORECASE,
+)
+MONTH_NAMES = {
+    # English, French, German: full names and abbreviations (dots removed before lookup)
+    **dict.fromkeys(("jan", "january", "janv", "janvier", "januar", "jän", "jänner"), 1),
+    **dict.fromkeys(("feb", "february", "févr", "fevr", "février", "fevrier", "februar", "fév"), 2),
+    **dict.fromkeys(("mar", "march", "mars", "mär", "märz", "maerz", "mrz"), 3),
+    **dict.fromkeys(("apr", "april", "avr", "avril"), 4),
+    **dict.fromkeys(("may", "mai"), 5),
+    **dict.fromkeys(("jun", "june", "juin", "juni"), 6),
+    **dict.fromkeys(("jul", "july", "juil", "juillet", "juli"), 7),
+    **dict.fromkeys(("aug", "august", "août", "aout"), 8),
+    **dict.fromkeys(("sep", "sept", "september", "septembre"), 9),
+    **dict.fromkeys(("oct", "october", "octobre", "okt", "oktober"), 10),
+    **dict.fromkeys(("nov", "november", "novembre"), 11),
+    **dict.fromkeys(("dec", "december", "déc", "décembre", "decembre", "dez", "dezember"), 12),
+}
 
 
 def month_of(label: object) -> pd.Timestamp | None:
-    """The month a column header names (``Jan 2025``, ``30 Jun 2024``, ``Apr-25``), or None.
+    """The month a column header names, in English, French, German or Korean, or None.
 
-    >>> month_of("January 2025"), month_of("30 Jun 2024"), month_of("Apr-25"), month_of("Total")
-    (Timestamp('2025-01-01 00:00:00'), Timestamp('2024-06-01 00:00:00'), Timestamp('2025-04-01 00:00:00'), None)
+    >>> [str(month_of(t))[:7] for t in ("January 2025", "30 Jun 2024", "Apr-25", "janv. 2025", "2025년 3월")]
+    ['2025-01', '2024-06', '2025-04', '2025-01', '2025-03']
+    >>> month_of("Total") is None and month_of("Distribution account") is None
+    True
     """
     if isinstance(label, dt.datetime | dt.date):
         return pd.Timestamp(label.year, label.month, 1)
-    text = re.sub(r"\s+", " ", str(label or "").strip())
-    for fmt in MONTH_FORMATS:
-        try:
-            day = dt.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        return pd.Timestamp(day.year, day.month, 1)
-    return None
-
-
-def amount_of(value: object) -> float | None:
-    """A P&L cell as a number: ``1,200.00``, ``$1,200.00``, ``(50.00)``, ``-50``; blank is 0; None if not a number.
-
-    >>> amount_of("$1,200.50"), amount_of("(50.00)"), amount_of(""), amount_of("n/a")
-    (1200.5, -50.0, 0.0, None)
-    """
-    if value is None:
-        return 0.0
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
-    if text in ("", "-", "–"):
-        return 0.0
-    negative = text.startswith("(") and text.endswith(")")
-    text = text.strip("()").replace(",", "")
-    text = re.sub(r"^[-]?[$£€¥₩]|[$£€¥₩]$", lambda m: "-" if m.group(0).startswith("-") else "", text)
-    try:
-        number = float(text)
-    except ValueError:
+    text = re.sub(r"\s+", " ", str(label or "").lower().replace(".", " ")).strip()
+    if not text:
         return None
-    return -number if negative else number
+    found = re.fullmatch(r"(\d{4})\s*년\s*(\d{1,2})\s*월", text) or re.fullmatch(r"(\d{4})[-/](\d{1,2})", text)
+    if found:
+        year, month = int(found.group(1)), int(found.group(2))
+    elif found := re.fullmatch(r"(\d{1,2})[-/](\d{4})", text):
+        year, month = int(found.group(2)), int(found.group(1))
+    elif found := re.fullmatch(r"(\d{1,2})[ /](\d{1,2})[ /](\d{4})", text):
+        # a period's end date (31.01.2025, 1/31/2025, 31/01/2025): its day, 28 or more, settles the order
+        first, second, year = int(found.group(1)), int(found.group(2)), int(found.group(3))
+        if first > 12 and second <= 12:
+            month = second
+        elif second > 12 and first <= 12:
+            month = first
+        else:
+            return None
+    else:
+        words = re.fullmatch(r"(?:(\d{1,2}) )?([^\W\d_]+)[ -]?(\d{4}|\d{2})", text)
+        if not words or words.group(2) not in MONTH_NAMES:
+            return None
+        month = MONTH_NAMES[words.group(2)]
+        year = int(words.group(3)) + (2000 if len(words.group(3)) == 2 else 0)
+    if not (1 <= month <= 12 and values_.FIRST_DATE.year <= year <= values_.LAST_DATE.year):
+        return None
+    return pd.Timestamp(year, month, 1)
 
 
 @dataclass
@@ -123,9 +233,13 @@ class AccountsMap:
             return InputError([Problem(str(path), message)])
 
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             raise problem(f"no such file (an example: {EXAMPLE_MAP})") from None
+        except IsADirectoryError:
+            raise problem("is a folder, not an accounts map") from None
+        except OSError as exc:
+            raise problem(f"cannot be read ({exc.strerror or exc})") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise problem(f"not valid TOML: {exc}") from None
         unknown = [k for k in data if k != "accounts"]
@@ -151,31 +265,51 @@ def _key(name: str) -> str:
     return re.sub(r"\s+", " ", name.strip().lower())
 
 
+def _heading(name: str) -> str:
+    """A heading as compared: lower case, no account number, no ``Less``."""
+    return _LESS.sub("", _key(_without_number(name)))
+
+
 def _without_number(name: str) -> str:
     """``6010 Google Ads`` / ``6010 - Google Ads`` → ``Google Ads``."""
     return re.sub(r"^\d[\d.\-]*\s*(-\s*)?", "", name.strip())
 
 
-def _grid(path: Path) -> tuple[list[list[Any]], str]:
-    """All cells of the file (the first sheet of a workbook) and the label used in messages."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from python_calamine import CalamineError, CalamineWorkbook
+def _grid(path: Path) -> tuple[list[list[object]], str, list[str]]:
+    """All cells of the file (the first sheet of a workbook) and the label used in messages.
 
+    A workbook passes the workbook guard first; a CSV the sniffer (encoding, separator).
+    """
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            workbook = CalamineWorkbook.from_path(str(path))
-            sheet = workbook.sheet_names[0]
-            return workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False), f"{path.name} {sheet}"
-        except (CalamineError, OSError, ValueError, IndexError) as exc:
-            raise InputError([Problem(str(path), f"not a readable Excel workbook ({exc})")]) from None
+            cells, sheet, scan = workbook_guard.first_sheet(path)
+        except workbook_guard.WorkbookRefused as exc:
+            raise InputError([Problem(str(path), str(exc))]) from None
+        if scan.bad_cells:
+            problems = [
+                Problem(str(path), message, sheet, row, None, letter) for letter, row, message in scan.bad_cells
+            ]
+            if scan.more_bad_cells:
+                problems.append(Problem(str(path), f"... and {scan.more_bad_cells:,} more such cells", sheet))
+            raise InputError(problems)
+        return [list(row) for row in cells], f"{path.name} {sheet}", []
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError([Problem(str(path), "no such file")]) from None
+        text, fmt = files.read_text(path)
+    except files.TextFileError as exc:
+        raise InputError([Problem(str(path), str(exc))]) from None
+    except OSError as exc:
+        raise InputError([Problem(str(path), f"cannot read the file ({exc.strerror or exc})")]) from None
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")  # Excel on Windows saves CSV as ANSI
-    return [list(row) for row in csv.reader(text.splitlines())], path.name
+        # one record per spreadsheet row: a blank line is an empty row, as a spreadsheet shows it
+        rows: list[list[object]] = [
+            list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=fmt.delimiter)
+        ]
+    except csv.Error as exc:
+        raise InputError([Problem(str(path), f"not a readable CSV file ({exc})")]) from None
+    notes = [f"{path.name}: {fmt.note}"] if fmt.note else []
+    if fmt.delimiter != ",":
+        notes.append(f"{path.name}: fields separated by {'tabs' if fmt.delimiter == chr(9) else repr(fmt.delimiter)}")
+    return rows, path.name, notes
 
 
 @dataclass
@@ -187,10 +321,50 @@ class CostsRead:
     layout: str
 
 
+@dataclass
+class _Account:
+    name: str
+    parents: list[str]  # the open groups above it, the section first
+    section: str  # "income", "cost" or "" (a heading the reader does not know)
+    amounts: dict[pd.Timestamp, float]
+    row: int  # the spreadsheet row
+
+
+def _section_kind(name: str, first: bool) -> str:
+    heading = _heading(name)
+    if heading in INCOME_HEADINGS:
+        return "income"
+    if heading in COST_HEADINGS:
+        return "cost"
+    return "income" if first else ""
+
+
+def _closed(name: str) -> tuple[str | None, bool]:
+    """The group a total row would close (``Total for Expenses`` → ``expenses``; ``매출원가 합계``
+    → ``매출원가``), and whether the row starts with a total word (then it is never an account;
+    a trailing one, as in ``회계``, counts only when it closes an open group)."""
+    match = _TOTAL.match(name.strip())
+    if match is None:
+        return None, False
+    if match.group("a") is not None:
+        return _heading(match.group("a")), True
+    return _heading(match.group("b") or ""), False
+
+
+def _amounts(grid: list[list[object]], header_at: int, months: dict[int, pd.Timestamp]) -> values_.Parsed:
+    """Every month cell below the header, read by the one number reader as one column (the
+    statement's decimal convention is decided by all its cells)."""
+    cells = [
+        (grid[at][i] if i < len(grid[at]) else None) for at in range(header_at + 1, len(grid)) for i in sorted(months)
+    ]
+    series = pd.Series(cells, dtype=object).map(lambda v: None if isinstance(v, str) and v.strip() == "–" else v)
+    return values_.parse_numbers(series, written=True)
+
+
 def read_costs(path: Path, accounts: Path) -> CostsRead:
     """Read a P&L by month into the canonical ``costs`` sheet; raises :class:`InputError` naming bad cells."""
     mapping = AccountsMap.load(accounts)
-    grid, label = _grid(path)
+    grid, label, read_notes = _grid(path)
     header_at = next(
         (i for i, row in enumerate(grid) if sum(month_of(c) is not None for c in row[1:]) >= 1),
         None,
@@ -205,88 +379,154 @@ def read_costs(path: Path, accounts: Path) -> CostsRead:
             ]
         )
     header = grid[header_at]
-    months: dict[int, pd.Timestamp] = {}
-    for i, cell in enumerate(header):
-        month = month_of(cell) if i > 0 else None
-        if month is not None:
-            months[i] = month
-    texts = " | ".join(str(r[0]).strip().lower() for r in grid if r)
-    if str(header[0]).strip().lower() == "account" or "less operating expenses" in texts or "net profit" in texts:
-        layout = "Xero Profit and Loss"
-    elif "total for " in texts or "net operating income" in texts or "distribution account" in texts:
-        layout = "QuickBooks Online Profit and Loss"
-    else:
-        layout = "Profit and Loss"
+    months = {i: m for i, cell in enumerate(header) if i > 0 and (m := month_of(cell)) is not None}
+    layout = _layout(grid, header)
+    parsed = _amounts(grid, header_at, months)
+    order = sorted(months)
+    width = len(order)
+    bad = np.zeros(len(parsed.values), dtype=bool)
     problems: list[Problem] = []
-    totals = {c: dict.fromkeys(months.values(), 0.0) for c in COST_COLUMNS}
-    unmapped: dict[str, float] = {}
-    ignored: dict[str, float] = {}
-    income = 0.0
-    mapped: set[str] = set()
-    parents: list[str] = []
+    for mask, message in parsed.checks:
+        for position in np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool) & ~bad)[:10]:
+            at, i = header_at + 1 + position // width, order[position % width]
+            account = str(grid[at][0]).strip() if grid[at] and grid[at][0] is not None else ""
+            value = grid[at][i]
+            problems.append(
+                Problem(
+                    str(path),
+                    f"{message(value)} (account {account!r})",
+                    label,
+                    at + 1,
+                    str(header[i]),
+                    column_letter(i),
+                )
+            )
+        bad |= mask.fillna(False).to_numpy(dtype=bool)
+    if problems:
+        raise InputError(problems)
+    number = parsed.values.fillna(0.0).to_numpy(dtype=float).reshape(-1, width) if width else np.zeros((0, 0))
+    filled = (~values_.blank_mask(parsed.values)[0]).to_numpy(dtype=bool).reshape(-1, width)
+    accounts_read, unplaced_headings = _structure(grid, header_at, months, order, number, filled)
+    read = _costs(path, accounts, label, layout, mapping, accounts_read, unplaced_headings, months, header_at, parsed)
+    read.notes[1:1] = read_notes
+    return read
+
+
+def _layout(grid: list[list[object]], header: list[object]) -> str:
+    texts = " | ".join(str(r[0]).strip().lower() for r in grid if r and r[0] is not None)
+    if str(header[0]).strip().lower() == "account" or "less operating expenses" in texts or "net profit" in texts:
+        return "Xero Profit and Loss"
+    if "total for " in texts or "net operating income" in texts or "distribution account" in texts:
+        return "QuickBooks Online Profit and Loss"
+    return "Profit and Loss"
+
+
+def _structure(
+    grid: list[list[object]],
+    header_at: int,
+    months: dict[int, pd.Timestamp],
+    order: list[int],
+    number: np.ndarray,
+    filled: np.ndarray,
+) -> tuple[list[_Account], list[str]]:
+    """The accounts with their place in the statement, read from its structure alone."""
+    stack: list[str] = []  # open groups, the section first
     section = ""
-    for at in range(header_at + 1, len(grid)):
+    sections_seen = 0
+    unknown: list[str] = []
+    found: list[_Account] = []
+    for offset, at in enumerate(range(header_at + 1, len(grid))):
         row = grid[at]
         name = str(row[0]).strip() if row and row[0] is not None else ""
         if not name:
             continue
-        cells = {i: row[i] if i < len(row) else None for i in months}
-        values = {i: amount_of(v) for i, v in cells.items()}
-        has_amounts = any(v not in (None, "") for v in cells.values())
+        has_amounts = bool(filled[offset].any()) if len(order) else False
         if DERIVED.match(name):
-            closed = _key(re.sub(r"^total( for)?\s+", "", name, flags=re.IGNORECASE))
-            keys = [_key(p.removeprefix("Less ").removeprefix("less ")) for p in parents]
-            if closed in keys:  # "Total for X" closes X and everything opened inside it
-                del parents[keys.index(closed) :]
+            stack, section = [], ""  # between sections
+            continue
+        closed, prefixed = _closed(name)
+        keys = [_heading(p) for p in stack]
+        if closed is not None and closed in keys:  # "Total for X" closes X and everything opened inside it
+            del stack[keys.index(closed) :]
+            section = section if stack else ""
+            continue
+        if prefixed:  # "Total …" of nothing open: a derived line, never an account
             continue
         if not has_amounts:
-            if _key(name) in SECTIONS:
-                section, parents = name, [name]
-            else:
-                parents.append(name)
+            if not stack:  # a heading when no group is open: a section
+                section = _section_kind(name, first=sections_seen == 0)
+                sections_seen += 1
+                if not section:
+                    unknown.append(name)
+            stack.append(name)
             continue
-        for i, value in values.items():
-            if value is None:
-                problems.append(
-                    Problem(
-                        str(path),
-                        f"{cells[i]!r} is not an amount (account {name!r})",
-                        label,
-                        at + 1,
-                        str(header[i]),
-                        column_letter(i),
-                    )
-                )
-        if problems:
+        amounts = {months[i]: float(number[offset, j]) for j, i in enumerate(order)}
+        found.append(_Account(name, list(stack), section if stack else "", amounts, at + 1))
+    return found, unknown
+
+
+def _costs(
+    path: Path,
+    accounts: Path,
+    label: str,
+    layout: str,
+    mapping: AccountsMap,
+    found: list[_Account],
+    unknown_headings: list[str],
+    months: dict[int, pd.Timestamp],
+    header_at: int,
+    parsed: values_.Parsed,
+) -> CostsRead:
+    ordered = sorted(set(months.values()))
+    totals = {c: dict.fromkeys(ordered, 0.0) for c in COST_COLUMNS}
+    contributions: dict[tuple[str, pd.Timestamp], list[tuple[str, float]]] = {}
+    unmapped: dict[str, float] = {}
+    unplaced: dict[str, float] = {}
+    ignored: dict[str, float] = {}
+    income = 0.0
+    mapped: set[str] = set()
+    for account in found:
+        total = sum(account.amounts.values())
+        where = f"{account.name} ({' › '.join(account.parents)})" if account.parents else account.name
+        if account.section == "income":
+            income += total
             continue
-        amounts = {months[i]: values[i] or 0.0 for i in months}
-        if _key(section) in INCOME_SECTIONS:
-            income += sum(amounts.values())
-            continue
-        target = mapping.target([name, *reversed(parents)])
-        total = sum(amounts.values())
-        where = f"{name} ({' › '.join(parents)})" if parents else name
+        target = mapping.target([account.name, *reversed(account.parents)])
         if target is None:
-            unmapped[where] = unmapped.get(where, 0.0) + total
+            (unmapped if account.section else unplaced)[where] = (unmapped if account.section else unplaced).get(
+                where, 0.0
+            ) + total
         elif target == IGNORE:
             ignored[where] = ignored.get(where, 0.0) + total
         else:
             mapped.add(target)
-            for month, value in amounts.items():
+            for month, value in account.amounts.items():
                 totals[target][month] += value
-    if problems:
-        raise InputError(problems)
-    ordered = sorted(set(months.values()))
+                if value:
+                    contributions.setdefault((target, month), []).append((account.name, value))
+    notes: list[str] = [
+        f"{path.name}: recognised as a {layout} ({len(ordered)} months, "
+        f"{ordered[0]:%Y-%m} to {ordered[-1]:%Y-%m}); accounts mapped by {accounts.name}"
+    ]
+    notes += [f"{path.name}: amounts {n}" for n in parsed.notes]
+    for column in COST_COLUMNS:
+        for month in ordered:
+            if totals[column][month] < -0.005:
+                parts = sorted(contributions.get((column, month), []), key=lambda kv: kv[1])
+                listed = "; ".join(f"{name} {value:,.2f}" for name, value in parts)
+                notes.append(
+                    ExportWarning(
+                        f"{path.name}: {column} nets {totals[column][month]:,.2f} in {month:%Y-%m} "
+                        f"(a credit larger than the month's spend: {listed}); counted as 0 that month"
+                    )
+                )
+                totals[column][month] = 0.0
     frame = pd.DataFrame(
         {"month": [m.strftime("%Y-%m") for m in ordered], **{c: [totals[c][m] for m in ordered] for c in COST_COLUMNS}}
     )
     # The P&L lists every account with activity, and each is mapped or noted: a column
     # no account fed is a cost of 0, said in a note (not absent, which would blank KPIs).
     unfed = [c for c in COST_COLUMNS if c not in mapped]
-    notes = [
-        f"{path.name}: recognised as a {layout} ({len(ordered)} months, "
-        f"{ordered[0]:%Y-%m} to {ordered[-1]:%Y-%m}); accounts mapped by {accounts.name}"
-    ]
     if income:
         notes.append(f"{path.name}: income accounts ({income:,.2f}) are revenue, not costs: not read")
     if unmapped:
@@ -294,6 +534,18 @@ def read_costs(path: Path, accounts: Path) -> CostsRead:
         notes.append(
             f"{path.name}: {len(unmapped)} account(s) not in {accounts.name}, left out of the costs "
             f'({sum(unmapped.values()):,.2f} in all): {listed}. Map each to a cost column or to "ignore"'
+        )
+    if unplaced:
+        listed = "; ".join(f"{k}: {v:,.2f}" for k, v in sorted(unplaced.items(), key=lambda kv: -abs(kv[1])))
+        headings = (
+            f" (headings not known as income or costs: {', '.join(unknown_headings)})" if unknown_headings else ""
+        )
+        notes.append(
+            ExportWarning(
+                f"{path.name}: {len(unplaced)} account(s) are not under an income or cost section of the "
+                f"statement{headings}, left out ({sum(unplaced.values()):,.2f} in all): {listed}. "
+                f"Name each in {accounts.name} to count it as a cost"
+            )
         )
     if unfed:
         notes.append(f"{path.name}: no account is mapped to {', '.join(unfed)}: 0 in every month")

@@ -213,6 +213,39 @@ def read_export(path: Path) -> tuple[Export | None, list[Problem]]:
     return Export(path, frame.reset_index(drop=True), letters, rows, originals, notes), []
 
 
+def settle_dates(export: Export) -> None:
+    """Read every slashed date of the file in one day/month order, decided across its date columns.
+
+    Excel re-saves a whole file in one locale: a column whose dates are all ambiguous
+    (``4/3/2025 10:30``) takes the order another column of the file proves
+    (``1/20/2026 12:00``), and is rewritten ISO with a note.  When nothing in the file
+    settles the order, or its columns disagree, the cells stay as written and the date
+    reader reports them (an error naming the cell, never a guess).
+    """
+    named = {export.originals.get(c, c): export.frame[c] for c in export.frame.columns}
+    order, source = values_.file_date_order(named)
+    if order is None:
+        return
+    settled = []
+    for column in export.frame.columns:
+        seen, _example = values_.date_orders(export.frame[column])
+        if seen - {order}:
+            continue  # the column says otherwise (an error of its own)
+        # every column, those that settle it too: a layout may take one canonical column
+        # from several of the file's (an end from Ended At, else Current Period End)
+        rewritten = values_.slashed_as_iso(export.frame[column], order)
+        if rewritten is not export.frame[column]:
+            export.frame[column] = rewritten
+            settled.append(export.originals.get(column, column))
+    if settled:
+        export.notes.append(
+            ReadNote(
+                f"{export.label}: dates in {', '.join(settled)} read as {order}, as {source} shows "
+                "(a file is saved in one locale)"
+            )
+        )
+
+
 class ExportWarning(str):
     """A layout's note that is a warning: a figure read from this export may mislead."""
 
@@ -252,20 +285,23 @@ class Layout:
 
 
 def numbers(
-    export: Export, values: pd.Series, role: str | None, *, whole: bool = False
+    export: Export, values: pd.Series, role: str | None, *, whole: bool = False, written: bool = False
 ) -> tuple[pd.Series, list[Problem], list[str]]:
     """Numbers of one export column, read by the one cell parser (:mod:`kpi_addin.io.values`).
 
     Returns floats (nan where blank or bad), problems at their cells, and notes (a decimal
-    comma read).  Never strips a comma blindly: ``49,00`` is 49, not 4,900.
+    comma read).  Never strips a comma blindly: ``49,00`` is 49, not 4,900.  ``written``:
+    amounts as a report writes them (``$1,200.00``, ``(50.00)``, ``1 000,00 €``).
     """
-    parsed = values_.parse_numbers(values.replace({"": None}), whole=whole)
+    parsed = values_.parse_numbers(values.replace({"": None}), whole=whole, written=written)
     problems: list[Problem] = []
     for mask, message in parsed.checks:
         for position in np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool))[:10]:
             problems.append(export.problem(message(values.iloc[position]), role, int(position)))
     column = export.role(role) if role and export.aliases and role in export.aliases.names else role
-    notes = [f"{export.label} ({export.originals.get(column or '', column)}): {n}" for n in parsed.notes]
+    notes: list[str] = [
+        ReadNote(f"{export.label} ({export.originals.get(column or '', column)}): {n}") for n in parsed.notes
+    ]
     return parsed.values, problems, notes
 
 
@@ -273,33 +309,31 @@ def amounts(
     values: pd.Series,
     *,
     cents: bool,
+    export: Export,
     per: pd.Series | None = None,
-    export: Export | None = None,
     role: str | None = None,
 ) -> pd.Series:
-    """Parse amounts, converting cents and dividing by ``per``; what does not parse is kept
-    as written, so that validation reports it at its cell."""
-    if export is not None:
-        parsed = values_.parse_numbers(values.replace({"": None}))
-        # text that is no number at all stays as written: validation names it at its cell; the
-        # convention problems (a decimal point among decimal commas, ...) are reported here
-        unparsed, *convention = parsed.checks
-        bad = unparsed[0].fillna(False).copy()
-        reported = bad & False
-        for mask, message in convention:
-            mask = mask.fillna(False) & ~bad
-            for position in np.flatnonzero(mask.to_numpy(dtype=bool))[:10]:
-                export.problems.append(export.problem(message(values.iloc[position]), role, int(position)))
-            reported |= mask
-        column = export.role(role) if role and export.aliases and role in export.aliases.names else role
-        export.notes += [
-            ReadNote(f"{export.label} ({export.originals.get(column or '', column)}): {n}") for n in parsed.notes
-        ]
-        export.reported["amount"] = export.reported.get("amount", reported & False) | reported
-        values = values.where(~reported, None)
-        number = parsed.values.where(~bad & ~reported)
-    else:
-        number = pd.to_numeric(values.where(values.str.fullmatch(values_._PLAIN), None), errors="coerce")
+    """Parse amounts by the one number reader (as a person writes them: ``$49.00``,
+    ``49,00``, ``1,188.00``), converting cents and dividing by ``per``; what does not parse
+    is kept as written, so that validation reports it at its cell."""
+    parsed = values_.parse_numbers(values.replace({"": None}), written=True)
+    # text that is no number at all stays as written: validation names it at its cell; the
+    # convention problems (a decimal point among decimal commas, ...) are reported here
+    unparsed, *convention = parsed.checks
+    bad = unparsed[0].fillna(False).copy()
+    reported = bad & False
+    for mask, message in convention:
+        mask = mask.fillna(False) & ~bad
+        for position in np.flatnonzero(mask.to_numpy(dtype=bool))[:10]:
+            export.problems.append(export.problem(message(values.iloc[position]), role, int(position)))
+        reported |= mask
+    column = export.role(role) if role and export.aliases and role in export.aliases.names else role
+    export.notes += [
+        ReadNote(f"{export.label} ({export.originals.get(column or '', column)}): {n}") for n in parsed.notes
+    ]
+    export.reported["amount"] = export.reported.get("amount", reported & False) | reported
+    values = values.where(~reported, None)
+    number = parsed.values.where(~bad & ~reported)
     if cents:
         number = number / 100
     if per is not None:

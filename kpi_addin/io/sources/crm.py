@@ -26,22 +26,32 @@ Layouts, recognised from the header row:
   / true, or ``Stage`` = ``Closed Won``) gives the customers; ``Created Date`` gives the
   SQLs when no leads report is given.
 
-Dates are ISO (``2026-02-25 22:36``) or slashed; slashed dates are read month first
-(``3/15/2025``, both vendors' US default) unless a day above 12 shows the column is day
-first.  A date that is neither is an error naming its cell.
+Dates are ISO (``2026-02-25 22:36``) or slashed as the user's settings (or Excel's
+locale) write them: ``3/15/2025`` (en-US) or ``15/03/2025`` / ``15.03.2025`` (much of
+Europe).  The day/month order is decided by the cells, per column and across the file's
+date columns (a HubSpot export is written in one format): a day above 12 anywhere in the
+file settles it.  When nothing settles it (every date of the file could be either) the
+dates are an error naming their cells, never a guess — ``11/01/2026`` is 11 January in
+one locale and 1 November in another.
+
+**One record, once**: HubSpot identifies a contact by ``Record ID``; the same Record ID
+twice (an export appended to another, a re-export merged by hand) is counted once, the
+first row, with a note naming the rows left out.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..reader import InputError, Problem, _dates, column_letter
-from .base import Export, normalise, read_export
+from .. import values as values_
+from .. import workbook_guard
+from ..reader import InputError, Problem, column_letter
+from .base import Export, normalise, read_export, settle_dates
 
 #: Funnel columns a CRM gives, plus customers (to check against billing).
 COUNTS = ("contacts", "leads", "mql", "sql", "customers")
@@ -67,35 +77,17 @@ class FunnelRead:
     counts: pd.DataFrame
     layout: str
     sources: dict[str, str]  # count → the column it was counted from
-
-
-def _slashed(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Dates like ``3/15/2025`` or ``15/03/2025 10:22`` (the date part only)."""
-    parts = text.str.extract(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{2,4})")
-    ok = parts.notna().all(axis=1)
-    first = pd.to_numeric(parts[0], errors="coerce")
-    day_first = bool((first[ok] > 12).any())
-    day, month = (parts[0], parts[1]) if day_first else (parts[1], parts[0])
-    year = parts[2].where(parts[2].str.len() == 4, "20" + parts[2].fillna(""))
-    joined = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
-    parsed = pd.to_datetime(joined.where(ok), format="%Y-%m-%d", errors="coerce")
-    return parsed, ok & parsed.isna()
+    notes: list[str] = field(default_factory=list)  # how the file was read (date order, duplicates)
 
 
 def _column_dates(export: Export, column: str) -> tuple[pd.Series, list[Problem]]:
     text = export.text(column)
-    blank = text == ""
-    parsed, bad = _dates(text)
-    slashed = bad & text.str.contains("/", regex=False)
-    if slashed.any():
-        other, bad_slashed = _slashed(text[slashed])
-        parsed[slashed] = other
-        bad = bad & ~slashed | bad_slashed.reindex(bad.index, fill_value=False)
+    parsed, bad = values_.dates_and_bad(text.replace({"": None}))
     problems = [
-        export.problem(f"{text.iloc[p]!r} is not a date (2025-03-15, 2025-03-15 10:22 or 3/15/2025)", column, int(p))
-        for p in np.flatnonzero((bad & ~blank).to_numpy())[:10]
+        export.problem(values_.first_message(parsed, int(p), text.iloc[p]), column, int(p))
+        for p in np.flatnonzero(bad.to_numpy())[:10]
     ]
-    return parsed, problems
+    return parsed.values, problems
 
 
 def _by_month(dates: dict[str, pd.Series]) -> pd.DataFrame:
@@ -121,17 +113,18 @@ def _drop_footer(export: Export) -> Export:
 
 
 def _workbook_export(path: Path) -> tuple[Export | None, list[Problem]]:
-    """The first sheet of an .xlsx export (HubSpot's default format) read as text, header first."""
-    from python_calamine import CalamineError, CalamineWorkbook
-
+    """The first sheet of an .xlsx export (HubSpot's default format) read as text, header
+    first, after the workbook guard has checked it (:mod:`kpi_addin.io.workbook_guard`)."""
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        cells = workbook.get_sheet_by_name(workbook.sheet_names[0]).to_python(skip_empty_area=False)
-    except (CalamineError, OSError, ValueError, IndexError) as exc:
-        return None, [Problem(str(path), f"not a readable Excel workbook ({exc})")]
+        cells, sheet, scan = workbook_guard.first_sheet(path)
+    except workbook_guard.WorkbookRefused as exc:
+        return None, [Problem(str(path), str(exc))]
     filled = [i for i, row in enumerate(cells) if any(v not in ("", None) for v in row)]
     if not filled:
         return None, [Problem(str(path), "the file is empty: it has no header row")]
+    if scan.bad_cells:
+        problems = [Problem(str(path), message, sheet, row, None, letter) for letter, row, message in scan.bad_cells]
+        return None, problems
     header = [str(v).strip() for v in cells[filled[0]]]
     body = [[_cell(v) for v in cells[i]] + [""] * (len(header) - len(cells[i])) for i in filled[1:]]
     frame = pd.DataFrame([row[: len(header)] for row in body], columns=[normalise(h) for h in header], dtype=object)
@@ -163,8 +156,12 @@ def read_funnel(path: Path) -> FunnelRead:
     if export is None:
         raise InputError(problems)
     columns: dict[str, str] = {}
+    settle_dates(export)
+    notes = list(export.notes)
     if any(export.has(*names) for key, names in HUBSPOT_STAGES.items() if key != "contacts"):
         layout = "HubSpot contacts export"
+        export, duplicates = _once_per_record(export)
+        notes += duplicates
         for count, names in HUBSPOT_STAGES.items():
             found = export.has(*names)
             if found:
@@ -210,7 +207,27 @@ def read_funnel(path: Path) -> FunnelRead:
         dates["customers"] = dates["customers"].where(won)
     if layout == "Salesforce leads report" and "sql" in dates and export.has("converted"):
         dates["sql"] = dates["sql"].where(export.text("converted").str.lower().isin(TRUE))
-    return FunnelRead(_by_month(dates), layout, {k: export.originals[v] for k, v in columns.items()})
+    return FunnelRead(_by_month(dates), layout, {k: export.originals[v] for k, v in columns.items()}, notes)
+
+
+def _once_per_record(export: Export) -> tuple[Export, list[str]]:
+    """Each HubSpot Record ID once (the first row); a note names the rows left out."""
+    column = export.has("record_id", "contact_id", "id")
+    if column is None:
+        return export, []
+    ids = export.text(column)
+    repeated = ids.duplicated(keep="first") & (ids != "")
+    if not repeated.any():
+        return export, []
+    rows = export.rows[repeated.to_numpy()]
+    listed = ", ".join(str(int(r)) for r in rows[:8]) + (f" and {len(rows) - 8} more" if len(rows) > 8 else "")
+    note = (
+        f"{export.label}: {int(repeated.sum())} row(s) repeat a {export.originals[column]} already read "
+        f"(rows {listed}): each record counted once, at its first row"
+    )
+    keep = ~repeated.to_numpy()
+    frame = export.frame[keep].reset_index(drop=True)
+    return Export(export.path, frame, export.letters, export.rows[keep], export.originals, export.notes), [note]
 
 
 def combine(reads: list[tuple[Path, FunnelRead]]) -> tuple[pd.DataFrame, list[str]]:
@@ -232,6 +249,7 @@ def combine(reads: list[tuple[Path, FunnelRead]]) -> tuple[pd.DataFrame, list[st
             f"{path.name}: recognised as a {read.layout}; counted by the month each date falls in: {said}"
             + (f" ({', '.join(left)} already given by another file)" if left else "")
         )
+        notes += read.notes
     assert table is not None
     table = table.sort_values("month").reset_index(drop=True)
     counts = [c for c in COUNTS if c in table.columns]

@@ -67,8 +67,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..reader import Problem, RawSheet, _dates
-from .base import Converted, Export, Layout, amounts, status_problems
+from .. import values as values_
+from ..reader import Problem, RawSheet
+from .base import Converted, Export, Layout, numbers, status_problems
 
 COUNTED = {"paid", "open"}
 LEFT_OUT = {"void", "draft", "uncollectible"}
@@ -99,10 +100,12 @@ def period_months(days: float) -> float:
 
 
 def _timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(dates, bad): ISO text as the reader reads it, or Unix seconds (Data Pipeline)."""
+    """(dates, bad): dates as the one date reader reads them (:mod:`kpi_addin.io.values`), or
+    Unix seconds (Data Pipeline)."""
     text = values.astype(str).str.strip()
     epoch = text.str.fullmatch(r"\d{9,11}")
-    parsed, bad = _dates(text.where(~epoch, ""))
+    parsed_column, bad = values_.dates_and_bad(text.where(~epoch & (text != ""), None))
+    parsed = parsed_column.values
     if epoch.any():
         parsed[epoch] = pd.to_datetime(text[epoch].astype("int64"), unit="s")
     bad = bad & ~epoch
@@ -211,16 +214,23 @@ def _check(
     problems: list[Problem] = []
     start, bad_start = _timestamps(export.text(start_col))
     end, bad_end = _timestamps(export.text(end_col))
+    # amounts by the one number reader: 49,00 and "104,40" (a decimal-comma locale),
+    # 1,188.00 (thousands), $49.00 — the file's convention decided by its cells
     raw_amount = export.text(amount_col)
-    amount = pd.to_numeric(pd.Series(amounts(raw_amount, cents=lines)), errors="coerce")
+    amount, found, notes = numbers(export, raw_amount, amount_col, written=True)
+    problems += found
+    if lines:
+        amount = amount / 100
     discount_col = "" if lines else export.has("total_discount_amount") or ""
-    discount = pd.to_numeric(pd.Series(amounts(export.text(discount_col), cents=False)), errors="coerce")
-    bad_discount = discount.isna() & (export.text(discount_col) != "")
+    discount, found, more = numbers(export, export.text(discount_col), discount_col or None, written=True)
+    problems += found
+    export.notes += notes + more
+    blank_amount = amount.isna() & (raw_amount == "") & (export.text("subscription", "subscription_id") != "")
+    for position in np.flatnonzero(blank_amount.to_numpy())[:10]:
+        problems.append(export.problem("is blank; an invoice needs its amount", amount_col, int(position)))
     for mask, column, what in (
         (bad_start, start_col, "a date"),
         (bad_end, end_col, "a date"),
-        (amount.isna(), amount_col, "an amount"),
-        (bad_discount, discount_col, "an amount"),
     ):
         for position in np.flatnonzero(mask.to_numpy())[:10]:
             problems.append(
@@ -321,7 +331,7 @@ def convert(export: Export) -> Converted:
     if problems:
         return _empty(export), problems, []
     frame = pd.DataFrame(columns)
-    notes: list[str] = []
+    notes: list[str] = list(export.notes)
     shape = "line item(s)" if lines else "invoice(s)"
     for status in sorted(LEFT_OUT):
         left = frame["status"] == status
