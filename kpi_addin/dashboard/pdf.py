@@ -26,7 +26,7 @@ INSTALL_HINT = (
 TIMEOUT_SECONDS = 600
 #: LibreOffice settings of the PDF's throw-away profile: a named font that is not installed
 #: (Malgun Gothic is a Windows font) is replaced by one that has the same script.
-FONT_FALLBACKS = {"Malgun Gothic": "Noto Sans CJK KR"}
+FONT_FALLBACKS = {"Malgun Gothic": "Noto Sans CJK KR", "Calibri": "Carlito"}
 
 
 def profile_settings(fallbacks: dict[str, str] = FONT_FALLBACKS) -> str:

@@ -28,6 +28,17 @@ REPORT_SHEETS = (
     "goals",
     "definitions",
 )
+#: The board pack's printed pages, in print order (each one landscape page; see sheets/page.py).
+PACK_PAGES = (
+    "pack_overview",
+    "pack_scorecard",
+    "pack_revenue",
+    "pack_retention",
+    "pack_unit_economics",
+    "pack_funnel",
+    "pack_cohorts",
+    "pack_goals",
+)
 CHARTS = (
     "mrr_trend",
     "mrr_movements",
@@ -38,7 +49,16 @@ CHARTS = (
     "unit_economics",
     "arr_bridge",
 )
-TEMPLATE_KEYS = {"name", "description", "sheets", "show_supporting_sheets", "customer_data", "summary", "targets"}
+TEMPLATE_KEYS = {
+    "name",
+    "description",
+    "sheets",
+    "pack",
+    "show_supporting_sheets",
+    "customer_data",
+    "summary",
+    "targets",
+}
 LANGUAGES = ("en", "ko")
 
 
@@ -61,6 +81,8 @@ class Template:
     targets: dict[str, tuple[float, str]]
     #: whether customer-level data (the subscriptions ledger, NPS respondents) goes in the file
     customer_data: bool = True
+    #: the board pack's pages (what ``--pdf`` prints), in order
+    pack: tuple[str, ...] = PACK_PAGES
 
 
 @dataclass(frozen=True)
@@ -140,6 +162,9 @@ def load_template(name_or_path: str) -> Template:
     sheets = _names(path, "sheets", data.get("sheets", list(REPORT_SHEETS)), REPORT_SHEETS)
     if "summary" not in sheets:
         raise TemplateError(path, "sheets", "must include 'summary'")
+    pack = _names(path, "pack", data.get("pack", list(PACK_PAGES)), PACK_PAGES)
+    if not pack:
+        raise TemplateError(path, "pack", "must name at least one page")
     show = data.get("show_supporting_sheets", True)
     if not isinstance(show, bool):
         raise TemplateError(path, "show_supporting_sheets", "must be true or false")
@@ -168,7 +193,9 @@ def load_template(name_or_path: str) -> Template:
         if direction not in ("higher", "lower"):
             raise TemplateError(path, f"{where}.direction", f"must be 'higher' or 'lower', got {direction!r}")
         targets[kpi] = (float(target), direction)
-    return Template(str(data.get("name", path.stem)), path, sheets, show, kpis, charts, targets, customer_data)
+    return Template(
+        str(data.get("name", path.stem)), path, sheets, show, kpis, charts, targets, customer_data, pack
+    )
 
 
 def load_language(code: str) -> Language:

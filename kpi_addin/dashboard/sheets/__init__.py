@@ -20,6 +20,8 @@ from openpyxl import Workbook
 
 from ..template import REPORT_SHEETS
 from . import (
+    pack_overview,
+    pack_pages,
     balance_sheet,
     carried_over,
     customers,
@@ -75,6 +77,8 @@ STEPS: tuple[Step, ...] = (
     Step("definitions", "report sheets", definitions.build),
     Step("names", "report sheets", names.build, ("monthly", "balance_sheet")),
     Step("carried_over", "report sheets", carried_over.build),
+    Step("pack_overview", "board pack", pack_overview.build, ("monthly", "goals")),
+    Step("pack_pages", "board pack", pack_pages.build, ("monthly",)),
     Step("print", "report sheets", printing.build),
 )
 
@@ -91,7 +95,8 @@ def tab_order(ctx: Context) -> list[str]:
     shown = ctx.template.sheets
     carried = ["carried_over"] if carried_over.needed(ctx) else []
     supporting = [s for s in SUPPORTING_SHEETS if s != "movements" or movements.included(ctx)]
-    return [*shown, *(s for s in REPORT_SHEETS if s not in shown), *carried, *supporting]
+    pack = list(ctx.template.pack)
+    return [*shown, *(s for s in REPORT_SHEETS if s not in shown), *pack, *carried, *supporting]
 
 
 def create_sheets(ctx: Context) -> None:
@@ -99,7 +104,7 @@ def create_sheets(ctx: Context) -> None:
     for key in tab_order(ctx):
         ws = ctx.wb.create_sheet(ctx.lang.sheets[key])
         ctx.sheets[key] = ws
-        visible = key in (*ctx.template.sheets, "carried_over") or (
+        visible = key in (*ctx.template.sheets, *ctx.template.pack, "carried_over") or (
             ctx.template.show_supporting_sheets and key in SUPPORTING_SHEETS
         )
         ws.sheet_state = "visible" if visible else "hidden"

@@ -16,6 +16,7 @@ from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..cells import XML_ILLEGAL_RE
+from ..template import PACK_PAGES
 from .common import Context
 from .data import HEADER_ROW as DATA_HEADER_ROW
 
@@ -40,12 +41,15 @@ ONE_PAGE = ("summary",)
 
 def build(ctx: Context) -> None:
     for key, ws in ctx.sheets.items():
+        if key in PACK_PAGES:  # a pack page is laid out as its page (sheets/page.py): only the footer here
+            footer(ctx, ws)
+            continue
         setup(ctx, key, ws)
     if ctx.font:
-        name_the_font(ctx.wb, ctx.font)
+        name_the_font(ctx.wb, ctx.font, hangul=ctx.lang.code == "ko")
 
 
-def name_the_font(wb: Workbook, name: str) -> None:
+def name_the_font(wb: Workbook, name: str, *, hangul: bool = False) -> None:
     """Give every font of the workbook the typeface ``name`` (Malgun Gothic for Korean).
 
     Cells refer to fonts by their index in the workbook's font list, so the list is
@@ -55,7 +59,9 @@ def name_the_font(wb: Workbook, name: str) -> None:
     fonts = []
     for font in wb._fonts:
         named = copy(font)
-        named.name, named.charset, named.family, named.scheme = name, 129, 2, None
+        named.name, named.family, named.scheme = name, 2, None
+        # charset 129 (Hangul) lets Excel pick an installed Hangul font where the named one is missing
+        named.charset = 129 if hangul else None
         fonts.append(named)
     wb._fonts = IndexedList(fonts)
     normal = next((s for s in wb._named_styles if s.name == "Normal"), None)
