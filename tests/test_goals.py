@@ -1,8 +1,8 @@
-"""Goal status: the library's rule (kpi_addin/metrics/goals.py) and the dashboard's Excel
-formula are two implementations of one rule. These tests reach every status — complete, on
-track, at risk, off track by shortfall, by a zero target and by a passed due date, for
-higher- and lower-is-better KPIs — in the library by hand, and in the dashboard through
-LibreOffice's recalculation of the status formulas, so the two cannot drift apart.
+"""Goal status and course: the library's rules (kpi_addin/metrics/goals.py) and the dashboard's
+Excel formulas are two implementations of one rule. These tests reach every status — met,
+below target, far below (by shortfall and by a zero target), for higher- and lower-is-better
+KPIs — and every course — missed, on course, off course, none — in the library by hand, and
+in the dashboard through LibreOffice's recalculation of the formulas, so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from kpi_addin.dashboard.template import load_language
-from kpi_addin.metrics import goal_status, monthly_kpis
+from kpi_addin.metrics import goal_course, goal_status, monthly_kpis
 from kpi_addin.metrics.report import evaluate_goals
 
 from .dashboard_helpers import build, mismatches
@@ -23,30 +23,49 @@ M = pd.Period("2025-06", "M")
 
 
 @pytest.mark.parametrize(
-    ("actual", "target", "direction", "due", "status"),
+    ("actual", "target", "direction", "status"),
     [
-        (100, 100, "higher", None, "complete"),  # met exactly
-        (97, 100, "higher", None, "on track"),  # 3 % short
-        (95, 100, "higher", None, "on track"),  # 5 % short: the on-track band's edge
-        (90, 100, "higher", None, "at risk"),  # 10 % short
-        (85, 100, "higher", None, "at risk"),  # 15 %: the at-risk band's edge
-        (84, 100, "higher", None, "off track"),  # 16 % short
-        (105, 100, "lower", None, "on track"),  # 5 % above a lower-is-better target: the edge
-        (115, 100, "lower", None, "at risk"),  # 15 % above: the edge
-        (116, 100, "lower", None, "off track"),
-        (0.022, 0.02, "lower", None, "at risk"),  # 10 % above
-        (0.019, 0.02, "lower", None, "complete"),
-        (0.01, 0, "lower", None, "off track"),  # a zero target not met is off track
-        (0, 0, "lower", None, "complete"),
-        (-5, 0, "higher", None, "off track"),
-        (99, 100, "higher", pd.Period("2025-05", "M"), "off track"),  # due month passed
-        (99, 100, "higher", pd.Period("2025-06", "M"), "on track"),  # due this month: not passed yet
-        (101, 100, "higher", pd.Period("2025-01", "M"), "complete"),  # met: the due date no longer matters
-        (float("nan"), 100, "higher", None, None),  # undefined actual: no status
+        (100, 100, "higher", "met"),  # met exactly
+        (97, 100, "higher", "below target"),  # 3 % short: never "on track" in green
+        (85, 100, "higher", "below target"),  # 15 %: the band's edge
+        (84, 100, "higher", "far below"),  # 16 % short
+        (115, 100, "lower", "below target"),  # 15 % above a lower-is-better target: the edge
+        (116, 100, "lower", "far below"),
+        (0.022, 0.02, "lower", "below target"),  # 10 % above
+        (0.019, 0.02, "lower", "met"),
+        (0.01, 0, "lower", "far below"),  # a zero target not met is far below
+        (0, 0, "lower", "met"),
+        (-5, 0, "higher", "far below"),
+        (float("nan"), 100, "higher", None),  # undefined actual: no status
     ],
 )
-def test_goal_status_by_hand(actual, target, direction, due, status):
-    assert goal_status(actual, target, direction, due, M) == status
+def test_goal_status_by_hand(actual, target, direction, status):
+    assert goal_status(actual, target, direction) == status
+
+
+@pytest.mark.parametrize(
+    ("actual", "earlier", "target", "direction", "due", "course"),
+    [
+        # 90 now, 84 three months ago: +2 a month; 6 months left → 102 ≥ 100
+        (90, 84, 100, "higher", "2025-12", "on course"),
+        # +1 a month, 3 months left → 93 < 100
+        (90, 87, 100, "higher", "2025-09", "off course"),
+        # exactly reaching it: 90 + 10/3 × 3 = 100
+        (90, 80, 100, "higher", "2025-09", "on course"),
+        (90, 80, 100, "higher", "2025-06", "missed"),  # due this month, not met
+        (90, 80, 100, "higher", "2025-01", "missed"),  # due passed
+        (101, 90, 100, "higher", "2025-01", None),  # met: no course
+        (90, 84, 100, "higher", None, None),  # no due month: no course
+        (90, float("nan"), 100, "higher", "2025-12", None),  # no three months of history
+        # a churn rate falling 0.1 pp a month from 2.6 % to 2.3 %: 1.8 % by December ≤ 2 %
+        (0.023, 0.026, 0.02, "lower", "2025-12", "on course"),
+        (0.023, 0.023, 0.02, "lower", "2025-12", "off course"),  # flat
+        (float("nan"), 1, 100, "higher", "2025-12", None),  # undefined actual
+    ],
+)
+def test_goal_course_by_hand(actual, earlier, target, direction, due, course):
+    due_month = pd.Period(due, "M") if due else None
+    assert goal_course(actual, earlier, target, direction, due_month, M) == course
 
 
 @pytest.fixture(scope="module")
@@ -55,15 +74,21 @@ def company_with_goals(sample_company):
     latest = monthly_kpis(sample_company)
     actual = {k: float(latest.monthly[k].iloc[-1]) for k in ("mrr", "arr", "customers", "arpu", "cac", "nrr")}
     as_of = latest.as_of
+    # ARPU's pace over the last three months, carried on for six: a target three months' pace
+    # away, due in six, is reached on that course (whichever way ARPU moves)
+    pace = (actual["arpu"] - float(latest.monthly["arpu"].iloc[-4])) / 3
+    assert pace != 0
+    arpu_direction = "higher" if pace > 0 else "lower"
     targets = pd.DataFrame(
         [
-            ("mrr", actual["mrr"] * 0.9, "higher", pd.NaT),  # complete
-            ("arr", actual["arr"] / 0.97, "higher", pd.NaT),  # on track (3 % short)
-            ("customers", actual["customers"] / 0.9, "higher", pd.NaT),  # at risk (10 % short)
-            ("arpu", actual["arpu"] / 0.5, "higher", pd.NaT),  # off track (50 % short)
-            ("cac", actual["cac"] / 1.1, "lower", pd.NaT),  # at risk (10 % above)
-            ("customer_churn_rate", 0.0, "lower", pd.NaT),  # off track: zero target not met
-            ("nrr", actual["nrr"] / 0.99, "higher", (as_of - 1).to_timestamp()),  # off track: due passed
+            ("mrr", actual["mrr"] * 0.9, "higher", pd.NaT),  # met
+            ("arr", actual["arr"] / 0.97, "higher", pd.NaT),  # below target (3 % short)
+            ("customers", actual["customers"] / 0.5, "higher", pd.NaT),  # far below (50 % short)
+            ("cac", actual["cac"] / 1.1, "lower", pd.NaT),  # below target (10 % above)
+            ("customer_churn_rate", 0.0, "lower", pd.NaT),  # far below: zero target not met
+            ("nrr", actual["nrr"] / 0.99, "higher", (as_of - 1).to_timestamp()),  # below target, missed
+            ("mrr_growth_mom", 10.0, "higher", (as_of + 6).to_timestamp()),  # far below, off course (never 1000 %)
+            ("arpu", actual["arpu"] + 3 * pace, arpu_direction, (as_of + 6).to_timestamp()),  # below, on course
         ],
         columns=["kpi", "target", "direction", "due"],
     )
@@ -74,15 +99,27 @@ def company_with_goals(sample_company):
 def test_the_library_reaches_every_status(company_with_goals):
     report = monthly_kpis(company_with_goals)
     assert report.latest("customer_churn_rate") > 0
-    statuses = evaluate_goals(company_with_goals.targets, report).set_index("kpi")["status"].to_dict()
-    assert statuses == {
-        "mrr": "complete",
-        "arr": "on track",
-        "customers": "at risk",
-        "arpu": "off track",
-        "cac": "at risk",
-        "customer_churn_rate": "off track",
-        "nrr": "off track",
+    evaluated = evaluate_goals(company_with_goals.targets, report).set_index("kpi")
+    assert evaluated["status"].to_dict() == {
+        "mrr": "met",
+        "arr": "below target",
+        "customers": "far below",
+        "cac": "below target",
+        "customer_churn_rate": "far below",
+        "nrr": "below target",
+        "mrr_growth_mom": "far below",
+        "arpu": "below target",
+    }
+    course = {k: v if isinstance(v, str) else None for k, v in evaluated["course"].items()}
+    assert course == {
+        "mrr": None,
+        "arr": None,
+        "customers": None,
+        "cac": None,
+        "customer_churn_rate": None,
+        "nrr": "missed",
+        "mrr_growth_mom": "off course",
+        "arpu": "on course",
     }
 
 
@@ -94,5 +131,5 @@ def test_the_dashboards_status_formula_agrees_with_the_library(company_with_goal
     language = load_language(lang)
     shown = set(expected[language.sheets["goals"]].values())
     status = language.status
-    assert {status["complete"], status["on_track"], status["at_risk"], status["off_track"]} <= shown
+    assert {status[k] for k in ("met", "below", "far_below", "missed", "off_course")} <= shown
     assert mismatches(expected, recalculated_values(path, tmp_path)) == []

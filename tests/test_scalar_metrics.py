@@ -161,26 +161,21 @@ def test_scalar_functions_work_on_series_element_wise():
 
 
 @pytest.mark.parametrize(
-    ("actual", "target", "direction", "due", "expected"),
+    ("actual", "target", "direction", "expected"),
     [
-        (100, 100, "higher", None, "complete"),
-        (96, 100, "higher", None, "on track"),  # 4 % short
-        (95, 100, "higher", None, "on track"),  # exactly 5 % short
-        (90, 100, "higher", None, "at risk"),  # 10 % short
-        (80, 100, "higher", None, "off track"),  # 20 % short
-        (0.019, 0.02, "lower", None, "complete"),
-        (0.0205, 0.02, "lower", None, "on track"),  # 2.5 % above a lower-is-better target
-        (0.022, 0.02, "lower", None, "at risk"),  # 10 % above
-        (0.03, 0.02, "lower", None, "off track"),  # 50 % above
-        (99, 100, "higher", "2025-01", "off track"),  # due date passed (as of 2025-06)
-        (99, 100, "higher", "2025-12", "on track"),
-        (-1, 0, "higher", None, "off track"),  # target 0 and not met
-        (float("nan"), 100, "higher", None, None),  # undefined actual has no status
+        (100, 100, "higher", "met"),
+        (96, 100, "higher", "below target"),  # 4 % short
+        (90, 100, "higher", "below target"),  # 10 % short
+        (80, 100, "higher", "far below"),  # 20 % short
+        (0.019, 0.02, "lower", "met"),
+        (0.0205, 0.02, "lower", "below target"),  # 2.5 % above a lower-is-better target
+        (0.03, 0.02, "lower", "far below"),  # 50 % above
+        (-1, 0, "higher", "far below"),  # target 0 and not met
+        (float("nan"), 100, "higher", None),  # undefined actual has no status
     ],
 )
-def test_goal_status(actual, target, direction, due, expected):
-    due_period = pd.Period(due, "M") if due else None
-    assert m.goal_status(actual, target, direction, due_period, pd.Period("2025-06", "M")) == expected
+def test_goal_status(actual, target, direction, expected):
+    assert m.goal_status(actual, target, direction) == expected
 
 
 def test_goal_progress():

@@ -1,18 +1,20 @@
-"""Goals: a KPI's target, direction and due date, and its status.
+"""Goals: a KPI's target, direction and due date, its status now and its course to the due date.
 
-Status follows the common KPI-tracker scale:
+The status is judged on the reporting month alone, in words that say where the KPI stands:
 
-* ``complete``  — the target is met (``actual >= target`` when higher is better,
+* ``met``          — the target is met (``actual >= target`` when higher is better,
   ``actual <= target`` when lower is better);
-* ``off track`` — not met and the due month has passed, or the shortfall is more than
-  ``at_risk_band`` (15 %) of the target;
-* ``at risk``   — shortfall more than ``on_track_band`` (5 %) and up to 15 %;
-* ``on track``  — shortfall up to 5 % of the target.
+* ``below target`` — not met, short by up to ``far_below_band`` (15 %) of ``|target|``;
+* ``far below``    — short by more (and any shortfall against a target of 0).
 
-The shortfall is measured relative to ``|target|``; with a target of 0 any shortfall
-is off track.  An undefined actual has no status (``None``).  The dashboard writes
-the same rule as an Excel formula; ``tests/test_goals.py`` reaches every status in both (the
-formula through LibreOffice's recalculation) and checks they agree.
+"Below" means on the wrong side of the target whichever way is better: a churn rate above
+its ceiling is below target.  A goal with a due month also has a *course*: ``missed`` when
+the due month has come and the target is not met; otherwise, while not met, ``on course``
+when the KPI's pace over the last three months, carried on to the due month, meets the
+target, and ``off course`` when it does not.  A met goal, or one without a due month or
+without three months of history, has no course (``None``).  An undefined actual has no
+status.  The dashboard writes the same rules as Excel formulas; ``tests/test_goals.py``
+reaches every status and course in both (the formulas through LibreOffice) and checks they agree.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ import pandas as pd
 from ._core import KPINumError, KPIValueError, check_scalar, divide, is_undefined
 
 __all__ = [
-    "AT_RISK_BAND",
+    "COURSE_MONTHS",
+    "COURSE_STATUSES",
+    "FAR_BELOW_BAND",
     "GOAL_STATUSES",
-    "ON_TRACK_BAND",
     "check_direction",
+    "goal_course",
     "goal_progress",
     "goal_shortfall",
     "goal_status",
@@ -36,9 +40,11 @@ __all__ = [
 
 
 Direction = Literal["higher", "lower"]
-GOAL_STATUSES = ("complete", "on track", "at risk", "off track")
-ON_TRACK_BAND = 0.05
-AT_RISK_BAND = 0.15
+GOAL_STATUSES = ("met", "below target", "far below")
+COURSE_STATUSES = ("on course", "off course", "missed")
+FAR_BELOW_BAND = 0.15
+#: Months of history the course's pace is measured over.
+COURSE_MONTHS = 3
 
 
 def check_direction(direction: object) -> Direction:
@@ -91,38 +97,68 @@ def goal_status(
     actual: float | None,
     target: float,
     direction: Direction,
-    due: pd.Period | None = None,
-    as_of: pd.Period | None = None,
     *,
-    on_track_band: float = ON_TRACK_BAND,
-    at_risk_band: float = AT_RISK_BAND,
+    far_below_band: float = FAR_BELOW_BAND,
 ) -> str | None:
-    """The status of one goal: complete, on track, at risk or off track (see module doc).
+    """The status of one goal now: met, below target or far below (see module doc).
 
-    Edge cases: an undefined actual has no status (None); a target of 0 not met is off track.
+    Edge cases: an undefined actual has no status (None); a target of 0 not met is far below.
 
     Examples
     --------
     >>> goal_status(101, 100, "higher")
-    'complete'
-    >>> goal_status(97, 100, "higher")
-    'on track'
+    'met'
     >>> goal_status(88, 100, "higher")
-    'at risk'
-    >>> goal_status(97, 100, "higher", due=pd.Period("2025-01", "M"), as_of=pd.Period("2025-02", "M"))
-    'off track'
+    'below target'
+    >>> goal_status(0.03, 0.02, "lower")
+    'far below'
     """
-    if on_track_band < 0 or at_risk_band < on_track_band:
-        raise KPINumError("at_risk_band", "bands must satisfy 0 <= on_track_band <= at_risk_band")
+    if far_below_band < 0:
+        raise KPINumError("far_below_band", "must be 0 or more")
     if is_undefined(actual):
         return None
     shortfall = goal_shortfall(cast(float, actual), target, direction)
     if shortfall <= 0:
-        return "complete"
-    if due is not None and as_of is not None and as_of > due:
-        return "off track"
-    if shortfall <= on_track_band:
-        return "on track"
-    if shortfall <= at_risk_band:
-        return "at risk"
-    return "off track"
+        return "met"
+    return "below target" if shortfall <= far_below_band else "far below"
+
+
+def goal_course(
+    actual: float | None,
+    earlier: float | None,
+    target: float,
+    direction: Direction,
+    due: pd.Period | None,
+    as_of: pd.Period,
+    *,
+    months: int = COURSE_MONTHS,
+) -> str | None:
+    """The course of a goal with a due month: missed, on course or off course (see module doc).
+
+    ``earlier`` is the KPI ``months`` months before ``as_of``; the pace is
+    ``(actual − earlier) ÷ months`` a month, carried on for the months left to ``due``.
+
+    Examples
+    --------
+    >>> M = pd.Period("2025-06", "M")
+    >>> goal_course(90, 84, 100, "higher", pd.Period("2025-12", "M"), M)  # +2 a month, 6 months left
+    'on course'
+    >>> goal_course(90, 89, 100, "higher", pd.Period("2025-09", "M"), M)
+    'off course'
+    >>> goal_course(90, 80, 100, "higher", pd.Period("2025-06", "M"), M)
+    'missed'
+    >>> goal_course(101, 90, 100, "higher", pd.Period("2025-12", "M"), M) is None  # met
+    True
+    """
+    if due is None or is_undefined(actual):
+        return None
+    value = cast(float, actual)
+    if goal_shortfall(value, target, direction) <= 0:
+        return None
+    left = (due.year - as_of.year) * 12 + due.month - as_of.month
+    if left <= 0:
+        return "missed"
+    if is_undefined(earlier):
+        return None
+    projected = value + (value - cast(float, earlier)) / months * left
+    return "on course" if goal_shortfall(projected, target, direction) <= 0 else "off course"

@@ -20,7 +20,7 @@ from .catalogue import BALANCE_SHEET_KEYS, COST_COLUMNS, COUNT_KEYS, FUNNEL_COLU
 from .conventions import apply_convention, check_convention
 from .customers import DETRACTOR_MAX, PROMOTER_MIN, annualized_churn
 from .funnel import funnel_conversions
-from .goals import check_direction, goal_progress, goal_status
+from .goals import COURSE_MONTHS, check_direction, goal_course, goal_progress, goal_status
 from .mrr import CustomerMRR, cohort_retention, customer_mrr, month_number, mrr_bridge, number_of, period_of
 from .revenue import net_new_mrr
 from .trailing import cohort_retention_12m
@@ -136,6 +136,13 @@ class KPIReport:
             value = self.balance_sheet.get(key)
             return math.nan if value is None else float(value)  # type: ignore[arg-type]  # the ratios are floats or None
         return float(self.monthly[key].iloc[-1])
+
+    def earlier(self, key: str, months: int) -> float:
+        """A monthly KPI ``months`` months before the latest (nan before the first month, or for a
+        balance-sheet ratio, which has no monthly history here)."""
+        if key in BALANCE_SHEET_KEYS or months >= len(self.monthly):
+            return math.nan
+        return float(self.monthly[key].iloc[-1 - months])
 
     def cohorts(self, basis: str = "logo") -> pd.DataFrame:
         """Cohort retention matrix (see :func:`kpi_addin.metrics.mrr.cohort_retention`)."""
@@ -393,8 +400,13 @@ def evaluate_goals(goals: pd.DataFrame, report: KPIReport) -> pd.DataFrame:
         for a, t, d in zip(actual, goals["target"], goals["direction"], strict=True)
     ]
     out["status"] = [
-        goal_status(a, t, check_direction(d), None if pd.isna(due) else pd.Period(due, "M"), report.as_of)
-        for a, t, d, due in zip(actual, goals["target"], goals["direction"], goals["due"], strict=True)
+        goal_status(a, t, check_direction(d)) for a, t, d in zip(actual, goals["target"], goals["direction"], strict=True)
+    ]
+    earlier = [report.earlier(k, COURSE_MONTHS) for k in goals["kpi"]]
+    out["earlier"] = earlier
+    out["course"] = [
+        goal_course(a, e, t, check_direction(d), None if pd.isna(due) else pd.Period(due, "M"), report.as_of)
+        for a, e, t, d, due in zip(actual, earlier, goals["target"], goals["direction"], goals["due"], strict=True)
     ]
     return out
 

@@ -36,13 +36,25 @@ TITLE_FONT = Font(bold=True, size=16, color="1F3864")
 SECTION_FONT = Font(bold=True, color="1F3864")
 NOTE_FONT = Font(italic=True, color="595959")
 ERROR_FONT = Font(italic=True, color="A6A6A6")
+#: Status colours: green only for a met target; amber below it, red far below or missed;
+#: a course toward a due month is light blue (on course) or red (off course).
 STATUS_FILLS = {
-    "complete": "C6EFCE",
-    "on_track": "E2EFDA",
-    "at_risk": "FFEB9C",
-    "off_track": "FFC7CE",
+    "met": "C6EFCE",
+    "below": "FFEB9C",
+    "far_below": "FFC7CE",
+    "on_course": "DDEBF7",
+    "off_course": "FFC7CE",
+    "missed": "FFC7CE",
 }
-STATUS_KEYS = {"complete": "complete", "on track": "on_track", "at risk": "at_risk", "off track": "off_track"}
+#: The library's status words (metrics/goals.py) → their key in the language files' [status].
+STATUS_KEYS = {
+    "met": "met",
+    "below target": "below",
+    "far below": "far_below",
+    "on course": "on_course",
+    "off course": "off_course",
+    "missed": "missed",
+}
 
 
 @dataclass

@@ -17,7 +17,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ...metrics.goals import AT_RISK_BAND, ON_TRACK_BAND
+from ...metrics.goals import COURSE_MONTHS, FAR_BELOW_BAND
 from ...metrics.report import evaluate_goals
 from ..cells import put_text
 from ..expr import DIV0, NA, Ref, is_error
@@ -30,7 +30,7 @@ from .names import kpi_ref
 
 HEADER_ROW = 4
 FIRST = HEADER_ROW + 1
-LAST_COLUMN = "I"
+LAST_COLUMN = "J"
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,10 @@ class Goal:
     target_value: float
     status_text: str
     default: bool  # a template default, not a target a person set
+    course: Ref | None = None  # on course / off course / missed (blank without a due month)
+    course_text: str = ""
+    due: Ref | None = None
+    actual: Ref | None = None
 
 
 @dataclass
@@ -67,8 +71,11 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
             ctx.ui("actual"),
             ctx.ui("progress"),
             ctx.ui("status"),
+            "",
+            ctx.ui("course"),
         ],
     )
+    ws.cell(row=HEADER_ROW, column=9).value = None  # I: the direction word, hidden
     goals, sources = goal_rows(ctx)
     evaluated = evaluate_goals(goals, ctx.report) if len(goals) else goals
     carried = ctx.options.carried
@@ -114,9 +121,25 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
         ctx.book.formula(ws, f"G{r}", progress, goal.progress, "0%", error=str(shown) if is_error(shown) else DIV0)
         known = isinstance(goal.status, str)
         status = ctx.lang.status[STATUS_KEYS[goal.status] if known else "none"]
-        ctx.book.formula(ws, f"H{r}", status_formula(ctx, r, as_of), status)
+        ctx.book.formula(ws, f"H{r}", status_formula(ctx, r), status)
+        # K (hidden): the KPI three months back, the start of the pace the course carries on
+        earlier = kpi_ref(ctx, monthly, balance_sheet, key, back=COURSE_MONTHS)
+        if earlier is None:
+            ctx.book.formula(ws, f"K{r}", "NA()", math.nan, fmt, error=NA)
+        else:
+            ctx.book.formula(ws, f"K{r}", earlier, goal.earlier, fmt)
+        course = ctx.lang.status[STATUS_KEYS[goal.course]] if isinstance(goal.course, str) else ""
+        ctx.book.formula(ws, f"J{r}", course_formula(ctx, r, as_of), course)
         anchors.goals[key] = Goal(
-            ctx.book.ref(ws, f"C{r}"), ctx.book.ref(ws, f"H{r}"), goal.target, status, source is None and not carried
+            ctx.book.ref(ws, f"C{r}"),
+            ctx.book.ref(ws, f"H{r}"),
+            goal.target,
+            status,
+            source is None and not carried,
+            ctx.book.ref(ws, f"J{r}"),
+            course,
+            ctx.book.ref(ws, f"E{r}"),
+            ctx.book.ref(ws, f"F{r}"),
         )
     end = FIRST + max(len(goals), 1) - 1
     put_text(ws["A3"], ctx.ui("inputs_legend"))
@@ -125,11 +148,13 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
     ws["A3"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[3].height = 30
     status_colours(ws, f"H{FIRST}:H{end}", ctx.lang.status)
+    status_colours(ws, f"J{FIRST}:J{end}", ctx.lang.status)
     grey_errors(ws, f"F{FIRST}:G{end}")
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].hidden = True
     ws.column_dimensions["I"].hidden = True
-    for letter in "CDEFGH":
+    ws.column_dimensions["K"].hidden = True
+    for letter in "CDEFGHJ":
         ws.column_dimensions[letter].width = 14
     # the direction words in the dashboard's language fit their column (Korean runs wider)
     ws.column_dimensions["D"].width = max(16, 2 + max(text_width(ctx.ui(w)) for w in ("higher", "lower")))
@@ -140,15 +165,27 @@ def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet, data
     return anchors
 
 
-def status_formula(ctx: Context, r: int, as_of: str) -> str:
+def status_formula(ctx: Context, r: int) -> str:
+    """met / below target / far below, judged on the reporting month (metrics/goals.py's rule)."""
     s = ctx.lang.status
     met = f'IF(I{r}="higher",F{r}>=C{r},F{r}<=C{r})'
     gap = f'IF(I{r}="higher",C{r}-F{r},F{r}-C{r})/ABS(C{r})'
     return (
-        f'IF(ISERROR(F{r}),"{s["none"]}",IF({met},"{s["complete"]}",'
-        f'IF(AND(ISNUMBER(E{r}),{as_of}>E{r}),"{s["off_track"]}",IF(C{r}=0,"{s["off_track"]}",'
-        f'IF({gap}<={ON_TRACK_BAND},"{s["on_track"]}",IF({gap}<={AT_RISK_BAND},"{s["at_risk"]}",'
-        f'"{s["off_track"]}"))))))'
+        f'IF(ISERROR(F{r}),"{s["none"]}",IF({met},"{s["met"]}",IF(C{r}=0,"{s["far_below"]}",'
+        f'IF({gap}<={FAR_BELOW_BAND},"{s["below"]}","{s["far_below"]}"))))'
+    )
+
+
+def course_formula(ctx: Context, r: int, as_of: str) -> str:
+    """missed / on course / off course for a goal with a due month and not met (else blank)."""
+    s = ctx.lang.status
+    met = f'IF(I{r}="higher",F{r}>=C{r},F{r}<=C{r})'
+    left = f"((YEAR(E{r})-YEAR({as_of}))*12+MONTH(E{r})-MONTH({as_of}))"
+    projected = f"(F{r}+(F{r}-K{r})/{COURSE_MONTHS}*{left})"
+    on_course = f'IF(I{r}="higher",{projected}>=C{r},{projected}<=C{r})'
+    return (
+        f'IF(OR(NOT(ISNUMBER(E{r})),ISERROR(F{r})),"",IF({met},"",IF({left}<=0,"{s["missed"]}",'
+        f'IF(ISERROR(K{r}),"",IF({on_course},"{s["on_course"]}","{s["off_course"]}")))))'
     )
 
 

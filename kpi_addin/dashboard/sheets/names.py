@@ -12,12 +12,15 @@ from .common import Context
 from .monthly import MonthlyTable
 
 
-def kpi_ref(ctx: Context, monthly: MonthlyTable, balance: BalanceSheet, key: str) -> Ref | None:
-    """The cell of ``key``'s as-of value (None for a balance-sheet ratio with no period)."""
+def kpi_ref(ctx: Context, monthly: MonthlyTable, balance: BalanceSheet, key: str, back: int = 0) -> Ref | None:
+    """The cell of ``key``'s as-of value, or ``back`` months before it (None for a balance-sheet
+    ratio with no period, any month back of a ratio, or a month before the first)."""
     if key in BALANCE_SHEET_KEYS:
         period = ctx.report.balance_sheet.get("period")
-        return None if period is None else balance.ref(key, str(period))
-    return monthly.latest(key)
+        return None if period is None or back else balance.ref(key, str(period))
+    if back > monthly.last:
+        return None
+    return monthly.ref(key, monthly.last - back)
 
 
 def build(ctx: Context, monthly: MonthlyTable, balance_sheet: BalanceSheet) -> None:

@@ -164,12 +164,10 @@ def card(ctx: Context, ws, r: int, key: str, monthly: MonthlyTable, balance_shee
     if goal is not None:
         ctx.book.formula(ws, f"{COL['target']}{r}", goal.target, goal.target_value, fmt)
         status = goal.status.excel()
-        if goal.default:  # a template default is not a target the board set
-            suffix = f" ({ctx.ui('template_default')})"
-            ctx.book.formula(ws, f"{COL['status']}{r}", f'{status}&"{suffix}"', goal.status_text + suffix)
+        ctx.book.formula(ws, f"{COL['status']}{r}", status, goal.status_text)
+        if goal.default:  # a template default is not a target the board set: said on the target, not in the status
             ws[f"{COL['target']}{r}"].font = Font(italic=True, color="7F7F7F")
-        else:
-            ctx.book.formula(ws, f"{COL['status']}{r}", status, goal.status_text)
+            ws[f"{COL['target']}{r}"].comment = Comment(ctx.ui("template_default"), "kpi-addin")
     if key not in BALANCE_SHEET_KEYS:
         first = max(0, monthly.last - TREND_MONTHS + 1)
         sheet, col, top, bottom = monthly.column_range(key, first)
