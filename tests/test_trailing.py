@@ -232,5 +232,5 @@ def test_goals_are_judged_on_the_kpi_they_name(report):
     )
     out = evaluate_goals(goals, report).set_index("kpi")
     assert out.loc["nrr_12m", "actual"] == pytest.approx(200 / 430)  # 46.5 %: 7 % short of 50 %
-    assert out.loc["nrr_12m", "status"] == "at risk"
-    assert out.loc["nrr", "actual"] == pytest.approx(1.0) and out.loc["nrr", "status"] == "complete"
+    assert out.loc["nrr_12m", "status"] == "below target"
+    assert out.loc["nrr", "actual"] == pytest.approx(1.0) and out.loc["nrr", "status"] == "met"
