@@ -20,6 +20,8 @@ from openpyxl import Workbook
 
 from ..template import REPORT_SHEETS
 from . import (
+    pack_cohorts,
+    pack_goals,
     pack_overview,
     pack_pages,
     balance_sheet,
@@ -79,6 +81,8 @@ STEPS: tuple[Step, ...] = (
     Step("carried_over", "report sheets", carried_over.build),
     Step("pack_overview", "board pack", pack_overview.build, ("monthly", "goals")),
     Step("pack_pages", "board pack", pack_pages.build, ("monthly",)),
+    Step("pack_cohorts", "board pack", pack_cohorts.build),
+    Step("pack_goals", "board pack", pack_goals.build, ("goals",)),
     Step("print", "report sheets", printing.build),
 )
 

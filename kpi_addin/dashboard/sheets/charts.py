@@ -59,9 +59,9 @@ COLOURS = {
     "total": "1F3864",
 }
 #: Chart sizes (cm): every chart of a page takes one of these, so they line up.
-SIZES = {"summary": (10.7, 7.4), "sheet": (16.0, 8.5), "pack": (13.2, 6.6)}
+SIZES = {"summary": (10.7, 7.4), "sheet": (16.0, 8.5), "pack": (10.3, 6.0), "pack_narrow": (6.2, 5.6)}
 #: Rows and columns one chart of each size spans on a sheet of default cell sizes.
-ROWS_PER_CHART = {"summary": 15, "sheet": 18, "pack": 13}
+ROWS_PER_CHART = {"summary": 15, "sheet": 18, "pack": 12, "pack_narrow": 11}
 
 
 @dataclass

@@ -134,7 +134,7 @@ def overview(ctx: Context, monthly: MonthlyTable) -> None:
     present = ctx.report.monthly.columns
     cash = [k for k in CASH_TILES if k in present and ctx.report.monthly[k].notna().any() and k in monthly.columns]
     if cash:
-        page.tiles([tile(ctx, monthly, key, 1) for key in cash[:6]])
+        page.tiles([tile(ctx, monthly, key, 1) for key in cash[:5]])
     page.section(ctx.ui("pack_quarter_bridge"))
     qs = quarters(ctx)
     steps = [s for s in BRIDGE if s[1] in monthly.columns]
@@ -198,8 +198,9 @@ def overview(ctx: Context, monthly: MonthlyTable) -> None:
     chart.set_categories(Reference(ws, min_col=h, min_row=top + 1, max_row=top + len(qs)))
     chart.y_axis.number_format = charts.money_axis(ctx, [v for _l, cells in rows[1:-1] for _e, v in cells])
     chart.y_axis.crosses = "autoZero"
+    chart.x_axis.tickLblPos = "low"
     chart.legend.position = "r"
-    anchor = f"F{top}"
+    anchor = f"F{top}"  # beside the four quarters (A–E)
     charts.place(ctx, ws, "pack_quarter_bridge", chart, anchor, "pack")
     page.charts_at.append(charts.span(ws, anchor, *charts.SIZES["pack"])[1])
     page.row = max(page.row, page.charts_at[-1] + 2)
@@ -215,7 +216,7 @@ def scorecard(ctx: Context, monthly: MonthlyTable, goals: Goals) -> None:
     headers = [ctx.ui(k) for k in ("pack_kpi", "pack_value", "pack_vs_month", "pack_vs_year", "pack_target",
                                     "pack_status", "pack_comment")]
     ctx.header(ws, top, headers)
-    ws.merge_cells(start_row=top, start_column=7, end_row=top, end_column=page.last_column)
+    ws.merge_cells(start_row=top, start_column=7, end_row=top, end_column=page.last_column)  # comment: G to the edge
     for c in range(1, 8):
         ws.cell(row=top, column=c).font = Font(bold=True, size=9, color="FFFFFF")
         ws.cell(row=top, column=c).alignment = Alignment(horizontal="left" if c in (1, 6, 7) else "right",

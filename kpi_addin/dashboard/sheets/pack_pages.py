@@ -147,14 +147,15 @@ def detail_page(ctx: Context, monthly: MonthlyTable, spec: DetailPage) -> Page:
         formulas, values, unit = series_of(ctx, monthly, key)
         picked = [formulas[i] for i in months]
         columns.append(PageColumn(label_of(ctx, key), unit, lambda j, f=picked: f[j], [values[i] for i in months]))
+    # every charted series also goes to a helper column outside the print area, as a plain
+    # formula: an undefined month is #N/A there (a gap in the chart), never a printed "n/a" drawn as 0
     for _title, lines, _kind in spec.charts:
         for key, _colour, axis in lines:
-            if axis == "down" or key in CONVERSIONS:
-                formulas, values, unit = series_of(ctx, monthly, key)
-                sign = -1.0 if axis == "down" else 1.0
-                picked = [(-formulas[i] if sign < 0 else formulas[i]) for i in months]  # type: ignore[operator]
-                helpers.append((key, PageColumn(label_of(ctx, key), unit, lambda j, f=picked: f[j],
-                                                [sign * values[i] for i in months], helper=True)))
+            formulas, values, unit = series_of(ctx, monthly, key)
+            sign = -1.0 if axis == "down" else 1.0
+            picked = [(-formulas[i] if sign < 0 else formulas[i]) for i in months]  # type: ignore[operator]
+            helpers.append((key, PageColumn(label_of(ctx, key), unit, lambda j, f=picked: f[j],
+                                            [sign * values[i] for i in months], helper=True)))
     rows = [(monthly.month(i), ctx.months[i].to_timestamp().to_pydatetime(), "mmm yyyy") for i in months]
     top = page.table(rows, [*columns, *(c for _k, c in helpers)])
     where = {key: 2 + j for j, key in enumerate(spec.table)}
@@ -170,10 +171,10 @@ def detail_page(ctx: Context, monthly: MonthlyTable, spec: DetailPage) -> Page:
             _formulas, values, unit = series_of(ctx, monthly, key)
             picked = [values[i] for i in months]
             axis_values += [-v for v in picked] if axis == "down" else picked
-            drawn.append((where.get(f"helper:{key}", where.get(key, 0)), label_of(ctx, key), colour))
+            drawn.append((where[f"helper:{key}"], label_of(ctx, key), colour))
         has_data = any(v == v for v in axis_values)  # nan != nan
         chart = page_chart(ctx, ws, drawn, kind, first, last_row, axis_format(ctx, unit, axis_values)) if has_data else None
-        anchor = f"{'A' if c == 0 else 'G'}{anchor_row}"
+        anchor = f"{'A' if c == 0 else 'F'}{anchor_row}"
         charts.place(ctx, ws, title, chart, anchor, "pack")
         page.charts_at.append(charts.span(ws, anchor, *charts.SIZES["pack"])[1])
     page.finish()
@@ -197,6 +198,7 @@ def page_chart(
             charts.stroke(series, charts.COLOURS[colour])
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
     chart.x_axis.number_format = "mmm yy"
+    chart.x_axis.tickLblPos = "low"  # below the bars that go under zero, not across them
     chart.y_axis.number_format = y_format
     chart.y_axis.crosses = "autoZero"
     if len(drawn) > 1:

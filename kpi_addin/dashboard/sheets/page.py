@@ -35,7 +35,8 @@ PAGE_MONTHS = 13
 #: to, the body still prints at 8.1 pt.
 BODY_PT, SMALL_PT, HEADLINE_PT, TITLE_PT = 9, 9, 16, 16
 #: The page's printed columns: A (labels or months) and B.. (figures).
-LABEL_WIDTH, FIGURE_WIDTH, PAGE_COLUMNS = 22, 11.5, 12
+#: 16 + 9 × 10.5 characters ≈ 21.7 cm: inside a landscape A4 or Letter page at 100 %.
+LABEL_WIDTH, FIGURE_WIDTH, PAGE_COLUMNS = 16, 10.5, 10
 #: Where chart data that is not for reading starts (outside the print area).
 HELPER_COLUMN = 20
 NAVY, GREY, LIGHT = "1F3864", "595959", "D9E1F2"
@@ -131,7 +132,7 @@ class Page:
     def text(self, cell: str, text: str, font: Font = BODY, *, wrap: bool = False, align: str | None = None) -> None:
         put_text(self.ws[cell], text)
         self.ws[cell].font = font
-        self.ws[cell].alignment = Alignment(wrap_text=wrap, vertical="top" if wrap else "center", horizontal=align)
+        self.ws[cell].alignment = Alignment(wrap_text=wrap, vertical="center", horizontal=align)
 
     def title(self, title: str, subtitle: str) -> None:
         """The title band: the page's name and month, then company and currency."""
@@ -153,13 +154,17 @@ class Page:
         Each tile is (label, formula, library value, number format, change text)."""
         r = self.row
         for k, (label, formula, expected, fmt, change) in enumerate(tiles):
-            col = 2 * k if k else 1  # A is as wide as two figure columns
+            col = 2 * k if k else 1  # A is about as wide as two figure columns
             letter = get_column_letter(col)
-            self.text(f"{letter}{r}", label, TILE_LABEL)
+            if k:
+                for row in (r, r + 2):
+                    self.ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=col + 1)
+            self.text(f"{letter}{r}", label, TILE_LABEL, wrap=True)
             self.ctx.book.formula(self.ws, f"{letter}{r + 1}", guarded(formula), shown(expected), fmt)
             self.ws[f"{letter}{r + 1}"].font = TILE_VALUE
             self.ws[f"{letter}{r + 1}"].alignment = Alignment(horizontal="left", vertical="center")
             self.text(f"{letter}{r + 2}", change, NOTE)
+        self.ws.row_dimensions[r].height = 24  # a long label takes two lines
         self.ws.row_dimensions[r + 1].height = 24
         self.row = r + 4
 
@@ -191,7 +196,7 @@ class Page:
             if not column.helper:
                 cell.fill = HEADER_FILL
             cell.alignment = Alignment(horizontal="right", vertical="center", wrap_text=True)
-        ws.row_dimensions[top].height = 26
+        ws.row_dimensions[top].height = 38  # three lines of a wrapped header
         for i, (label, expected, fmt) in enumerate(row_labels):
             r = top + 1 + i
             if isinstance(label, Expr):
@@ -203,7 +208,11 @@ class Page:
             for column, c in zip(columns, placed, strict=True):
                 letter = get_column_letter(c)
                 fmt_c = unit_format(self.ctx, column.unit, column.values)
-                self.figure(f"{letter}{r}", column.formula(i), column.values[i], fmt_c, HELPER if column.helper else BODY)
+                if column.helper:  # chart data: errors stay errors (gaps in a chart), outside the print area
+                    self.ctx.book.formula(ws, f"{letter}{r}", column.formula(i), column.values[i], fmt_c)
+                    ws[f"{letter}{r}"].font = HELPER
+                else:
+                    self.figure(f"{letter}{r}", column.formula(i), column.values[i], fmt_c, BODY)
             if i % 2 == 1:
                 for c in range(1, col):
                     ws.cell(row=r, column=c).fill = PatternFill("solid", fgColor="F2F2F2")

@@ -42,7 +42,7 @@ ONE_PAGE = ("summary",)
 def build(ctx: Context) -> None:
     for key, ws in ctx.sheets.items():
         if key in PACK_PAGES:  # a pack page is laid out as its page (sheets/page.py): only the footer here
-            footer(ctx, ws)
+            footer(ctx, ws, size=9)
             continue
         setup(ctx, key, ws)
     if ctx.font:
@@ -97,9 +97,9 @@ def setup(ctx: Context, key: str, ws: Worksheet) -> None:
     footer(ctx, ws)
 
 
-def footer(ctx: Context, ws: Worksheet) -> None:
+def footer(ctx: Context, ws: Worksheet, size: int = 8) -> None:
     """Company on the left; as-of month and "Confidential" in the middle; page x of y on the right."""
-    font = f'&"{ctx.font},Regular"&8' if ctx.font else "&8"
+    font = f'&"{ctx.font},Regular"&{size}' if ctx.font else f"&{size}"
     # a footer holds at most 255 characters in all (Excel), and only characters XML allows
     company = XML_ILLEGAL_RE.sub("", ctx.report.company or "")
     if len(company) > FOOTER_COMPANY_CHARS:
