@@ -49,9 +49,11 @@ def build(ctx: Context, goals: Goals) -> None:
             page.figure(f"D{r}", goal.actual, actual if isinstance(actual, float) else float("nan"), fmt)
         ctx.book.formula(ws, f"E{r}", goal.status, goal.status_text)
         ws[f"E{r}"].font = BODY
+        ws[f"E{r}"].alignment = Alignment(vertical="center")
         if goal.course is not None:
             ctx.book.formula(ws, f"F{r}", goal.course, goal.course_text)
             ws[f"F{r}"].font = BODY
+            ws[f"F{r}"].alignment = Alignment(vertical="center")
         ws.row_dimensions[r].height = 20
     end = top + max(len(goals.goals), 1)
     status_colours(ws, f"E{top + 1}:F{end}", ctx.lang.status)

@@ -252,6 +252,7 @@ def scorecard(ctx: Context, monthly: MonthlyTable, goals: Goals) -> None:
             page.figure(f"E{r}", goal.target, goal.target_value, unit_format(ctx, entry.unit, [goal.target_value]))
             ctx.book.formula(ws, f"F{r}", goal.status, goal.status_text)
             ws[f"F{r}"].font = BODY
+            ws[f"F{r}"].alignment = Alignment(vertical="center")
             if goal.default:
                 defaults = True
                 ws[f"E{r}"].font = Font(size=9, italic=True, color="7F7F7F")

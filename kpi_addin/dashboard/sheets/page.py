@@ -86,7 +86,7 @@ def unit_format(ctx: Context, unit: str, values: Sequence[float]) -> str:
         "rate": "0.0%",
         "count": "#,##0",
         "ratio": '0.0"x"',
-        "months": '0.0" mo"',
+        "months": "0.0",
         "score": "0.0",
         "points": '0.0" pp"',
     }.get(unit, "General")
