@@ -193,14 +193,19 @@ def mrr_movements(ctx: Context, sources: ChartSources) -> ChartBase:
     revenue = need(sources.revenue, "revenue")
     chart = BarChart()
     chart.type, chart.grouping, chart.overlap, chart.gapWidth = "col", "stacked", 100, 60
+    # the opening month is the book the ledger opened with, not a month's movements: left out,
+    # or its "new MRR" bar (the whole book) would flatten every real month
+    skip = 1 if ctx.report.opening_month is not None and ctx.n > 1 else 0
+    first = revenue.first_row + skip
     # new, expansion, reactivation above zero; contraction (−) and churned (−) below
     for id, colour in MOVEMENTS:
-        chart.add_data(
-            _ref(revenue.ws, revenue.columns[id], revenue.header_row, revenue.last_row), titles_from_data=True
-        )
+        column = revenue.columns[id]
+        chart.add_data(_ref(revenue.ws, column, first, revenue.last_row))
+        header = revenue.ws.cell(row=revenue.header_row, column=column).value
+        chart.series[-1].tx = SeriesLabel(v=str(header))
         fill(chart.series[-1], COLOURS[colour])
-    chart.set_categories(_ref(revenue.ws, 1, revenue.first_row, revenue.last_row))
-    m = ctx.report.monthly
+    chart.set_categories(_ref(revenue.ws, 1, first, revenue.last_row))
+    m = ctx.report.monthly.iloc[skip:]
     gains = m["new_mrr"] + m["expansion_mrr"] + m["reactivation_mrr"]
     losses = m["contraction_mrr"] + m["churned_mrr"]
     chart.y_axis.number_format = money_axis(ctx, [*gains, *losses])

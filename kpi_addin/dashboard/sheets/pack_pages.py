@@ -93,7 +93,7 @@ CONVERSIONS = {"lead_to_mql": ("mql", "leads"), "mql_to_sql": ("sql", "mql"), "s
 MOVEMENT_KEYS = ("new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr")
 
 
-def series_of(ctx: Context, monthly: MonthlyTable, key: str) -> tuple[list[Expr | str], list[float], str]:
+def series_of(ctx: Context, monthly: MonthlyTable, key: str) -> tuple[list[Expr], list[float], str]:
     """Per month of the report: the formula, the library's value and the unit of a page figure."""
     values = ctx.report.monthly
     n = ctx.n
@@ -153,7 +153,7 @@ def detail_page(ctx: Context, monthly: MonthlyTable, spec: DetailPage) -> Page:
         for key, _colour, axis in lines:
             formulas, values, unit = series_of(ctx, monthly, key)
             sign = -1.0 if axis == "down" else 1.0
-            picked = [(-formulas[i] if sign < 0 else formulas[i]) for i in months]  # type: ignore[operator]
+            picked = [(-formulas[i] if sign < 0 else formulas[i]) for i in months]
             helpers.append((key, PageColumn(label_of(ctx, key), unit, lambda j, f=picked: f[j],
                                             [sign * values[i] for i in months], helper=True)))
     rows = [(monthly.month(i), ctx.months[i].to_timestamp().to_pydatetime(), "mmm yyyy") for i in months]
@@ -174,6 +174,8 @@ def detail_page(ctx: Context, monthly: MonthlyTable, spec: DetailPage) -> Page:
             drawn.append((where[f"helper:{key}"], label_of(ctx, key), colour))
         has_data = any(v == v for v in axis_values)  # nan != nan
         chart = page_chart(ctx, ws, drawn, kind, first, last_row, axis_format(ctx, unit, axis_values)) if has_data else None
+        if chart is not None and kind == "line" and all(v >= 0 for v in axis_values if v == v):
+            chart.y_axis.scaling.min = 0  # a level drawn from its zero, not from a cut-off axis
         anchor = f"{'A' if c == 0 else 'F'}{anchor_row}"
         charts.place(ctx, ws, title, chart, anchor, "pack")
         page.charts_at.append(charts.span(ws, anchor, *charts.SIZES["pack"])[1])

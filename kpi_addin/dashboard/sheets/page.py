@@ -129,6 +129,12 @@ class Page:
     helper_next: int = HELPER_COLUMN
     charts_at: list[int] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # widths first: a chart (or its no-data note) placed later measures its span by them
+        self.ws.column_dimensions["A"].width = LABEL_WIDTH
+        for c in range(2, self.last_column + 1):
+            self.ws.column_dimensions[get_column_letter(c)].width = FIGURE_WIDTH
+
     def text(self, cell: str, text: str, font: Font = BODY, *, wrap: bool = False, align: str | None = None) -> None:
         put_text(self.ws[cell], text)
         self.ws[cell].font = font
@@ -233,9 +239,6 @@ class Page:
     def finish(self, last_row: int | None = None) -> None:
         """Column widths, fonts, and the print setup of one landscape page at its own size."""
         ws = self.ws
-        ws.column_dimensions["A"].width = LABEL_WIDTH
-        for c in range(2, self.last_column + 1):
-            ws.column_dimensions[get_column_letter(c)].width = FIGURE_WIDTH
         for c in range(HELPER_COLUMN, self.helper_next):
             ws.column_dimensions[get_column_letter(c)].width = FIGURE_WIDTH
         end = max(last_row or 0, self.row, *self.charts_at)
