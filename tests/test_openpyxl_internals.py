@@ -284,7 +284,7 @@ def test_renaming_every_font_in_the_private_font_list_is_saved(tmp_path):
     assert hasattr(wb, "_fonts") and hasattr(wb, "_named_styles"), (
         f"the private Workbook._fonts / _named_styles are gone: sheets/printing.name_the_font rewrites them {UPGRADE}"
     )
-    name_the_font(wb, "Malgun Gothic")
+    name_the_font(wb, "Malgun Gothic", hangul=True)
     with zipfile.ZipFile(saved(wb, tmp_path)) as archive:
         styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
     fonts = list(styles.find(f"{MAIN}fonts"))
