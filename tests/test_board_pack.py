@@ -230,7 +230,9 @@ def test_template_defaults_are_labelled_and_no_answers_is_na(tmp_path):
     wb = load_workbook(path, data_only=True)
     summary = wb["Summary"]
     row = next(r for r in range(6, 30) if summary[f"A{r}"].value == "Customer churn rate, 3 months")
-    assert summary[f"F{row}"].value.endswith("(template default)")
+    # a template default is said on the target (grey italics and a note), not in the status word
+    assert summary[f"E{row}"].font.i and summary[f"E{row}"].comment.text == "template default"
+    assert summary[f"F{row}"].value in ("met", "below target", "far below", "n/a")
     goals = wb["Goals"]
     assert goals["E5"].value == "template default"
     nps_row = next(r for r in range(6, 30) if summary[f"A{r}"].value == "NPS")
@@ -268,6 +270,7 @@ def test_the_registry_builds_each_step_after_what_it_needs():
         "inputs by month",
         "monthly KPIs",
         "report sheets",
+        "board pack",
         "saving",
         "cached values",
     )
@@ -344,25 +347,39 @@ def packs(tmp_path_factory):
 @pytest.mark.parametrize(
     ("template", "lang", "titles"),
     [
-        ("full", "en", [*FULL_PAGES, "Definitions"]),
-        ("executive", "en", ["KPI dashboard", "Goals", "Definitions"]),
+        (
+            "full",
+            "en",
+            [
+                "Board overview",
+                "KPI scorecard",
+                "Revenue",
+                "Customers and retention",
+                "Unit economics",
+                "Funnel and NPS",
+                "Cohorts",
+                "Goals",
+            ],
+        ),
+        (
+            "executive",
+            "en",
+            ["Board overview", "KPI scorecard", "Revenue", "Customers and retention", "Unit economics", "Goals"],
+        ),
         (
             "full",
             "ko",
-            ["KPI 대시보드", "매출", "고객", "퍼널", "단위 경제성", "순 추천 지수", "재무상태표", "목표", "정의"],
+            ["이사회 개요", "KPI 성과표", "매출", "고객과 유지율", "단위 경제성", "퍼널과 NPS", "코호트", "목표"],
         ),
     ],
 )
 def test_the_board_pack_pdf(packs, template, lang, titles):
     _out, pdf = packs(template, lang)
     pages = pdf_pages(pdf)
-    # each report sheet in the template's order, starting on a new page with its title on top
-    # (the Summary's: the dashboard's); a long sheet goes on with its header row repeated
-    assert len(titles) <= len(pages) <= 2 * len(titles)
-    starts = [k for k, text in enumerate(pages) if any(title in first_line(text) for title in titles)]
-    assert [next(t for t in titles if t in first_line(pages[k])) for k in starts] == titles
-    assert starts[0] == 0 and pages[0].count("\x0c") <= 1
-    for text in pages:
+    # one page per pack page, in the template's order, each with its title on top
+    assert len(pages) == len(titles)
+    for text, title in zip(pages, titles, strict=True):
+        assert title in first_line(text), (title, first_line(text))
         body = [line for line in text.splitlines() if line.strip()]
         assert len(body) > 4, f"a page without content: {body}"
         assert ("Confidential" if lang == "en" else "대외비") in text
@@ -377,10 +394,10 @@ def test_the_korean_summary_renders_hangul_not_boxes(packs, tmp_path):
             pytest.fail("no font with Hangul is installed (CI installs fonts-noto-cjk)")
         pytest.skip("no font with Hangul is installed (fonts-noto-cjk)")
     out, pdf = packs("full", "ko")
-    summary = pdf_pages(pdf)[0]
+    pages = pdf_pages(pdf)
     # text extraction gives the Hangul back: the glyphs are real characters, not boxes
-    for text in ("KPI 대시보드", "월별 반복 수익", "유료 고객 수와 이탈률", "전월 대비", "대외비"):
-        assert text in summary, text
+    for text in ("이사회 개요", "월별 반복 수익", "유료 고객 수", "전월 대비", "대외비"):
+        assert text in pages[0] + pages[1], text
     embedded = subprocess.run(["pdffonts", "-f", "1", "-l", "1", str(pdf)], capture_output=True, text=True, check=True)
     assert re.search(r"CJK|Malgun|Nanum|Gothic", embedded.stdout), embedded.stdout  # from a Hangul font
     subprocess.run(

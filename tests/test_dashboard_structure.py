@@ -73,7 +73,8 @@ def test_executive_shows_summary_and_goals_only(sample_data, tmp_path):
     path = tmp_path / "dashboard.xlsx"
     build(sample_data, path, template="executive")
     visible = [s["name"] for s in describe(path)["sheets"] if s["state"] == "visible"]
-    assert visible == ["Summary", "Goals", "Definitions"]
+    pack = ["Pack overview", "Pack scorecard", "Pack revenue", "Pack retention", "Pack unit economics", "Pack goals"]
+    assert visible == ["Summary", "Goals", "Definitions", *pack]
 
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "＝1+1", "\t=1+1", "a\x07b"]

@@ -102,9 +102,9 @@ def synthetic_company(folder: Path, months: int, subscriptions: int = 50_000, se
     ).to_csv(folder / "funnel.csv", index=False)
     answers = 600
     dates = start0 + pd.to_timedelta(rng.integers(0, span, answers), "D")
-    pd.DataFrame(
-        {"date": pd.Series(dates).dt.strftime("%Y-%m-%d"), "score": rng.integers(0, 11, answers)}
-    ).to_csv(folder / "nps.csv", index=False)
+    pd.DataFrame({"date": pd.Series(dates).dt.strftime("%Y-%m-%d"), "score": rng.integers(0, 11, answers)}).to_csv(
+        folder / "nps.csv", index=False
+    )
     pd.DataFrame({"key": ["company", "as_of"], "value": ["Synthetic Scale Co.", "2025-12"]}).to_csv(
         folder / "settings.csv", index=False
     )

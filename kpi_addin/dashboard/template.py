@@ -193,9 +193,7 @@ def load_template(name_or_path: str) -> Template:
         if direction not in ("higher", "lower"):
             raise TemplateError(path, f"{where}.direction", f"must be 'higher' or 'lower', got {direction!r}")
         targets[kpi] = (float(target), direction)
-    return Template(
-        str(data.get("name", path.stem)), path, sheets, show, kpis, charts, targets, customer_data, pack
-    )
+    return Template(str(data.get("name", path.stem)), path, sheets, show, kpis, charts, targets, customer_data, pack)
 
 
 def load_language(code: str) -> Language:

@@ -400,7 +400,8 @@ def evaluate_goals(goals: pd.DataFrame, report: KPIReport) -> pd.DataFrame:
         for a, t, d in zip(actual, goals["target"], goals["direction"], strict=True)
     ]
     out["status"] = [
-        goal_status(a, t, check_direction(d)) for a, t, d in zip(actual, goals["target"], goals["direction"], strict=True)
+        goal_status(a, t, check_direction(d))
+        for a, t, d in zip(actual, goals["target"], goals["direction"], strict=True)
     ]
     earlier = [report.earlier(k, COURSE_MONTHS) for k in goals["kpi"]]
     out["earlier"] = earlier

@@ -20,10 +20,6 @@ from openpyxl import Workbook
 
 from ..template import REPORT_SHEETS
 from . import (
-    pack_cohorts,
-    pack_goals,
-    pack_overview,
-    pack_pages,
     balance_sheet,
     carried_over,
     customers,
@@ -37,6 +33,10 @@ from . import (
     movements,
     names,
     nps,
+    pack_cohorts,
+    pack_goals,
+    pack_overview,
+    pack_pages,
     printing,
     revenue,
     summary,

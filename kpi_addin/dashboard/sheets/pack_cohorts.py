@@ -40,7 +40,7 @@ def vintages(matrix: pd.DataFrame, opening: pd.Period | None) -> tuple[list[str]
         matrix = matrix[matrix.index != opening]
     if matrix.empty:
         return [], np.empty((0, len(AGES))), np.empty(0)
-    quarter = matrix.index.asfreq("Q")
+    quarter = pd.PeriodIndex(matrix.index).asfreq("Q")
     labels, rows, sizes = [], [], []
     for q in sorted(set(quarter))[-VINTAGES:]:
         part = matrix[quarter == q]
@@ -51,7 +51,9 @@ def vintages(matrix: pd.DataFrame, opening: pd.Period | None) -> tuple[list[str]
                 row.append(math.nan)
                 continue
             share = part[age].to_numpy(dtype=float)
-            row.append(float((share * size).sum() / size.sum()) if not np.isnan(share).any() and size.sum() else math.nan)
+            row.append(
+                float((share * size).sum() / size.sum()) if not np.isnan(share).any() and size.sum() else math.nan
+            )
         labels.append(f"Q{q.quarter} {q.year}")
         rows.append(row)
         sizes.append(float(size.sum()))

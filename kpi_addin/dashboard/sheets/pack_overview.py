@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.series import SeriesLabel
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -164,7 +163,9 @@ def overview(ctx: Context, monthly: MonthlyTable) -> None:
             expr, value = total(key, q)
             cells.append((expr * sign if sign < 0 else expr, sign * value))
         rows.append((ctx.ui(label), cells))
-    rows.append((ctx.ui("pack_end_arr"), [(monthly.ref("arr", q.months[-1]), float(m["arr"].iloc[q.months[-1]])) for q in qs]))
+    rows.append(
+        (ctx.ui("pack_end_arr"), [(monthly.ref("arr", q.months[-1]), float(m["arr"].iloc[q.months[-1]])) for q in qs])
+    )
     top = page.row
     ctx.header(ws, top, ["", *(q.label for q in qs)])
     for c in range(1, len(qs) + 2):
@@ -182,11 +183,11 @@ def overview(ctx: Context, monthly: MonthlyTable) -> None:
     for j, q in enumerate(qs):
         ws.cell(row=top + 1 + j, column=h).value = q.label
         ws.cell(row=top + 1 + j, column=h).font = HELPER
-    for s, (label, key, sign) in enumerate(steps):
+    for s, (label, _key, _sign) in enumerate(steps):
         col = h + 1 + s
         ws.cell(row=top, column=col).value = ctx.ui(label)
         ws.cell(row=top, column=col).font = HELPER
-        for j, q in enumerate(qs):
+        for j in range(len(qs)):
             expr, value = rows[1 + s][1][j]
             page.figure(f"{get_column_letter(col)}{top + 1 + j}", expr, value, money, HELPER)
     page.helper_next = h + 1 + len(steps)
@@ -213,14 +214,25 @@ def scorecard(ctx: Context, monthly: MonthlyTable, goals: Goals) -> None:
     page = Page(ctx, ws)
     page.title(f"{ctx.ui('title_pack_scorecard')} — {month_title(ctx.report.as_of, ctx.lang.code)}", ctx.subtitle())
     top = page.row
-    headers = [ctx.ui(k) for k in ("pack_kpi", "pack_value", "pack_vs_month", "pack_vs_year", "pack_target",
-                                    "pack_status", "pack_comment")]
+    headers = [
+        ctx.ui(k)
+        for k in (
+            "pack_kpi",
+            "pack_value",
+            "pack_vs_month",
+            "pack_vs_year",
+            "pack_target",
+            "pack_status",
+            "pack_comment",
+        )
+    ]
     ctx.header(ws, top, headers)
     ws.merge_cells(start_row=top, start_column=7, end_row=top, end_column=page.last_column)  # comment: G to the edge
     for c in range(1, 8):
         ws.cell(row=top, column=c).font = Font(bold=True, size=9, color="FFFFFF")
-        ws.cell(row=top, column=c).alignment = Alignment(horizontal="left" if c in (1, 6, 7) else "right",
-                                                          vertical="center", wrap_text=True)
+        ws.cell(row=top, column=c).alignment = Alignment(
+            horizontal="left" if c in (1, 6, 7) else "right", vertical="center", wrap_text=True
+        )
     defaults = False
     keys = [k for k in ctx.template.summary_kpis if k not in BALANCE_SHEET_KEYS]
     for k, key in enumerate(keys):

@@ -48,23 +48,50 @@ DETAIL_PAGES = (
     DetailPage(
         "pack_revenue",
         ("mrr", "arr", "mrr_growth_mom", "mrr_growth_yoy"),
-        ("mrr", "new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr", "net_new_mrr",
-         "mrr_growth_mom"),
+        (
+            "mrr",
+            "new_mrr",
+            "expansion_mrr",
+            "reactivation_mrr",
+            "contraction_mrr",
+            "churned_mrr",
+            "net_new_mrr",
+            "mrr_growth_mom",
+        ),
         (
             ("mrr_trend", (("mrr", "mrr", "left"),), "line"),
-            ("mrr_movements", (("new_mrr", "new", "up"), ("expansion_mrr", "expansion", "up"),
-                               ("reactivation_mrr", "reactivation", "up"), ("contraction_mrr", "contraction", "down"),
-                               ("churned_mrr", "churned", "down")), "stacked"),
+            (
+                "mrr_movements",
+                (
+                    ("new_mrr", "new", "up"),
+                    ("expansion_mrr", "expansion", "up"),
+                    ("reactivation_mrr", "reactivation", "up"),
+                    ("contraction_mrr", "contraction", "down"),
+                    ("churned_mrr", "churned", "down"),
+                ),
+                "stacked",
+            ),
         ),
     ),
     DetailPage(
         "pack_retention",
         ("customers", "customer_churn_rate_3m", "nrr_12m", "grr_12m"),
-        ("customers", "new_customers", "churned_customers", "customer_churn_rate_3m", "revenue_churn_rate_3m",
-         "nrr_12m", "grr_12m", "logo_retention_12m"),
         (
-            ("pack_churn_trailing", (("customer_churn_rate_3m", "churn_rate", "left"),
-                                     ("revenue_churn_rate_3m", "contraction", "left")), "line"),
+            "customers",
+            "new_customers",
+            "churned_customers",
+            "customer_churn_rate_3m",
+            "revenue_churn_rate_3m",
+            "nrr_12m",
+            "grr_12m",
+            "logo_retention_12m",
+        ),
+        (
+            (
+                "pack_churn_trailing",
+                (("customer_churn_rate_3m", "churn_rate", "left"), ("revenue_churn_rate_3m", "contraction", "left")),
+                "line",
+            ),
             ("pack_retention_12m", (("nrr_12m", "mrr", "left"), ("grr_12m", "new", "left")), "line"),
         ),
     ),
@@ -82,14 +109,25 @@ DETAIL_PAGES = (
         ("visitors", "leads", "sql", "new_customers", "nps"),
         ("visitors", "leads", "mql", "sql", "new_customers", "ccr", "nps"),
         (
-            ("pack_stage_conversion", (("lead_to_mql", "new", "left"), ("mql_to_sql", "expansion", "left"),
-                                       ("sql_to_customer", "mrr", "left")), "line"),
+            (
+                "pack_stage_conversion",
+                (
+                    ("lead_to_mql", "new", "left"),
+                    ("mql_to_sql", "expansion", "left"),
+                    ("sql_to_customer", "mrr", "left"),
+                ),
+                "line",
+            ),
             ("nps_trend", (("nps", "nps", "left"),), "line"),
         ),
     ),
 )
 #: Stage-to-stage conversions the funnel page draws: (id, numerator, denominator) of the month.
-CONVERSIONS = {"lead_to_mql": ("mql", "leads"), "mql_to_sql": ("sql", "mql"), "sql_to_customer": ("new_customers", "sql")}
+CONVERSIONS = {
+    "lead_to_mql": ("mql", "leads"),
+    "mql_to_sql": ("sql", "mql"),
+    "sql_to_customer": ("new_customers", "sql"),
+}
 MOVEMENT_KEYS = ("new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr")
 
 
@@ -98,10 +136,17 @@ def series_of(ctx: Context, monthly: MonthlyTable, key: str) -> tuple[list[Expr]
     values = ctx.report.monthly
     n = ctx.n
     if key == "net_new_mrr":
+
         def net(i: int) -> Expr:
             r = monthly.ref
-            return (r("new_mrr", i) + r("expansion_mrr", i) + r("reactivation_mrr", i)
-                    - r("contraction_mrr", i) - r("churned_mrr", i))
+            return (
+                r("new_mrr", i)
+                + r("expansion_mrr", i)
+                + r("reactivation_mrr", i)
+                - r("contraction_mrr", i)
+                - r("churned_mrr", i)
+            )
+
         return [net(i) for i in range(n)], list(ctx.report.extras["net_new_mrr"]), "money"
     if key in CONVERSIONS:
         top, bottom = CONVERSIONS[key]
@@ -137,25 +182,26 @@ def detail_page(ctx: Context, monthly: MonthlyTable, spec: DetailPage) -> Page:
         back = 12 if unit in ("money", "count") and key not in ("mrr_growth_mom",) else 1
         change = ""
         if last - back >= 0:
-            change = change_text(ctx, values[last], values[last - back], unit, ctx.ui("pack_yoy" if back == 12 else "pack_mom"))
+            change = change_text(
+                ctx, values[last], values[last - back], unit, ctx.ui("pack_yoy" if back == 12 else "pack_mom")
+            )
         fmt = unit_format(ctx, unit, values[last:])
         tiles.append((label_of(ctx, key), formulas[last], values[last], fmt, change))
     page.tiles(tiles)
-    columns = []
-    helpers = []
+    columns: list[PageColumn] = []
+    helpers: list[tuple[str, PageColumn]] = []
     for key in spec.table:
         formulas, values, unit = series_of(ctx, monthly, key)
-        picked = [formulas[i] for i in months]
-        columns.append(PageColumn(label_of(ctx, key), unit, lambda j, f=picked: f[j], [values[i] for i in months]))
+        columns.append(PageColumn(label_of(ctx, key), unit, [formulas[i] for i in months], [values[i] for i in months]))
     # every charted series also goes to a helper column outside the print area, as a plain
     # formula: an undefined month is #N/A there (a gap in the chart), never a printed "n/a" drawn as 0
     for _title, lines, _kind in spec.charts:
         for key, _colour, axis in lines:
             formulas, values, unit = series_of(ctx, monthly, key)
             sign = -1.0 if axis == "down" else 1.0
-            picked = [(-formulas[i] if sign < 0 else formulas[i]) for i in months]
-            helpers.append((key, PageColumn(label_of(ctx, key), unit, lambda j, f=picked: f[j],
-                                            [sign * values[i] for i in months], helper=True)))
+            signed = [(-formulas[i] if sign < 0 else formulas[i]) for i in months]
+            column = PageColumn(label_of(ctx, key), unit, signed, [sign * values[i] for i in months], helper=True)
+            helpers.append((key, column))
     rows = [(monthly.month(i), ctx.months[i].to_timestamp().to_pydatetime(), "mmm yyyy") for i in months]
     top = page.table(rows, [*columns, *(c for _k, c in helpers)])
     where = {key: 2 + j for j, key in enumerate(spec.table)}
@@ -168,12 +214,14 @@ def detail_page(ctx: Context, monthly: MonthlyTable, spec: DetailPage) -> Page:
         axis_values: list[float] = []
         unit = "rate"
         for key, colour, axis in lines:
-            _formulas, values, unit = series_of(ctx, monthly, key)
-            picked = [values[i] for i in months]
-            axis_values += [-v for v in picked] if axis == "down" else picked
+            _formulas, series, unit = series_of(ctx, monthly, key)
+            shown = [series[i] for i in months]
+            axis_values += [-v for v in shown] if axis == "down" else shown
             drawn.append((where[f"helper:{key}"], label_of(ctx, key), colour))
         has_data = any(v == v for v in axis_values)  # nan != nan
-        chart = page_chart(ctx, ws, drawn, kind, first, last_row, axis_format(ctx, unit, axis_values)) if has_data else None
+        chart = (
+            page_chart(ctx, ws, drawn, kind, first, last_row, axis_format(ctx, unit, axis_values)) if has_data else None
+        )
         if chart is not None and kind == "line" and all(v >= 0 for v in axis_values if v == v):
             chart.y_axis.scaling.min = 0  # a level drawn from its zero, not from a cut-off axis
         anchor = f"{'A' if c == 0 else 'F'}{anchor_row}"

@@ -15,7 +15,7 @@ column chart) sits in :data:`HELPER_COLUMN` and beyond, outside the print area.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -109,11 +109,11 @@ def guarded(formula: Expr | str) -> str:
 
 @dataclass
 class PageColumn:
-    """One figure column of a page table: its header, unit, formula and library value per row."""
+    """One figure column of a page table: its header, unit, and per row its formula and library value."""
 
     header: str
     unit: str
-    formula: Callable[[int], Expr | str]
+    formulas: Sequence[Expr | str]
     values: Sequence[float]
     helper: bool = False  # chart data, outside the print area
 
@@ -215,10 +215,10 @@ class Page:
                 letter = get_column_letter(c)
                 fmt_c = unit_format(self.ctx, column.unit, column.values)
                 if column.helper:  # chart data: errors stay errors (gaps in a chart), outside the print area
-                    self.ctx.book.formula(ws, f"{letter}{r}", column.formula(i), column.values[i], fmt_c)
+                    self.ctx.book.formula(ws, f"{letter}{r}", column.formulas[i], column.values[i], fmt_c)
                     ws[f"{letter}{r}"].font = HELPER
                 else:
-                    self.figure(f"{letter}{r}", column.formula(i), column.values[i], fmt_c, BODY)
+                    self.figure(f"{letter}{r}", column.formulas[i], column.values[i], fmt_c, BODY)
             if i % 2 == 1:
                 for c in range(1, col):
                     ws.cell(row=r, column=c).fill = PatternFill("solid", fgColor="F2F2F2")
