@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from unittest import mock
 
 UDF_MODULE = "kpi_addin.excel.functions"
+#: The modules whose functions the UDF module exports: imported afresh under the real decorators.
+DECORATED = (UDF_MODULE, "kpi_addin.excel.report_functions")
 STAND_INS = (
     "pythoncom",
     "pywintypes",
@@ -67,7 +69,7 @@ def windows_xlwings() -> Iterator[types.ModuleType]:
 
     saved = {
         name: sys.modules.get(name)
-        for name in (*STAND_INS, "xlwings.udfs", "xlwings.com_server", "xlwings._xlwindows", UDF_MODULE)
+        for name in (*STAND_INS, "xlwings.udfs", "xlwings.com_server", "xlwings._xlwindows", *DECORATED)
     }
     saved_ctypes = {name: getattr(ctypes, name, None) for name in ("windll", "oledll")}
     saved_xlwings = {name: getattr(xlwings, name) for name in ("func", "arg", "ret")}
@@ -100,7 +102,8 @@ def windows_xlwings() -> Iterator[types.ModuleType]:
         added_engine = True
         udfs.udf_modules.clear()
         xlwings.func, xlwings.arg, xlwings.ret = udfs.xlfunc, udfs.xlarg, udfs.xlret
-        sys.modules.pop(UDF_MODULE, None)
+        for name in DECORATED:
+            sys.modules.pop(name, None)
         yield importlib.import_module(UDF_MODULE)
     finally:
         if added_engine:
@@ -119,5 +122,6 @@ def windows_xlwings() -> Iterator[types.ModuleType]:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = module
-        sys.modules.pop(UDF_MODULE, None)
+        for name in DECORATED:
+            sys.modules.pop(name, None)
         importlib.import_module(UDF_MODULE)  # back to the plain (Linux) functions

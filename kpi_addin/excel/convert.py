@@ -3,14 +3,19 @@
 No arithmetic lives here: every value comes from :mod:`kpi_addin.metrics`.  What Excel
 hands over (floats, ``None`` for a blank cell, text, nested lists for ranges) is passed
 on as it is; the library checks it and names the argument.  What comes back goes to
-Excel as a number or as the text of an Excel error:
+Excel as a number or as an Excel error, the same code on both platforms:
 
 * ``#DIV/0!`` — the KPI is undefined (a zero denominator);
-* ``#VALUE!`` — text or a blank where a number belongs;
-* ``#NUM!``   — a number that cannot be (a negative count, churn above 100 %).
+* ``#VALUE!`` — text or a blank where a number belongs, bad input ranges;
+* ``#NUM!``   — a number that cannot be (a negative count, churn above 100 %);
+* ``#N/A``    — not available: a KPI whose input range is absent, a month, key or report
+  handle that the report does not have.
 
-The classic Windows path of xlwings calls Python from a VBA wrapper that cannot return
-a true error value, so the cell shows the error's text.  xlwings Lite shows the same.
+In xlwings Lite the code is a real Excel error (xlwings turns the returned text into one).
+The classic Windows path calls Python from a VBA wrapper that cannot return an error value,
+so there the cell holds the error's text: ``ISNUMBER`` tells a figure from an error on both,
+``IFERROR`` only in Lite (``docs/excel_functions.md``).  Table functions put the error in
+their first cell and one line per problem below it.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..io.cells import EXCEL_ERRORS
 from ..metrics import KPIInputError, KPINumError
 
-DIV0, VALUE, NUM = "#DIV/0!", "#VALUE!", "#NUM!"
+__all__ = ["DIV0", "EXCEL_ERRORS", "NA", "NUM", "VALUE"]
+
+DIV0, VALUE, NUM, NA = "#DIV/0!", "#VALUE!", "#NUM!", "#N/A"
 #: What an omitted optional argument arrives as on the classic Windows path.
 EXCEL_MISSING = -2147352572
 
@@ -46,9 +54,16 @@ def optional(value: object, default: object) -> object:
     """An omitted optional argument, or blank cells given for one, take its default."""
     if isinstance(value, int) and not isinstance(value, bool) and value == EXCEL_MISSING:
         return default
-    if all(v is None or v == "" for v in flatten(value)):
+    if _blank(value):
         return default
     return value
+
+
+def _blank(value: object) -> bool:
+    """Every cell blank (stops at the first filled one: a whole ledger costs nothing)."""
+    if isinstance(value, list | tuple):
+        return all(_blank(v) for v in value)
+    return value is None or value == ""
 
 
 def flatten(values: object) -> list[object]:
@@ -83,3 +98,40 @@ def error_table(code: str, messages: list[str]) -> list[list[object]]:
     rows: list[list[object]] = [[code]]
     rows += [[m] for m in messages]
     return rows
+
+
+def scalar_call(compute: Callable[[], object]) -> object:
+    """Run a one-cell function: its value, or the Excel error of what went wrong (logged)."""
+    try:
+        return to_excel(compute())
+    except KPIInputError as exc:
+        logger.info("%s", exc)
+        return excel_error(exc)
+    except LookupError as exc:  # a handle, key or month the report does not have
+        logger.info("%s", exc.args[0] if exc.args else exc)
+        return NA
+    except ValueError as exc:
+        logger.info("%s", exc)
+        return VALUE
+    except Exception:
+        logger.exception("worksheet function failed")
+        return VALUE
+
+
+def table_call(build: Callable[[], list[list[object]]]) -> list[list[object]]:
+    """Run a table function; bad input becomes a column: the error, then each problem."""
+    from ..io.reader import InputError
+
+    try:
+        return build()
+    except InputError as exc:
+        return error_table(VALUE, [str(p) for p in exc.problems])
+    except KPIInputError as exc:
+        return error_table(excel_error(exc), [str(exc)])
+    except LookupError as exc:
+        return error_table(NA, [str(exc.args[0] if exc.args else exc)])
+    except ValueError as exc:
+        return error_table(VALUE, [str(exc)])
+    except Exception as exc:
+        logger.exception("table function failed")
+        return error_table(VALUE, [f"kpi-addin could not compute this table ({type(exc).__name__}: {exc})"])

@@ -15,18 +15,29 @@ Windows, and ``kpi-addin lite`` embeds it in the ``main.py`` for xlwings Lite.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from xlwings import arg, func
 
-from ..metrics import KPIInputError, KPIReport, monthly_kpis
+from ..metrics import KPIReport
 from ..metrics import balance_sheet as _balance_sheet
 from ..metrics import customers as _customers
 from ..metrics import funnel as _funnel
 from ..metrics import revenue as _revenue
 from ..metrics import unit_economics as _unit_economics
 from ..metrics.catalogue import SUBSCRIPTION_KEYS
-from .convert import VALUE, error_table, excel_call, excel_error, flatten, logger, optional, rows_to_table
+from .convert import VALUE, error_table, excel_call, flatten, optional, rows_to_table, table_call
+from .report_functions import (
+    FX_DOC,
+    KPI,
+    KPI_MOVEMENTS,
+    KPI_REPORT,
+    KPI_TABLE,
+    KPI_WARNINGS,
+    RANGE,
+    SETTINGS_DOC,
+    SUBSCRIPTIONS_DOC,
+    report_entry,
+    settings_arg,
+)
 
 CATEGORY = "SaaS KPIs"
 
@@ -249,41 +260,24 @@ def INTEREST_COVERAGE(ebit, interest_expense):
 
 MRR_TABLE_COLUMNS = SUBSCRIPTION_KEYS
 MOVEMENT_COLUMNS = ("month", "new", "expansion", "contraction", "churned", "reactivation", "net")
-SUBSCRIPTIONS_DOC = "The subscriptions range, column names in its first row (customer_id, amount, interval, ...)"
+AS_OF_DOC = "Optional last month (YYYY-MM or a date); default as kpi-addin metrics: the last complete month"
 
 
-def _report(subscriptions: object, fx_rates: object, as_of: object) -> KPIReport:
-    # The range reader is only needed by the table functions: loaded on their first call.
-    from ..io.ranges import company_from_ranges
-
-    data = company_from_ranges(subscriptions, optional(fx_rates, None), optional(as_of, None))
-    return monthly_kpis(data)
-
-
-def _table(build: Callable[[], list[list[object]]]) -> list[list[object]]:
-    """Run a table function; bad input becomes a column: the error, then each problem."""
-    from ..io.reader import InputError
-
-    try:
-        return build()
-    except InputError as exc:
-        return error_table(VALUE, [str(p) for p in exc.problems])
-    except KPIInputError as exc:
-        return error_table(excel_error(exc), [str(exc)])
-    except Exception as exc:  # noqa: BLE001 - the Excel boundary: a cell shows an error, never a traceback
-        logger.exception("table function failed")
-        return error_table(VALUE, [f"kpi-addin could not compute this table ({type(exc).__name__}: {exc})"])
+def _report(subscriptions: object, fx_rates: object, as_of: object, settings: object = None) -> KPIReport:
+    """The report of these ranges (computed once per content: see :mod:`kpi_addin.excel.handles`)."""
+    return report_entry(subscriptions, as_of=as_of, settings=settings_arg(settings), fx_rates=fx_rates).report
 
 
 @func(category=CATEGORY)
-@arg("subscriptions", ndim=2, doc=SUBSCRIPTIONS_DOC)
-@arg("fx_rates", ndim=2, doc="Optional FX rates range: currency, rate, month")
-@arg("as_of", doc="Optional last month (YYYY-MM or a date); default the latest date in the data")
-def MRR_TABLE(subscriptions, fx_rates=None, as_of=None):
+@arg("subscriptions", doc=SUBSCRIPTIONS_DOC, **RANGE)
+@arg("fx_rates", doc=FX_DOC, **RANGE)
+@arg("as_of", doc=AS_OF_DOC)
+@arg("settings", doc=SETTINGS_DOC, **RANGE)
+def MRR_TABLE(subscriptions, fx_rates=None, as_of=None, settings=None):
     """Monthly MRR, customers, movements and rates from a subscriptions range, one row a month."""
 
     def build() -> list[list[object]]:
-        monthly = _report(subscriptions, fx_rates, as_of).monthly
+        monthly = _report(subscriptions, fx_rates, as_of, settings).monthly
         keys = MRR_TABLE_COLUMNS[1:]
         values = monthly[list(keys)].to_numpy(dtype=float)  # one conversion, not one per cell
         rows = [
@@ -292,18 +286,19 @@ def MRR_TABLE(subscriptions, fx_rates=None, as_of=None):
         ]
         return rows_to_table(MRR_TABLE_COLUMNS, rows)
 
-    return _table(build)
+    return table_call(build)
 
 
 @func(category=CATEGORY)
-@arg("subscriptions", ndim=2, doc=SUBSCRIPTIONS_DOC)
-@arg("fx_rates", ndim=2, doc="Optional FX rates range: currency, rate, month")
-@arg("as_of", doc="Optional last month (YYYY-MM or a date); default the latest date in the data")
-def MRR_MOVEMENTS(subscriptions, fx_rates=None, as_of=None):
+@arg("subscriptions", doc=SUBSCRIPTIONS_DOC, **RANGE)
+@arg("fx_rates", doc=FX_DOC, **RANGE)
+@arg("as_of", doc=AS_OF_DOC)
+@arg("settings", doc=SETTINGS_DOC, **RANGE)
+def MRR_MOVEMENTS(subscriptions, fx_rates=None, as_of=None, settings=None):
     """The MRR bridge per month: new, expansion, contraction, churned, reactivation and net MRR."""
 
     def build() -> list[list[object]]:
-        report = _report(subscriptions, fx_rates, as_of)
+        report = _report(subscriptions, fx_rates, as_of, settings)
         bridge, net = report.bridge, report.extras["net_new_mrr"]
         rows = [
             [
@@ -319,20 +314,22 @@ def MRR_MOVEMENTS(subscriptions, fx_rates=None, as_of=None):
         ]
         return rows_to_table(MOVEMENT_COLUMNS, rows)
 
-    return _table(build)
+    return table_call(build)
 
 
 @func(category=CATEGORY)
-@arg("subscriptions", ndim=2, doc=SUBSCRIPTIONS_DOC)
+@arg("subscriptions", doc=SUBSCRIPTIONS_DOC, **RANGE)
 @arg("basis", doc='Optional "logo" (share of customers, the default) or "revenue" (share of starting MRR)')
-def COHORTS(subscriptions, basis="logo"):
+@arg("fx_rates", doc=FX_DOC, **RANGE)
+@arg("settings", doc=SETTINGS_DOC, **RANGE)
+def COHORTS(subscriptions, basis="logo", fx_rates=None, settings=None):
     """Cohort retention: for each first-paying-month cohort, the share still paying k months later."""
     chosen = optional(basis, "logo")
     if chosen not in ("logo", "revenue"):
         return error_table(VALUE, [f"basis: {chosen!r} is not 'logo' or 'revenue'"])
 
     def build() -> list[list[object]]:
-        cohorts = _report(subscriptions, None, None).cohorts(str(chosen))
+        cohorts = _report(subscriptions, fx_rates, None, settings).cohorts(str(chosen))
         ages = [c for c in cohorts.columns if c != "size"]
         header: list[object] = ["cohort", "customers" if chosen == "logo" else "starting_mrr", *[str(a) for a in ages]]
         rows: list[list[object]] = [
@@ -341,7 +338,7 @@ def COHORTS(subscriptions, basis="logo"):
         ]
         return [header, *rows]
 
-    return _table(build)
+    return table_call(build)
 
 
 def _cell(value: float, key: str) -> object:
@@ -377,6 +374,11 @@ __all__ = [
     "EQUITY_RATIO",
     "GRR",
     "INTEREST_COVERAGE",
+    "KPI",
+    "KPI_MOVEMENTS",
+    "KPI_REPORT",
+    "KPI_TABLE",
+    "KPI_WARNINGS",
     "LTV",
     "LTV_CAC",
     "MRR",

@@ -115,13 +115,13 @@ failed:
     CLV = Err.Description
 End Function
 
-Function COHORTS(subscriptions, Optional basis)
+Function COHORTS(subscriptions, Optional basis, Optional fx_rates, Optional settings)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        COHORTS = XLPy.CallUDF("kpi_addin.excel.functions", "COHORTS", Array(subscriptions, basis), ThisWorkbook, Application.Caller)
+        COHORTS = XLPy.CallUDF("kpi_addin.excel.functions", "COHORTS", Array(subscriptions, basis, fx_rates, settings), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        COHORTS = XLPy.CallUDF("kpi_addin.excel.functions", "COHORTS", Array(subscriptions, basis))
+        COHORTS = XLPy.CallUDF("kpi_addin.excel.functions", "COHORTS", Array(subscriptions, basis, fx_rates, settings))
         Exit Function
     #End If
 failed:
@@ -219,6 +219,71 @@ failed:
     INTEREST_COVERAGE = Err.Description
 End Function
 
+Function KPI(handle, key, Optional month)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI = XLPy.CallUDF("kpi_addin.excel.functions", "KPI", Array(handle, key, month), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI = XLPy.CallUDF("kpi_addin.excel.functions", "KPI", Array(handle, key, month))
+        Exit Function
+    #End If
+failed:
+    KPI = Err.Description
+End Function
+
+Function KPI_MOVEMENTS(handle, Optional month, Optional type)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_MOVEMENTS = XLPy.CallUDF("kpi_addin.excel.functions", "KPI_MOVEMENTS", Array(handle, month, type), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_MOVEMENTS = XLPy.CallUDF("kpi_addin.excel.functions", "KPI_MOVEMENTS", Array(handle, month, type))
+        Exit Function
+    #End If
+failed:
+    KPI_MOVEMENTS = Err.Description
+End Function
+
+Function KPI_REPORT(subscriptions, Optional fx_rates, Optional costs, Optional funnel, Optional nps, Optional settings, Optional balance_sheet)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_REPORT = XLPy.CallUDF("kpi_addin.excel.functions", "KPI_REPORT", Array(subscriptions, fx_rates, costs, funnel, nps, settings, balance_sheet), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_REPORT = XLPy.CallUDF("kpi_addin.excel.functions", "KPI_REPORT", Array(subscriptions, fx_rates, costs, funnel, nps, settings, balance_sheet))
+        Exit Function
+    #End If
+failed:
+    KPI_REPORT = Err.Description
+End Function
+
+Function KPI_TABLE(handle, Optional keys, Optional months, Optional by)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_TABLE = XLPy.CallUDF("kpi_addin.excel.functions", "KPI_TABLE", Array(handle, keys, months, by), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_TABLE = XLPy.CallUDF("kpi_addin.excel.functions", "KPI_TABLE", Array(handle, keys, months, by))
+        Exit Function
+    #End If
+failed:
+    KPI_TABLE = Err.Description
+End Function
+
+Function KPI_WARNINGS(handle)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        KPI_WARNINGS = XLPy.CallUDF("kpi_addin.excel.functions", "KPI_WARNINGS", Array(handle), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        KPI_WARNINGS = XLPy.CallUDF("kpi_addin.excel.functions", "KPI_WARNINGS", Array(handle))
+        Exit Function
+    #End If
+failed:
+    KPI_WARNINGS = Err.Description
+End Function
+
 Function LTV(arpu, churn_rate, Optional gross_margin)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -258,26 +323,26 @@ failed:
     MRR = Err.Description
 End Function
 
-Function MRR_MOVEMENTS(subscriptions, Optional fx_rates, Optional as_of)
+Function MRR_MOVEMENTS(subscriptions, Optional fx_rates, Optional as_of, Optional settings)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        MRR_MOVEMENTS = XLPy.CallUDF("kpi_addin.excel.functions", "MRR_MOVEMENTS", Array(subscriptions, fx_rates, as_of), ThisWorkbook, Application.Caller)
+        MRR_MOVEMENTS = XLPy.CallUDF("kpi_addin.excel.functions", "MRR_MOVEMENTS", Array(subscriptions, fx_rates, as_of, settings), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        MRR_MOVEMENTS = XLPy.CallUDF("kpi_addin.excel.functions", "MRR_MOVEMENTS", Array(subscriptions, fx_rates, as_of))
+        MRR_MOVEMENTS = XLPy.CallUDF("kpi_addin.excel.functions", "MRR_MOVEMENTS", Array(subscriptions, fx_rates, as_of, settings))
         Exit Function
     #End If
 failed:
     MRR_MOVEMENTS = Err.Description
 End Function
 
-Function MRR_TABLE(subscriptions, Optional fx_rates, Optional as_of)
+Function MRR_TABLE(subscriptions, Optional fx_rates, Optional as_of, Optional settings)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        MRR_TABLE = XLPy.CallUDF("kpi_addin.excel.functions", "MRR_TABLE", Array(subscriptions, fx_rates, as_of), ThisWorkbook, Application.Caller)
+        MRR_TABLE = XLPy.CallUDF("kpi_addin.excel.functions", "MRR_TABLE", Array(subscriptions, fx_rates, as_of, settings), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        MRR_TABLE = XLPy.CallUDF("kpi_addin.excel.functions", "MRR_TABLE", Array(subscriptions, fx_rates, as_of))
+        MRR_TABLE = XLPy.CallUDF("kpi_addin.excel.functions", "MRR_TABLE", Array(subscriptions, fx_rates, as_of, settings))
         Exit Function
     #End If
 failed:
