@@ -19,6 +19,8 @@ from .metrics.trailing import COHORT_12M_KEYS
 ROOT = Path(__file__).resolve().parents[1]
 #: The README's list of JSON keys sits between these markers.
 KEYS_START, KEYS_END = "<!-- monthly-keys -->", "<!-- /monthly-keys -->"
+#: docs/excel-functions.md's function reference sits between these markers.
+FUNCTIONS_START, FUNCTIONS_END = "<!-- functions -->", "<!-- /functions -->"
 
 UNIT_WORDS = {
     "money": "money (reporting currency)",
@@ -109,8 +111,41 @@ def readme_with_keys(readme: str) -> str:
     return re.sub(pattern, lambda _m: block, readme, flags=re.S)
 
 
+def functions_reference() -> str:
+    """Every worksheet function: its call with optional arguments in brackets, what it gives,
+    and each argument's help — as Excel's function wizard shows them."""
+    from .excel import functions
+
+    lines = ["| function | what it gives | arguments |", "| --- | --- | --- |"]
+    for name in functions.__all__:
+        function = getattr(functions, name)
+        help_ = getattr(function, "__excel_args__", None)
+        if help_ is None:
+            continue
+        parameters = inspect.signature(function).parameters
+        shown = [p if parameters[p].default is inspect.Parameter.empty else f"[{p}]" for p in parameters]
+        described = "<br>".join(f"`{a}`: {doc}" for a, doc in help_.items())
+        summary = (inspect.getdoc(function) or "").split("\n")[0]
+        lines.append(f"| `{name}({', '.join(shown)})` | {summary} | {described} |".replace("\n", " "))
+    return "\n".join(lines)
+
+
+def with_block(text: str, start: str, end: str, block: str, where: str) -> str:
+    """``text`` with ``block`` between the markers ``start`` and ``end``."""
+    pattern = re.escape(start) + ".*?" + re.escape(end)
+    if not re.search(pattern, text, flags=re.S):
+        raise ValueError(f"{where} has no {start} ... {end} block")
+    return re.sub(pattern, lambda _m: f"{start}\n{block}\n{end}", text, flags=re.S)
+
+
 def main() -> None:
     (ROOT / "docs" / "definitions.md").write_text(definitions_markdown(), encoding="utf-8")
+    excel = ROOT / "docs" / "excel-functions.md"
+    text = excel.read_text(encoding="utf-8")
+    excel.write_text(
+        with_block(text, FUNCTIONS_START, FUNCTIONS_END, functions_reference(), "docs/excel-functions.md"),
+        encoding="utf-8",
+    )
     readme = ROOT / "README.md"
     readme.write_text(readme_with_keys(readme.read_text(encoding="utf-8")), encoding="utf-8")
 

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from kpi_addin.dashboard.cache import fill_cached_values  # noqa: E402
 from kpi_addin.dashboard.cells import put_text  # noqa: E402
 from kpi_addin.excel import functions  # noqa: E402
-from kpi_addin.io import read_company_data, sample_path  # noqa: E402
+from kpi_addin.io import read_company_data, sample_path, schema  # noqa: E402
 from kpi_addin.metrics import monthly_kpis  # noqa: E402
 from kpi_addin.metrics.customers import customer_lifetime_months  # noqa: E402
 
@@ -39,6 +39,17 @@ UDF_MODULE = "kpi_addin.excel.functions"
 BOLD = Font(bold=True)
 EQUITY = "Shareholders' equity"
 HEADER = PatternFill("solid", fgColor="DDEBF7")
+#: The sample's input sheets, as sheets of the workbook (the report functions read them all).
+INPUT_SHEETS = {
+    "subscriptions": "Subscriptions",
+    "fx_rates": "FX rates",
+    "costs": "Costs",
+    "funnel": "Funnel",
+    "nps": "NPS",
+    "balance_sheet": "Balance sheet",
+    "settings": "Settings",
+}
+NUMBER_KINDS = {"money", "number", "count", "score", "rate"}
 
 
 def build(out: Path = OUT) -> Path:
@@ -186,20 +197,18 @@ def build(out: Path = OUT) -> Path:
 
     subs = pd.read_csv(sample_path() / "subscriptions.csv", dtype=str, keep_default_na=False)
     fx = pd.read_csv(sample_path() / "fx_rates.csv", dtype=str, keep_default_na=False)
-    sub_ws, fx_ws = wb.create_sheet("Subscriptions"), wb.create_sheet("FX rates")
-    for ws, frame, numeric in ((sub_ws, subs, ("amount", "quantity")), (fx_ws, fx, ("rate",))):
-        ws.append(list(frame.columns))
-        for record in frame.itertuples(index=False):
-            row = []
-            for key, value in zip(frame.columns, record, strict=True):
-                row.append(None if value == "" else float(value) if key in numeric else value)
-            ws.append(row)
+    ranges: dict[str, str] = {}
+    for name, title in INPUT_SHEETS.items():
+        frame = pd.read_csv(sample_path() / f"{name}.csv", dtype=str, keep_default_na=False)
+        ws = wb.create_sheet(title)
+        for record in as_range(frame, _numeric(name)):
+            ws.append(record)
         for row in ws.iter_rows(min_row=2):
             for c_ in row:
                 if isinstance(c_.value, str):
                     c_.data_type = "s"
-    sub_range = f"Subscriptions!$A$1:${chr(64 + len(subs.columns))}${len(subs) + 1}"
-    fx_range = f"'FX rates'!$A$1:$C${len(fx) + 1}"
+        ranges[name] = f"{_quoted(title)}!$A$1:${_col(len(frame.columns))}${len(frame) + 1}"
+    sub_range, fx_range = ranges["subscriptions"], ranges["fx_rates"]
     tables = wb.create_sheet("Tables", 1)
     put_text(
         tables["A1"],
@@ -209,7 +218,7 @@ def build(out: Path = OUT) -> Path:
     blocks = [
         ("MRR_TABLE", f'{sub_range},{fx_range},"{month}"', functions.MRR_TABLE),
         ("MRR_MOVEMENTS", f'{sub_range},{fx_range},"{month}"', functions.MRR_MOVEMENTS),
-        ("COHORTS", f"{sub_range}", functions.COHORTS),
+        ("COHORTS", f"{sub_range},,{fx_range}", functions.COHORTS),
     ]
     row = 3
     table_expected: dict[str, object] = {}
@@ -217,6 +226,7 @@ def build(out: Path = OUT) -> Path:
         put_text(tables[f"A{row}"], f"={name}(…)")
         tables[f"A{row}"].font = BOLD
         result = _call_with_sheet_ranges(function, name, subs, fx, str(month))
+        assert not str(result[0][0]).startswith("#"), f"{name} example fails: {result}"
         height, width = len(result), max(len(r) for r in result)
         top = row + 1
         ref = f"A{top}:{_col(width)}{top + height - 1}"
@@ -234,12 +244,118 @@ def build(out: Path = OUT) -> Path:
                     target.value = value
         row = top + height + 2
 
+    report_expected = _report_sheet(wb, ranges, report)
+
     with tempfile.TemporaryDirectory() as work:
         raw = Path(work) / "raw.xlsm"
         wb.save(raw)
         out.parent.mkdir(parents=True, exist_ok=True)
-        fill_cached_values(raw, out, {"Examples": expected, "Tables": table_expected})  # type: ignore[dict-item]
+        fill_cached_values(raw, out, {"Examples": expected, "Tables": table_expected, "Report": report_expected})  # type: ignore[dict-item]
     return out
+
+
+#: (key, month) read with =KPI() on the Report sheet: figures only the report has (trailing,
+#: 12-month, costs, balance sheet) and a quarter.
+REPORT_READS = (
+    ("mrr", None),
+    ("customer_churn_rate", None),
+    ("nrr_12m", None),
+    ("cac_trailing", None),
+    ("ltv_cac_trailing", None),
+    ("cac_payback_months", "2025-06"),
+    ("current_ratio", None),
+    ("end_mrr", "2025Q4"),
+)
+
+
+def _report_sheet(wb, ranges: dict[str, str], report) -> dict[str, object]:
+    """The Report sheet: =KPI_REPORT over every input sheet, KPI() reads with what each should
+    show (the library's figure), and the KPI_TABLE / KPI_MOVEMENTS / KPI_WARNINGS blocks."""
+    from kpi_addin.metrics.periods import period_kpis
+
+    ws = wb.create_sheet("Report", 2)
+    put_text(ws["A1"], "One report behind the formulas: KPI_REPORT computes every KPI once; KPI and the rest read it.")
+    ws["A1"].font = BOLD
+    order = ("subscriptions", "fx_rates", "costs", "funnel", "nps", "settings", "balance_sheet")
+    cells = {name: as_range(_sample(name), _numeric(name)) for name in order}
+    handle = functions.KPI_REPORT(*[cells[name] for name in order])
+    assert isinstance(handle, str) and handle.startswith("kpi#"), handle
+    put_text(ws["A3"], "Report handle")
+    ws["B3"] = f"=KPI_REPORT({','.join(ranges[name] for name in order)})"
+    expected: dict[str, object] = {"B3": handle}
+    for j, title in enumerate(("Key", "Month", "Formula", "Result", "Should show"), start=1):
+        put_text(ws.cell(row=5, column=j), title)
+        ws.cell(row=5, column=j).font, ws.cell(row=5, column=j).fill = BOLD, HEADER
+    quarters = period_kpis(report, "quarter")
+    for i, (key, month) in enumerate(REPORT_READS):
+        r = 6 + i
+        formula = f'=KPI($B$3,"{key}"' + (f',"{month}")' if month else ")")
+        if month and "Q" in month:
+            value = float(quarters.loc[month, key])
+        elif month:
+            value = float(report.monthly.loc[pd.Period(month, "M"), key])
+        else:
+            value = report.latest(key)
+        put_text(ws[f"A{r}"], key)
+        put_text(ws[f"B{r}"], month or str(report.as_of))
+        put_text(ws[f"C{r}"], formula)
+        ws[f"D{r}"] = formula
+        ws[f"E{r}"] = value
+        expected[f"D{r}"] = value
+        assert functions.KPI(handle, key, month) == value, (key, month)
+    row = 6 + len(REPORT_READS) + 2
+    blocks = [
+        ("KPI_TABLE", '$B$3,"mrr, customers, nrr, cac_trailing",6', (handle, "mrr, customers, nrr, cac_trailing", 6.0)),
+        ("KPI_MOVEMENTS", f'$B$3,"{report.as_of}","churned"', (handle, str(report.as_of), "churned")),
+        ("KPI_WARNINGS", "$B$3", (handle,)),
+    ]
+    for name, args, call in blocks:
+        put_text(ws[f"A{row}"], f"={name}(…)")
+        ws[f"A{row}"].font = BOLD
+        result = getattr(functions, name)(*call)
+        assert not str(result[0][0]).startswith("#"), f"{name} example fails: {result}"
+        top = row + 1
+        height, width = len(result), max(len(r_) for r_ in result)
+        ws[f"A{top}"] = ArrayFormula(f"A{top}:{_col(width)}{top + height - 1}", f"={name}({args})")
+        expected[f"A{top}"] = result[0][0]
+        for i, values_row in enumerate(result):
+            for j, value in enumerate(values_row):
+                if (i, j) == (0, 0) or value is None:
+                    continue
+                target = ws.cell(row=top + i, column=j + 1)
+                if isinstance(value, str):
+                    put_text(target, value)
+                else:
+                    target.value = value
+        row = top + height + 2
+    for col, width in {"A": 24, "B": 40, "C": 44, "D": 14, "E": 14}.items():
+        ws.column_dimensions[col].width = width
+    return expected
+
+
+def _sample(name: str) -> pd.DataFrame:
+    return pd.read_csv(sample_path() / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def as_range(frame: pd.DataFrame, numeric: tuple[str, ...]) -> list[list[object]]:
+    """A sample CSV as the cells of its sheet: the header, numbers as numbers, text as text."""
+    rows: list[list[object]] = [list(frame.columns)]
+    for record in frame.itertuples(index=False):
+        rows.append(
+            [None if v == "" else float(v) if k in numeric else v for k, v in zip(frame.columns, record, strict=True)]
+        )
+    return rows
+
+
+def _numeric(sheet: str) -> tuple[str, ...]:
+    """The number columns of an input sheet (the schema's kinds)."""
+    if sheet not in schema.SHEETS:
+        return ()
+    return tuple(c.name for c in schema.SHEETS[sheet].columns if c.kind in NUMBER_KINDS)
+
+
+def _quoted(title: str) -> str:
+    return f"'{title}'" if " " in title else title
 
 
 def _col(n: int) -> str:
@@ -251,20 +367,9 @@ def _col(n: int) -> str:
 
 
 def _call_with_sheet_ranges(function, name: str, subs: pd.DataFrame, fx: pd.DataFrame, month: str):
-    def as_range(frame: pd.DataFrame, numeric: tuple[str, ...]):
-        rows = [list(frame.columns)]
-        for record in frame.itertuples(index=False):
-            rows.append(
-                [
-                    None if v == "" else float(v) if k in numeric else v
-                    for k, v in zip(frame.columns, record, strict=True)
-                ]
-            )
-        return rows
-
-    subs_range, fx_range = as_range(subs, ("amount", "quantity")), as_range(fx, ("rate",))
+    subs_range, fx_range = as_range(subs, _numeric("subscriptions")), as_range(fx, _numeric("fx_rates"))
     if name == "COHORTS":
-        return function(subs_range)
+        return function(subs_range, None, fx_range)
     return function(subs_range, fx_range, month)
 
 

@@ -21,49 +21,32 @@ import pytest
 
 from kpi_addin.excel import handles
 from kpi_addin.metrics import monthly_kpis
-from kpi_addin.metrics.catalogue import SUBSCRIPTION_KEYS
+from kpi_addin.metrics.catalogue import SUBSCRIPTION_KEYS, excel_functions
 
 from .xlwings_windows import UDF_MODULE, windows_xlwings
 
 GOLDEN = Path(__file__).parent / "golden" / "xlwings_udfs.bas"
 MISSING = -2147352572  # an omitted optional argument, as pywin32 passes it
 
-# Excel name → argument names, optional ones last
-SIGNATURES = {
-    "CHURN": ["lost_customers", "customers_at_start"],
-    "REVENUE_CHURN": ["mrr_lost", "mrr_at_start"],
-    "MRR": ["customers", "avg_revenue_per_customer"],
-    "ARR": ["mrr"],
-    "ARPU": ["revenue", "customers"],
-    "LTV": ["arpu", "churn_rate", "gross_margin?"],
-    "CLV": ["customer_value", "avg_lifetime_months"],
-    "CAC": ["sales_cost", "marketing_cost", "new_customers"],
-    "LTV_CAC": ["ltv", "cac"],
-    "CAC_PAYBACK": ["cac", "arpu", "gross_margin?"],
-    "CTS": ["costs", "paying_customers"],
-    "RETENTION": ["customers_at_end", "customers_gained", "customers_at_start"],
-    "NRR": ["mrr_at_start", "expansion", "contraction", "churned"],
-    "GRR": ["mrr_at_start", "contraction", "churned"],
-    "SAAS_QUICK_RATIO": ["new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr"],
-    "ANNUALIZE_CHURN": ["monthly_rate"],
-    "NPS": ["scores"],
-    "CONVERSION": ["converted", "total"],
-    "CCR": ["new_customers", "visitors"],
-    "PQL_CONVERSION": ["paid_pqls", "pqls"],
-    "CURRENT_RATIO": ["current_assets", "current_liabilities"],
-    "ACID_TEST_RATIO": ["current_assets", "inventories", "current_liabilities"],
-    "DEBT_TO_EQUITY": ["total_liabilities", "shareholders_equity"],
-    "EQUITY_RATIO": ["shareholders_equity", "total_assets"],
-    "INTEREST_COVERAGE": ["ebit", "interest_expense"],
-    "MRR_TABLE": ["subscriptions", "fx_rates?", "as_of?", "settings?"],
-    "MRR_MOVEMENTS": ["subscriptions", "fx_rates?", "as_of?", "settings?"],
-    "COHORTS": ["subscriptions", "basis?", "fx_rates?", "settings?"],
-    "KPI_REPORT": ["subscriptions", "fx_rates?", "costs?", "funnel?", "nps?", "settings?", "balance_sheet?"],
-    "KPI": ["handle", "key", "month?"],
-    "KPI_TABLE": ["handle", "keys?", "months?", "by?"],
-    "KPI_MOVEMENTS": ["handle", "month?", "type?"],
-    "KPI_WARNINGS": ["handle"],
-}
+
+def _signatures() -> dict[str, list[str]]:
+    """Excel name → argument names (optional ones marked ``?``), from the Python functions the
+    module exports; the golden VBA file below pins them as Excel sees them."""
+    import inspect
+
+    from kpi_addin.excel import functions
+
+    out = {}
+    for name in functions.__all__:
+        function = getattr(functions, name)
+        if not hasattr(function, "__excel_args__"):
+            continue
+        parameters = inspect.signature(function).parameters.values()
+        out[name] = [p.name + ("" if p.default is inspect.Parameter.empty else "?") for p in parameters]
+    return out
+
+
+SIGNATURES = _signatures()
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +66,8 @@ def test_every_function_is_registered_with_name_arguments_docs_and_category(udfs
     module, _ = udfs
     registered = {v.__xlfunc__["name"]: v.__xlfunc__ for v in vars(module).values() if hasattr(v, "__xlfunc__")}
     assert set(registered) == set(SIGNATURES)
+    assert set(excel_functions()) <= set(registered)  # every Excel name the KPI registry gives exists
+    assert {"KPI_REPORT", "KPI", "KPI_TABLE", "KPI_MOVEMENTS", "KPI_WARNINGS"} <= set(registered)
     for name, expected_args in SIGNATURES.items():
         info = registered[name]
         assert info["category"] == "SaaS KPIs"
@@ -290,3 +275,14 @@ def test_an_unexpected_failure_is_an_excel_error_not_a_traceback(udfs, monkeypat
     assert call(udfs, "CHURN", 3.0, 200.0) == "#VALUE!"
     table = call(udfs, "MRR_TABLE", LEDGER, MISSING, MISSING)
     assert table[0] == ["#VALUE!"] and "disk on fire" in table[1][0] and "Traceback" not in table[1][0]
+
+
+def test_the_function_reference_in_the_docs_is_generated_and_lists_every_function():
+    from kpi_addin.docs import FUNCTIONS_END, FUNCTIONS_START, ROOT, functions_reference, with_block
+
+    text = (ROOT / "docs" / "excel-functions.md").read_text(encoding="utf-8")
+    reference = functions_reference()
+    assert with_block(text, FUNCTIONS_START, FUNCTIONS_END, reference, "") == text, "run python -m kpi_addin.docs"
+    for name, args in SIGNATURES.items():
+        shown = ", ".join(f"[{a[:-1]}]" if a.endswith("?") else a for a in args)
+        assert f"| `{name}({shown})` |" in reference, name

@@ -71,8 +71,59 @@ def test_each_example_shows_what_the_function_gives_for_its_cells(book):
         checked.add(name)
     # every one-cell function has a worked example (the table functions have their own sheet)
     table_functions = {"MRR_TABLE", "MRR_MOVEMENTS", "COHORTS"}
-    scalar = {n for n in functions.__all__ if n.isupper() and callable(getattr(functions, n))} - table_functions
-    assert checked == scalar
+    report_functions = {"KPI_REPORT", "KPI", "KPI_TABLE", "KPI_MOVEMENTS", "KPI_WARNINGS"}  # the Report sheet
+    scalar = {n for n in functions.__all__ if n.isupper() and callable(getattr(functions, n))}
+    assert checked == scalar - table_functions - report_functions
+
+
+def _sheet_range(book, ref: str) -> list[list[object]]:
+    """The cells of a range as Excel hands them over: every number a double."""
+    sheet, _, cells = ref.rpartition("!")
+    rows = _cells(book[sheet.strip("'")], cells.replace("$", ""))
+    return [[float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in row] for row in rows]
+
+
+def test_the_report_sheet_reads_every_figure_from_one_report(book, sample_dir):
+    """KPI_REPORT over the workbook's own sheets gives the cached handle; each KPI() read gives
+    what it should show, which is kpi-addin metrics' figure (its JSON)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from kpi_addin.cli import cli
+
+    ws, values = book["Report"], load_workbook(WORKBOOK, data_only=True)["Report"]
+    refs = re.fullmatch(r"=KPI_REPORT\((.*)\)", ws["B3"].value).group(1).split(",")
+    handle = functions.KPI_REPORT(*[_sheet_range(book, ref) for ref in refs])
+    assert handle == values["B3"].value and handle.startswith("kpi#") and "2025-12, 24 months" in handle
+    done = CliRunner().invoke(cli, ["metrics", "--data", str(sample_dir), "--format", "json"])
+    document = json.loads(done.output)
+    latest = document["months"][-1]
+    reads = 0
+    for row in range(6, ws.max_row + 1):
+        formula = ws[f"D{row}"].value
+        if not (isinstance(formula, str) and formula.startswith("=KPI(")):
+            continue
+        key, *month = re.findall(r'"([^"]+)"', formula)
+        shown = functions.KPI(handle, key, *month)
+        assert shown == pytest.approx(ws[f"E{row}"].value, rel=1e-12) == values[f"D{row}"].value, formula
+        if not month:
+            want = document["balance_sheet"][key] if key in document["balance_sheet"] else latest[key]
+            assert shown == pytest.approx(want, rel=1e-12), key
+        reads += 1
+    assert reads >= 6
+    blocks = [getattr(c.value, "text", None) for row in ws.iter_rows() for c in row if hasattr(c.value, "text")]
+    assert {re.match(r"=(\w+)\(", b).group(1) for b in blocks} == {"KPI_TABLE", "KPI_MOVEMENTS", "KPI_WARNINGS"}
+
+
+def test_cohorts_example_shows_values(book):
+    """COHORTS reads the FX rates: the sample's multi-currency ledger gives a matrix, not #VALUE!."""
+    values = load_workbook(WORKBOOK, data_only=True)["Tables"]
+    rows = [[c.value for c in row] for row in values.iter_rows()]
+    top = next(i for i, row in enumerate(rows) if row[0] == "=COHORTS(…)") + 1
+    block = rows[top : next((i for i in range(top, len(rows)) if rows[i][0] is None), len(rows))]
+    assert block[0][:3] == ["cohort", "customers", "0"] and block[1][:3] == ["2024-01", 8.0, 1.0]
+    assert not any(isinstance(v, str) and v.startswith("#") for row in block for v in row)
 
 
 def test_the_committed_workbook_is_up_to_date(tmp_path):
@@ -82,7 +133,7 @@ def test_the_committed_workbook_is_up_to_date(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     fresh = module.build(tmp_path / "fresh.xlsm")
-    for sheet in ("Examples", "Tables"):
+    for sheet in ("Examples", "Tables", "Report"):
         committed = load_workbook(WORKBOOK, data_only=True)[sheet]
         rebuilt = load_workbook(fresh, data_only=True)[sheet]
         assert [[c.value for c in r] for r in committed.iter_rows()] == [

@@ -28,13 +28,39 @@ from typing import Any
 from ..io.cells import EXCEL_ERRORS
 from ..metrics import KPIInputError, KPINumError
 
-__all__ = ["DIV0", "EXCEL_ERRORS", "NA", "NUM", "VALUE"]
+__all__ = ["CATEGORY", "DIV0", "EXCEL_ERRORS", "NA", "NUM", "RANGE", "VALUE"]
 
 DIV0, VALUE, NUM, NA = "#DIV/0!", "#VALUE!", "#NUM!", "#N/A"
+CATEGORY = "SaaS KPIs"
+#: How a range argument is read: as rows of cells, error cells as their text (#N/A), on
+#: Windows and in Lite alike.
+RANGE = {"ndim": 2, "err_to_str": True}
 #: What an omitted optional argument arrives as on the classic Windows path.
 EXCEL_MISSING = -2147352572
 
 logger = logging.getLogger("kpi_addin.excel")
+
+
+def worksheet_function(
+    args: dict[str, str], *, ranges: tuple[str, ...] = ()
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a worksheet function with xlwings: its Excel name is its Python name, its
+    description the docstring, ``args`` each argument's help (``ranges`` are read as ranges).
+
+    The decorators are looked up when the module is imported — xlwings binds Windows' (COM),
+    Lite's (Office.js) or, elsewhere, none — and the help is also kept on the function
+    (``__excel_args__``) for the generated function reference.
+    """
+
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        import xlwings
+
+        function.__excel_args__ = dict(args)  # type: ignore[attr-defined]  # help kept on the function for the docs
+        for name, doc in args.items():
+            function = xlwings.arg(name, doc=doc, **(RANGE if name in ranges else {}))(function)
+        return xlwings.func(category=CATEGORY)(function)
+
+    return register
 
 
 def excel_error(exc: KPIInputError) -> str:

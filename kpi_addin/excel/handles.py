@@ -1,8 +1,9 @@
 """The report behind ``=KPI_REPORT()``: computed once per content of its inputs, read by handle.
 
 ``=KPI_REPORT(...)`` returns a short text such as ``kpi#3f2a9c01: 2025-12, 24 months``; the
-``kpi#...`` part is a digest of everything the report depends on (every input cell, the
-settings, and the run date, which decides the default reporting month).  The report is kept
+``kpi#...`` part starts the digest of everything the report depends on (every input cell,
+the settings); the report is kept under that digest and the run date (which decides the
+default reporting month).  The report is kept
 here under that digest, so
 
 * an unchanged range is never recomputed (Excel recalculates ``KPI_REPORT`` when any cell
@@ -21,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import io
 import math
 import pickle
 import re
@@ -55,14 +57,24 @@ _CACHE: OrderedDict[str, Entry] = OrderedDict()
 
 
 def digest(*parts: object) -> str:
-    """A digest of the cell values given (nested lists of numbers, text, dates, blanks) and
-    today's date.  Equal content gives the equal digest; any changed cell a different one."""
-    blob = pickle.dumps((dt.date.today().isoformat(), parts), protocol=pickle.HIGHEST_PROTOCOL)
-    return hashlib.blake2b(blob, digest_size=16).hexdigest()
+    """A digest of the cell values given (nested lists of numbers, text, dates, blanks): equal
+    content gives the equal digest on every platform and run; any changed cell a different one."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: the bytes depend on the values only, not on which objects are shared
+    pickler.dump(parts)
+    return hashlib.blake2b(buffer.getvalue(), digest_size=16).hexdigest()
+
+
+def cache_key(content: str) -> str:
+    """The key a report is kept under: its content digest and the run date (which decides the
+    default reporting month), so a session running past midnight recomputes it."""
+    return f"{content}@{dt.date.today().isoformat()}"
 
 
 def lookup(key: str) -> Entry | None:
-    """The entry kept under ``key``: a full digest, or the 8 characters a handle shows."""
+    """The entry kept under ``key`` (a :func:`cache_key`), or the latest whose content digest
+    starts with ``key`` (the 8 characters a handle shows)."""
     found = key if key in _CACHE else next((k for k in reversed(_CACHE) if k.startswith(key)), None)
     if found is None:
         return None
@@ -83,9 +95,9 @@ def store(key: str, data: CompanyData, report: KPIReport) -> Entry:
         }
     for name in BALANCE_SHEET_KEYS:
         value = report.balance_sheet.get(name)
-        figures[name] = {"": math.nan if value is None else float(value)}  # type: ignore[arg-type]
+        figures[name] = {"": math.nan if value is None else float(value)}  # type: ignore[arg-type]  # the ratios are floats or None
     n = len(months)
-    text = f"kpi#{key[:8]}: {report.as_of}, {n} month{'s' if n != 1 else ''}"
+    text = f"kpi#{key[:8]}: {report.as_of}, {n} month{'s' if n != 1 else ''}"  # the content digest's start
     entry = Entry(text, data, report, figures, months)
     _CACHE[key] = entry
     _CACHE.move_to_end(key)

@@ -12,15 +12,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from xlwings import arg, func
 
 from ..metrics import monthly_kpis
 from ..metrics.catalogue import BALANCE_SHEET_KEYS, COUNT_KEYS, MONTHLY_KEYS, REGISTRY
 from . import handles
-from .convert import DIV0, EXCEL_ERRORS, NA, flatten, optional, scalar_call, table_call
+from .convert import DIV0, EXCEL_ERRORS, NA, flatten, optional, scalar_call, table_call, worksheet_function
 
-CATEGORY = "SaaS KPIs"
-RANGE = {"ndim": 2, "err_to_str": True}  # error cells arrive as their text (#N/A), on Windows and in Lite
 SUBSCRIPTIONS_DOC = "The subscriptions range (customer_id, amount, interval, start_date, ...); a header row is optional"
 FX_DOC = "Optional FX rates range: currency, rate, month"
 SETTINGS_DOC = (
@@ -48,7 +45,7 @@ def report_entry(
     """The report of these ranges: from the cache when their content is unchanged, else computed."""
     given = {name: optional(value, None) for name, value in inputs.items()}
     chosen_as_of, chosen_settings = optional(as_of, None), optional(settings, None)
-    key = handles.digest(subscriptions, sorted(given.items()), chosen_as_of, chosen_settings)
+    key = handles.cache_key(handles.digest(subscriptions, sorted(given.items()), chosen_as_of, chosen_settings))
     entry = handles.lookup(key)
     if entry is not None:
         return entry
@@ -67,14 +64,18 @@ def report_entry(
     return handles.store(key, data, report)
 
 
-@func(category=CATEGORY)
-@arg("subscriptions", doc=SUBSCRIPTIONS_DOC, **RANGE)
-@arg("fx_rates", doc=FX_DOC, **RANGE)
-@arg("costs", doc=INPUT_DOCS["costs"], **RANGE)
-@arg("funnel", doc=INPUT_DOCS["funnel"], **RANGE)
-@arg("nps", doc=INPUT_DOCS["nps"], **RANGE)
-@arg("settings", doc=SETTINGS_DOC, **RANGE)
-@arg("balance_sheet", doc=INPUT_DOCS["balance_sheet"], **RANGE)
+@worksheet_function(
+    {
+        "subscriptions": SUBSCRIPTIONS_DOC,
+        "fx_rates": FX_DOC,
+        "costs": INPUT_DOCS["costs"],
+        "funnel": INPUT_DOCS["funnel"],
+        "nps": INPUT_DOCS["nps"],
+        "settings": SETTINGS_DOC,
+        "balance_sheet": INPUT_DOCS["balance_sheet"],
+    },
+    ranges=("subscriptions", "fx_rates", "costs", "funnel", "nps", "settings", "balance_sheet"),
+)
 def KPI_REPORT(subscriptions, fx_rates=None, costs=None, funnel=None, nps=None, settings=None, balance_sheet=None):
     """Every KPI of these ranges, computed once: a handle (kpi#...) for KPI, KPI_TABLE and the rest."""
 
@@ -103,10 +104,13 @@ def settings_arg(settings: object) -> object:
     return settings
 
 
-@func(category=CATEGORY)
-@arg("handle", doc=HANDLE_DOC)
-@arg("key", doc="The KPI's key, as in kpi-addin metrics' JSON: mrr, customer_churn_rate, nrr_12m, cac_trailing, ...")
-@arg("month", doc="Optional month (YYYY-MM or a date; default the reporting month), quarter (2025Q3) or year (2025)")
+@worksheet_function(
+    {
+        "handle": HANDLE_DOC,
+        "key": "The KPI's key, as in kpi-addin metrics' JSON: mrr, customer_churn_rate, nrr_12m, cac_trailing, ...",
+        "month": "Optional month (YYYY-MM or a date; default the reporting month), quarter (2025Q3) or year (2025)",
+    },
+)
 def KPI(handle, key, month=None):
     """One figure of a KPI_REPORT: any KPI key, for a month (default the reporting month), quarter or year."""
     return scalar_call(lambda: _figure(handle, key, optional(month, None)))
@@ -117,10 +121,10 @@ def _figure(handle: object, key: object, month: object) -> object:
     if passed:
         return passed
     entry = handles.entry_of(handle)
-    name = handles.known_key(key)
     label = handles.period_label(month)
     if label is not None and len(label) != 7:  # a quarter or a year
-        return _period_figure(entry, name, label)
+        return _period_figure(entry, str(key).strip().lower(), label)
+    name = handles.known_key(key)
     if name in BALANCE_SHEET_KEYS:
         if label is None:
             return _shown(entry, name, entry.figures[name][""])
@@ -128,7 +132,7 @@ def _figure(handle: object, key: object, month: object) -> object:
 
         ratios = latest_balance_sheet(entry.data.balance_sheet, handles.month_period(label))
         value = ratios.get(name)
-        return _shown(entry, name, math.nan if value is None else float(value))  # type: ignore[arg-type]
+        return _shown(entry, name, math.nan if value is None else float(value))  # type: ignore[arg-type]  # the ratios are floats or None
     by_month = entry.figures[name]
     if label is None:
         label = entry.months[-1]
@@ -171,11 +175,14 @@ def _passed_error(value: object) -> str | None:
     return None
 
 
-@func(category=CATEGORY)
-@arg("handle", doc=HANDLE_DOC)
-@arg("keys", doc='Optional KPI keys: a range of keys or text such as "mrr, nrr, cac"; default every monthly KPI')
-@arg("months", doc='Optional: the last N months (a number), a range of months, or "2025-01:2025-06"; default all')
-@arg("by", doc='Optional "month" (default), "quarter" or "year"')
+@worksheet_function(
+    {
+        "handle": HANDLE_DOC,
+        "keys": 'Optional KPI keys: a range of keys or text such as "mrr, nrr, cac"; default every monthly KPI',
+        "months": 'Optional: the last N months (a number), a range of months, or "2025-01:2025-06"; default all',
+        "by": 'Optional "month" (default), "quarter" or "year"',
+    },
+)
 def KPI_TABLE(handle, keys=None, months=None, by=None):
     """A table of a KPI_REPORT: one row per month (or quarter, or year), one column per KPI key."""
 
@@ -265,16 +272,19 @@ def _period_cell(value: object) -> object:
     if isinstance(value, str):
         return value
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]  # a cell of a numeric frame; TypeError caught
     except (TypeError, ValueError):
         return str(value)
     return DIV0 if math.isnan(number) else number
 
 
-@func(category=CATEGORY)
-@arg("handle", doc=HANDLE_DOC)
-@arg("month", doc="Optional month (YYYY-MM or a date); default every month of the report")
-@arg("type", doc="Optional movement type: new, expansion, reactivation, contraction or churned")
+@worksheet_function(
+    {
+        "handle": HANDLE_DOC,
+        "month": "Optional month (YYYY-MM or a date); default every month of the report",
+        "type": "Optional movement type: new, expansion, reactivation, contraction or churned",
+    },
+)
 def KPI_MOVEMENTS(handle, month=None, type=None):
     """The movement log of a KPI_REPORT: every customer whose MRR moved, with the change and the plans."""
 
@@ -315,8 +325,11 @@ def _movement_cell(column: str, value: object) -> object:
     return "" if value is None else str(value)
 
 
-@func(category=CATEGORY)
-@arg("handle", doc=HANDLE_DOC)
+@worksheet_function(
+    {
+        "handle": HANDLE_DOC,
+    },
+)
 def KPI_WARNINGS(handle):
     """The warnings (a figure may mislead) and notes (how the ranges were read) of a KPI_REPORT."""
 
