@@ -286,3 +286,60 @@ def test_the_function_reference_in_the_docs_is_generated_and_lists_every_functio
     for name, args in SIGNATURES.items():
         shown = ", ".join(f"[{a[:-1]}]" if a.endswith("?") else a for a in args)
         assert f"| `{name}({shown})` |" in reference, name
+
+
+# ------------------------------------------------------------------ ranges as analysts have them
+
+TWO = (
+    ("customer_id", "amount", "interval", "start_date", "end_date"),
+    ("a", 100.0, "month", "2025-01-10", None),
+    ("b", 50.0, "month", "2025-01-10", "2025-06-15"),  # leaves in June: June MRR is 100
+)
+
+
+def _june_mrr(udfs, ledger) -> object:
+    report = call(udfs, "KPI_REPORT", ledger, MISSING, MISSING, MISSING, MISSING, "as_of=2025-06", MISSING)
+    return call(udfs, "KPI", report, "mrr", "2025-06") if isinstance(report, str) else report
+
+
+@pytest.mark.parametrize("cell", [-2146826246, "#N/A", "N/A", "n/a", -2146826265])  # #N/A and #REF! cells, text
+def test_an_error_cell_or_na_in_an_end_date_is_an_error_naming_the_cell_never_still_active(udfs, cell):
+    assert _june_mrr(udfs, TWO) == 100.0
+    broken = (*TWO[:2], ("b", 50.0, "month", "2025-01-10", cell))
+    shown = _june_mrr(udfs, broken)
+    assert shown[0] == ["#VALUE!"], shown  # not 150: b is not counted as still active
+    assert shown[1][0].startswith("range subscriptions!E3 (end_date): ")
+
+
+def test_an_error_cell_in_any_column_is_a_located_error(udfs):
+    broken = (*TWO[:2], ("b", -2146826281, "month", "2025-01-10", None))  # #DIV/0! in amount
+    table = call(udfs, "MRR_TABLE", broken, MISSING, MISSING, MISSING)
+    assert table == [
+        ["#VALUE!"],
+        ["range subscriptions!B3 (amount): the cell holds the error #DIV/0!; fix what it refers to, or clear it"],
+    ]
+
+
+def test_a_table_without_its_header_is_read_by_position_and_says_so(udfs):
+    with_header = call(udfs, "MRR_TABLE", TWO, MISSING, "2025-06", MISSING)
+    table1 = (  # =MRR_TABLE(Table1): the data without the header row, columns in the input sheet's order
+        ("a", None, None, 100.0, "month", None, None, "2025-01-10", None),
+        ("b", None, None, 50.0, "month", None, None, "2025-01-10", "2025-06-15"),
+    )
+    assert call(udfs, "MRR_TABLE", table1, MISSING, "2025-06", MISSING) == with_header
+    report = call(udfs, "KPI_REPORT", table1, MISSING, MISSING, MISSING, MISSING, "as_of=2025-06", MISSING)
+    notes = [row[1] for row in call(udfs, "KPI_WARNINGS", report) if row[0] == "note"]
+    assert notes == [
+        "range subscriptions: no header row (an Excel Table without its headers?); columns read by position "
+        "as customer_id, customer_name, plan, amount, interval, quantity, currency, start_date, end_date"
+    ]
+
+
+def test_a_total_row_and_trailing_blank_rows_are_left_out(udfs):
+    expected = call(udfs, "MRR_TABLE", TWO, MISSING, "2025-06", MISSING)
+    total = (*TWO, ("Total", 150.0, None, None, None))
+    assert call(udfs, "MRR_TABLE", total, MISSING, "2025-06", MISSING) == expected
+    whole_column = (*TWO, *[(None,) * 5] * 100_000)
+    assert call(udfs, "MRR_TABLE", whole_column, MISSING, "2025-06", MISSING) == expected
+    both = (*total, *[(None,) * 5] * 10)
+    assert call(udfs, "MRR_TABLE", both, MISSING, "2025-06", MISSING) == expected

@@ -111,7 +111,8 @@ def raw_sheet_from_range(name: str, rows: object) -> tuple[RawSheet | None, list
         cells += [np.full(len(body), None, dtype=object)] * (width - len(cells))
     names = [*names, *([None] * (width - len(names)))]
     kinds = {c.name: c.kind for c in schema.SHEETS[name].columns} if name in schema.SHEETS else {}
-    problems += _error_cells(name, names, cells, kinds, first_row)
+    found, flagged = _error_cells(name, names, cells, kinds, first_row)
+    problems += found
     typed = [_typed(column) for column in cells]
     blank = np.ones(len(body), dtype=bool)
     for _series, empty in typed:
@@ -126,14 +127,17 @@ def raw_sheet_from_range(name: str, rows: object) -> tuple[RawSheet | None, list
     letters = {str(names[i]): column_letter(i) for i in keep}
     raw = RawSheet(name, RANGE_SOURCE, name, frame, (positions + first_row).astype(np.int64), letters)
     raw.notes += notes
+    raw.reported = {str(names[i]): pd.Series(mask[positions]) for i, mask in flagged.items() if names[i]}
     return raw, problems
 
 
 def _error_cells(
     name: str, names: list[str | None], cells: list[np.ndarray], kinds: Mapping[str, str], first_row: int
-) -> list[Problem]:
-    """An error cell anywhere, a null marker (``N/A``) in a date column: each a located problem."""
+) -> tuple[list[Problem], dict[int, np.ndarray]]:
+    """An error cell anywhere, a null marker (``N/A``) in a date column: each a located problem;
+    and per column, the cells so reported (validation says nothing more about them)."""
     problems: list[Problem] = []
+    flagged: dict[int, np.ndarray] = {}
     for i, (column, values) in enumerate(zip(names, cells, strict=True)):
         if column is None or not any(isinstance(v, str) for v in values):
             continue
@@ -144,6 +148,8 @@ def _error_cells(
             lowered = np.array([t.lower() for t in text], dtype=object)
             is_marker = np.isin(lowered, list(NULL_MARKERS)) & ~is_error
         found = np.flatnonzero(is_error | is_marker)
+        if found.size:
+            flagged[i] = is_error | is_marker
         for position in found[:LISTED]:
             value = text[position]
             if is_error[position]:
@@ -155,7 +161,7 @@ def _error_cells(
             )
         if len(found) > LISTED:
             problems.append(Problem(RANGE_SOURCE, f"and {len(found) - LISTED} more such cell(s)", name, column=column))
-    return problems
+    return problems, flagged
 
 
 def _typed(cells: np.ndarray) -> tuple[pd.Series, np.ndarray]:
