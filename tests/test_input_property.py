@@ -137,3 +137,68 @@ def test_a_mutated_sample_ends_in_numbers_or_located_errors(tmp_path_factory, sh
         for month in result.json()["months"]:
             for key, value in month.items():
                 assert key == "month" or value is None or math.isfinite(value), (key, value)
+
+
+#: The export fixtures each reader takes, with the option that gives it (issue 18).
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+EXPORT_CASES = [
+    ("stripe_invoices.csv", ["--subscriptions"]),
+    ("stripe_subscriptions.csv", ["--subscriptions"]),
+    ("stripe_invoice_line_items.csv", ["--subscriptions"]),
+    ("recurly_subscriptions.csv", ["--subscriptions"]),
+    ("chargify_subscriptions.csv", ["--subscriptions"]),
+    ("baremetrics_import.csv", ["--subscriptions"]),
+    ("quickbooks_profit_and_loss.csv", ["--costs"]),
+    ("xero_profit_and_loss.csv", ["--costs"]),
+    ("hubspot_contacts.csv", ["--funnel"]),
+    ("salesforce_leads.csv", ["--funnel"]),
+    ("ga4_users_by_month.csv", ["--visitors"]),
+]
+#: Cells as people and Excel write them in other locales, beside the junk above.
+LOCALE_JUNK = [
+    "1 200,00 €",
+    "1.200,00",
+    "(50.00)",
+    "$1,188.00",
+    "₩1,200",
+    "49,00",
+    "4/3/2025 10:30",
+    "03.04.2025",
+    "11/01/2026",
+    "2025년 1월",
+    "janv. 2025",
+    "Total for Sales",
+    "Sales",
+]
+export_mutation = st.one_of(
+    mutation,
+    st.tuples(st.just("junk"), st.integers(0, 10_000), st.integers(0, 20), st.sampled_from(LOCALE_JUNK)),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    case=st.sampled_from(EXPORT_CASES),
+    steps=st.lists(export_mutation, min_size=1, max_size=6),
+    sep=separator,
+    enc=encoding,
+    crlf=st.booleans(),
+)
+def test_a_mutated_export_ends_in_numbers_or_located_errors(tmp_path_factory, case, steps, sep, enc, crlf):
+    name, option = case
+    folder = tmp_path_factory.mktemp("export")
+    path = folder / name
+    path.write_bytes(mutate((EXPORTS / name).read_text(encoding="utf-8"), steps, sep, enc, crlf))
+    before = fingerprint(folder)
+    extra = ["--accounts", str(EXPORTS.parents[2] / "kpi_addin" / "sample_data" / "accounts_map.example.toml")]
+    result = run("metrics", *option, path, *(extra if option == ["--costs"] else []), "--format", "json")
+    assert fingerprint(folder) == before, "an input was written over"
+    if result.code == 1:
+        assert result.errors, result.err
+        for line in result.errors:
+            assert LOCATED.match(line), line
+        return
+    assert result.code == 0, result.err
+    for month in result.json()["months"]:
+        for key, value in month.items():
+            assert key == "month" or value is None or math.isfinite(value), (key, value)

@@ -299,3 +299,14 @@ def test_renaming_every_font_in_the_private_font_list_is_saved(tmp_path):
     assert fonts[font_id].find(f"{MAIN}b") is not None, (
         f"A1's font index no longer points at its (bold) font after wb._fonts was replaced {UPGRADE}"
     )
+
+
+def test_the_cells_that_exist_are_keyed_by_row_and_column(tmp_path):
+    # dashboard/update.py reads LAST.xlsx within its real used range through ws._cells:
+    # one stray cell far down must not make it visit a million empty rows
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"], ws["C5"], ws["B1048576"] = "a", 1, "stray"
+    loaded = openpyxl.load_workbook(saved(wb, tmp_path))
+    keys = set(loaded.active._cells)
+    assert keys == {(1, 1), (5, 3), (1048576, 2)}, f"Worksheet._cells keys changed {UPGRADE}"

@@ -281,3 +281,73 @@ def test_a_template_default_goal_carries_without_a_due_month(tmp_path):
     carried = read_last(path, [EN])
     assert carried.leftovers == [] and {g.kpi for g in carried.goals} == set(load_template("full").targets)
     assert all(g.due is None for g in carried.goals)
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("nan", "the target 'nan' is not a finite number a KPI can reach"),
+        ("1e999", "the target '1e999' is not a finite number a KPI can reach"),
+        ("inf", "the target 'inf' is not a finite number a KPI can reach"),
+        (1e300, "the target '1e+300' is not a finite number a KPI can reach"),
+    ],
+)
+def test_a_target_that_is_no_finite_number_is_kept_with_a_warning(last_month, tmp_path, typed, reason):
+    # before: 'nan' was dropped silently and 1e999 ended in a traceback
+    wb = load_workbook(last_month)
+    goals = wb[EN.sheets["goals"]]
+    row = goal_rows(goals)["mrr"]
+    goals[f"C{row}"] = typed
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    carried = read_last(edited, [EN])
+    assert [item.reason for item in carried.leftovers] == [reason]
+    assert carried.leftovers[0].where == f"{EN.sheets['goals']}!C{row}"
+    assert "mrr" not in [g.kpi for g in carried.goals]
+    result = run("dashboard", "--update", str(edited), "--as-of", "2025-12", "--out", str(tmp_path / "new.xlsx"))
+    assert reason in result.stderr and "Traceback" not in result.output
+
+
+def test_goals_are_found_by_the_tables_header_when_their_name_is_gone(last_month, tmp_path):
+    wb = load_workbook(last_month)
+    goals = wb[EN.sheets["goals"]]
+    row = goal_rows(goals)["mrr"]
+    goals[f"C{row}"] = 150000
+    for name in list(wb.defined_names):
+        del wb.defined_names[name]  # every defined name deleted (the marker lives on as a property)
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    carried = read_last(edited, [EN])
+    assert carried.goals_found and [g.target for g in carried.goals if g.kpi == "mrr"] == [150000]
+    assert len(carried.goals) == len(read_last(last_month, [EN]).goals)
+
+
+def test_a_deleted_goals_sheet_keeps_the_input_targets_and_template_defaults(last_month, tmp_path):
+    # before: no goals at all in the new board, silently
+    wb = load_workbook(last_month)
+    del wb[EN.sheets["goals"]]
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    carried = read_last(edited, [EN])
+    assert not carried.goals_found and carried.goals == []
+    new = tmp_path / "new.xlsx"
+    result = run("dashboard", "--update", str(edited), "--as-of", "2025-12", "--out", str(new))
+    assert "no Goals table was found" in result.stderr
+    fresh = tmp_path / "fresh.xlsx"
+    run("dashboard", "--as-of", "2025-12", "--out", str(fresh))
+    assert goal_rows(load_workbook(new)[EN.sheets["goals"]]) == goal_rows(load_workbook(fresh)[EN.sheets["goals"]])
+    assert goal_rows(load_workbook(new)[EN.sheets["goals"]])  # the input's targets and the defaults
+
+
+def test_a_stray_cell_far_down_the_goals_sheet_costs_nothing(last_month, tmp_path):
+    import time
+
+    wb = load_workbook(last_month)
+    goals = wb[EN.sheets["goals"]]
+    goals["D1048000"] = "x"
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    started = time.perf_counter()
+    carried = read_last(edited, [EN])
+    assert time.perf_counter() - started < 10  # it took 35 s (and 1.3 GB) visiting every row
+    assert [item.where for item in carried.leftovers] == [f"{EN.sheets['goals']}!A1048000"]

@@ -67,7 +67,8 @@ class Leftover:
 
     def warning(self) -> str:
         about = f"{self.kind}, {self.kpi}" if self.kpi else self.kind
-        return f"{self.where} ({about}): {self.reason}; kept on the Carried over sheet"
+        kept = "; kept on the Carried over sheet" if self.value else ""
+        return f"{self.where} ({about}): {self.reason}{kept}"
 
 
 @dataclass
@@ -80,6 +81,9 @@ class Carried:
     comments: dict[str, str] = field(default_factory=dict)  # KPI key → Summary commentary
     comment_notes: dict[str, str] = field(default_factory=dict)  # KPI key → note on its commentary cell
     leftovers: list[Leftover] = field(default_factory=list)
+    #: False when last month's file has no Goals table left: the new build's goals then
+    #: come from the input's targets and the template's defaults, never from nothing
+    goals_found: bool = True
 
     def goals_frame(self) -> pd.DataFrame:
         """The goals as the builder's targets frame: kpi, target, direction, due."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import zipfile
 from pathlib import Path
@@ -179,19 +180,55 @@ def _cell(ws: Worksheet, ref: str) -> str:
     return f"{ws.title}!{ref}"
 
 
-def _read_goals(workbook: object, carried: Carried, labels: dict[str, str], languages: list[Language]) -> None:
+def _goals_table(workbook: object, languages: list[Language]) -> tuple[Worksheet, int] | None:
+    """The Goals sheet and its header row: by the defined name the build wrote, else — a
+    person deleted or broke the name — by the table's own header (``KPI | key | Target |
+    Direction | Due`` in any language), on any sheet."""
     names = workbook.defined_names  # type: ignore[attr-defined]  # an openpyxl Workbook
-    if GOALS_NAME not in names:
+    if GOALS_NAME in names and "#REF" not in str(names[GOALS_NAME].attr_text):
+        destinations = list(names[GOALS_NAME].destinations)
+        if destinations and destinations[0][0] in workbook.sheetnames:  # type: ignore[attr-defined]  # a Workbook
+            sheet, ref = destinations[0]
+            _min_col, header, _max_col, _max_row = range_boundaries(ref.replace("$", ""))
+            return workbook[sheet], header  # type: ignore[index]  # an openpyxl Workbook
+    headers = {
+        tuple(_text(language.ui[k]).casefold() for k in ("kpi", "key", "target", "direction", "due"))
+        for language in languages
+    }
+    for ws in workbook.worksheets:  # type: ignore[attr-defined]  # an openpyxl Workbook
+        first_column = sorted({r for r, c in ws._cells if c == 1})  # existing cells (pinned in test_openpyxl_internals)
+        for row in first_column[:50]:
+            found = tuple(_text(ws.cell(row=row, column=c).value).casefold() for c in range(1, 6))
+            if found in headers:
+                return ws, row
+    return None
+
+
+def _rows_below(ws: Worksheet, header: int) -> list[int]:
+    """The rows below ``header`` that hold a cell in the goal columns: the sheet's real used
+    range (one stray cell far down must not make the reader visit a million empty rows)."""
+    return sorted({r for r, c in ws._cells if r > header and c <= 5})  # ws._cells: pinned in test_openpyxl_internals
+
+
+def _read_goals(workbook: object, carried: Carried, labels: dict[str, str], languages: list[Language]) -> None:
+    table = _goals_table(workbook, languages)
+    if table is None:
+        carried.goals_found = False
+        carried.leftovers.append(
+            Leftover(
+                carried.source,
+                "goals",
+                "",
+                "",
+                "no Goals table was found (its sheet or its header was deleted): the goals come from the "
+                "input's targets and the template's defaults",
+            )
+        )
         return
-    destinations = list(names[GOALS_NAME].destinations)
-    if not destinations:
-        return
-    sheet, ref = destinations[0]
-    ws = workbook[sheet]  # type: ignore[index]  # an openpyxl Workbook
-    _min_col, header, _max_col, _max_row = range_boundaries(ref.replace("$", ""))
+    ws, header = table
     directions = _directions(languages)
     seen: set[str] = set()
-    for row in range(header + 1, ws.max_row + 1):
+    for row in _rows_below(ws, header):
         values = {role: ws[f"{column}{row}"].value for role, column in GOAL_COLUMNS.items()}
         key_cell = ws[f"B{row}"].value
         notes = {
@@ -221,8 +258,15 @@ def _read_goals(workbook: object, carried: Carried, labels: dict[str, str], lang
             continue
         try:
             number = float(target)
-        except (TypeError, ValueError):
-            reason = "no target" if _text(target) == "" else f"the target {_text(target)!r} is not a number"
+        except (TypeError, ValueError, OverflowError):
+            number = math.nan
+        if isinstance(target, bool) or not math.isfinite(number) or abs(number) > MAX_TARGET:
+            if _text(target) == "":
+                reason = "no target"
+            elif isinstance(target, str) and not _is_number_text(target):
+                reason = f"the target {_text(target)!r} is not a number"
+            else:
+                reason = f"the target {_text(target)!r} is not a finite number a KPI can reach"
             carried.leftovers.append(Leftover(_cell(ws, f"C{row}"), "goal", key, shown, reason))
             _keep_notes(carried, ws, row, key, notes)
             continue
@@ -241,6 +285,18 @@ def _read_goals(workbook: object, carried: Carried, labels: dict[str, str], lang
             due = None
         seen.add(key)
         carried.goals.append(GoalInput(key, number, direction, due, notes))  # type: ignore[arg-type]  # False handled above
+
+
+#: A target beyond this is a typo (or ``1e999``), not a goal.
+MAX_TARGET = 1e15
+
+
+def _is_number_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _keep_notes(carried: Carried, ws: Worksheet, row: int, kpi: str, notes: dict[str, str]) -> None:

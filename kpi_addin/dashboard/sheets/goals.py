@@ -191,7 +191,7 @@ def course_formula(ctx: Context, r: int, as_of: str) -> str:
 
 def goal_rows(ctx: Context) -> tuple[pd.DataFrame, list[int | None]]:
     """Goals from the input's targets (their row index in the Data targets table), then template defaults."""
-    if ctx.options.carried is not None:  # dashboard --update: the goals as the person left them
+    if ctx.options.carried is not None and ctx.options.carried.goals_found:  # --update: as the person left them
         carried = ctx.options.carried.goals_frame()
         return carried, [None] * len(carried)
     rows: list[dict[str, object]] = []

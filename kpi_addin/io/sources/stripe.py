@@ -8,6 +8,15 @@ meanings and statuses follow Stripe's Subscription object:
 https://docs.stripe.com/api/subscriptions/object
 
 Amounts are in currency units (49.00), as the Dashboard shows them.
+
+**Unpaid is not MRR** (Stripe: "When a subscriber's subscription is canceled or marked as
+unpaid, then the subscription is considered churn and no longer counts towards MRR",
+https://docs.stripe.com/billing/subscriptions/analytics/glossary; "we consider a
+subscription delinquent at the time the following invoice is generated and automatically
+closed", https://support.stripe.com/questions/billing-analytics): an ``unpaid``
+subscription stops counting at its status date when the export has one (``Status Date``,
+``Unpaid At``), else at its ``Current Period Start`` — the start of the period whose
+invoice was not paid.  ``past_due`` stays MRR until it ends (Stripe counts it).
 """
 
 from __future__ import annotations
@@ -35,7 +44,9 @@ SNAPSHOT_WARNING = (
     "upgrade or downgrade counts as if that price had been paid from the start. Its history is in "
     "the invoices export (Billing → Invoices → Export; read it with --source stripe-invoices)"
 )
-LIVE = {"active", "past_due", "unpaid", "trialing"}
+LIVE = {"active", "past_due", "trialing"}
+#: Delinquent at the end of dunning: churn from the unpaid period's start (Stripe's rule).
+UNPAID = {"unpaid"}
 ENDED = {"canceled"}
 NEVER_PAID = {"incomplete", "incomplete_expired", "paused"}
 
@@ -52,7 +63,9 @@ ALIASES = Aliases(
         "currency": ("currency",),
         "status": ("status",),
         "start": ("start_date_utc", "start_utc", "created_utc"),
+        "period_start": ("current_period_start_utc",),
         "period_end": ("current_period_end_utc",),
+        "status_date": ("status_date_utc", "status_date", "unpaid_at_utc", "unpaid_at", "status_changed_at_utc"),
         "trial_end": ("trial_end_utc",),
         "canceled_at": ("canceled_at_utc",),
         "cancel_at_period_end": ("cancel_at_period_end",),
@@ -64,7 +77,7 @@ ALIASES = Aliases(
 
 def convert(export: Export) -> Converted:
     status = export.text("status").str.lower()
-    problems = status_problems(status, LIVE | ENDED | NEVER_PAID, export, "status")
+    problems = status_problems(status, LIVE | UNPAID | ENDED | NEVER_PAID, export, "status")
     interval, divisor, found = intervals(
         export.text("interval"), export.text("interval_count"), export, "interval", "interval_count"
     )
@@ -86,7 +99,22 @@ def convert(export: Export) -> Converted:
     )
     end = end.where(~renewing_end, period_end)
     end_source = end_source.where(~renewing_end, "period_end")
+    unpaid = status.isin(UNPAID)
+    unpaid_end, unpaid_source = first_of(
+        export, unpaid, [("status_date", export.text("status_date")), ("period_start", export.text("period_start"))]
+    )
+    end, end_source = end.where(~unpaid, unpaid_end), end_source.where(~unpaid, unpaid_source)
     notes: list[str] = []
+    if unpaid.any():
+        notes.append(
+            ExportWarning(
+                f"{export.label}: {int(unpaid.sum())} unpaid subscription(s) are not MRR from their "
+                "status date, else their Current Period Start (Stripe counts unpaid as churn)"
+            )
+        )
+    problems += require_dates(
+        export, unpaid, unpaid_end, "status", "period_start", "give the start of the unpaid period"
+    )
     fallback = ended & (end_source == "period_end")
     if fallback.any():
         notes.append(

@@ -56,7 +56,20 @@ Rules, with their sources:
 * **Status**: ``paid`` and ``open`` count (open is billed); ``void``, ``draft`` and
   ``uncollectible`` are left out with a note (Stripe's invoice statuses:
   https://docs.stripe.com/invoicing/overview#invoice-statuses).  Any other status is an
-  error naming its cell.
+  error naming its cell.  An ``open`` invoice with ``Marked Uncollectible At`` is
+  uncollectible: its subscription is unpaid, and "once a subscription is unpaid rather
+  than active, the amount does not count towards your MRR"
+  (https://support.stripe.com/questions/billing-analytics).
+* **Metered usage is not MRR** (Stripe: "MRR calculations exclude ... any metered (usage
+  based) products", https://docs.stripe.com/billing/subscriptions/analytics/glossary).
+  Line items of a metered price (``price.recurring.usage_type`` / ``Usage Type`` =
+  ``metered``) are left out with a note.  In the one-row export, usage is billed in
+  arrears: an invoice whose service period *is* its own billing window (``Period
+  Start/End``, the window before the invoice) bills only usage and is left out; an
+  invoice that starts at the start of the previous full period and runs past its end
+  bills that period's usage beside the next period in advance — never a proration (a
+  change mid-period does not start at the period's start), so the previous month is not
+  rewritten: the recurring price stays the previous period's and the rest is usage.
 """
 
 from __future__ import annotations
@@ -81,6 +94,12 @@ INVOICE_START = ("minimum_line_item_period_start_utc", "minimum_line_item_period
 INVOICE_END = ("maximum_line_item_period_end_utc", "maximum_line_item_period_end")
 LINE_START = ("period_start", "period_start_utc")
 LINE_END = ("period_end", "period_end_utc")
+INVOICE_DATE = ("date_utc", "date", "created_utc", "created")
+#: The invoice's own period: the billing window before it, whose usage it bills.
+WINDOW_START = ("period_start_utc",)
+WINDOW_END = ("period_end_utc",)
+#: A price's usage type: ``licensed`` (a recurring price) or ``metered`` (usage).
+USAGE_TYPE = ("price_recurring_usage_type", "usage_type", "plan_usage_type", "price_usage_type")
 
 
 def period_months(days: float) -> float:
@@ -255,6 +274,10 @@ def _check(
     status = export.text(status_col).str.lower() if status_col else pd.Series("paid", index=export.frame.index)
     if status_col:
         problems += status_problems(status, COUNTED | LEFT_OUT, export, status_col)
+    # an open invoice marked uncollectible at the end of dunning: the subscription is unpaid,
+    # not MRR (Stripe), whatever the status column was exported as
+    marked = export.text("marked_uncollectible_at_utc", "marked_uncollectible_at") != ""
+    status = status.where(~(marked & (status == "open")), "uncollectible")
     customer_col = export.has("customer", "customer_id")
     columns = {
         "start": start,
@@ -267,6 +290,9 @@ def _check(
         "currency": export.text("currency").str.upper(),
         "proration": export.text("proration").str.lower().isin(["true", "1", "yes", "t"]),
         "type": export.text("type").str.lower(),
+        "usage_type": export.text(*USAGE_TYPE).str.lower(),
+        "window_start": _timestamps(export.text(*WINDOW_START))[0],
+        "window_end": _timestamps(export.text(*WINDOW_END))[0],
     }
     sources = {
         "customer_id": customer_col or export.has("subscription", "subscription_id"),
@@ -278,8 +304,14 @@ def _check(
     return columns, sources, problems, lines
 
 
-def _invoice_pieces(rows: list[_Row], sub: _Subscription) -> int:
-    """One subscription's invoices (sorted by period) → pieces; returns how many carried prorations."""
+def _invoice_pieces(rows: list[_Row], sub: _Subscription, usage: list[float]) -> int:
+    """One subscription's invoices (sorted by period) → pieces; returns how many carried prorations.
+
+    An invoice that starts at the start of the previous full period and runs past its end
+    bills that whole period again: metered usage billed in arrears beside the next period
+    in advance (a mid-period change never starts at the period's start).  Its usage —
+    the amount above the previous period's price — is not MRR and is added to ``usage``.
+    """
     prorated = 0
     period: tuple[int, int] | None = None  # the latest full period
     price = 0.0  # its price per period, prorations included
@@ -287,6 +319,12 @@ def _invoice_pieces(rows: list[_Row], sub: _Subscription) -> int:
         if period is None or start >= period[1]:
             sub.pieces.append(_Piece(start, end, amount / period_months(end - start), position))
             period, price = (start, end), amount
+            continue
+        if start == period[0] and end > period[1]:  # usage in arrears + the next period in advance
+            recurring = min(price, amount)
+            usage.append(amount - recurring)
+            sub.pieces.append(_Piece(period[1], end, recurring / period_months(end - period[1]), position))
+            period, price = (period[1], end), recurring
             continue
         full_days = period[1] - period[0]
         full_months = period_months(full_days)
@@ -350,6 +388,18 @@ def convert(export: Export) -> Converted:
             f"({frame.loc[one_off, 'amount'].sum():,.2f}) are never MRR"
         )
     frame = frame[~one_off]
+    # metered usage is not MRR (Stripe excludes "any metered (usage based) products"): a line
+    # of a metered price, or an invoice whose service period is its own billing window (the
+    # window before the invoice: what was used in it, billed in arrears)
+    metered = frame["usage_type"] == "metered"
+    if not lines:
+        metered |= (frame["window_start"] == frame["start"]) & (frame["window_end"] == frame["end"])
+    if metered.any():
+        notes.append(
+            f"{export.label}: {int(metered.sum())} metered usage {shape} "
+            f"({frame.loc[metered, 'amount'].sum():,.2f}) are not MRR (Stripe leaves usage out of MRR)"
+        )
+    frame = frame[~metered]
     frame = frame.assign(
         start_day=frame["start"].to_numpy("datetime64[D]").astype(np.int64),
         end_day=frame["end"].to_numpy("datetime64[D]").astype(np.int64),
@@ -369,6 +419,7 @@ def convert(export: Export) -> Converted:
             strict=True,
         )
     )
+    usage: list[float] = []
     at = 0
     while at < len(keys):  # one subscription at a time (the frame is sorted by it)
         upto = at
@@ -376,7 +427,7 @@ def convert(export: Export) -> Converted:
             upto += 1
         name = next((n for n in names[at:upto] if n), "")
         sub = _Subscription(keys[at][0], name, keys[at][1], keys[at][2])
-        prorated += _line_pieces(billed[at:upto], sub) if lines else _invoice_pieces(billed[at:upto], sub)
+        prorated += _line_pieces(billed[at:upto], sub) if lines else _invoice_pieces(billed[at:upto], sub, usage)
         subscriptions.append(sub)
         at = upto
     if prorated:
@@ -384,8 +435,16 @@ def convert(export: Export) -> Converted:
         notes.append(
             f"{export.label}: {prorated} {what}: a mid-period change counts from the day it was made, at the new price"
         )
-    dated = _timestamps(export.text("date_utc", "date", "created_utc", "created"))[0]
-    latest = dated[frame.index].max() if dated[frame.index].notna().any() else frame["start"].max()
+    if usage:
+        notes.append(
+            f"{export.label}: {len(usage)} invoice(s) bill the previous period's metered usage in arrears beside "
+            f"the next period ({sum(usage):,.2f} of usage in all): the usage is not MRR and the previous "
+            "month is not rewritten; the recurring price is the previous period's"
+        )
+    dated = _timestamps(export.text(*INVOICE_DATE))[0]
+    # the export's date: its latest invoice, counted or not (an uncollectible or void invoice
+    # also shows the time that has passed: the period before it was not renewed)
+    latest = dated.max() if dated.notna().any() else frame["start"].max()
     billed_until = int(np.datetime64(latest.normalize(), "D").astype(np.int64)) if pd.notna(latest) else 0
     out, positions, below = _frame_rows(subscriptions, billed_until)
     if below < -0.005:
