@@ -80,7 +80,8 @@ def build(out: Path = OUT) -> Path:
     ex["A1"].font = Font(bold=True, size=14)
     put_text(
         ex["A2"],
-        "Set-up (Windows): pip install kpi-addin; xlwings addin install; open this file; "
+        "Set-up (Windows): in a virtual environment, pip install -e . from the kpi-addin repository (or pip install "
+        "its built kpi_addin-*.whl: it is not on the package index); xlwings addin install; open this file; "
         "xlwings tab → Import Functions. Column E shows what column D should show. "
         "Mac and Excel on the web: kpi-addin lite (xlwings Lite).",
     )

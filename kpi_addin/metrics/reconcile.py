@@ -13,8 +13,14 @@ usual reasons, each recomputed here from the same ledger so its size is known ex
   ÷ 12): we keep their amount in expansion / contraction MRR but count no customer; a
   tool that rounds each customer's MRR to cents first has none.
 
-For each month and key in the other tool's file, the combination of these effects
-closest to the difference is reported, with what is left unexplained.
+**By evidence, never by fit.**  Each effect is computed from our own data for each month
+and key.  Which of them the other tool shows is decided once for the whole file: the
+set of effects that makes the most of its figures agree to the cent (or the customer),
+where an effect is kept only when it is needed for figures it alone makes agree, in at
+least half the months and keys where it is not zero.  The residual of every month and
+key is then its difference less *those* effects — never a subset chosen to fit that one
+figure — so a difference of the effects' size by chance (two customers added by hand)
+stays unexplained.
 """
 
 from __future__ import annotations
@@ -37,14 +43,19 @@ EFFECTS = ("convention", "trials", "fx", "sub_cent")
 @dataclass
 class Reconciliation:
     """``table``: one row per month and key — ours, theirs, difference, each effect's size,
-    ``explained_by`` (the effects whose sum is closest to the difference), ``residual``
-    (what they leave) and ``explained`` (the residual is below one cent or one customer).
+    ``explained_by`` (the applied effects that are not zero there), ``residual`` (the
+    difference less the applied effects) and ``explained`` (the residual is below one cent
+    or one customer).
     ``moved``: month → the customers counted in another month under the other convention
     (customer_id → their MRR difference, theirs − ours)."""
 
     table: pd.DataFrame
     moved: dict[pd.Period, pd.Series] = field(default_factory=dict)
     other_convention: str = "month-start"
+    #: the effects the other tool's figures show, decided once for the file, and for each
+    #: how many of its figures only it makes agree (the evidence)
+    applied: tuple[str, ...] = ()
+    evidence: dict[str, int] = field(default_factory=dict)
 
 
 def _other(convention: str) -> str:
@@ -106,7 +117,8 @@ def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: dt.date | None 
     ``theirs`` has a ``month`` column (monthly periods) and any of our monthly keys
     (``mrr``, ``customers``, ``new_mrr``, ...); other columns are ignored.  Each effect
     of :data:`EFFECTS` is the change in our figure when the ledger is counted the other
-    tool's way; the subset of effects whose sum is closest to the difference explains it.
+    tool's way; which effects apply is decided once for the file, by evidence (see the
+    module docstring).
 
     Examples
     --------
@@ -142,7 +154,7 @@ def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: dt.date | None 
     months = [m for m in theirs["month"] if m in ours.monthly.index]
     theirs_by_month = theirs.set_index("month")
     tolerance = {"count": 0.5}
-    rows = []
+    cells = []
     for month in months:
         for key in keys:
             mine = float(ours.monthly.loc[month, key])
@@ -156,28 +168,25 @@ def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: dt.date | None 
                 value = float(variant.monthly[key].get(month, np.nan))
                 effects[name] = 0.0 if np.isnan(value) or np.isnan(mine) else value - mine
             effects["sub_cent"] = -float(sub_cent.loc[month, key]) if key in sub_cent.columns else 0.0
-            difference = other - mine
-            best: tuple[str, ...] = ()
-            residual = difference
-            for size in range(1, len(EFFECTS) + 1):
-                for combo in itertools.combinations([e for e in EFFECTS if effects[e] != 0], size):
-                    left = difference - sum(effects[e] for e in combo)
-                    if abs(left) < abs(residual) - 1e-9:
-                        best, residual = combo, left
             limit = tolerance.get(unit_of(key), 0.5 * 10 ** -minor_unit_digits(ours.reporting_currency))
-            rows.append(
-                {
-                    "month": month,
-                    "key": key,
-                    "ours": mine,
-                    "theirs": other,
-                    "difference": difference,
-                    **effects,
-                    "explained_by": ", ".join(best),
-                    "residual": residual,
-                    "explained": bool(abs(residual) <= limit) if not np.isnan(difference) else False,
-                }
-            )
+            cells.append((month, key, mine, other, other - mine, effects, limit))
+    applied, evidence = _applied_effects(cells)
+    rows = []
+    for month, key, mine, other, difference, effects, limit in cells:
+        residual = difference - sum(effects[e] for e in applied)
+        rows.append(
+            {
+                "month": month,
+                "key": key,
+                "ours": mine,
+                "theirs": other,
+                "difference": difference,
+                **effects,
+                "explained_by": ", ".join(e for e in applied if effects[e] != 0),
+                "residual": residual,
+                "explained": bool(abs(residual) <= limit) if not np.isnan(difference) else False,
+            }
+        )
     table = pd.DataFrame(rows).set_index(["month", "key"]) if rows else pd.DataFrame()
     moved: dict[pd.Period, pd.Series] = {}
     other_cm = by_other_convention.customer_mrr
@@ -186,4 +195,40 @@ def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: dt.date | None 
         index = mine_c.index.union(theirs_c.index)
         change = theirs_c.reindex(index, fill_value=0.0) - mine_c.reindex(index, fill_value=0.0)
         moved[month] = change[change.abs() > 1e-9].rename("difference")
-    return Reconciliation(table=table, moved=moved, other_convention=other_convention)
+    return Reconciliation(
+        table=table, moved=moved, other_convention=other_convention, applied=applied, evidence=evidence
+    )
+
+
+_Cell = tuple[pd.Period, str, float, float, float, dict[str, float], float]
+
+
+def _applied_effects(cells: list[_Cell]) -> tuple[tuple[str, ...], dict[str, int]]:
+    """The effects the other tool's figures show, decided for the whole file, and the
+    evidence for each: how many figures only it makes agree.
+
+    The set that makes the most figures agree wins (the smaller on a tie, so every effect
+    in it is needed for at least one figure); an effect is then kept only while the
+    figures it alone makes agree are at least half of those where it is not zero —
+    otherwise a difference of its size by chance would count as its evidence.
+    """
+    comparable = [c for c in cells if not np.isnan(c[4])]
+
+    def agreeing(chosen: tuple[str, ...]) -> set[int]:
+        return {
+            i
+            for i, (_m, _k, _o, _t, difference, effects, limit) in enumerate(comparable)
+            if abs(difference - sum(effects[e] for e in chosen)) <= limit
+        }
+
+    candidates = [e for e in EFFECTS if any(c[5][e] != 0 for c in comparable)]
+    subsets = [combo for size in range(len(candidates) + 1) for combo in itertools.combinations(candidates, size)]
+    best = max(subsets, key=lambda combo: (len(agreeing(combo)), -len(combo)))
+    while True:
+        agree = agreeing(best)
+        evidence = {e: len(agree - agreeing(tuple(x for x in best if x != e))) for e in best}
+        nonzero = {e: sum(1 for c in comparable if c[5][e] != 0) for e in best}
+        weak = [e for e in best if evidence[e] == 0 or 2 * evidence[e] < nonzero[e]]
+        if not weak:
+            return best, evidence
+        best = tuple(e for e in best if e != weak[0])
