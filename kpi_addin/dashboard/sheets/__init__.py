@@ -25,6 +25,7 @@ from . import (
     customers,
     data,
     definitions,
+    forecast,
     funnel,
     goals,
     inputs,
@@ -45,6 +46,9 @@ from . import (
 from .common import Context
 
 SUPPORTING_SHEETS = ("monthly", "ledger", "movements", "inputs", *data.SHEET_KEYS)
+#: Working sheets after the template's report sheets, not printed in the board pack (they
+#: hold months after the as-of month: forecasts, never actuals); visible with the supporting sheets.
+WORKING_SHEETS = ("forecast",)
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ STEPS: tuple[Step, ...] = (
         summary.build,
         ("monthly", "balance_sheet", "goals", "data", "revenue", "funnel", "nps", "unit_economics"),
     ),
+    Step("forecast", "report sheets", forecast.build, ("monthly", "goals")),
     Step("definitions", "report sheets", definitions.build),
     Step("names", "report sheets", names.build, ("monthly", "balance_sheet")),
     Step("carried_over", "report sheets", carried_over.build),
@@ -100,7 +105,7 @@ def tab_order(ctx: Context) -> list[str]:
     carried = ["carried_over"] if carried_over.needed(ctx) else []
     supporting = [s for s in SUPPORTING_SHEETS if s != "movements" or movements.included(ctx)]
     pack = list(ctx.template.pack)
-    return [*shown, *(s for s in REPORT_SHEETS if s not in shown), *pack, *carried, *supporting]
+    return [*shown, *WORKING_SHEETS, *(s for s in REPORT_SHEETS if s not in shown), *pack, *carried, *supporting]
 
 
 def create_sheets(ctx: Context) -> None:
@@ -109,7 +114,7 @@ def create_sheets(ctx: Context) -> None:
         ws = ctx.wb.create_sheet(ctx.lang.sheets[key])
         ctx.sheets[key] = ws
         visible = key in (*ctx.template.sheets, *ctx.template.pack, "carried_over") or (
-            ctx.template.show_supporting_sheets and key in SUPPORTING_SHEETS
+            ctx.template.show_supporting_sheets and key in (*WORKING_SHEETS, *SUPPORTING_SHEETS)
         )
         ws.sheet_state = "visible" if visible else "hidden"
     ctx.wb.active = 0
