@@ -140,3 +140,25 @@ class NAIfZero(Expr):
         if is_error(test):
             return test
         return NA if test == 0 else self.value.evaluate(env)
+
+
+@dataclass(frozen=True, eq=False)
+class PlanLookup(Expr):
+    """The value of ``column`` in the Excel Table ``table`` on the row whose ``month`` equals
+    ``month`` (a reference), ``#N/A`` when there is no such row or its cell is blank; ``value``
+    is what the lookup finds (None: nothing)."""
+
+    table: str
+    column: str
+    month: Expr
+    value: float | None
+
+    def excel(self) -> str:
+        months = f"{self.table}[month]"
+        found = f"INDEX({self.table}[{self.column}],MATCH({self.month.excel()},{months},0))"
+        return f'IF(COUNTIF({months},{self.month.excel()})=0,NA(),IF({found}="",NA(),{found}))'
+
+    def evaluate(self, env: Mapping[str, Value | None]) -> Value:
+        if self.value is None or math.isnan(self.value):
+            return NA
+        return self.value

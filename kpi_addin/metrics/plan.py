@@ -27,7 +27,7 @@ import pandas as pd
 from ._core import KPIValueError
 from .catalogue import COST_COLUMNS, MONTHLY_KEYS, REGISTRY
 from .periods import COUNTS, MOVEMENTS, period_kpis
-from .report import KPIReport
+from .report import CompanyData, KPIReport
 
 __all__ = [
     "PLAN_KEYS",
@@ -36,6 +36,7 @@ __all__ = [
     "plan_direction",
     "plan_variance",
     "select_scenario",
+    "selected_plan",
     "variance",
 ]
 
@@ -136,6 +137,15 @@ def select_scenario(plan: pd.DataFrame, scenario: str | None = None) -> tuple[st
     wide.index = pd.PeriodIndex(wide.index, freq="M", name="month")
     wide.columns.name = None
     return chosen, wide.astype(float)
+
+
+def selected_plan(data: CompanyData) -> tuple[str | None, pd.DataFrame] | None:
+    """``(scenario, wide plan)`` of ``data``'s plan in its ``plan_scenario`` (None: no plan)."""
+    if data.plan is None or data.plan.empty:
+        if data.plan_scenario is not None:
+            raise KPIValueError("plan scenario", f"{data.plan_scenario!r} was asked for but the input has no plan")
+        return None
+    return select_scenario(data.plan, data.plan_scenario)
 
 
 def variance(actual: float, plan: float, direction: str) -> dict[str, float | bool | None]:

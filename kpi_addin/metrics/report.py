@@ -52,6 +52,10 @@ class CompanyData:
     source: str = ""
     history_start: pd.Period | None = None
     convention: str = "month-end"
+    #: The plan, long: ``scenario`` (or None), ``month`` (Period), ``kpi`` (a plan key), ``value``.
+    plan: pd.DataFrame | None = None
+    #: The plan scenario to compare with (None: the plan's first).
+    plan_scenario: str | None = None
 
     def _activity_months(self) -> np.ndarray:
         """Months (since 1970-01) of every start, end and input date; trial ends are not activity."""

@@ -38,6 +38,7 @@ from . import (
     pack_goals,
     pack_overview,
     pack_pages,
+    plan,
     printing,
     revenue,
     summary,
@@ -48,7 +49,7 @@ from .common import Context
 SUPPORTING_SHEETS = ("monthly", "ledger", "movements", "inputs", *data.SHEET_KEYS)
 #: Working sheets after the template's report sheets, not printed in the board pack (they
 #: hold months after the as-of month: forecasts, never actuals); visible with the supporting sheets.
-WORKING_SHEETS = ("forecast",)
+WORKING_SHEETS = ("plan", "forecast")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ STEPS: tuple[Step, ...] = (
     Step("monthly", "monthly KPIs", monthly.build, ("ledger", "inputs")),
     Step("balance_sheet", "report sheets", balance_sheet.build, ("data",)),
     Step("goals", "report sheets", goals.build, ("monthly", "balance_sheet", "data")),
-    Step("revenue", "report sheets", revenue.build, ("monthly", "ledger", "goals", "movements")),
+    Step("plan", "report sheets", plan.build, ("monthly", "inputs")),
+    Step("revenue", "report sheets", revenue.build, ("monthly", "ledger", "goals", "movements", "plan")),
     Step("customers", "report sheets", customers.build, ("monthly",)),
     Step("funnel", "report sheets", funnel.build, ("monthly", "inputs")),
     Step("unit_economics", "report sheets", unit_economics.build, ("monthly", "inputs")),

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 
 from ..cells import put_text
+from ..expr import PlanLookup
 from . import charts, top_movements
 from .common import Context, grey_errors
 from .goals import Goals
 from .ledger import LedgerAggregates
 from .monthly import MonthlyTable
 from .movements import MovementLog
+from .plan import TABLE_NAME, PlanSheet
 from .view import Column, MonthlyView, build_view, kpi_columns
 
 BRIDGE_MONTHS = 12
@@ -35,7 +37,12 @@ class RevenueSheet:
 
 
 def build(
-    ctx: Context, monthly: MonthlyTable, ledger: LedgerAggregates, goals: Goals, movements: MovementLog
+    ctx: Context,
+    monthly: MonthlyTable,
+    ledger: LedgerAggregates,
+    goals: Goals,
+    movements: MovementLog,
+    plan: PlanSheet,
 ) -> RevenueSheet:
     money = ctx.money()
     extras = ctx.report.extras
@@ -78,7 +85,18 @@ def build(
         )
     )
     goal = goals.goals.get("mrr")
-    if goal is not None:
+    if plan.plan is not None and "mrr" in plan.plan.columns:  # the plan's path, month by month
+        planned = plan.plan["mrr"].reindex(ctx.report.monthly.index)
+        columns.append(
+            Column(
+                "mrr_target",
+                ctx.ui("mrr_plan"),
+                money,
+                lambda i: PlanLookup(TABLE_NAME, "mrr", monthly.month(i), float(planned.iloc[i])),
+                planned,
+            )
+        )
+    elif goal is not None:
         target = ctx.report.monthly["mrr"] * 0 + goal.target_value
         columns.append(Column("mrr_target", ctx.ui("mrr_target"), money, lambda _i: goal.target, target))
     view = build_view(ctx, "revenue", columns)
