@@ -75,4 +75,5 @@ def test_forecast_sheet_is_visible_and_not_printed(sample_company, tmp_path):
     build(sample_company, path)
     wb = load_workbook(path)
     assert wb["Forecast"].sheet_state == "visible"
-XX
+    # after the template's nine report sheets and Plan vs actual
+    assert wb.sheetnames.index("Plan vs actual") == 9 and wb.sheetnames.index("Forecast") == 10
