@@ -250,7 +250,7 @@ def _year(
             letter = column(2 + n)
             if formula is None:  # the variance of the two before it
                 x, y = column(n), column(n + 1)
-                value = values[n - 2] - values[n - 1]  # type: ignore[operator]
+                value = values[n - 2] - values[n - 1]  # type: ignore[operator]  # both are the numbers of this row
                 formula = f"{x}{r}-{y}{r}"
             ctx.book.formula(ws, f"{letter}{r}", formula, value, fmt)
         direction = plan_direction(key)
