@@ -12,6 +12,16 @@ if ! command -v soffice >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1 
     echo "!! soffice not found: the LibreOffice checks will be skipped (install libreoffice-calc)" >&2
   fi
 fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "== installing PostgreSQL (the database tests start a real server)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  else
+    echo "!! initdb not found: the Postgres tests will be skipped (install postgresql)" >&2
+  fi
+fi
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 echo "== ruff"
 python3 -m ruff check .

@@ -77,3 +77,12 @@ def sample_company() -> CompanyData:
     from kpi_addin.io import read_company_data, sample_path
 
     return read_company_data(sample_path())[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real Postgres server for the session (tests/postgres.py): its URL, with a password."""
+    from .postgres import postgres_server
+
+    with postgres_server() as url:
+        yield url

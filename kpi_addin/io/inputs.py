@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..metrics import CompanyData
-from .reader import InputError, Problem, ReadNote, company_from_sheets, load_raw_sheets
+from .database import Database, is_parquet, load_parquet, read_database_sheets
+from .reader import InputError, Problem, RawSheet, ReadNote, company_from_sheets, load_raw_sheets
 from .sample import sample_path
 from .sources import read_subscriptions_export, read_visitors
 from .sources.accounting import read_costs
@@ -29,6 +30,7 @@ def load_company(
     funnel: list[Path] | tuple[Path, ...] = (),
     as_of: pd.Period | None = None,
     crm_customers: dict[str, pd.DataFrame] | None = None,
+    database: Database | None = None,
 ) -> tuple[CompanyData, list[str], list[str]]:
     """Read and validate every input; raises :class:`InputError` listing every problem.
 
@@ -39,11 +41,16 @@ def load_company(
     replaces the funnel counts it gives, month by month.  Returns the data, notes on what
     was read (the layout recognised, rows left out) and warnings about the data.  When
     ``crm_customers`` is a dict, the CRM's customers by month are put in it under
-    ``"customers"``, to check against billing once the KPIs are computed.
+    ``"customers"``, to check against billing once the KPIs are computed.  ``database``
+    names tables and queries of a database whose sheets replace (or add to) those of ``data``.
     """
-    if data is None and subscriptions is None:
+    if data is None and subscriptions is None and database is None:
         data = sample_path()
-    raws, problems = load_raw_sheets(data) if data is not None else ({}, [])
+    raws, problems = _load_sheets(data) if data is not None else ({}, [])
+    if database is not None:
+        found_sheets, found = read_database_sheets(database.url, database.tables, database.queries, as_of=as_of)
+        raws.update(found_sheets)
+        problems += found
     notes: list[str] = []
     if subscriptions is not None:
         raw, found, found_notes = read_subscriptions_export(subscriptions, source, mapping)
@@ -81,7 +88,8 @@ def load_company(
             problems += exc.problems
     if not raws and not problems:
         problems.append(Problem(str(data), "no 'subscriptions' sheet found (sheet names are case-insensitive)"))
-    company, warnings = company_from_sheets(raws, str(data or subscriptions), as_of=as_of, problems=problems)
+    source = str(data or subscriptions or (database.url.shown if database else ""))
+    company, warnings = company_from_sheets(raws, source, as_of=as_of, problems=problems)
     # a reader's warning (a figure may mislead) is said as a warning, not a note; how a file
     # was read (its encoding, separator, number convention) is a note
     warnings[:0] = [n for n in notes if isinstance(n, ExportWarning)]
@@ -94,6 +102,15 @@ def load_company(
     if visits is not None:
         company.funnel = _with_counts(company.funnel, visits)
     return company, notes, warnings
+
+
+def _load_sheets(data: Path) -> tuple[dict[str, RawSheet], list[Problem]]:
+    """A workbook, a CSV file or folder, or Parquet (a file, or a folder holding one)."""
+    try:
+        parquet = data.exists() and is_parquet(data)
+    except OSError:
+        parquet = False
+    return load_parquet(data) if parquet else load_raw_sheets(data)
 
 
 def _with_counts(funnel: pd.DataFrame | None, counts: pd.DataFrame) -> pd.DataFrame:
