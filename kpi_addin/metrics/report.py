@@ -23,10 +23,18 @@ from .funnel import funnel_conversions
 from .goals import COURSE_MONTHS, check_direction, goal_course, goal_progress, goal_status
 from .mrr import CustomerMRR, cohort_retention, customer_mrr, month_number, mrr_bridge, number_of, period_of
 from .revenue import net_new_mrr
-from .trailing import cohort_retention_12m
+from .trailing import cohort_12m_from_sums, cohort_retention_12m
 from .unit_economics import cost_to_serve_share, gross_margin
 
-__all__ = ["BALANCE_SHEET_KEYS", "COUNT_KEYS", "MONTHLY_KEYS", "CompanyData", "KPIReport", "monthly_kpis"]
+__all__ = [
+    "BALANCE_SHEET_KEYS",
+    "COUNT_KEYS",
+    "MONTHLY_KEYS",
+    "CompanyData",
+    "KPIReport",
+    "SubscriptionFigures",
+    "monthly_kpis",
+]
 
 #: The cost-to-serve components: the costs columns the registry says ``cts`` needs.
 COST_TO_SERVE_COMPONENTS = kpi("cts").input_columns("costs")
@@ -118,7 +126,9 @@ class KPIReport:
     as_of: pd.Period
     monthly: pd.DataFrame
     bridge: pd.DataFrame
-    customer_mrr: CustomerMRR
+    #: Each customer's MRR (None when the figures were computed inside a database: only the
+    #: monthly result left it; see :attr:`customer_mrr`).
+    customer_levels: CustomerMRR | None
     balance_sheet: dict[str, object]
     inputs: pd.DataFrame
     extras: pd.DataFrame
@@ -133,6 +143,20 @@ class KPIReport:
     opening_month: pd.Period | None = None
     history_start: pd.Period | None = None
     convention: str = "month-end"
+
+    @property
+    def customer_mrr(self) -> CustomerMRR:
+        """Each customer's MRR (cohorts, the movement log, quarters and years, reconciling).
+
+        Raises :class:`KPIInputError` when the figures were computed inside a database
+        (``--engine database``), which sends back one row per month and no customer."""
+        if self.customer_levels is None:
+            raise KPIInputError(
+                "engine",
+                "the database engine computes the monthly figures only; per-customer views (cohorts, "
+                "movements, quarters and years, reconcile, the dashboard) need the local engine",
+            )
+        return self.customer_levels
 
     def latest(self, key: str) -> float:
         """The latest month's value of a monthly KPI, or the latest balance-sheet ratio."""
@@ -251,7 +275,20 @@ def _absent_inputs(data: CompanyData, warnings: list[str]) -> set[str]:
     return absent
 
 
-def monthly_kpis(data: CompanyData, *, today: dt.date | None = None) -> KPIReport:
+@dataclass(frozen=True)
+class SubscriptionFigures:
+    """The subscription-derived monthly figures computed elsewhere: inside a database, by the
+    SQL of :mod:`.sql` (``--engine database``).  ``bridge`` has :data:`.mrr.BRIDGE_COLUMNS`
+    from the first month with MRR to the reporting month, as :func:`.mrr.mrr_bridge` gives
+    it; ``cohort_sums`` the 12-month cohort's sums by month (:func:`.trailing.cohort_12m_from_sums`)."""
+
+    bridge: pd.DataFrame
+    cohort_sums: pd.DataFrame
+
+
+def monthly_kpis(
+    data: CompanyData, *, today: dt.date | None = None, figures: SubscriptionFigures | None = None
+) -> KPIReport:
     """Compute every monthly KPI of ``data`` (each definition: ``docs/definitions.md``).
 
     KPIs whose inputs are absent are nan (JSON null) and a warning says why;
@@ -263,6 +300,9 @@ def monthly_kpis(data: CompanyData, *, today: dt.date | None = None) -> KPIRepor
     so the first month has real movements.  Without it the ledger's first month is the
     ``opening_month``: its "new" customers are the opening balance, so it has no start,
     no CAC, and the trailing windows leave it out.
+
+    ``figures``: the subscription figures computed inside a database (``--engine
+    database``); every other figure is computed from them here, by the same functions.
 
     Examples
     --------
@@ -283,13 +323,17 @@ def monthly_kpis(data: CompanyData, *, today: dt.date | None = None) -> KPIRepor
     history_start = data.history_start
     if history_start is not None and history_start > as_of:
         raise KPIInputError("history_start", f"{history_start} is after the reporting month {as_of}")
-    cm = customer_mrr(
-        apply_convention(data.subscriptions, convention),
-        reporting_currency=data.reporting_currency,
-        fx_rates=data.fx_rates,
-        as_of=as_of,
-    )
-    bridge = mrr_bridge(cm)
+    cm: CustomerMRR | None = None
+    if figures is None:
+        cm = customer_mrr(
+            apply_convention(data.subscriptions, convention),
+            reporting_currency=data.reporting_currency,
+            fx_rates=data.fx_rates,
+            as_of=as_of,
+        )
+        bridge = mrr_bridge(cm)
+    else:
+        bridge = figures.bridge
     opening_month: pd.Period | None = bridge.index[0]
     if history_start is not None:
         if history_start > bridge.index[0]:
@@ -328,7 +372,11 @@ def monthly_kpis(data: CompanyData, *, today: dt.date | None = None) -> KPIRepor
     derived["acquired_customers"] = bridge["new_customers"].astype(float).mask(opening)
     # Each customer's MRR twelve months apart; the opening balance is the earliest month-end trusted.
     earliest = months[0] if opening_month is not None else months[0] - 1
-    derived = derived.join(cohort_retention_12m(cm, months, earliest))
+    if cm is not None:
+        derived = derived.join(cohort_retention_12m(cm, months, earliest))
+    else:
+        assert figures is not None
+        derived = derived.join(cohort_12m_from_sums(figures.cohort_sums, months, earliest))
     columns.update({name: derived[name] for name in derived.columns})
     columns.update({name: costs[name] for name in COST_COLUMNS})
     columns.update({name: funnel[name] for name in FUNNEL_COLUMNS})
@@ -376,7 +424,7 @@ def monthly_kpis(data: CompanyData, *, today: dt.date | None = None) -> KPIRepor
         as_of=months[-1],
         monthly=m,
         bridge=bridge,
-        customer_mrr=cm,
+        customer_levels=cm,
         balance_sheet=balance,
         inputs=inputs,
         extras=extras,

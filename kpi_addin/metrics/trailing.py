@@ -256,3 +256,39 @@ def cohort_retention_12m(cm: CustomerMRR, months: pd.PeriodIndex, earliest: pd.P
         ]
     out.index.name = "month"
     return out
+
+
+def cohort_12m_from_sums(sums: pd.DataFrame, months: pd.PeriodIndex, earliest: pd.Period | None = None) -> pd.DataFrame:
+    """:func:`cohort_retention_12m` from the cohort's sums by month, as the database engine
+    (:mod:`.sql`) returns them: ``cohort_customers`` (paying at M−12), ``cohort_base_mrr``
+    (Σ MRR_c(M−12)), ``cohort_mrr`` (Σ MRR_c(M)), ``cohort_kept_mrr`` (Σ min of the two) and
+    ``cohort_paying`` (those paying at M).  The same ratios and the same undefined months.
+
+    Examples
+    --------
+    The docstring example of :func:`cohort_retention_12m`, summed: a cohort of 2 with 150 of
+    MRR, 120 of it now, 100 kept, one still paying.
+
+    >>> sums = pd.DataFrame({"cohort_customers": [0, 2], "cohort_base_mrr": [0.0, 150.0],
+    ...     "cohort_mrr": [0.0, 120.0], "cohort_kept_mrr": [0.0, 100.0], "cohort_paying": [0, 1]},
+    ...     index=pd.period_range("2024-12", periods=2, freq="M"))
+    >>> cohort_12m_from_sums(sums, sums.index).round(4)
+             nrr_12m  grr_12m  logo_retention_12m
+    month
+    2024-12      NaN      NaN                 NaN
+    2025-01      0.8   0.6667                 0.5
+    """
+    first = sums.index[0] if len(sums) else None  # the first month with MRR, as the local engine's
+    if earliest is None or (first is not None and earliest < first):
+        earliest = first
+    sums = sums.reindex(months)
+    out = pd.DataFrame(np.nan, index=months, columns=list(COHORT_12M_KEYS))
+    known = (sums["cohort_customers"] > 0) & (sums["cohort_base_mrr"] != 0)
+    if earliest is not None:
+        known &= pd.Series([m - COHORT_MONTHS >= earliest for m in months], index=months, dtype=bool)
+    base = sums["cohort_base_mrr"].where(known)
+    out["nrr_12m"] = sums["cohort_mrr"].where(known) / base
+    out["grr_12m"] = sums["cohort_kept_mrr"].where(known) / base
+    out["logo_retention_12m"] = sums["cohort_paying"].where(known) / sums["cohort_customers"].where(known)
+    out.index.name = "month"
+    return out
