@@ -269,10 +269,10 @@ def cohort_12m_from_sums(sums: pd.DataFrame, months: pd.PeriodIndex, earliest: p
     The docstring example of :func:`cohort_retention_12m`, summed: a cohort of 2 with 150 of
     MRR, 120 of it now, 100 kept, one still paying.
 
-    >>> sums = pd.DataFrame({"cohort_customers": [0, 2], "cohort_base_mrr": [0.0, 150.0],
-    ...     "cohort_mrr": [0.0, 120.0], "cohort_kept_mrr": [0.0, 100.0], "cohort_paying": [0, 1]},
-    ...     index=pd.period_range("2024-12", periods=2, freq="M"))
-    >>> cohort_12m_from_sums(sums, sums.index).round(4)
+    >>> sums = pd.DataFrame(0.0, index=pd.period_range("2024-01", "2025-01", freq="M"), columns=[
+    ...     "cohort_customers", "cohort_base_mrr", "cohort_mrr", "cohort_kept_mrr", "cohort_paying"])
+    >>> sums.iloc[-1] = [2, 150.0, 120.0, 100.0, 1]
+    >>> cohort_12m_from_sums(sums, sums.index[-2:]).round(4)
              nrr_12m  grr_12m  logo_retention_12m
     month
     2024-12      NaN      NaN                 NaN
