@@ -178,6 +178,18 @@ class Connection:
         except Exception as exc:  # noqa: BLE001 - each driver raises its own types
             raise DatabaseError(f"{self.url.shown}: cannot read table {table!r} ({_reason(exc, self.url)})") from None
 
+    def execute(self, sql: str) -> None:
+        """Run a statement that returns nothing, and commit (tests and benchmarks fill databases)."""
+        try:
+            if not self._adbc:
+                self._handle.execute(sql)
+                return
+            with self._handle.cursor() as cursor:
+                cursor.execute(sql)
+            self._handle.commit()
+        except Exception as exc:  # noqa: BLE001 - each driver raises its own types
+            raise DatabaseError(f"{self.url.shown}: {_reason(exc, self.url)}") from None
+
     def ingest(self, table: str, data: pa.Table) -> None:
         """Write ``data`` as a new table (tests and benchmarks fill databases with it)."""
         if not self._adbc:
