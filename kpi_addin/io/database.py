@@ -133,7 +133,7 @@ def parse_url(text: str) -> DatabaseURL:
 
 def _local_path(url: DatabaseURL) -> str:
     """The file of a ``duckdb:///path`` or ``sqlite:///path`` URL (``:memory:`` allowed)."""
-    rest = url.url.split(":", 1)[1]
+    rest = url.url.split(":", 1)[1].split("?", 1)[0]
     if rest.startswith("///"):
         return rest[3:] if rest[3:4] != "" else ":memory:"
     if rest.startswith("//"):  # duckdb://relative/path is read as a relative path
@@ -240,7 +240,9 @@ def connect(url: DatabaseURL) -> Connection:
             path = _local_path(url)
             if path != ":memory:" and not Path(path).exists():
                 raise DatabaseError(f"{url.shown}: no such DuckDB file {path!r}")
-            return Connection(url, driver.connect(path, read_only=path != ":memory:"), adbc=False)
+            # DuckDB's own settings from the URL: ?memory_limit=800MB&threads=2 (it spills to disk past the limit)
+            config = dict(parse_qsl(urlsplit(url.url).query))
+            return Connection(url, driver.connect(path, read_only=path != ":memory:", config=config), adbc=False)
         if url.scheme == "sqlite":
             path = _local_path(url)
             if path != ":memory:" and not Path(path).exists():
