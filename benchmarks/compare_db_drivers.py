@@ -67,9 +67,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     import pyarrow.csv as pa_csv
+    from make_ledger import make_ledger
 
     from kpi_addin.io.database import connection, parse_url
-    from make_ledger import make_ledger
     from tests.postgres import postgres_server
 
     folder = HERE / "data" / f"csv_{args.subscriptions}_{args.months}"

@@ -21,7 +21,6 @@ import math
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -33,19 +32,24 @@ CHUNK = 2_000_000
 
 
 def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float, str]:
-    """(wall seconds, CPU seconds, peak RSS in MB, stdout) of ``command`` as a fresh process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    out, err = process.communicate()
-    wall = time.perf_counter() - start
-    _pid, status, usage = os.wait4(process.pid, 0) if process.returncode is None else (0, 0, None)
-    if process.returncode:
-        raise SystemExit(f"{' '.join(command)} failed:\n{err}")
-    if usage is None:  # communicate() reaped it: read the children's totals instead
-        import resource
-
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
+    """(wall seconds, CPU seconds, peak RSS in MB, stdout) of ``command``, run by a fresh wrapper
+    process whose children's usage is that command's alone."""
+    wrapper = (
+        "import resource, subprocess, sys, time, json;"
+        "t = time.perf_counter();"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
+        "s = time.perf_counter() - t;"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "sys.stderr.write(p.stderr);"
+        "sys.stdout.write(json.dumps([s, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024, p.stdout, p.returncode]))"
+    )
+    done = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True, env=env)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(command)}: the wrapper failed:\n{done.stderr}")
+    wall, cpu, rss, out, code = json.loads(done.stdout)
+    if code:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
+    return wall, cpu, rss, out
 
 
 def build_duckdb(path: Path, n_subs: int, n_months: int) -> str:
@@ -150,16 +154,17 @@ def run_postgres(args: argparse.Namespace) -> None:
                 options = pa_csv.ConvertOptions(strings_can_be_null=True)
                 conn.ingest(name, pa_csv.read_csv(folder / f"{name}.csv", convert_options=options))
         env = {**os.environ, "KPI_BENCH_DB": url}
-        tables = ["--table", "subscriptions=subscriptions", "--table", "fx_rates=fx_rates", "--table", "settings=settings"]
+        tables = ["--table", "subscriptions=subscriptions", "--table", "fx_rates=fx_rates"]
+        tables += ["--table", "settings=settings"]
         print(f"| {args.subscriptions:,} subscriptions × {args.months} months | wall | CPU | peak memory |")
         print("| --- | --- | --- | --- |")
         results = {}
+        metrics = ["kpi-addin", "metrics", "--format", "json"]
         for name, command in (
-            ("CSV folder, local engine", ["kpi-addin", "metrics", "--format", "json", "--data", str(folder)]),
-            ("Postgres, local engine", ["kpi-addin", "metrics", "--format", "json", "--db", "env:KPI_BENCH_DB", *tables]),
-            ("Postgres, `--engine database`",
-             ["kpi-addin", "metrics", "--format", "json", "--db", "env:KPI_BENCH_DB", *tables, "--engine", "database"]),
-        ):  # fmt: skip
+            ("CSV folder, local engine", [*metrics, "--data", str(folder)]),
+            ("Postgres, local engine", [*metrics, "--db", "env:KPI_BENCH_DB", *tables]),
+            ("Postgres, `--engine database`", [*metrics, "--db", "env:KPI_BENCH_DB", *tables, "--engine", "database"]),
+        ):
             best = None
             for _ in range(args.repeat):
                 wall, cpu, rss, out = measure(command, env)
