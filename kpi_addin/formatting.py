@@ -6,7 +6,7 @@ import math
 import re
 
 from .metrics.catalogue import unit_of
-from .metrics.mrr import minor_unit_digits
+from .metrics.currency import minor_unit_digits
 
 #: Leading characters that make a spreadsheet (or a CSV export of it) read text as a formula.
 #: Here, not in the dashboard, so that the command line loads no openpyxl for them.

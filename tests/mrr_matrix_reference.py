@@ -11,16 +11,11 @@ import pandas as pd
 
 from kpi_addin.metrics import KPIInputError
 from kpi_addin.metrics._core import KPIValueError
-from kpi_addin.metrics.mrr import (
-    BRIDGE_COLUMNS,
-    _missing_rates_message,
-    _rate_table,
-    month_number,
-    number_of,
-    period_of,
-    subscription_monthly_value,
-    to_units,
-)
+from kpi_addin.metrics.bridge import BRIDGE_COLUMNS
+from kpi_addin.metrics.change_points import missing_rates_message
+from kpi_addin.metrics.currency import to_units
+from kpi_addin.metrics.months import month_number, number_of, period_of
+from kpi_addin.metrics.mrr import rate_table, subscription_monthly_value
 
 
 def matrix_mrr(
@@ -80,14 +75,14 @@ def matrix_mrr(
         customer_codes[~foreign], begin[~foreign], finish[~foreign], value[~foreign], n_customers, n_months
     )
     if foreign.any():
-        rates = _rate_table(np.asarray(foreign_names), first, n_months, fx_rates)
+        rates = rate_table(np.asarray(foreign_names), first, n_months, fx_rates)
         for k, name in enumerate(foreign_names):
             rows = foreign & (currency_codes == list(map(str, currency_names)).index(name))
             owners, local_codes = np.unique(customer_codes[rows], return_inverse=True)
             local = _accumulate(local_codes, begin[rows], finish[rows], value[rows], len(owners), n_months)
             missing = np.isnan(rates[k]) & (np.abs(local) > 1e-9).any(axis=1)  # noise is not MRR
             if missing.any():
-                raise KPIInputError("fx_rates", _missing_rates_message(name, np.flatnonzero(missing) + first))
+                raise KPIInputError("fx_rates", missing_rates_message(name, np.flatnonzero(missing) + first))
             by_month[:, owners] += local * np.nan_to_num(rates[k])[:, None]
     # MRR below half a cent is no MRR: that customer is not paying.
     for row in by_month:

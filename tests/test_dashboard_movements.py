@@ -14,8 +14,8 @@ from kpi_addin.dashboard.sheets.top_movements import largest
 from kpi_addin.dashboard.template import load_template
 from kpi_addin.dashboard.typed import INPUT_STYLE_NAME, MARKER_NAME
 from kpi_addin.io import read_company_data, sample_path
+from kpi_addin.metrics.bridge import BRIDGE_COLUMNS
 from kpi_addin.metrics.movements import MOVEMENT_COLUMNS, movement_log
-from kpi_addin.metrics.mrr import BRIDGE_COLUMNS
 
 from .dashboard_helpers import build
 

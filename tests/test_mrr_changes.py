@@ -204,7 +204,7 @@ def test_change_points_are_bit_identical_to_the_customer_by_month_table(case):
 
 
 def test_month_number_equals_numpys_calendar():
-    from kpi_addin.metrics.mrr import month_number
+    from kpi_addin.metrics.months import month_number
 
     rng = np.random.default_rng(3)
     stamps = rng.integers(-(10**18), 4 * 10**18, size=2000).astype("datetime64[ns]")

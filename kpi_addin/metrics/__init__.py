@@ -11,11 +11,13 @@ them all, so a new KPI function is public once it is in its family's ``__all__``
 from . import balance_sheet, customers, funnel, goals, revenue, trailing, unit_economics
 from ._core import UNDEFINED, KPIInputError, KPINumError, KPIValueError, is_undefined
 from .balance_sheet import *  # noqa: F403 - the family's __all__
+from .bridge import mrr_bridge
 from .catalogue import KPI, KPIS, REGISTRY
+from .cohorts import cohort_retention
 from .customers import *  # noqa: F403
 from .funnel import *  # noqa: F403
 from .goals import *  # noqa: F403
-from .mrr import CustomerMRR, cohort_retention, customer_mrr, mrr_bridge, subscription_monthly_value
+from .mrr import CustomerMRR, customer_mrr, subscription_monthly_value
 from .report import MONTHLY_KEYS, CompanyData, KPIReport, monthly_kpis
 from .revenue import *  # noqa: F403
 from .trailing import *  # noqa: F403

@@ -1,7 +1,7 @@
 """The movement log: which customers make each number of the MRR bridge.
 
 One row per customer per month in which that customer's month-end MRR moved, typed
-the way :func:`~kpi_addin.metrics.mrr.mrr_bridge` classifies it, so that the log's
+the way :func:`~kpi_addin.metrics.bridge.mrr_bridge` classifies it, so that the log's
 sums by month and type *are* the bridge:
 
 * ``new`` — 0 → above 0, never paying before; ``change`` = MRR after.
@@ -36,7 +36,9 @@ import numpy as np
 import pandas as pd
 
 from .conventions import apply_convention
-from .mrr import CustomerMRR, month_number, number_of, subscription_monthly_value, to_units
+from .currency import to_units
+from .months import month_number, number_of
+from .mrr import CustomerMRR, subscription_monthly_value
 from .report import KPIReport
 
 #: Movement types, in the order the bridge lists them.
@@ -188,7 +190,7 @@ def movement_log(
     :data:`MOVEMENT_TYPES`), then customer id.  ``month`` is a Period; money is in the
     reporting currency, unrounded.  See the module docstring for the types, the cent
     rule, ``fx_only`` and the plans.  For every month, the sums of ``change`` by type
-    equal :func:`~kpi_addin.metrics.mrr.mrr_bridge` (contraction and churned with a
+    equal :func:`~kpi_addin.metrics.bridge.mrr_bridge` (contraction and churned with a
     minus sign) and the ``counted`` rows are its customer counts (:func:`movement_totals`).
 
     Examples
@@ -333,7 +335,7 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 
 
 def _month_numbers(months: pd.Series) -> np.ndarray:
-    """Months since 1970-01 of a Series of monthly periods (as :func:`~.mrr.number_of`)."""
+    """Months since 1970-01 of a Series of monthly periods (as :func:`~.months.number_of`)."""
     years = months.dt.year.to_numpy(dtype=np.int64)
     numbers: np.ndarray = (years - 1970) * 12 + months.dt.month.to_numpy(dtype=np.int64) - 1
     return numbers

@@ -38,7 +38,6 @@ or customers: the loops run over currencies and over a customer's successive cha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -46,6 +45,9 @@ import numpy as np
 import pandas as pd
 
 from ._core import KPIInputError, KPIValueError
+from .change_points import levels, with_foreign
+from .currency import to_units
+from .months import month_number, number_of, period_of
 
 #: interval → (numerator, denominator) of the monthly normalisation factor.
 INTERVAL_FACTORS: dict[str, tuple[int, int]] = {
@@ -54,87 +56,6 @@ INTERVAL_FACTORS: dict[str, tuple[int, int]] = {
     "year": (1, 12),
     "week": (52, 12),
 }
-
-#: ISO 4217 currencies whose smallest unit is not the hundredth.
-_MINOR_UNITS = {
-    **dict.fromkeys(
-        [
-            "BIF",
-            "CLP",
-            "DJF",
-            "GNF",
-            "ISK",
-            "JPY",
-            "KMF",
-            "KRW",
-            "PYG",
-            "RWF",
-            "UGX",
-            "UYI",
-            "VND",
-            "VUV",
-            "XAF",
-            "XOF",
-            "XPF",
-        ],
-        0,
-    ),
-    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
-}
-
-
-def minor_unit_digits(currency: str) -> int:
-    """Decimal digits of a currency's smallest unit: 2 (USD cents), 0 (KRW, JPY), 3 (KWD)."""
-    return _MINOR_UNITS.get(currency.upper(), 2)
-
-
-def to_units(money: np.ndarray, currency: str) -> np.ndarray:
-    """Money at the currency's smallest unit (cents), rounded half up, as whole floats.
-
-    A tolerance of 1e-6 unit keeps float noise from flipping a value that lies exactly
-    on a half cent (43.595 summed in another order is 43.594999999999999).
-
-    Examples
-    --------
-    >>> to_units(np.array([43.595, 0.004, 0.005, 10.0]), "USD").tolist()
-    [4360.0, 0.0, 1.0, 1000.0]
-    """
-    units: np.ndarray = np.floor(money * 10 ** minor_unit_digits(currency) + (0.5 + 1e-6))
-    return units
-
-
-def month_number(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Months since 1970-01 for datetime values (``NaT`` → ``-2**62``).
-
-    Examples
-    --------
-    >>> month_number(pd.to_datetime(["1970-01-31 00:00", "2025-03-01 18:00", None, "1969-12-31 23:59"])).tolist()
-    [0, 662, -4611686018427387904, -1]
-    """
-    arr = np.asarray(values, dtype="datetime64[ns]")
-    nat = np.isnat(arr)
-    days = arr.view(np.int64) // 86_400_000_000_000  # floor: a time of day stays in its day
-    known = days[~nat]
-    if not known.size:
-        return np.full(len(arr), np.int64(-(2**62)))
-    first, last = int(known.min()), int(known.max())
-    if last - first > 1_000_000:  # dates over ~2,700 years apart: convert each (slower, same result)
-        return np.where(nat, np.int64(-(2**62)), arr.astype("datetime64[M]").astype(np.int64))
-    # The month of each day in the span, looked up: numpy's calendar conversion per value is slower.
-    month_of_day = np.arange(first, last + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    months: np.ndarray = month_of_day[np.where(nat, first, days) - first]
-    months[nat] = -(2**62)
-    return months
-
-
-def period_of(month: int) -> pd.Period:
-    """The calendar month ``month`` months after 1970-01."""
-    return pd.Period(year=1970 + month // 12, month=month % 12 + 1, freq="M")
-
-
-def number_of(period: pd.Period) -> int:
-    """Months since 1970-01 of a monthly period."""
-    return (period.year - 1970) * 12 + period.month - 1
 
 
 @dataclass(frozen=True)
@@ -311,7 +232,7 @@ def subscription_monthly_value(subscriptions: pd.DataFrame) -> np.ndarray:
     return monthly
 
 
-def _rate_table(currencies: np.ndarray, first_month: int, n_months: int, fx_rates: pd.DataFrame | None) -> np.ndarray:
+def rate_table(currencies: np.ndarray, first_month: int, n_months: int, fx_rates: pd.DataFrame | None) -> np.ndarray:
     """rates[k, j] = reporting-currency units per unit of ``currencies[k]`` in month j (nan: none)."""
     table = np.full((len(currencies), n_months), np.nan)
     if fx_rates is None or fx_rates.empty:
@@ -382,16 +303,16 @@ def customer_mrr(
         foreign = np.isin(currency_codes, [i for i, n in enumerate(currency_names) if str(n) in foreign_names])
 
     domestic = ~foreign if foreign.any() else slice(None)
-    customer, month, level = _levels(
+    customer, month, level = levels(
         customer_codes[domestic], begin[domestic], finish[domestic], value[domestic], n_months
     )
     if foreign.any():
-        rates = _rate_table(np.asarray(foreign_names), first, n_months, fx_rates)
+        rates = rate_table(np.asarray(foreign_names), first, n_months, fx_rates)
         local = []
         for name in foreign_names:
             rows = foreign & (currency_codes == list(map(str, currency_names)).index(name))
-            local.append(_levels(customer_codes[rows], begin[rows], finish[rows], value[rows], n_months))
-        customer, month, level = _with_foreign(
+            local.append(levels(customer_codes[rows], begin[rows], finish[rows], value[rows], n_months))
+        customer, month, level = with_foreign(
             (customer, month, level), local, rates, foreign_names, len(customer_ids), n_months, first
         )
         del local
@@ -449,322 +370,3 @@ def _earning_spans(
     first = int(first_earning[earning].min())
     rows = np.flatnonzero(earning)
     return first, last - first + 1, rows, first_earning[rows] - first, stop[rows] - first, value[rows]
-
-
-def _levels(
-    customer: np.ndarray, begin: np.ndarray, finish: np.ndarray, value: np.ndarray, n_months: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each customer's running MRR at the months where one of its subscriptions starts or stops.
-
-    Subscriptions earn ``value`` in months ``[begin, finish)``.  Returns ``(customer,
-    month, level)`` sorted by customer then month (months below ``n_months`` only):
-    ``level`` is the customer's MRR from that month on.  The events of one customer and
-    month are summed in ledger order (starts, then stops) and the levels run month after
-    month, exactly as a customer × month difference array and its cumulative sum would.
-    """
-    height = n_months + 1  # the month after the last takes the -value of subscriptions still earning
-    n = len(customer)
-    # Keys (customer, month) in 32 bits where they fit: half the memory, and a faster sort.
-    wide = (int(customer.max(initial=0)) + 1) * height >= 2**31
-    key = np.empty(2 * n, dtype=np.int64 if wide else np.int32)
-    np.multiply(customer, height, out=key[:n], casting="unsafe")
-    key[n:] = key[:n]
-    np.add(key[:n], begin, out=key[:n], casting="unsafe")
-    np.add(key[n:], finish, out=key[n:], casting="unsafe")
-    order = np.argsort(key)
-    sorted_key = key[order]
-    del key
-    first_of_group = np.ones(2 * n, dtype=bool)
-    np.not_equal(sorted_key[1:], sorted_key[:-1], out=first_of_group[1:])
-    group = np.empty(2 * n, dtype=np.intp)
-    group[order] = np.cumsum(first_of_group) - 1
-    del order
-    # bincount adds each group's events in the order given: starts, then stops, by ledger row.
-    level = np.bincount(group, weights=np.concatenate([value, -value]))
-    del group
-    customer, month = np.divmod(sorted_key[first_of_group], height)
-    del sorted_key, first_of_group
-    # A running sum per customer over its months: one vectorised step per change rank.
-    starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]]) if len(level) else np.empty(0, np.int64)
-    counts = np.diff(np.r_[starts, len(level)])
-    by_count = np.argsort(-counts, kind="stable")
-    starts, counts = starts[by_count], counts[by_count]
-    for rank in range(1, int(counts[0]) if len(counts) else 0):
-        at = starts[: np.searchsorted(-counts, -rank, side="left")] + rank
-        level[at] += level[at - 1]
-    keep = month < n_months
-    return customer[keep], month[keep], level[keep]
-
-
-def _with_foreign(
-    domestic: tuple[np.ndarray, np.ndarray, np.ndarray],
-    local: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-    rates: np.ndarray,
-    currencies: list[str],
-    n_customers: int,
-    n_months: int,
-    first: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Domestic levels plus each foreign currency's levels at each month's rate.
-
-    A customer with a foreign subscription is expanded month by month over the months
-    its foreign levels can move it: from its first foreign change to its last (to the
-    end while a foreign level is still nonzero there).  Outside them the foreign levels
-    are exactly 0, so its MRR is its domestic level, as it would be in a full table.
-    """
-    height = n_months + 1
-    lo = np.full(n_customers, n_months, dtype=np.int64)
-    hi = np.zeros(n_customers, dtype=np.int64)
-    for customer, month, level in local:
-        if not len(customer):
-            continue
-        head = np.r_[True, customer[1:] != customer[:-1]]
-        tail = np.r_[customer[1:] != customer[:-1], True]
-        owners = customer[head]
-        lo[owners] = np.minimum(lo[owners], month[head])
-        reach = np.where(level[tail] != 0.0, n_months, month[tail] + 1)
-        hi[owners] = np.maximum(hi[owners], reach)
-    expanded = np.flatnonzero(hi > lo)
-    span = hi[expanded] - lo[expanded]
-    offset = np.zeros(n_customers, dtype=np.int64)
-    offset[expanded] = np.cumsum(span) - span
-    n_cells = int(span.sum())
-    cell_month = (np.arange(n_cells) - np.repeat(offset[expanded] - lo[expanded], span)).astype(np.int32)
-    heads = offset[expanded]
-
-    # Domestic level on the cells: the level before the first cell, then its changes.
-    d_customer, d_month, d_level = domestic
-    d_key = d_customer.astype(np.int64) * height + d_month
-    previous = np.searchsorted(d_key, expanded * height + lo[expanded]) - 1
-    del d_key
-    known = previous >= 0
-    known[known] = d_customer[previous[known]] == expanded[known]
-    inside = (lo[d_customer] <= d_month) & (d_month < hi[d_customer])
-    cells = offset[d_customer[inside]] + d_month[inside] - lo[d_customer[inside]]
-    before = np.zeros(len(expanded))
-    before[known] = d_level[previous[known]]
-    total = _fill(n_cells, heads, before, cells, d_level[inside])
-
-    for k, (customer, month, level) in enumerate(local):
-        cells = offset[customer] + month - lo[customer]
-        amounts = _fill(n_cells, heads, np.zeros(len(heads)), cells, level)
-        rate = rates[k][cell_month]
-        missing = np.isnan(rate) & (np.abs(amounts) > 1e-9)  # noise is not MRR
-        if missing.any():
-            months = np.unique(cell_month[missing]) + first
-            raise KPIInputError("fx_rates", _missing_rates_message(currencies[k], months))
-        np.multiply(amounts, np.nan_to_num(rate, copy=False), out=amounts)
-        total += amounts
-        del amounts, rate, missing
-
-    # Each point's place in the result, customer by customer: its domestic points before
-    # its cells, the cells, its domestic points after (placed directly, no sort).
-    span_of = np.maximum(hi - lo, 0)
-    n_domestic = np.bincount(d_customer, minlength=n_customers)
-    n_inside = np.bincount(d_customer[inside], minlength=n_customers)
-    n_before = np.bincount(d_customer[d_month < lo[d_customer]], minlength=n_customers)
-    n_out = n_domestic - n_inside + span_of
-    out_start = np.cumsum(n_out) - n_out
-    size = int(n_out.sum())
-    customer_out = np.empty(size, dtype=d_customer.dtype)
-    month_out = np.empty(size, dtype=d_month.dtype)
-    level_out = np.empty(size)
-    kept = np.flatnonzero(~inside)
-    owner = d_customer[kept]
-    rank = kept - (np.cumsum(n_domestic) - n_domestic)[owner]
-    after = d_month[kept] >= hi[owner]
-    place = out_start[owner] + rank + np.where(after, span_of[owner] - n_inside[owner], 0)
-    customer_out[place], month_out[place], level_out[place] = owner, d_month[kept], d_level[kept]
-    place = np.arange(n_cells) + np.repeat(out_start[expanded] + n_before[expanded] - heads, span)
-    customer_out[place] = np.repeat(expanded, span)
-    month_out[place], level_out[place] = cell_month, total
-    return customer_out, month_out, level_out
-
-
-def _fill(
-    n_cells: int, heads: np.ndarray, head_values: np.ndarray, cells: np.ndarray, values: np.ndarray
-) -> np.ndarray:
-    """Cells holding ``values`` at ``cells`` and carried forward, each run starting at a head."""
-    source = np.zeros(n_cells, dtype=np.int64 if n_cells >= 2**31 else np.int32)
-    filled = np.empty(n_cells)
-    filled[heads] = head_values
-    source[heads] = heads
-    filled[cells] = values
-    source[cells] = cells
-    np.maximum.accumulate(source, out=source)
-    carried: np.ndarray = filled[source]
-    return carried
-
-
-def _missing_rates_message(currency: str, months: np.ndarray) -> str:
-    listed = [str(period_of(int(m))) for m in months]
-    shown = ", ".join(listed[:4]) + (f" and {len(listed) - 4} more months" if len(listed) > 4 else "")
-    return f"no exchange rate for {currency} in {shown} (add a row to the fx_rates sheet; rates are never assumed 1:1)"
-
-
-BRIDGE_COLUMNS = (
-    "start_mrr",
-    "new_mrr",
-    "expansion_mrr",
-    "reactivation_mrr",
-    "contraction_mrr",
-    "churned_mrr",
-    "mrr",
-    "start_customers",
-    "new_customers",
-    "expanded_customers",
-    "reactivated_customers",
-    "contracted_customers",
-    "churned_customers",
-    "customers",
-)
-
-
-def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
-    """The MRR bridge per month: amounts and customer counts of each movement.
-
-    Columns: :data:`BRIDGE_COLUMNS`.  ``start_*`` is the previous month end (0 in the
-    first month, when every paying customer is new).  The identity
-    ``start_mrr + new_mrr + expansion_mrr + reactivation_mrr − contraction_mrr −
-    churned_mrr == mrr`` holds in every month (up to float rounding of the sums).
-    Edge cases: a change under one cent counts no customer but keeps its amount; the
-    first month has no start, so all its paying customers are new.
-
-    Examples
-    --------
-    >>> subs = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [10.0, 25.0, 40.0],
-    ...     "interval": ["month"] * 3,
-    ...     "start_date": pd.to_datetime(["2025-01-05", "2025-02-10", "2025-01-20"]),
-    ...     "end_date": pd.to_datetime(["2025-02-10", None, "2025-03-02"])})
-    >>> b = mrr_bridge(customer_mrr(subs))
-    >>> b[["start_mrr", "new_mrr", "expansion_mrr", "churned_mrr", "mrr"]]
-             start_mrr  new_mrr  expansion_mrr  churned_mrr   mrr
-    month
-    2025-01        0.0     50.0            0.0          0.0  50.0
-    2025-02       50.0      0.0           15.0          0.0  65.0
-    2025-03       65.0      0.0            0.0         40.0  25.0
-    """
-    n_months = len(cm.months)
-    cols, rows = cm.change_month, cm.change_customer
-    cur, prev = cm.mrr_after, cm.mrr_before
-    cur_units, prev_units = to_units(cur, cm.reporting_currency), to_units(prev, cm.reporting_currency)
-    was, now = prev_units > 0, cur_units > 0  # sub-unit MRR is already 0
-    expanded, contracted = cur_units > prev_units, cur_units < prev_units
-    del cur_units, prev_units  # one change-log-sized array at a time: long FX histories have millions
-    gained = now & ~was
-    # A customer's first gain is its first paying month: new; any later gain is a return.
-    gain_rows = rows[gained]
-    new = np.zeros_like(gained)
-    new[np.flatnonzero(gained)[np.r_[True, gain_rows[1:] != gain_rows[:-1]]] if len(gain_rows) else []] = True
-    reactivated = gained & ~new
-    churned = was & ~now
-    stayed = was & now
-    # A relative change below 1e-9 is floating-point noise from the running sums, not money.
-    delta = cur - prev
-    noise = np.maximum(cur, prev)
-    noise *= 1e-9
-    moved = np.abs(delta) > noise
-    del noise
-    moved &= stayed
-    delta[~moved] = 0.0
-
-    def per_month(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        w = None if weights is None else weights[mask]
-        return np.bincount(cols[mask], weights=w, minlength=n_months)
-
-    customers = np.cumsum(per_month(gained) - per_month(churned))
-    totals = np.array([level.sum() for level in _month_ends(cm)])
-    contraction = np.negative(per_month(delta < 0, delta))  # negating the sum is exact: no -delta copy
-    contraction[contraction == 0] = 0  # and no -0.0
-    bridge = pd.DataFrame(
-        {
-            "start_mrr": np.concatenate([[0.0], totals[:-1]]),
-            "new_mrr": per_month(new, cur),
-            "expansion_mrr": per_month(delta > 0, delta),
-            "reactivation_mrr": per_month(reactivated, cur),
-            "contraction_mrr": contraction,
-            "churned_mrr": per_month(churned, prev),
-            "mrr": totals,
-            "start_customers": np.concatenate([[0], customers[:-1]]),
-            "new_customers": per_month(new),
-            "expanded_customers": per_month(stayed & expanded),
-            "reactivated_customers": per_month(reactivated),
-            "contracted_customers": per_month(stayed & contracted),
-            "churned_customers": per_month(churned),
-            "customers": customers,
-        },
-        index=cm.months,
-    )
-    counts = [c for c in BRIDGE_COLUMNS if c.endswith("customers")]
-    bridge[counts] = bridge[counts].astype(np.int64)
-    return bridge
-
-
-def _month_ends(cm: CustomerMRR) -> Iterator[np.ndarray]:
-    """Every customer's MRR at each month end in turn, one reused vector (not a table).
-
-    Summing the whole vector (zeros included) adds in the same order as the customer ×
-    month table did, so month totals are bit-identical to it; it reads every customer
-    once a month, at memory speed, but holds one month at a time.
-    """
-    cursor = MonthEndCursor(cm)
-    for month in cm.months:
-        yield cursor.at(month)
-
-
-def cohort_retention(cm: CustomerMRR, basis: str = "logo") -> pd.DataFrame:
-    """Cohort retention matrix by first paying month.
-
-    ``basis="logo"``: share of the cohort's customers paying k months later.
-    ``basis="revenue"``: the cohort's MRR k months later / its MRR in its first
-    month (can exceed 1 through expansion).  Rows are cohorts (first paying month),
-    column ``size`` holds the cohort's customers (logo) or starting MRR (revenue),
-    columns ``0, 1, ...`` the months since joining; cells past the last month are nan.
-    Edge cases: customers who never paid belong to no cohort; an unknown basis raises
-    :class:`KPIValueError`.
-
-    Examples
-    --------
-    >>> subs = pd.DataFrame({"customer_id": ["a", "b", "c"], "amount": [10.0, 20.0, 30.0],
-    ...     "interval": ["month"] * 3,
-    ...     "start_date": pd.to_datetime(["2025-01-05", "2025-01-20", "2025-02-03"]),
-    ...     "end_date": pd.to_datetime([None, "2025-02-15", None])})
-    >>> cohort_retention(customer_mrr(subs, as_of=pd.Period("2025-03", "M")))
-             size    0    1    2
-    cohort
-    2025-01   2.0  1.0  0.5  0.5
-    2025-02   1.0  1.0  1.0  NaN
-    """
-    if basis not in ("logo", "revenue"):
-        raise KPIValueError("basis", f"{basis!r} is not 'logo' or 'revenue'")
-    n_months = len(cm.months)
-    rows, cols = cm.change_customer, cm.change_month
-    now, was = cm.mrr_after > 0, cm.mrr_before > 0  # sub-unit MRR is already 0
-    gained = now & ~was
-    cohort_of = np.full(len(cm.customer_ids), -1, dtype=np.int64)
-    first_gain = np.flatnonzero(gained)[::-1]  # the earliest gain of a customer is written last
-    cohort_of[rows[first_gain]] = cols[first_gain]
-    cohort = cohort_of[rows]
-    paid = cohort >= 0
-    cell = cohort[paid] * n_months + cols[paid]
-    # [cohort, calendar month]: paying customers and MRR, each the running sum of its changes.
-    logos = np.bincount(cell, weights=(now.astype(float) - was)[paid], minlength=n_months * n_months).astype(float)
-    logos = np.cumsum(logos.reshape(n_months, n_months), axis=1)
-    if basis == "logo":
-        totals = logos
-    else:
-        # Each cohort's MRR, month by month, summed customer by customer as the table was.
-        totals = np.zeros((n_months, n_months))
-        for j, level in enumerate(_month_ends(cm)):
-            earning = np.flatnonzero(level)  # a 0 adds nothing to a sum
-            totals[:, j] = np.bincount(cohort_of[earning], weights=level[earning], minlength=n_months)
-    size = np.diag(totals).copy()
-    by_age = np.full((n_months, n_months), np.nan)
-    for c in range(n_months):
-        by_age[c, : n_months - c] = totals[c, c:]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shares = by_age / size[:, None]
-    present = size > 0
-    out = pd.DataFrame(shares[present], index=pd.PeriodIndex(cm.months[present], name="cohort"))
-    out.insert(0, "size", size[present])
-    return out

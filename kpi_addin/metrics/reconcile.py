@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import MONTHLY_KEYS, unit_of
-from .mrr import minor_unit_digits, to_units
+from .currency import minor_unit_digits, to_units
 from .report import CompanyData, KPIReport, monthly_kpis
 
 #: The effects :func:`reconcile` measures, in the order they are reported.

@@ -16,12 +16,15 @@ import pandas as pd
 
 from . import balance_sheet as bs
 from ._core import KPIInputError
+from .bridge import mrr_bridge
 from .catalogue import BALANCE_SHEET_KEYS, COST_COLUMNS, COUNT_KEYS, FUNNEL_COLUMNS, KPIS, MONTHLY_KEYS, kpi, needing
+from .cohorts import cohort_retention
 from .conventions import apply_convention, check_convention
 from .customers import DETRACTOR_MAX, PROMOTER_MIN, annualized_churn
 from .funnel import funnel_conversions
 from .goals import COURSE_MONTHS, check_direction, goal_course, goal_progress, goal_status
-from .mrr import CustomerMRR, cohort_retention, customer_mrr, month_number, mrr_bridge, number_of, period_of
+from .months import month_number, number_of, period_of
+from .mrr import CustomerMRR, customer_mrr
 from .revenue import net_new_mrr
 from .trailing import cohort_12m_from_sums, cohort_retention_12m
 from .unit_economics import cost_to_serve_share, gross_margin
@@ -173,7 +176,7 @@ class KPIReport:
         return float(self.monthly[key].iloc[-1 - months])
 
     def cohorts(self, basis: str = "logo") -> pd.DataFrame:
-        """Cohort retention matrix (see :func:`kpi_addin.metrics.mrr.cohort_retention`)."""
+        """Cohort retention matrix (see :func:`kpi_addin.metrics.cohorts.cohort_retention`)."""
         return cohort_retention(self.customer_mrr, basis)
 
     def months_as_dicts(self) -> list[dict[str, object]]:

@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ...formatting import CURRENCY_SYMBOLS
 from ...metrics import CompanyData, KPIReport
 from ...metrics.catalogue import kpi
-from ...metrics.mrr import minor_unit_digits
+from ...metrics.currency import minor_unit_digits
 from ..cells import Book, put_text
 from ..expr import Ref
 from ..stream import StreamedRows

@@ -11,7 +11,7 @@ import math
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from ...metrics.mrr import BRIDGE_COLUMNS
+from ...metrics.bridge import BRIDGE_COLUMNS
 from ...metrics.trailing import COHORT_12M_KEYS  # per customer, twelve months apart: values like the bridge
 from ..cells import put_text
 from ..expr import NA
