@@ -35,7 +35,9 @@ import pandas as pd
 from run_metrics_benchmark import DATA, HERE
 
 from kpi_addin.io import schema
-from kpi_addin.io.reader import RawSheet, load_raw_sheets, validate_sheet
+from kpi_addin.io.loading import load_raw_sheets
+from kpi_addin.io.problems import RawSheet
+from kpi_addin.io.validation import validate_sheet
 
 BAD = {  # column → (how many cells, the bad text)
     "amount": (100, "abc"),

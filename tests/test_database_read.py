@@ -25,7 +25,7 @@ from kpi_addin.io.database import (
     shown_url,
 )
 from kpi_addin.io.inputs import load_company
-from kpi_addin.io.reader import InputError
+from kpi_addin.io.problems import InputError
 from kpi_addin.metrics import monthly_kpis
 
 from .postgres import PASSWORD

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pytest
 
 from kpi_addin.io.database import DatabaseError, connection, parse_url
-from kpi_addin.io.reader import InputError
+from kpi_addin.io.problems import InputError
 from kpi_addin.io.schema import INTERVAL_NAMES
 from kpi_addin.io.warehouse import database_report
 from kpi_addin.metrics import KPIInputError, monthly_kpis

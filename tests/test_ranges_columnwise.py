@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kpi_addin.io.problems import InputError, RawSheet
 from kpi_addin.io.ranges import RANGE_SOURCE, raw_sheet_from_range
-from kpi_addin.io.reader import InputError, RawSheet, company_from_sheets
+from kpi_addin.io.reader import company_from_sheets
 
 HEADER = ["customer_id", "amount", "interval", "quantity", "currency", "start_date", "end_date", "trial_end"]
 

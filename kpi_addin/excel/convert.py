@@ -146,7 +146,7 @@ def scalar_call(compute: Callable[[], object]) -> object:
 
 def table_call(build: Callable[[], list[list[object]]]) -> list[list[object]]:
     """Run a table function; bad input becomes a column: the error, then each problem."""
-    from ..io.reader import InputError
+    from ..io.problems import InputError
 
     try:
         return build()

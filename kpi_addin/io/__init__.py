@@ -1,6 +1,7 @@
 """Reading, validating and writing the input files (an interface layer over the metrics)."""
 
-from .reader import InputError, Problem, parse_month, read_company_data
+from .problems import InputError, Problem
+from .reader import parse_month, read_company_data
 from .sample import sample_path, write_sample
 
 __all__ = ["InputError", "Problem", "parse_month", "read_company_data", "sample_path", "write_sample"]

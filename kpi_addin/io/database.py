@@ -5,7 +5,7 @@ Every connection hands back Arrow tables (DuckDB's own Arrow API; the ADBC drive
 the rest), so a million rows cross as columns, not as Python objects: ``docs/design.md``
 says what was measured.  What is read is ``SELECT <the sheet's canonical columns> FROM
 <table> [WHERE <months up to as-of>]`` — never ``SELECT *`` — or the user's own query.
-The rows then go through the same validation as a file's (:func:`.reader.validate_sheet`),
+The rows then go through the same validation as a file's (:func:`.validation.validate_sheet`),
 and a problem is located as ``table.column [row key]``.
 
 Credentials: a URL is given as ``env:VARIABLE`` (read from the environment) or directly;
@@ -29,7 +29,7 @@ import pandas as pd
 
 from . import schema
 from . import values as values_
-from .reader import Problem, RawSheet
+from .problems import Problem, RawSheet
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -483,7 +483,7 @@ def is_parquet(path: Path) -> bool:
 def load_parquet(path: Path) -> tuple[dict[str, RawSheet], list[Problem]]:
     """A Parquet file (the subscriptions) or a folder of ``sheet.parquet`` files (CSV files
     beside them are read too): only the sheets' canonical columns are read."""
-    from .reader import load_raw_sheets
+    from .loading import load_raw_sheets
 
     if not path.is_dir():
         raw, found = _parquet_sheet(path, "subscriptions", str(path))

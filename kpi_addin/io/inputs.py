@@ -10,7 +10,9 @@ import pandas as pd
 
 from ..metrics import CompanyData
 from .database import Database, is_parquet, load_parquet, read_database_sheets
-from .reader import InputError, Problem, RawSheet, ReadNote, company_from_sheets, load_raw_sheets
+from .loading import load_raw_sheets
+from .problems import InputError, Problem, RawSheet, ReadNote
+from .reader import company_from_sheets
 from .sample import sample_path
 from .sources import read_subscriptions_export, read_visitors
 from .sources.accounting import read_costs

@@ -19,7 +19,7 @@ from ..metrics.plan import check_plan_key
 from . import values as values_
 
 if TYPE_CHECKING:
-    from .reader import Problem, RawSheet
+    from .problems import Problem, RawSheet
 
 LONG = ("kpi", "value")
 RESERVED = ("month", "scenario")

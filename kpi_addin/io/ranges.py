@@ -29,7 +29,9 @@ import pandas as pd
 from ..metrics import CompanyData
 from . import schema
 from .cells import EXCEL_ERRORS, TOTAL_LABELS
-from .reader import Problem, RawSheet, ReadNote, _normalise_header, column_letter, company_from_sheets, parse_month
+from .loading import normalise_header
+from .problems import Problem, RawSheet, ReadNote, column_letter
+from .reader import company_from_sheets, parse_month
 from .values import NULL_MARKERS
 
 RANGE_SOURCE = "range"
@@ -81,7 +83,7 @@ def raw_sheet_from_range(name: str, rows: object) -> tuple[RawSheet | None, list
         return None, [Problem(RANGE_SOURCE, "the range is empty", name)]
     notes: list[str] = []
     if _header_of(name, list(rows[0])):
-        names, problems = _normalise_header(list(rows[0]), RANGE_SOURCE, name)
+        names, problems = normalise_header(list(rows[0]), RANGE_SOURCE, name)
         body, first_row = rows[1:], 2
     else:
         order = [c.name for c in schema.SHEETS[name].columns]

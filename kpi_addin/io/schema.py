@@ -95,17 +95,32 @@ SHEETS: dict[str, Sheet] = {
     s.name: s for s in (SUBSCRIPTIONS, FUNNEL, COSTS, NPS, BALANCE_SHEET, TARGETS, FX_RATES, SETTINGS)
 }
 
+#: Interval words → (canonical interval, multiplier of the count): the one table of interval
+#: words, for the canonical sheet and for exports (whose count column makes '3 months' or
+#: '14 days' meaningful).
+INTERVAL_UNITS = {
+    "day": ("week", 1 / 7),
+    "days": ("week", 1 / 7),
+    "daily": ("week", 1 / 7),
+    "week": ("week", 1),
+    "weeks": ("week", 1),
+    "weekly": ("week", 1),
+    "month": ("month", 1),
+    "months": ("month", 1),
+    "monthly": ("month", 1),
+    "quarter": ("quarter", 1),
+    "quarterly": ("quarter", 1),
+    "year": ("year", 1),
+    "years": ("year", 1),
+    "yearly": ("year", 1),
+    "annual": ("year", 1),
+    "annually": ("year", 1),
+}
+
+#: The words the canonical sheet's interval column takes: those naming one whole interval
+#: (a plural or a day needs an export's count column: '3 months', '14 days').
 INTERVAL_NAMES = {
-    "month": "month",
-    "monthly": "month",
-    "quarter": "quarter",
-    "quarterly": "quarter",
-    "year": "year",
-    "yearly": "year",
-    "annual": "year",
-    "annually": "year",
-    "week": "week",
-    "weekly": "week",
+    word: interval for word, (interval, multiple) in INTERVAL_UNITS.items() if multiple == 1 and not word.endswith("s")
 }
 
 #: KPIs where lower is better (for a target without a direction): the registry's directions.

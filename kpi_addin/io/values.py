@@ -44,7 +44,7 @@ _LAST_SERIAL = (LAST_DATE - _EXCEL_EPOCH).days
 DATE_HINT = "a date (ISO 2025-03-31, an Excel date or YYYY-MM)"
 NUMBER_HINT = "write it as 1049.50: a dot for decimals, no thousands separators"
 
-_PLAIN = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+PLAIN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _DECIMAL_COMMA = r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[+-]?\d+,\d{1,2}|[+-]?\d+,\d{4,}"
 _THOUSANDS_COMMA = r"[+-]?\d{1,3}(?:,\d{3})+\.\d+|[+-]?\d{1,3}(?:,\d{3}){2,}"
 _EITHER = r"[+-]?\d{1,3},\d{3}"  # 1,049: a thousands comma or a decimal comma
@@ -159,7 +159,7 @@ def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False, w
         numbers[direct] = values[direct].astype(float)
     todo = ~blank & ~direct & ~is_bool
     text = text.where(todo, "")
-    plain = todo & text.str.fullmatch(_PLAIN)
+    plain = todo & text.str.fullmatch(PLAIN_NUMBER)
     decimal_comma = todo & ~plain & text.str.fullmatch(_DECIMAL_COMMA)
     thousands = todo & ~plain & text.str.fullmatch(_THOUSANDS_COMMA)
     either = todo & text.str.fullmatch(_EITHER)

@@ -20,7 +20,7 @@ from ..metrics import sql as rules
 from ..metrics.mrr import month_number, number_of, period_of
 from ..metrics.report import KPIReport, SubscriptionFigures, monthly_kpis
 from .database import Connection, DatabaseError, TableProblem, canonical_columns
-from .reader import MAX_LISTED, InputError, Problem
+from .problems import MAX_LISTED, InputError, Problem
 from .schema import INTERVAL_NAMES
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..reader import Problem, RawSheet
+from ..problems import Problem, RawSheet
 from . import baremetrics, chargify, recurly, stripe, stripe_invoices
 from .base import Layout, read_export, settle_dates
 from .ga4 import read_visitors

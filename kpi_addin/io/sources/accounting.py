@@ -63,7 +63,7 @@ import pandas as pd
 
 from .. import files, workbook_guard
 from .. import values as values_
-from ..reader import InputError, Problem, RawSheet, column_letter
+from ..problems import InputError, Problem, RawSheet, column_letter
 from ..schema import COST_COLUMNS
 from .base import ExportWarning
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .. import files
 from .. import values as values_
-from ..reader import Problem, RawSheet, ReadNote, column_letter
+from ..problems import Problem, RawSheet, ReadNote, column_letter
 
 CANONICAL = (
     "customer_id",

@@ -50,7 +50,7 @@ import pandas as pd
 
 from .. import values as values_
 from .. import workbook_guard
-from ..reader import InputError, Problem, column_letter
+from ..problems import InputError, Problem, column_letter
 from .base import Export, normalise, read_export, settle_dates
 
 #: Funnel columns a CRM gives, plus customers (to check against billing).

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..database import Connection, DatabaseError, TableProblem, TableSheet
-from ..reader import Problem, RawSheet
+from ..problems import Problem, RawSheet
 from . import stripe_invoices
 from .base import Export
 

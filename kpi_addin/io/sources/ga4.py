@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import files
 from .. import values as values_
-from ..reader import InputError, Problem
+from ..problems import InputError, Problem
 from .base import numbers, read_export
 
 DATE_COLUMNS = ("year_month", "month", "date", "day", "nth_month")

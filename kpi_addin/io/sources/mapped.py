@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..reader import Problem
+from ..problems import Problem
 from .base import CANONICAL, INTERVAL_UNITS, Converted, Export, Layout, amounts, canonical_sheet, normalise, numbers
 
 MAPPABLE = (*CANONICAL, "interval_count")

@@ -81,7 +81,7 @@ import numpy as np
 import pandas as pd
 
 from .. import values as values_
-from ..reader import Problem, RawSheet
+from ..problems import Problem, RawSheet
 from .base import Converted, Export, Layout, numbers, status_problems
 
 COUNTED = {"paid", "open"}
