@@ -15,9 +15,22 @@ import json
 import pandas as pd
 
 from .formatting import csv_text, format_value, terminal_text, text_table
-from .metrics.movements import BRIDGE_OF_TYPE, MOVEMENT_COLUMNS, MOVEMENT_TYPES
+from .metrics import KPIReport
+from .metrics.movements import BRIDGE_OF_TYPE, MOVEMENT_COLUMNS, MOVEMENT_TYPES, report_movements
 
 TEXT_COLUMNS = ("customer_id", "customer_name", "type", "plans_before", "plans_after")
+
+
+def movements_text(report: KPIReport, subscriptions: pd.DataFrame, start: pd.Period, fmt: str) -> str:
+    """What ``kpi-addin movements`` prints (``fmt``: csv, json or table) from ``start`` to the
+    report's month, ending in a newline."""
+    log = report_movements(report, subscriptions, start=start)
+    currency = report.reporting_currency
+    if fmt == "json":
+        return movements_json(log, currency, start, report.as_of) + "\n"
+    if fmt == "csv":
+        return movements_csv(log)
+    return movements_table(log, currency, start, report.as_of, report.company) + "\n"
 
 
 def _records(log: pd.DataFrame) -> list[dict[str, object]]:

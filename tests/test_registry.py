@@ -56,8 +56,8 @@ def test_the_readme_json_key_list_is_the_registry():
 
 
 def test_json_csv_and_table_carry_every_monthly_key(sample_company):
-    from kpi_addin.cli import metrics_table, monthly_csv
     from kpi_addin.metrics import monthly_kpis
+    from kpi_addin.metrics_output import metrics_table, monthly_csv
 
     report = monthly_kpis(sample_company)
     month = report.to_dict()["months"][-1]

@@ -66,7 +66,7 @@ def test_a_month_that_has_not_begun_is_an_error():
 def test_month_to_date_is_marked_in_json_and_table():
     report = monthly_kpis(CompanyData(LIVE, as_of=month("2025-04")), today=dt.date(2025, 4, 15))
     assert report.to_dict()["month_to_date"] is True
-    from kpi_addin.cli import metrics_table
+    from kpi_addin.metrics_output import metrics_table
 
     table = metrics_table(report, 2)
     assert "2025-04 (month to date)" in table and "2025-04 is still running" in table

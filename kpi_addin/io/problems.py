@@ -50,6 +50,15 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class CommandError(Exception):
+    """A command cannot go on: ``lines`` say why (each printed as an error), ``summary`` sums up."""
+
+    def __init__(self, lines: list[str], summary: str | None = None) -> None:
+        self.lines = lines
+        self.summary = summary
+        super().__init__("\n".join(lines))
+
+
 @dataclass
 class RawSheet:
     """A sheet as read, before validation: text headers lowercased, cells as found."""

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .problems import CommandError
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -42,3 +44,27 @@ def atomic_output(target: Path, *, force: bool = False) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def check_output(out: Path, inputs: list[object]) -> None:
+    """Refuse an output that would overwrite an input (or land in the input CSV folder),
+    whatever --force says, and an output folder that is missing or not a folder
+    (:class:`CommandError`)."""
+    try:
+        target = out.resolve()
+        flat = [p for given in inputs for p in (given if isinstance(given, list | tuple) else [given])]
+        for given in flat:
+            if not isinstance(given, Path):
+                continue
+            source = given.resolve()
+            if target == source or (source.is_dir() and source in target.parents):
+                where = "is an input" if target == source else f"is inside the input folder {given}"
+                raise CommandError(
+                    [f"{out}: the output {where}; write the workbook elsewhere (--force never overwrites an input)"]
+                )
+        if not target.parent.is_dir():
+            raise CommandError([f"{out}: the folder {out.parent} does not exist; create it first"])
+        if target.is_dir():
+            raise CommandError([f"{out}: is a folder; give a file name such as {out / 'kpi_dashboard.xlsx'}"])
+    except OSError as exc:
+        raise CommandError([f"{str(out)[:120]}: cannot write there ({exc.strerror or exc})"]) from None

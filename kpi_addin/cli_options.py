@@ -1,0 +1,176 @@
+"""The command line's options shared by its commands, and their help texts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .io.sources import SOURCES
+from .metrics.conventions import CONVENTIONS
+
+AS_OF_HELP = (
+    "Last month to report (default: settings as_of, else the last complete month by today's date, "
+    "capped at the data's last month of activity). The current month is reported month-to-date."
+)
+#: The dashboard's ledger-sheet row limit, shown in --help.  Kept here so that ``metrics``
+#: imports nothing of the dashboard (tests check it equals the builder's).
+DEFAULT_LEDGER_LIMIT = 100_000
+DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions CSV. Default: the bundled sample."
+
+
+def export_options(command):
+    """--subscriptions, --source, --map, --visitors, --costs, --accounts and --funnel: read the
+    exports finance already has."""
+    options = [
+        click.option(
+            "--subscriptions",
+            "subscriptions",
+            type=click.Path(path_type=Path),
+            help="A billing system's subscriptions export (CSV); replaces the input's subscriptions.",
+        ),
+        click.option(
+            "--source",
+            type=click.Choice(SOURCES),
+            default="auto",
+            show_default=True,
+            help="The layout of --subscriptions; auto recognises it from the header row.",
+        ),
+        click.option(
+            "--map",
+            "mapping",
+            type=click.Path(path_type=Path),
+            help="A mapping file (TOML) for any other subscriptions CSV.",
+        ),
+        click.option(
+            "--visitors", type=click.Path(path_type=Path), help="A Google Analytics 4 users export (by month or day)."
+        ),
+        click.option(
+            "--costs",
+            type=click.Path(path_type=Path),
+            help="A Profit and Loss by month (QuickBooks Online or Xero; CSV or xlsx); replaces the costs.",
+        ),
+        click.option(
+            "--accounts", type=click.Path(path_type=Path), help="The TOML map of P&L accounts to cost columns."
+        ),
+        click.option(
+            "--funnel",
+            type=click.Path(path_type=Path),
+            multiple=True,
+            help="A CRM export (HubSpot contacts, Salesforce leads or opportunities report); may be repeated.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def reporting_options(command):
+    """--history-start and --convention: where the reported history starts, how a month counts."""
+    options = [
+        click.option(
+            "--history-start",
+            "history_start",
+            metavar="YYYY-MM",
+            help="First month to report; MRR at the end of the month before is the opening balance "
+            "(default: settings history_start, else the ledger's first month, shown as 'opening').",
+        ),
+        click.option(
+            "--convention",
+            type=click.Choice(CONVENTIONS),
+            help="Count a subscription at the month end (default) or on the 1st (settings convention).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def exports_of(
+    subscriptions: Path | None,
+    source: str,
+    mapping: Path | None,
+    visitors: Path | None,
+    costs: Path | None = None,
+    accounts: Path | None = None,
+    funnel: tuple[Path, ...] = (),
+) -> dict:
+    if (source != "auto" or mapping) and subscriptions is None:
+        raise click.UsageError("--source and --map describe --subscriptions FILE; give that file too")
+    if (costs is None) != (accounts is None):
+        raise click.UsageError("--costs FILE and --accounts MAP.toml go together: give both")
+    return {
+        "subscriptions": subscriptions,
+        "source": source,
+        "mapping": mapping,
+        "visitors": visitors,
+        "costs": costs,
+        "accounts": accounts,
+        "funnel": funnel,
+    }
+
+
+def dashboard_options(command):
+    """The dashboard command's own options: template, output, language, ledger, refresh, PDF."""
+    options = [
+        click.option(
+            "--template",
+            "template_name",
+            default="full",
+            show_default=True,
+            metavar="NAME|PATH",
+            help="A template of templates/ (full, executive) or the path of your own .toml file.",
+        ),
+        click.option(
+            "--out",
+            type=click.Path(path_type=Path),
+            default=Path("kpi_dashboard.xlsx"),
+            show_default=True,
+            help="The workbook to write (atomically; an existing file is kept unless --force).",
+        ),
+        click.option("--as-of", "as_of", metavar="YYYY-MM", help=AS_OF_HELP),
+        reporting_options,
+        click.option(
+            "--lang",
+            type=click.Choice(["en", "ko"]),
+            default="en",
+            show_default=True,
+            help="Language of labels, sheet names and definitions (templates/lang/).",
+        ),
+        click.option("--force", is_flag=True, help="Replace the output file if it exists."),
+        click.option(
+            "--include-ledger",
+            is_flag=True,
+            help=f"Include the subscriptions ledger even above {DEFAULT_LEDGER_LIMIT:,} rows, or in a template "
+            "without customer data (executive); and every month's customer movements.",
+        ),
+        click.option(
+            "--movements-months",
+            type=click.IntRange(min=1),
+            default=12,
+            show_default=True,
+            metavar="N",
+            help="Months of the customer movement log on the Movements sheet (all with --include-ledger).",
+        ),
+        click.option(
+            "--update",
+            type=click.Path(path_type=Path),
+            metavar="LAST.xlsx",
+            help="Refresh last month's dashboard: carry what people typed in it into the new build "
+            "(written beside LAST with the new month in its name unless --out is given; never over LAST).",
+        ),
+        click.option(
+            "--pdf",
+            "pdf",
+            is_flag=False,
+            flag_value="",
+            default=None,
+            metavar="[PATH]",
+            help="Also write the board pack (the template's report sheets) as PDF, through LibreOffice; "
+            "PATH defaults to the workbook's name with .pdf.",
+        ),
+        export_options,
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command

@@ -1,0 +1,129 @@
+"""``kpi-addin dashboard``: the one entry point the command line calls.
+
+It checks the template, the outputs and LibreOffice before any work, reads the inputs
+(through the ``load`` it is given), carries last month's typed entries over (``--update``),
+writes the workbook (and the board pack) and says what it wrote.  Refusals are raised as
+:class:`~kpi_addin.io.problems.CommandError`; nothing here prints but through ``say``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..io.problems import CommandError
+from ..io.safe_write import OutputExistsError, check_output
+from ..metrics import CompanyData, KPIReport
+from .builder import BuildOptions
+from .pdf import PdfError, require_soffice
+from .sheets import PROGRESS_STEPS
+from .template import LANGUAGES, TemplateError, load_language, load_template
+from .typed import unplaced
+from .update import UpdateError, default_output, read_last
+from .writer import write_dashboard
+
+
+@dataclass(frozen=True)
+class DashboardRequest:
+    """The dashboard command's options, as given."""
+
+    template_name: str
+    out: Path
+    out_given: bool  # --out given on the command line (else the default name)
+    lang: str
+    force: bool
+    include_ledger: bool
+    movements_months: int
+    update: Path | None
+    pdf: str | None  # None: no PDF; "": beside the workbook; else its path
+    inputs: list[object]  # every input path: the outputs must not overwrite one
+
+
+def run_dashboard(
+    request: DashboardRequest,
+    load: Callable[[], tuple[CompanyData, KPIReport]],
+    progress: Callable[[int], AbstractContextManager[Callable[[], None]]],
+    say: Callable[[str, bool], None],
+) -> None:
+    """Build the dashboard workbook ``request`` asks for.
+
+    ``load`` reads the inputs and computes the report; ``progress(steps)`` gives a step
+    callback; ``say(text, is_warning)`` prints a line."""
+    out, pdf, update, force = request.out, request.pdf, request.update, request.force
+    pdf_path = None if pdf is None else Path(pdf) if pdf else out.with_suffix(".pdf")
+    try:
+        options = BuildOptions(
+            load_template(request.template_name),
+            load_language(request.lang),
+            include_ledger=request.include_ledger,
+            movements_months=request.movements_months,
+        )
+    except TemplateError as exc:
+        raise CommandError([str(exc)]) from None
+    inputs = [*request.inputs, options.template.path]
+    for path in (out if update is None else None, pdf_path):
+        if path is not None:
+            check_output(path, inputs)
+    for path in (out if update is None else None, pdf_path if update is None or pdf else None):
+        if path is not None and path.exists() and not force:
+            raise CommandError([f"{path} exists; use --force to replace it"])
+    if pdf_path is not None:
+        try:
+            require_soffice()  # before any work: say what to install
+        except PdfError as exc:
+            raise CommandError([str(exc)]) from None
+    company, report = load()
+    if update is not None:
+        out = prepare_update(update, out if request.out_given else None, report.as_of, options)
+        check_output(out, inputs)
+        if pdf == "":  # --pdf without a path: beside the refreshed workbook
+            pdf_path = out.with_suffix(".pdf")
+    steps = len(PROGRESS_STEPS) + (pdf_path is not None)
+    with progress(steps) as step:
+        try:
+            write_dashboard(company, report, out, options, force=force, progress=lambda _step: step(), pdf=pdf_path)
+        except OutputExistsError as exc:
+            raise CommandError([str(exc)]) from None
+        except PdfError as exc:
+            raise CommandError([f"{pdf_path}: {exc}; nothing was changed"]) from None
+        except OSError as exc:
+            raise CommandError([f"{out}: cannot write ({exc.strerror or exc}); nothing was changed"]) from None
+    say(
+        f"wrote {out} ({len(report.monthly)} months, {report.as_of}, template {options.template.name}, "
+        f"language {request.lang})",
+        False,
+    )
+    if pdf_path is not None:
+        sheets = ", ".join(options.language.sheets[s] for s in options.template.sheets)
+        say(f"wrote {pdf_path} (the board pack: {sheets})", False)
+    for warning in report.warnings:
+        say(f"warning: {warning}", True)
+    if options.carried is not None:
+        carried = options.carried
+        notes = sum(len(g.notes) for g in carried.goals) + len(carried.comment_notes)
+        say(
+            f"carried over from {update}: {len(carried.goals)} goals, "
+            f"{len(carried.comments)} commentary cells, {notes} notes",
+            False,
+        )
+        for item in unplaced(carried, options.template.summary_kpis):
+            say(f"warning: {update}: {item.warning()}", True)
+
+
+def prepare_update(last: Path, out: Path | None, as_of: pd.Period, options: BuildOptions) -> Path:
+    """Read what was typed into ``last`` into ``options``; the file to write (never ``last``)."""
+    try:
+        carried = read_last(last, [load_language(code) for code in LANGUAGES])
+    except UpdateError as exc:
+        raise CommandError([str(exc)]) from None
+    options.carried = carried
+    target = out or default_output(last, carried.as_of, as_of)
+    if target.resolve() == last.resolve():
+        raise CommandError(
+            [f"{target} would replace {last}: the refresh never writes over last month's file; give another --out"]
+        )
+    return target

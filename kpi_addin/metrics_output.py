@@ -1,0 +1,126 @@
+"""The monthly report as ``kpi-addin metrics`` prints it: a terminal table, JSON or CSV, by
+month or (``--period quarter|year``) by period."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pandas as pd
+
+from .formatting import format_unit, format_value, terminal_text, text_table
+from .metrics import MONTHLY_KEYS, KPIReport
+from .metrics.periods import PERIOD_KEYS, period_kpis
+from .metrics.report import BALANCE_SHEET_KEYS
+
+
+def metrics_text(report: KPIReport, fmt: str, months: int, period: str = "month") -> str:
+    """What ``kpi-addin metrics`` prints (``fmt``: table, json or csv), ending in a newline."""
+    if period != "month":
+        text = periods_output(report, period, fmt, months)
+        return text + "\n" if fmt == "table" else text
+    if fmt == "json":
+        return json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n"
+    if fmt == "csv":
+        return monthly_csv(report)
+    return "\n".join(terminal_text(line) for line in metrics_table(report, months).split("\n")) + "\n"
+
+
+def monthly_csv(report: KPIReport) -> str:
+    """One row per month, the JSON keys as the header, blanks for undefined values."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(MONTHLY_KEYS)
+    for month in report.months_as_dicts():
+        writer.writerow(["" if month[k] is None else month[k] for k in MONTHLY_KEYS])
+    return buffer.getvalue()
+
+
+def month_heading(report: KPIReport, period: object) -> str:
+    """The month as a column heading: marked when it is the opening month or month-to-date."""
+    if period == report.opening_month:
+        return f"{period} (opening)"
+    if report.month_to_date and period == report.as_of:
+        return f"{period} (month to date)"
+    return str(period)
+
+
+def metrics_table(report: KPIReport, months: int) -> str:
+    """KPIs as rows, the latest ``months`` months as columns, then the balance sheet and warnings."""
+    shown = report.monthly.tail(max(1, months))
+    currency = report.reporting_currency
+    header = ["KPI", *[month_heading(report, p) for p in shown.index]]
+    from .dashboard.template import load_language  # only the table needs the labels (templates/lang)
+
+    label = load_language("en").label  # the command line speaks English; labels live in templates/lang
+    rows = [[label(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]
+    title = f"{report.company or 'KPIs'} — reporting currency {currency}"
+    parts = [title, "", text_table(header, rows)]
+    sheet = report.balance_sheet
+    if sheet.get("period"):
+        parts += [
+            "",
+            text_table(
+                ["Balance sheet", str(sheet["period"])],
+                [[label(k), format_value(k, sheet[k], currency)] for k in BALANCE_SHEET_KEYS],
+            ),
+        ]
+    if report.warnings:
+        parts += ["", "Warnings:", *[f"- {w}" for w in report.warnings]]
+    parts += ["", "n/a: undefined (a zero denominator, e.g. no churn → no LTV) or no input for that month."]
+    if report.opening_month is not None:
+        parts.append(
+            f"opening: {report.opening_month} is the ledger's first month; its customers are the opening "
+            "balance, so it has no movements of its own (set history_start to report from a later month)."
+        )
+    if report.month_to_date:
+        parts.append(f"month to date: {report.as_of} is still running; its figures are not final.")
+    return "\n".join(parts)
+
+
+def periods_output(report: KPIReport, period: str, fmt: str, months: int) -> str:
+    """``--period quarter|year``: one row (JSON object, CSV row, table column) per period."""
+    table = period_kpis(report, period)
+    records = []
+    for label, row in table.iterrows():
+        entry: dict[str, object] = {"period": label}
+        for key in PERIOD_KEYS[1:]:
+            value = row[key]
+            if isinstance(value, str | bool) or value is None:
+                entry[key] = value
+            elif pd.isna(value):
+                entry[key] = None
+            elif key in ("months", "start_customers", "end_customers") or key.endswith("_customers"):
+                entry[key] = int(value)
+            else:
+                entry[key] = float(value)
+        records.append(entry)
+    if fmt == "json":
+        out = {
+            "reporting_currency": report.reporting_currency,
+            "as_of": str(report.as_of),
+            "month_to_date": report.month_to_date,
+            "period": period,
+            "periods": records,
+        }
+        return json.dumps(out, indent=2, allow_nan=False) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(PERIOD_KEYS)
+        for entry in records:
+            writer.writerow(["" if entry[k] is None else entry[k] for k in PERIOD_KEYS])
+        return buffer.getvalue()
+    shown = records[-max(1, months) :]
+    currency = report.reporting_currency
+    header = ["", *[str(e["period"]) + ("" if e["complete"] else " (part)") for e in shown]]
+    rows = []
+    for key in PERIOD_KEYS[3:]:
+        if key == "complete":
+            continue
+        unit = "count" if key == "months" or key.endswith("customers") else "rate"
+        unit = "money" if key.endswith(("_mrr", "_arr")) else unit
+        rows.append([key, *[format_unit(unit, e[key], currency) for e in shown]])
+    note = "(part): the period is cut by the report's first or last month, or holds the opening month."
+    return "\n".join([f"{report.company or 'KPIs'} — by {period}, {currency}", "", text_table(header, rows), "", note])
