@@ -72,14 +72,16 @@ def say_note(text: str) -> None:
 def load_report(
     data: Path | None,
     as_of: str | None,
-    exports: dict[str, object] | None = None,
-    history_start: str | None = None,
-    convention: str | None = None,
+    exports: dict[str, object],
+    history_start: str | None,
+    convention: str | None,
+    **given: object,
 ) -> tuple[CompanyData, KPIReport]:
-    """The options' months parsed, the inputs read and every KPI computed."""
+    """The options' months parsed, the inputs read (the settings given here win over the
+    settings sheet) and every KPI computed."""
     start = month_option(history_start, "--history-start")
-    month = month_option(as_of)
-    return pipeline_report(data, month, exports, start, convention, say=say_note)
+    given.update(as_of=month_option(as_of), history_start=start, convention=convention)
+    return pipeline_report(data, given, exports, say=say_note)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,8 +118,8 @@ def metrics(
     """Compute every monthly KPI and print it as a table, JSON or CSV."""
     from .metrics_output import metrics_text
 
-    _company, report = load_report(data, as_of, exports_of(**exports), history_start, convention)
-    click.echo(metrics_text(report, fmt, months, period), nl=False)
+    _company, report = load_report(data, as_of, exports_of(**exports), history_start, convention, period=period)
+    click.echo(metrics_text(report, fmt, months), nl=False)
 
 
 @cli.command()
@@ -141,11 +143,11 @@ def movements(
     from .movements_output import movements_text
 
     start = month_option(first, "--from")
-    company, report = load_report(data, last, exports_of(**exports), history_start, convention)
+    _company, report = load_report(data, last, exports_of(**exports), history_start, convention)
     start = max(start, report.monthly.index[0]) if start is not None else report.monthly.index[0]
     if start > report.as_of:
         raise click.BadParameter(f"{start} is after --to {report.as_of}", param_hint="--from")
-    click.echo(movements_text(report, company.subscriptions, start, fmt), nl=False)
+    click.echo(movements_text(report, start, fmt), nl=False)
 
 
 @cli.command()
@@ -230,7 +232,6 @@ def dashboard(
         template_name,
         out,
         click.get_current_context().get_parameter_source("out") is not ParameterSource.DEFAULT,
-        lang,
         force,
         include_ledger,
         movements_months,
@@ -240,7 +241,7 @@ def dashboard(
     )
     run_dashboard(
         request,
-        lambda: load_report(data, as_of, exports_of(**exports), history_start, convention),
+        lambda: load_report(data, as_of, exports_of(**exports), history_start, convention, language=lang),
         progress_bar,
         lambda text, warning: click.echo(terminal_text(text) if warning else text, err=warning),
     )

@@ -15,8 +15,10 @@ from .metrics.periods import PERIOD_KEYS, period_kpis
 from .metrics.report import BALANCE_SHEET_KEYS
 
 
-def metrics_text(report: KPIReport, fmt: str, months: int, period: str = "month") -> str:
-    """What ``kpi-addin metrics`` prints (``fmt``: table, json or csv), ending in a newline."""
+def metrics_text(report: KPIReport, fmt: str, months: int) -> str:
+    """What ``kpi-addin metrics`` prints (``fmt``: table, json or csv) by the report's period
+    (its settings), ending in a newline."""
+    period = report.settings.period
     if period != "month":
         text = periods_output(report, period, fmt, months)
         return text + "\n" if fmt == "table" else text

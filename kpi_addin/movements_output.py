@@ -21,10 +21,10 @@ from .metrics.movements import BRIDGE_OF_TYPE, MOVEMENT_COLUMNS, MOVEMENT_TYPES,
 TEXT_COLUMNS = ("customer_id", "customer_name", "type", "plans_before", "plans_after")
 
 
-def movements_text(report: KPIReport, subscriptions: pd.DataFrame, start: pd.Period, fmt: str) -> str:
+def movements_text(report: KPIReport, start: pd.Period, fmt: str) -> str:
     """What ``kpi-addin movements`` prints (``fmt``: csv, json or table) from ``start`` to the
     report's month, ending in a newline."""
-    log = report_movements(report, subscriptions, start=start)
+    log = report_movements(report, start=start)
     currency = report.reporting_currency
     if fmt == "json":
         return movements_json(log, currency, start, report.as_of) + "\n"

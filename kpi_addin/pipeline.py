@@ -4,11 +4,10 @@ and compute the report.  Nothing here prints: notes go to ``say``, refusals are 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .io import InputError, sample_path
 from .io.inputs import load_company
@@ -19,31 +18,24 @@ from .metrics import CompanyData, KPIInputError, KPIReport, monthly_kpis
 
 def load_report(
     data: Path | None,
-    as_of: pd.Period | None,
-    exports: dict[str, object] | None = None,
-    history_start: pd.Period | None = None,
-    convention: str | None = None,
+    given: Mapping[str, object],
+    exports: Mapping[str, object] | None = None,
     say: Callable[[str], None] = lambda _text: None,
 ) -> tuple[CompanyData, KPIReport]:
     """Read the inputs and compute every KPI; ``say`` hears each note on how the input was read.
 
-    ``history_start`` and ``convention`` given on the command line win over the settings sheet."""
+    ``given``: the settings given on the command line (as_of, history_start, convention,
+    period, language; None when not given); they win over the settings sheet."""
     exports = exports or {}
     source = data or exports.get("subscriptions") or sample_path()
-    crm: dict = {}
     try:
-        exports = {**exports, "crm_customers": crm}  # filled with the CRM's customers, checked below
-        company, notes, warnings = load_company(data, as_of=as_of, **exports)  # type: ignore[arg-type]  # options are checked by click
+        company, notes, warnings = load_company(data, given=given, **exports)  # type: ignore[arg-type]  # options are checked by click
     except InputError as exc:
         files = {p.file for p in exc.problems}
         where = f" in {files.pop()}" if len(files) == 1 else ""
         raise CommandError(
             [str(p) for p in exc.problems], f"{len(exc.problems)} problem(s){where}; nothing was computed."
         ) from None
-    if history_start is not None:
-        company.history_start = history_start
-    if convention is not None:
-        company.convention = convention
     for note in notes:
         say(f"note: {note}")
     try:
@@ -62,6 +54,6 @@ def load_report(
     # figure may mislead. They are kept apart so notes never push warnings off the Summary.
     report.notes = list(notes)
     report.warnings[:0] = warnings
-    if "customers" in crm:
-        report.warnings += customers_check(crm["customers"], report.monthly["new_customers"])
+    if company.crm_customers is not None:
+        report.warnings += customers_check(company.crm_customers, report.monthly["new_customers"])
     return company, report

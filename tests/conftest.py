@@ -3,7 +3,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kpi_addin.metrics import CompanyData
+from kpi_addin.metrics import CompanyData, ReportSettings
+from kpi_addin.metrics.settings import SETTING_NAMES
 
 pd.set_option("display.max_columns", 20)
 pd.set_option("display.width", 200)
@@ -57,7 +58,9 @@ def ledger(*rows: tuple, columns: tuple[str, ...] = ()) -> pd.DataFrame:
 
 
 def company(subscriptions: pd.DataFrame, **kwargs: object) -> CompanyData:
-    return CompanyData(subscriptions=subscriptions, **kwargs)  # type: ignore[arg-type]
+    """Company data; the reporting settings among ``kwargs`` (as_of, convention, ...) go to its settings."""
+    given = {k: kwargs.pop(k) for k in list(kwargs) if k in SETTING_NAMES}
+    return CompanyData(subscriptions=subscriptions, settings=ReportSettings(**given), **kwargs)  # type: ignore[arg-type]
 
 
 def month(text: str) -> pd.Period:

@@ -23,7 +23,7 @@ from kpi_addin.cli import cli
 from kpi_addin.dashboard import pdf as pdf_module
 from kpi_addin.dashboard.sheets import PROGRESS_STEPS, STEPS
 from kpi_addin.io import read_company_data, sample_path
-from kpi_addin.metrics import CompanyData
+from kpi_addin.metrics import CompanyData, ReportSettings
 
 from .conftest import ledger, month
 from .dashboard_helpers import _NS, _rels, build
@@ -185,7 +185,9 @@ def test_number_formats(full_en, tmp_path):
         columns=("customer_id", "amount", "interval", "start_date", "end_date", "currency"),
     )
     path = tmp_path / "krw.xlsx"
-    build(CompanyData(subscriptions=subs, reporting_currency="KRW", as_of=month("2025-02")), path)
+    build(
+        CompanyData(subscriptions=subs, settings=ReportSettings(reporting_currency="KRW", as_of=month("2025-02"))), path
+    )
     krw = load_workbook(path)["Monthly KPIs"]
     assert krw[f"{header['arpu']}5"].number_format == '"₩"#,##0;("₩"#,##0)'
 
@@ -226,7 +228,13 @@ def test_cohorts_are_labelled_m0_and_scaled_50_85_100_with_a_colour_above_100(fu
 
 def test_template_defaults_are_labelled_and_no_answers_is_na(tmp_path):
     path = tmp_path / "d.xlsx"
-    build(CompanyData(subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)), as_of=month("2025-03")), path)
+    build(
+        CompanyData(
+            subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)),
+            settings=ReportSettings(as_of=month("2025-03")),
+        ),
+        path,
+    )
     wb = load_workbook(path, data_only=True)
     summary = wb["Summary"]
     row = next(r for r in range(6, 30) if summary[f"A{r}"].value == "Customer churn rate, 3 months")
@@ -410,7 +418,13 @@ def test_the_korean_summary_renders_hangul_not_boxes(packs, tmp_path):
 
 def test_a_chart_without_data_is_a_note_not_an_empty_chart(tmp_path):
     path = tmp_path / "d.xlsx"
-    build(CompanyData(subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)), as_of=month("2025-03")), path)
+    build(
+        CompanyData(
+            subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)),
+            settings=ReportSettings(as_of=month("2025-03")),
+        ),
+        path,
+    )
     titles = set(charts_of(path, "Summary"))
     assert "Funnel (latest month)" not in titles and "NPS answers (latest month)" not in titles
     assert {"MRR", "MRR movements"} <= titles

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,7 @@ from kpi_addin.cli import cli
 from kpi_addin.dashboard import writer
 from kpi_addin.dashboard.template import TemplateError, load_language, load_template
 from kpi_addin.io import read_company_data, sample_path
-from kpi_addin.metrics import MONTHLY_KEYS, CompanyData
+from kpi_addin.metrics import MONTHLY_KEYS, CompanyData, ReportSettings
 
 from .conftest import ledger, month
 from .dashboard_helpers import build, describe
@@ -85,7 +86,7 @@ def test_untrusted_text_stays_text(tmp_path):
     subs["customer_name"] = HOSTILE
     subs["plan"] = HOSTILE
     path = tmp_path / "dashboard.xlsx"
-    build(CompanyData(subscriptions=subs, as_of=month("2025-02")), path)
+    build(CompanyData(subscriptions=subs, settings=ReportSettings(as_of=month("2025-02"))), path)
     sheet = load_workbook(path)["Data subscriptions"]
     header = [c.value for c in sheet[3]]
     name_col = header.index("customer_name") + 1
@@ -105,7 +106,10 @@ def test_undefined_kpi_shows_a_mark_with_a_note_not_zero(tmp_path):
     template = tmp_path / "monthly.toml"
     template.write_text('[summary]\nkpis = ["mrr", "ltv"]\n', encoding="utf-8")  # the monthly LTV, not the trailing
     path = tmp_path / "dashboard.xlsx"
-    data = CompanyData(subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)), as_of=month("2025-03"))
+    data = CompanyData(
+        subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)),
+        settings=ReportSettings(as_of=month("2025-03")),
+    )
     build(data, path, template=str(template))
     sheet = load_workbook(path, data_only=True)["Summary"]
     row = next(r for r in range(6, 30) if sheet[f"A{r}"].value == "LTV")
@@ -120,7 +124,9 @@ def test_money_format_follows_the_reporting_currency(tmp_path):
         columns=("customer_id", "amount", "interval", "start_date", "end_date", "currency"),
     )
     path = tmp_path / "dashboard.xlsx"
-    build(CompanyData(subscriptions=subs, reporting_currency="KRW", as_of=month("2025-02")), path)
+    build(
+        CompanyData(subscriptions=subs, settings=ReportSettings(reporting_currency="KRW", as_of=month("2025-02"))), path
+    )
     sheet = load_workbook(path)["Monthly KPIs"]
     assert sheet["B5"].number_format == '"₩"#,##0;("₩"#,##0)'
     churn = get_column_letter(MONTHLY_KEYS.index("customer_churn_rate") + 1)
@@ -286,7 +292,10 @@ def test_every_xml_part_is_well_formed_with_cells_in_order(sample_data, tmp_path
 
 def test_an_incomplete_window_on_the_summary_says_so(tmp_path):
     path = tmp_path / "dashboard.xlsx"
-    data = CompanyData(subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)), as_of=month("2025-06"))
+    data = CompanyData(
+        subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)),
+        settings=ReportSettings(as_of=month("2025-06")),
+    )
     build(data, path)  # the full template's headline holds nrr_12m
     sheet = load_workbook(path)["Summary"]
     row = next(r for r in range(6, 30) if sheet[f"A{r}"].value == "Net revenue retention, 12 months")
@@ -300,6 +309,6 @@ def test_the_opening_month_is_named_where_movements_show(sample_data, tmp_path):
     wb = load_workbook(path)
     for sheet in ("Monthly KPIs", "Ledger aggregates", "Revenue"):
         assert "2024-01: opening balance, no movements of its own" in wb[sheet]["A2"].value, sheet
-    later = CompanyData(**{**sample_data.__dict__, "history_start": month("2025-01")})
+    later = replace(sample_data, settings=replace(sample_data.settings, history_start=month("2025-01")))
     build(later, path)
     assert "opening" not in load_workbook(path)["Revenue"]["A2"].value

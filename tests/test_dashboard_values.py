@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from kpi_addin.dashboard.cache import sheet_paths
 from kpi_addin.io import read_company_data, sample_path
-from kpi_addin.metrics import MONTHLY_KEYS, CompanyData
+from kpi_addin.metrics import MONTHLY_KEYS, CompanyData, ReportSettings
 
 from .conftest import ledger, month
 from .dashboard_helpers import build, mismatches, monthly_table_matches_library
@@ -35,7 +35,10 @@ def sample_dashboard(tmp_path_factory, sample_data):
 
 def single_customer() -> CompanyData:
     """One customer, never churning: churn 0 every month, so LTV is undefined throughout."""
-    return CompanyData(subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)), as_of=month("2025-06"))
+    return CompanyData(
+        subscriptions=ledger(("only", 100.0, "month", "2025-01-15", None)),
+        settings=ReportSettings(as_of=month("2025-06")),
+    )
 
 
 def krw_company() -> CompanyData:
@@ -70,7 +73,11 @@ def krw_company() -> CompanyData:
         }
     )
     return CompanyData(
-        subscriptions=subs, costs=costs, nps=nps, funnel=funnel, reporting_currency="KRW", as_of=month("2025-06")
+        subscriptions=subs,
+        costs=costs,
+        nps=nps,
+        funnel=funnel,
+        settings=ReportSettings(reporting_currency="KRW", as_of=month("2025-06")),
     )
 
 
@@ -85,7 +92,9 @@ def history_start_company() -> CompanyData:
     costs = pd.DataFrame({"month": months.to_timestamp(), "sales": 1000.0, "marketing": 500.0})
     costs.loc[costs["month"] == "2024-08-01", "marketing"] = None
     assert len(COSTS) == 15
-    return CompanyData(subscriptions=SUBS, costs=costs, as_of=month("2025-07"), history_start=month("2024-05"))
+    return CompanyData(
+        subscriptions=SUBS, costs=costs, settings=ReportSettings(as_of=month("2025-07"), history_start=month("2024-05"))
+    )
 
 
 @pytest.mark.libreoffice

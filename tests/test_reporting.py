@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from hypothesis import given, settings
 
 from kpi_addin.cli import cli
 from kpi_addin.io import read_company_data, sample_path
-from kpi_addin.metrics import CompanyData, KPIInputError, customer_mrr, monthly_kpis
+from kpi_addin.metrics import CompanyData, KPIInputError, ReportSettings, customer_mrr, monthly_kpis
 from kpi_addin.metrics.conventions import apply_convention
 from kpi_addin.metrics.periods import PERIOD_KEYS, period_bridge, period_kpis
 from kpi_addin.metrics.reconcile import reconcile
@@ -44,7 +45,7 @@ LIVE = ledger(
     ],
 )
 def test_reporting_month(today, as_of, expected, to_date):
-    data = CompanyData(LIVE, as_of=None if as_of is None else month(as_of))
+    data = CompanyData(LIVE, settings=ReportSettings(as_of=None if as_of is None else month(as_of)))
     assert data.reporting_month(dt.date.fromisoformat(today)) == (month(expected), to_date)
 
 
@@ -60,11 +61,13 @@ def test_trial_ends_never_extend_the_report():
 
 def test_a_month_that_has_not_begun_is_an_error():
     with pytest.raises(KPIInputError, match="as_of: 2025-07 has not begun"):
-        monthly_kpis(CompanyData(LIVE, as_of=month("2025-07")), today=dt.date(2025, 6, 2))
+        monthly_kpis(CompanyData(LIVE, settings=ReportSettings(as_of=month("2025-07"))), today=dt.date(2025, 6, 2))
 
 
 def test_month_to_date_is_marked_in_json_and_table():
-    report = monthly_kpis(CompanyData(LIVE, as_of=month("2025-04")), today=dt.date(2025, 4, 15))
+    report = monthly_kpis(
+        CompanyData(LIVE, settings=ReportSettings(as_of=month("2025-04"))), today=dt.date(2025, 4, 15)
+    )
     assert report.to_dict()["month_to_date"] is True
     from kpi_addin.metrics_output import metrics_table
 
@@ -81,7 +84,9 @@ def test_the_table_marks_the_opening_month():
 
 def test_the_sample_reports_december_2025_with_its_first_month_as_opening():
     data = read_company_data(sample_path())[0]
-    data.as_of = None  # the settings' as_of removed: the default rule decides
+    data = replace(
+        data, settings=replace(data.settings, as_of=None)
+    )  # the settings' as_of removed: the default rule decides
     report = monthly_kpis(data, today=dt.date(2026, 11, 24))
     assert (str(report.as_of), str(report.opening_month)) == ("2025-12", "2024-01")
     assert math.isnan(report.monthly["cac"].iloc[0]) and not math.isnan(report.monthly["cac"].iloc[1])
@@ -160,8 +165,8 @@ def test_dates_on_the_first_agree_under_both_conventions():
         ("b", 1200.0, "year", "2025-02-01", None),
         ("a", 30.0, "month", "2025-03-01", None),
     )
-    end = monthly_kpis(CompanyData(subs, as_of=month("2025-05")))
-    start = monthly_kpis(CompanyData(subs, as_of=month("2025-05"), convention="month-start"))
+    end = monthly_kpis(CompanyData(subs, settings=ReportSettings(as_of=month("2025-05"))))
+    start = monthly_kpis(CompanyData(subs, settings=ReportSettings(as_of=month("2025-05"), convention="month-start")))
     pd.testing.assert_frame_equal(end.monthly, start.monthly)
 
 
@@ -183,7 +188,7 @@ def test_reconcile_explains_convention_trials_and_fx():
             "month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01"]),
         }
     )
-    data = CompanyData(subs, fx_rates=fx, as_of=month("2025-04"))
+    data = CompanyData(subs, fx_rates=fx, settings=ReportSettings(as_of=month("2025-04")))
     # The other tool: snapshot on the 1st, trials counted, every month at the April rate.
     # Feb 1st: a 100 + c 60 (trial) + d 125 = 285; Mar 1st: same 285; Apr 1st: + b 40 = 325.
     theirs = pd.DataFrame({"month": pd.period_range("2025-02", "2025-04", freq="M"), "mrr": [285.0, 285.0, 325.0]})
@@ -226,7 +231,7 @@ def test_reconcile_command_on_the_sample(tmp_path):
 
 def test_quarters_hand_worked():
     # SUBS of test_trailing: opening 2024-01 (150), then see its comments
-    report = monthly_kpis(CompanyData(SUBS, as_of=month("2025-03")))
+    report = monthly_kpis(CompanyData(SUBS, settings=ReportSettings(as_of=month("2025-03"))))
     quarters = period_kpis(report, "quarter")
     assert list(quarters.index) == ["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1"]
     q1 = quarters.loc["2024Q1"]  # January is the opening month: from its end (150), c and d are new
@@ -247,7 +252,7 @@ def test_quarters_hand_worked():
 @given(ledgers())
 def test_periods_tie_out_on_random_ledgers(subs):
     try:
-        report = monthly_kpis(CompanyData(subs, as_of=month("2025-09")))
+        report = monthly_kpis(CompanyData(subs, settings=ReportSettings(as_of=month("2025-09"))))
     except KPIInputError:
         return
     for period in ("quarter", "year"):

@@ -90,7 +90,7 @@ def numbers_of(ws) -> list[list[object]]:
 
 
 def check_refreshed(new: Path, *, warnings: str) -> None:
-    company, _notes, _warnings = load_company(None, as_of=month("2025-12"))
+    company, _notes, _warnings = load_company(None, given={"as_of": month("2025-12")})
     report = monthly_kpis(company)
     wb = load_workbook(new)
     goals = wb[EN.sheets["goals"]]
@@ -155,7 +155,7 @@ def test_update_after_a_libreoffice_round_trip(last_month, tmp_path):
     check_refreshed(out, warnings=result.stderr)
     # LibreOffice recalculates the refreshed goals (typed targets, an added goal) as the library does
     carried = read_last(saved, [EN, load_language("ko")])
-    company, _notes, _warnings = load_company(None, as_of=month("2025-12"))
+    company, _notes, _warnings = load_company(None, given={"as_of": month("2025-12")})
     options = BuildOptions(load_template("full"), EN, carried=carried)
     expected = write_dashboard(company, monthly_kpis(company), tmp_path / "library.xlsx", options)
     assert mismatches(expected, recalculated_values(tmp_path / "library.xlsx", tmp_path)) == []

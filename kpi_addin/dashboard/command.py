@@ -34,7 +34,6 @@ class DashboardRequest:
     template_name: str
     out: Path
     out_given: bool  # --out given on the command line (else the default name)
-    lang: str
     force: bool
     include_ledger: bool
     movements_months: int
@@ -51,20 +50,15 @@ def run_dashboard(
 ) -> None:
     """Build the dashboard workbook ``request`` asks for.
 
-    ``load`` reads the inputs and computes the report; ``progress(steps)`` gives a step
-    callback; ``say(text, is_warning)`` prints a line."""
+    ``load`` reads the inputs and computes the report (its settings say the language);
+    ``progress(steps)`` gives a step callback; ``say(text, is_warning)`` prints a line."""
     out, pdf, update, force = request.out, request.pdf, request.update, request.force
     pdf_path = None if pdf is None else Path(pdf) if pdf else out.with_suffix(".pdf")
     try:
-        options = BuildOptions(
-            load_template(request.template_name),
-            load_language(request.lang),
-            include_ledger=request.include_ledger,
-            movements_months=request.movements_months,
-        )
+        template = load_template(request.template_name)
     except TemplateError as exc:
         raise CommandError([str(exc)]) from None
-    inputs = [*request.inputs, options.template.path]
+    inputs = [*request.inputs, template.path]
     for path in (out if update is None else None, pdf_path):
         if path is not None:
             check_output(path, inputs)
@@ -77,6 +71,13 @@ def run_dashboard(
         except PdfError as exc:
             raise CommandError([str(exc)]) from None
     company, report = load()
+    try:
+        language = load_language(report.settings.language)
+    except TemplateError as exc:
+        raise CommandError([str(exc)]) from None
+    options = BuildOptions(
+        template, language, include_ledger=request.include_ledger, movements_months=request.movements_months
+    )
     if update is not None:
         out = prepare_update(update, out if request.out_given else None, report.as_of, options)
         check_output(out, inputs)
@@ -94,7 +95,7 @@ def run_dashboard(
             raise CommandError([f"{out}: cannot write ({exc.strerror or exc}); nothing was changed"]) from None
     say(
         f"wrote {out} ({len(report.monthly)} months, {report.as_of}, template {options.template.name}, "
-        f"language {request.lang})",
+        f"language {report.settings.language})",
         False,
     )
     if pdf_path is not None:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..metrics import MONTHLY_KEYS
 from .problems import CommandError
-from .reader import parse_month
+from .settings_sheet import parse_month
 
 
 def read_against(path: Path) -> pd.DataFrame:

@@ -4,6 +4,7 @@ visitors — or the bundled sample."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -30,8 +31,7 @@ def load_company(
     costs: Path | None = None,
     accounts: Path | None = None,
     funnel: list[Path] | tuple[Path, ...] = (),
-    as_of: pd.Period | None = None,
-    crm_customers: dict[str, pd.DataFrame] | None = None,
+    given: Mapping[str, object] | None = None,
     database: Database | None = None,
 ) -> tuple[CompanyData, list[str], list[str]]:
     """Read and validate every input; raises :class:`InputError` listing every problem.
@@ -41,16 +41,19 @@ def load_company(
     replaces the funnel's visitors with a GA4 export; ``costs`` (a Profit and Loss by month,
     mapped by the ``accounts`` TOML file) replaces the costs sheet; ``funnel`` (CRM exports)
     replaces the funnel counts it gives, month by month.  Returns the data, notes on what
-    was read (the layout recognised, rows left out) and warnings about the data.  When
-    ``crm_customers`` is a dict, the CRM's customers by month are put in it under
-    ``"customers"``, to check against billing once the KPIs are computed.  ``database``
-    names tables and queries of a database whose sheets replace (or add to) those of ``data``.
+    was read (the layout recognised, rows left out) and warnings about the data.  The CRM's
+    customers by month are kept in the data (``crm_customers``), to check against billing
+    once the KPIs are computed.  ``given``: settings given on the command line.
+    ``database`` names tables and queries of a database whose sheets replace (or add to)
+    those of ``data``.
     """
     if data is None and subscriptions is None and database is None:
         data = sample_path()
     raws, problems = _load_sheets(data) if data is not None else ({}, [])
     if database is not None:
-        found_sheets, found = read_database_sheets(database.url, database.tables, database.queries, as_of=as_of)
+        found_sheets, found = read_database_sheets(
+            database.url, database.tables, database.queries, as_of=_given_as_of(given)
+        )
         raws.update(found_sheets)
         problems += found
     notes: list[str] = []
@@ -91,7 +94,7 @@ def load_company(
     if not raws and not problems:
         problems.append(Problem(str(data), "no 'subscriptions' sheet found (sheet names are case-insensitive)"))
     source = str(data or subscriptions or (database.url.shown if database else ""))
-    company, warnings = company_from_sheets(raws, source, as_of=as_of, problems=problems)
+    company, warnings = company_from_sheets(raws, source, given=given, problems=problems)
     # a reader's warning (a figure may mislead) is said as a warning, not a note; how a file
     # was read (its encoding, separator, number convention) is a note
     warnings[:0] = [n for n in notes if isinstance(n, ExportWarning)]
@@ -99,8 +102,8 @@ def load_company(
     warnings = [w for w in warnings if not isinstance(w, ReadNote)]
     if crm is not None:
         company.funnel = _with_counts(company.funnel, crm.drop(columns="customers", errors="ignore"))
-        if crm_customers is not None and "customers" in crm:
-            crm_customers["customers"] = crm[["month", "customers"]]
+        if "customers" in crm:
+            company.crm_customers = crm[["month", "customers"]]
     if visits is not None:
         company.funnel = _with_counts(company.funnel, visits)
     return company, notes, warnings
@@ -126,3 +129,9 @@ def _with_counts(funnel: pd.DataFrame | None, counts: pd.DataFrame) -> pd.DataFr
         given = merged[f"_{column}"]
         merged[column] = given.where(given.notna(), merged[column]) if column in funnel else given
     return merged.drop(columns=[f"_{c}" for c in columns]).sort_values("month").reset_index(drop=True)
+
+
+def _given_as_of(given: Mapping[str, object] | None) -> pd.Period | None:
+    """The reporting month given on the command line: a database's tables are read up to it."""
+    value = (given or {}).get("as_of")
+    return value if isinstance(value, pd.Period) else None

@@ -31,7 +31,8 @@ from . import schema
 from .cells import EXCEL_ERRORS, TOTAL_LABELS
 from .loading import normalise_header
 from .problems import Problem, RawSheet, ReadNote, column_letter
-from .reader import company_from_sheets, parse_month
+from .reader import company_from_sheets
+from .settings_sheet import parse_month
 from .values import NULL_MARKERS
 
 RANGE_SOURCE = "range"
@@ -248,7 +249,9 @@ def read_ranges(
         used = {str(c).strip().upper() for c in subs.frame["currency"] if c not in (None, "") and c == c}
         if len(used) == 1:
             default = used.pop()
-    data, said = company_from_sheets(raws, RANGE_SOURCE, as_of=period, problems=problems, default_currency=default)
+    data, said = company_from_sheets(
+        raws, RANGE_SOURCE, given={"as_of": period}, by="function argument", problems=problems, default_currency=default
+    )
     notes = [str(w) for w in said if isinstance(w, ReadNote)]
     warnings = [w for w in said if not isinstance(w, ReadNote)]
     return data, warnings, notes

@@ -10,77 +10,26 @@ Every problem is collected, each with where it is
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..metrics import KPIInputError
-from ..metrics.conventions import check_convention
-from ..metrics.report import BALANCE_SHEET_KEYS, MONTHLY_KEYS, CompanyData
+from ..metrics.company import CompanyData
+from ..metrics.report import BALANCE_SHEET_KEYS, MONTHLY_KEYS
+from ..metrics.settings import Origin, ReportSettings
 from . import schema
-from . import values as values_
 from .loading import load_raw_sheets
 from .problems import InputError, Problem, RawSheet, report
+from .settings_sheet import read_settings_sheet, sheet_settings
 from .validation import validate_sheet
 
-# --------------------------------------------------------------------------- the company
 
-
-#: Settings and the value a blank one falls back to.
-SETTING_DEFAULTS: dict[str, str | None] = {
-    "reporting_currency": "USD",
-    "company": None,
-    "as_of": None,
-    "history_start": None,
-    "convention": "month-end",
-}
-
-
-def _settings(frame: pd.DataFrame | None, raw: RawSheet | None) -> tuple[dict[str, str], list[Problem], list[str]]:
-    """(settings given, problems, notes); a blank value falls back to its default with a note."""
-    if frame is None or raw is None:
-        return {}, [], []
-    problems: list[Problem] = []
-    notes: list[str] = []
-    values: dict[str, str] = {}
-    for position, (key, value) in enumerate(zip(frame["key"], frame["value"], strict=True)):
-        if key is None:
-            continue
-        name = str(key).strip().lower()
-        if name not in SETTING_DEFAULTS:
-            problems.append(
-                raw.problem(
-                    f"unknown setting {key!r} (known: {', '.join(sorted(SETTING_DEFAULTS))})",
-                    column="key",
-                    position=position,
-                )
-            )
-            continue
-        if value is None:
-            default = SETTING_DEFAULTS[name]
-            fallback = f"the default {default}" if default else "none"
-            cell = f"{raw.letters.get('value', 'B')}{raw.rows[position]}"
-            notes.append(f"{raw.where('value')}: {name} is blank at {cell}; using {fallback}")
-            continue
-        values[name] = str(value)
-    return values, problems, notes
-
-
-def parse_month(text: object, argument: str) -> pd.Period:
-    """``YYYY-MM`` (or a date, or an Excel date) → a monthly period; ValueError naming ``argument``."""
-    parsed = values_.parse_dates(pd.Series([text], dtype=object))
-    for mask, message in parsed.checks:
-        if bool(mask.iloc[0]):
-            raise ValueError(f"{argument}: {message(text)}".replace(values_.DATE_HINT, "a month (YYYY-MM)"))
-    if pd.isna(parsed.values.iloc[0]):
-        raise ValueError(f"{argument}: {text!r} is not a month (YYYY-MM)")
-    return parsed.values.iloc[0].to_period("M")
-
-
-def read_company_data(path: str | Path, *, as_of: pd.Period | None = None) -> tuple[CompanyData, list[str]]:
-    """Read, validate and type the canonical input at ``path``.
+def read_company_data(path: str | Path, *, given: Mapping[str, object] | None = None) -> tuple[CompanyData, list[str]]:
+    """Read, validate and type the canonical input at ``path``; ``given``: settings given on
+    the command line (they win over the settings sheet).
 
     Returns the data and warnings (e.g. an empty optional sheet); raises
     :class:`InputError` listing every problem found.
@@ -89,18 +38,23 @@ def read_company_data(path: str | Path, *, as_of: pd.Period | None = None) -> tu
     raws, problems = load_raw_sheets(path)
     if not raws and not problems:
         problems.append(Problem(str(path), "no 'subscriptions' sheet found (sheet names are case-insensitive)"))
-    return company_from_sheets(raws, str(path), as_of=as_of, problems=problems)
+    return company_from_sheets(raws, str(path), given=given, problems=problems)
 
 
 def company_from_sheets(
     raws: dict[str, RawSheet],
     source: str,
     *,
-    as_of: pd.Period | None = None,
+    given: Mapping[str, object] | None = None,
+    by: Origin = "command line",
     problems: list[Problem] | None = None,
     default_currency: str = "USD",
 ) -> tuple[CompanyData, list[str]]:
-    """Validate raw sheets (from files or Excel ranges) into the canonical company data."""
+    """Validate raw sheets (from files or Excel ranges) into the canonical company data.
+
+    Its settings are resolved here, once: ``given`` (by the command line, or ``by`` an Excel
+    function's arguments) over the settings sheet over the defaults."""
+    given = {k: v for k, v in (given or {}).items() if v is not None}
     problems = list(problems or [])
     warnings: list[str] = []
     frames: dict[str, pd.DataFrame | None] = {}
@@ -129,32 +83,11 @@ def company_from_sheets(
         names = ", ".join(sorted(raws)) or "none"
         problems.append(Problem(source, f"no 'subscriptions' sheet found (canonical sheets found: {names})"))
 
-    settings, found, notes = _settings(frames.get("settings"), raws.get("settings"))
+    sheet_values, found, notes = read_settings_sheet(frames.get("settings"), raws.get("settings"))
     problems += found
     warnings += notes
-    currency = str(settings.get("reporting_currency", default_currency)).strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        problems.append(
-            Problem(source, f"reporting_currency {currency!r} is not a three-letter currency code", "settings")
-        )
-    if as_of is None and settings.get("as_of") not in (None, ""):
-        try:
-            as_of = parse_month(settings["as_of"], "settings as_of")
-        except ValueError as exc:
-            problems.append(Problem(source, str(exc), "settings"))
-
-    history_start = None
-    if settings.get("history_start") not in (None, ""):
-        try:
-            history_start = parse_month(settings["history_start"], "settings history_start")
-        except ValueError as exc:
-            problems.append(Problem(source, str(exc), "settings"))
-    convention = "month-end"
-    if settings.get("convention") not in (None, ""):
-        try:
-            convention = check_convention(settings["convention"])
-        except KPIInputError as exc:
-            problems.append(Problem(source, f"settings {exc}", "settings"))
+    values, currency, found = sheet_settings(sheet_values, source, given, default_currency)
+    problems += found
 
     subs = frames.get("subscriptions")
     if subs is not None and not subs.empty and "subscriptions" in raws:
@@ -165,6 +98,11 @@ def company_from_sheets(
     fx = frames.get("fx_rates")
     if fx is not None and "fx_rates" in raws:
         problems += _check_fx_rates(raws["fx_rates"], fx)
+    if not problems:
+        try:
+            settings = ReportSettings.resolve(given, values, by=by, defaults={"reporting_currency": currency})
+        except KPIInputError as exc:
+            problems.append(Problem(source, str(exc)))
     if problems:
         raise InputError(problems)
     assert subs is not None
@@ -189,12 +127,9 @@ def company_from_sheets(
         balance_sheet=frames.get("balance_sheet"),
         targets=targets,
         fx_rates=frames.get("fx_rates"),
-        reporting_currency=currency,
-        company=str(settings["company"]) if settings.get("company") else None,
-        as_of=as_of,
+        company=str(sheet_values["company"]) if sheet_values.get("company") else None,
         source=source,
-        history_start=history_start,
-        convention=convention,
+        settings=settings,
     )
     return data, warnings
 

@@ -14,12 +14,14 @@ from .balance_sheet import *  # noqa: F403 - the family's __all__
 from .bridge import mrr_bridge
 from .catalogue import KPI, KPIS, REGISTRY
 from .cohorts import cohort_retention
+from .company import CompanyData
 from .customers import *  # noqa: F403
 from .funnel import *  # noqa: F403
 from .goals import *  # noqa: F403
 from .mrr import CustomerMRR, customer_mrr, subscription_monthly_value
-from .report import MONTHLY_KEYS, CompanyData, KPIReport, monthly_kpis
+from .report import MONTHLY_KEYS, KPIReport, monthly_kpis
 from .revenue import *  # noqa: F403
+from .settings import ReportSettings
 from .trailing import *  # noqa: F403
 from .unit_economics import *  # noqa: F403
 
@@ -28,6 +30,7 @@ __all__ = [
     "KPIS",
     "MONTHLY_KEYS",
     "REGISTRY",
+    "ReportSettings",
     "UNDEFINED",
     "CompanyData",
     "CustomerMRR",

@@ -35,7 +35,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .conventions import apply_convention
 from .currency import to_units
 from .months import month_number, number_of
 from .mrr import CustomerMRR, subscription_monthly_value
@@ -232,23 +231,20 @@ def movement_log(
 
 def report_movements(
     report: KPIReport,
-    subscriptions: pd.DataFrame | None,
     *,
     start: pd.Period | None = None,
     end: pd.Period | None = None,
     max_rows: int | None = None,
 ) -> pd.DataFrame:
     """:func:`movement_log` of a report: its months (from ``history_start``, to ``as_of``),
-    the plans read from the ledger as the report's convention counts it.
+    the plans read from the ledger the report counted (its convention applied).
 
-    ``start`` and ``end`` narrow the months (clipped to the report's); ``subscriptions``
-    is the ledger as given (the convention's date shift is applied here).
+    ``start`` and ``end`` narrow the months (clipped to the report's).
     """
     months = report.monthly.index
     first = months[0] if start is None or start < months[0] else start
     last = months[-1] if end is None or end > months[-1] else end
-    ledger = None if subscriptions is None else apply_convention(subscriptions, report.convention)
-    return movement_log(report.customer_mrr, ledger, start=first, end=last, max_rows=max_rows)
+    return movement_log(report.customer_mrr, report.ledger, start=first, end=last, max_rows=max_rows)
 
 
 def _ledger_facts(

@@ -72,12 +72,12 @@ def period_bridge(report: KPIReport, first: pd.Period, last: pd.Period) -> dict[
     The trailing-twelve-month ARR bridge of the dashboard is
     ``period_bridge(report, report.as_of - 11, report.as_of)``.
 
-    >>> from kpi_addin.metrics import CompanyData, monthly_kpis
+    >>> from kpi_addin.metrics import CompanyData, ReportSettings, monthly_kpis
     >>> subs = pd.DataFrame({"customer_id": ["a", "b", "c"], "amount": [100.0, 50.0, 80.0],
     ...     "interval": ["month"] * 3,
     ...     "start_date": pd.to_datetime(["2025-01-10", "2025-01-15", "2025-02-03"]),
     ...     "end_date": pd.to_datetime([None, "2025-03-01", None])})
-    >>> report = monthly_kpis(CompanyData(subs, as_of=pd.Period("2025-03", "M")))
+    >>> report = monthly_kpis(CompanyData(subs, settings=ReportSettings(as_of=pd.Period("2025-03", "M"))))
     >>> q1 = period_bridge(report, pd.Period("2025-01", "M"), pd.Period("2025-03", "M"))
     >>> [q1[k] for k in ("start_mrr", "new_mrr", "churned_mrr", "end_mrr", "complete")]
     [150.0, 80.0, 50.0, 180.0, False]
@@ -130,10 +130,10 @@ def period_kpis(report: KPIReport, period: str = "quarter") -> pd.DataFrame:
 
     Examples
     --------
-    >>> from kpi_addin.metrics import CompanyData, monthly_kpis
+    >>> from kpi_addin.metrics import CompanyData, ReportSettings, monthly_kpis
     >>> subs = pd.DataFrame({"customer_id": ["a", "b"], "amount": [100.0, 50.0], "interval": ["month"] * 2,
     ...     "start_date": pd.to_datetime(["2024-11-10", "2025-01-15"]), "end_date": pd.NaT})
-    >>> report = monthly_kpis(CompanyData(subs, as_of=pd.Period("2025-06", "M")))
+    >>> report = monthly_kpis(CompanyData(subs, settings=ReportSettings(as_of=pd.Period("2025-06", "M"))))
     >>> period_kpis(report, "quarter")[["start_mrr", "new_mrr", "end_mrr", "complete"]]
             start_mrr  new_mrr  end_mrr  complete
     period

@@ -33,8 +33,11 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import MONTHLY_KEYS, unit_of
+from .company import CompanyData
+from .conventions import check_convention
 from .currency import minor_unit_digits, to_units
-from .report import CompanyData, KPIReport, monthly_kpis
+from .report import KPIReport, monthly_kpis
+from .settings import ReportSettings  # noqa: F401 - the doctests use it
 
 #: The effects :func:`reconcile` measures, in the order they are reported.
 EFFECTS = ("convention", "trials", "fx", "sub_cent")
@@ -91,7 +94,8 @@ def sub_cent_movements(report: KPIReport) -> pd.DataFrame:
     ...     "start_date": pd.to_datetime(["2025-01-05", "2025-02-01"]),
     ...     "end_date": pd.to_datetime(["2025-02-01", None])})
     >>> from kpi_addin.metrics import CompanyData, monthly_kpis
-    >>> sub_cent_movements(monthly_kpis(CompanyData(subs, as_of=pd.Period("2025-02", "M")))).round(4)
+    >>> february = ReportSettings(as_of=pd.Period("2025-02", "M"))
+    >>> sub_cent_movements(monthly_kpis(CompanyData(subs, settings=february))).round(4)
              expansion_mrr  contraction_mrr
     month
     2025-01            0.0            0.000
@@ -128,7 +132,7 @@ def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: dt.date | None 
     >>> subs = pd.DataFrame({"customer_id": ["a", "b"], "amount": [100.0, 40.0], "interval": ["month"] * 2,
     ...     "start_date": pd.to_datetime(["2025-01-01", "2025-03-14"]), "end_date": pd.NaT})
     >>> theirs = pd.DataFrame({"month": pd.period_range("2025-02", "2025-04", freq="M"), "mrr": [100.0, 100.0, 140.0]})
-    >>> result = reconcile(CompanyData(subs, as_of=pd.Period("2025-04", "M")), theirs)
+    >>> result = reconcile(CompanyData(subs, settings=ReportSettings(as_of=pd.Period("2025-04", "M"))), theirs)
     >>> result.table[["ours", "theirs", "difference", "convention", "explained_by", "explained"]]
                    ours  theirs  difference  convention explained_by  explained
     month   key
@@ -140,7 +144,8 @@ def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: dt.date | None 
     """
     ours = monthly_kpis(data, today=today)
     other_convention = _other(ours.convention)
-    by_other_convention = monthly_kpis(replace(data, convention=other_convention), today=today)
+    other_settings = replace(data.settings, convention=check_convention(other_convention))
+    by_other_convention = monthly_kpis(replace(data, settings=other_settings), today=today)
     variants: dict[str, KPIReport | None] = {"convention": by_other_convention, "trials": None, "fx": None}
     subs = data.subscriptions
     if "trial_end" in subs and subs["trial_end"].notna().any():

@@ -19,102 +19,21 @@ from ._core import KPIInputError
 from .bridge import mrr_bridge
 from .catalogue import BALANCE_SHEET_KEYS, COST_COLUMNS, COUNT_KEYS, FUNNEL_COLUMNS, KPIS, MONTHLY_KEYS, kpi, needing
 from .cohorts import cohort_retention
-from .conventions import apply_convention, check_convention
+from .company import CompanyData
+from .conventions import apply_convention
 from .customers import DETRACTOR_MAX, PROMOTER_MIN, annualized_churn
 from .funnel import funnel_conversions
 from .goals import COURSE_MONTHS, check_direction, goal_course, goal_progress, goal_status
-from .months import month_number, number_of, period_of
 from .mrr import CustomerMRR, customer_mrr
 from .revenue import net_new_mrr
+from .settings import ReportSettings
 from .trailing import cohort_12m_from_sums, cohort_retention_12m
 from .unit_economics import cost_to_serve_share, gross_margin
 
-__all__ = [
-    "BALANCE_SHEET_KEYS",
-    "COUNT_KEYS",
-    "MONTHLY_KEYS",
-    "CompanyData",
-    "KPIReport",
-    "SubscriptionFigures",
-    "monthly_kpis",
-]
+__all__ = ["BALANCE_SHEET_KEYS", "COUNT_KEYS", "MONTHLY_KEYS", "KPIReport", "SubscriptionFigures", "monthly_kpis"]
 
 #: The cost-to-serve components: the costs columns the registry says ``cts`` needs.
 COST_TO_SERVE_COMPONENTS = kpi("cts").input_columns("costs")
-
-
-@dataclass
-class CompanyData:
-    """The canonical, validated inputs (see the README's *Input data*); only ``subscriptions`` is required.
-
-    Month columns hold the first day of the month as a datetime.
-    """
-
-    subscriptions: pd.DataFrame
-    funnel: pd.DataFrame | None = None
-    costs: pd.DataFrame | None = None
-    nps: pd.DataFrame | None = None
-    balance_sheet: pd.DataFrame | None = None
-    targets: pd.DataFrame | None = None
-    fx_rates: pd.DataFrame | None = None
-    reporting_currency: str = "USD"
-    company: str | None = None
-    as_of: pd.Period | None = None
-    source: str = ""
-    history_start: pd.Period | None = None
-    convention: str = "month-end"
-    #: The plan, long: ``scenario`` (or None), ``month`` (Period), ``kpi`` (a plan key), ``value``.
-    plan: pd.DataFrame | None = None
-    #: The plan scenario to compare with (None: the plan's first).
-    plan_scenario: str | None = None
-
-    def _activity_months(self) -> np.ndarray:
-        """Months (since 1970-01) of every start, end and input date; trial ends are not activity."""
-        dates: list[np.ndarray] = []
-        for column in ("start_date", "end_date"):
-            if column in self.subscriptions:
-                dates.append(month_number(self.subscriptions[column]))
-        for frame, column in ((self.funnel, "month"), (self.costs, "month"), (self.nps, "date")):
-            if frame is not None and column in frame:
-                dates.append(month_number(frame[column]))
-        known = np.concatenate(dates)
-        return known[known > -(2**62)]
-
-    def reporting_month(self, today: dt.date | None = None) -> tuple[pd.Period, bool]:
-        """The month to report up to, and whether it is month-to-date (still running).
-
-        Default: the last complete calendar month by ``today`` (the run date), capped at
-        the data's last month of activity — the latest start, end or input month that
-        has already happened.  A trial end is never activity, and a date after today
-        (a cancellation scheduled for next June) never extends the report.  An explicit
-        ``as_of`` wins; it may be the current month (then month-to-date), never a later one.
-
-        Examples
-        --------
-        >>> subs = pd.DataFrame({"customer_id": ["a", "b"], "amount": [10.0, 20.0], "interval": ["month"] * 2,
-        ...     "start_date": pd.to_datetime(["2025-01-05", "2025-03-10"]),
-        ...     "end_date": pd.to_datetime(["2026-06-01", None])})
-        >>> CompanyData(subs).reporting_month(dt.date(2025, 5, 20))  # the June end is in the future
-        (Period('2025-03', 'M'), False)
-        >>> CompanyData(subs).reporting_month(dt.date(2025, 3, 20))  # March is still running
-        (Period('2025-02', 'M'), False)
-        >>> CompanyData(subs, as_of=pd.Period("2025-03", "M")).reporting_month(dt.date(2025, 3, 20))
-        (Period('2025-03', 'M'), True)
-        """
-        current = pd.Period(today or dt.date.today(), "M")
-        if self.as_of is not None:
-            if self.as_of > current:
-                raise KPIInputError(
-                    "as_of",
-                    f"{self.as_of} has not begun (today is {today or dt.date.today()}); report {current} or earlier",
-                )
-            return self.as_of, self.as_of == current
-        months = self._activity_months()
-        happened = months[months <= number_of(current)]
-        last_complete = current - 1
-        if happened.size == 0:
-            return last_complete, False
-        return min(last_complete, period_of(int(happened.max()))), False
 
 
 @dataclass
@@ -144,8 +63,18 @@ class KPIReport:
     derived: pd.DataFrame = field(default_factory=pd.DataFrame)
     month_to_date: bool = False
     opening_month: pd.Period | None = None
-    history_start: pd.Period | None = None
-    convention: str = "month-end"
+    #: the settings it was computed with (as given: ``as_of`` above is the month reported)
+    settings: ReportSettings = field(default_factory=ReportSettings)
+    #: the subscriptions as counted: the ledger with the convention applied (once, here)
+    ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def history_start(self) -> pd.Period | None:
+        return self.settings.history_start
+
+    @property
+    def convention(self) -> str:
+        return self.settings.convention
 
     @property
     def customer_mrr(self) -> CustomerMRR:
@@ -298,7 +227,7 @@ def monthly_kpis(
     undefined KPIs (a zero denominator) are nan too.  The months run to
     :meth:`CompanyData.reporting_month` (``today`` is the run date, default today's).
 
-    The first month: with ``data.history_start`` the report starts there and MRR at the
+    The first month: with ``data.settings.history_start`` the report starts there and MRR at the
     end of the month before is the opening balance (its customers are existing, not new),
     so the first month has real movements.  Without it the ledger's first month is the
     ``opening_month``: its "new" customers are the opening balance, so it has no start,
@@ -313,7 +242,7 @@ def monthly_kpis(
     ...     "interval": ["month", "month"],
     ...     "start_date": pd.to_datetime(["2025-01-05", "2025-01-20"]),
     ...     "end_date": pd.to_datetime([None, "2025-02-10"])})
-    >>> report = monthly_kpis(CompanyData(subscriptions=subs, as_of=pd.Period("2025-02", "M")))
+    >>> report = monthly_kpis(CompanyData(subscriptions=subs, settings=ReportSettings(as_of=pd.Period("2025-02", "M"))))
     >>> report.monthly[["mrr", "customers", "churned_customers", "customer_churn_rate", "ltv"]]
                mrr  customers  churned_customers  customer_churn_rate    ltv
     month
@@ -321,16 +250,17 @@ def monthly_kpis(
     2025-02  100.0          1                  1                  0.5  200.0
     """
     warnings: list[str] = []
+    settings = data.settings
     as_of, month_to_date = data.reporting_month(today)
-    convention = check_convention(data.convention)
-    history_start = data.history_start
+    history_start = settings.history_start
     if history_start is not None and history_start > as_of:
         raise KPIInputError("history_start", f"{history_start} is after the reporting month {as_of}")
+    ledger = apply_convention(data.subscriptions, settings.convention)
     cm: CustomerMRR | None = None
     if figures is None:
         cm = customer_mrr(
-            apply_convention(data.subscriptions, convention),
-            reporting_currency=data.reporting_currency,
+            ledger,
+            reporting_currency=settings.reporting_currency,
             fx_rates=data.fx_rates,
             as_of=as_of,
         )
@@ -423,7 +353,7 @@ def monthly_kpis(
         if getattr(data, name) is not None
     )
     return KPIReport(
-        reporting_currency=data.reporting_currency,
+        reporting_currency=settings.reporting_currency,
         as_of=months[-1],
         monthly=m,
         bridge=bridge,
@@ -437,8 +367,8 @@ def monthly_kpis(
         derived=derived,
         month_to_date=month_to_date,
         opening_month=opening_month,
-        history_start=history_start,
-        convention=convention,
+        settings=settings,
+        ledger=ledger,
     )
 
 

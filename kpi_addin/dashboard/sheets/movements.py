@@ -79,7 +79,7 @@ def build(ctx: Context) -> MovementLog:
     # no more rows than the ledger sheet may hold unless --include-ledger: a year of a
     # million-subscription ledger is a million rows
     limit = None if ctx.options.include_ledger else ctx.options.ledger_limit
-    log = report_movements(ctx.report, ctx.data.subscriptions, start=months[0], end=months[-1], max_rows=limit)
+    log = report_movements(ctx.report, start=months[0], end=months[-1], max_rows=limit)
     months = [m for m in months if len(log) and m >= log["month"].min()] or months[-1:]
     ws = ctx.sheets["movements"]
     ctx.title(ws, ctx.lang.sheets["movements"], ctx.ui("movements_note", months=len(months), first=months[0]))

@@ -1,0 +1,95 @@
+"""The input contract: the canonical, validated inputs of one company and its reporting settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._core import KPIInputError
+from .months import month_number, number_of, period_of
+from .settings import ReportSettings
+
+__all__ = ["CompanyData"]
+
+
+@dataclass
+class CompanyData:
+    """The canonical, validated inputs (see the README's *Input data*); only ``subscriptions`` is required.
+
+    Month columns hold the first day of the month as a datetime.
+    """
+
+    subscriptions: pd.DataFrame
+    funnel: pd.DataFrame | None = None
+    costs: pd.DataFrame | None = None
+    nps: pd.DataFrame | None = None
+    balance_sheet: pd.DataFrame | None = None
+    targets: pd.DataFrame | None = None
+    fx_rates: pd.DataFrame | None = None
+    company: str | None = None
+    source: str = ""
+    #: how to report (as-of, history start, convention, currency, ...): read once, immutable
+    settings: ReportSettings = field(default_factory=ReportSettings)
+    #: the CRM's customers by month (``month``, ``customers``), checked against billing's new customers
+    crm_customers: pd.DataFrame | None = None
+    #: The plan, long: ``scenario`` (or None), ``month`` (Period), ``kpi`` (a plan key), ``value``.
+    plan: pd.DataFrame | None = None
+    #: The plan scenario to compare with (None: the plan's first).
+    plan_scenario: str | None = None
+
+    @property
+    def reporting_currency(self) -> str:
+        return self.settings.reporting_currency
+
+    def _activity_months(self) -> np.ndarray:
+        """Months (since 1970-01) of every start, end and input date; trial ends are not activity."""
+        dates: list[np.ndarray] = []
+        for column in ("start_date", "end_date"):
+            if column in self.subscriptions:
+                dates.append(month_number(self.subscriptions[column]))
+        for frame, column in ((self.funnel, "month"), (self.costs, "month"), (self.nps, "date")):
+            if frame is not None and column in frame:
+                dates.append(month_number(frame[column]))
+        known = np.concatenate(dates)
+        return known[known > -(2**62)]
+
+    def reporting_month(self, today: dt.date | None = None) -> tuple[pd.Period, bool]:
+        """The month to report up to, and whether it is month-to-date (still running).
+
+        Default: the last complete calendar month by ``today`` (the run date), capped at
+        the data's last month of activity — the latest start, end or input month that
+        has already happened.  A trial end is never activity, and a date after today
+        (a cancellation scheduled for next June) never extends the report.  An explicit
+        ``as_of`` wins; it may be the current month (then month-to-date), never a later one.
+
+        Examples
+        --------
+        >>> subs = pd.DataFrame({"customer_id": ["a", "b"], "amount": [10.0, 20.0], "interval": ["month"] * 2,
+        ...     "start_date": pd.to_datetime(["2025-01-05", "2025-03-10"]),
+        ...     "end_date": pd.to_datetime(["2026-06-01", None])})
+        >>> CompanyData(subs).reporting_month(dt.date(2025, 5, 20))  # the June end is in the future
+        (Period('2025-03', 'M'), False)
+        >>> CompanyData(subs).reporting_month(dt.date(2025, 3, 20))  # March is still running
+        (Period('2025-02', 'M'), False)
+        >>> march = ReportSettings(as_of=pd.Period("2025-03", "M"))
+        >>> CompanyData(subs, settings=march).reporting_month(dt.date(2025, 3, 20))
+        (Period('2025-03', 'M'), True)
+        """
+        current = pd.Period(today or dt.date.today(), "M")
+        as_of = self.settings.as_of
+        if as_of is not None:
+            if as_of > current:
+                raise KPIInputError(
+                    "as_of",
+                    f"{as_of} has not begun (today is {today or dt.date.today()}); report {current} or earlier",
+                )
+            return as_of, as_of == current
+        months = self._activity_months()
+        happened = months[months <= number_of(current)]
+        last_complete = current - 1
+        if happened.size == 0:
+            return last_complete, False
+        return min(last_complete, period_of(int(happened.max()))), False
