@@ -378,7 +378,8 @@ from pathlib import Path
 from kpi_addin.cli import load_report
 from kpi_addin.dashboard.builder import BuildOptions, build_workbook
 from kpi_addin.dashboard.cache import fill_cached_values
-from kpi_addin.dashboard.template import load_language, load_template
+from kpi_addin.dashboard.template import load_template
+from kpi_addin.lang import load_language
 data = Path(sys.argv[1]) if sys.argv[1] != "sample" else None
 repeat = int(sys.argv[2])
 company, report = load_report(data, None)

@@ -8,6 +8,7 @@ import click
 
 from .io.sources import SOURCES
 from .metrics.conventions import CONVENTIONS
+from .metrics.settings import LANGUAGES
 
 AS_OF_HELP = (
     "Last month to report (default: settings as_of, else the last complete month by today's date, "
@@ -132,7 +133,7 @@ def dashboard_options(command):
         reporting_options,
         click.option(
             "--lang",
-            type=click.Choice(["en", "ko"]),
+            type=click.Choice(LANGUAGES),
             default="en",
             show_default=True,
             help="Language of labels, sheet names and definitions (templates/lang/).",

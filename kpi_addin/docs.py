@@ -12,7 +12,7 @@ import re
 import textwrap
 from pathlib import Path
 
-from .dashboard.template import Language, load_language
+from .lang import Language, load_language
 from .metrics.catalogue import KPI, KPIS, MONTHLY_KEYS
 from .metrics.trailing import COHORT_12M_KEYS
 

@@ -6,14 +6,12 @@ import math
 import re
 
 from .metrics.catalogue import unit_of
-from .metrics.currency import minor_unit_digits
+from .metrics.currency import CURRENCY_SYMBOLS, minor_unit_digits
 
 #: Leading characters that make a spreadsheet (or a CSV export of it) read text as a formula.
 #: Here, not in the dashboard, so that the command line loads no openpyxl for them.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
-#: Symbols shown before amounts in the terminal table and the dashboard; other currencies show their code.
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "KRW": "₩", "CNY": "¥", "INR": "₹"}
 UNDEFINED_MARK = "n/a"
 
 

@@ -53,7 +53,7 @@ def metrics_table(report: KPIReport, months: int) -> str:
     shown = report.monthly.tail(max(1, months))
     currency = report.reporting_currency
     header = ["KPI", *[month_heading(report, p) for p in shown.index]]
-    from .dashboard.template import load_language  # only the table needs the labels (templates/lang)
+    from .lang import load_language  # only the table needs the labels (templates/lang)
 
     label = load_language("en").label  # the command line speaks English; labels live in templates/lang
     rows = [[label(k), *[format_value(k, v, currency) for v in shown[k]]] for k in MONTHLY_KEYS[1:]]

@@ -9,8 +9,9 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from kpi_addin.dashboard.builder import BuildOptions
-from kpi_addin.dashboard.template import load_language, load_template
+from kpi_addin.dashboard.template import load_template
 from kpi_addin.dashboard.writer import write_dashboard
+from kpi_addin.lang import load_language
 from kpi_addin.metrics import CompanyData, KPIReport, monthly_kpis
 
 

@@ -100,7 +100,8 @@ def _modules() -> dict[str, Path]:
 
 def _imported_names(name: str, path: Path) -> list[tuple[int, str, str]]:
     """``(line, module, name)`` of each ``from module import name`` in a module (relative
-    imports resolved)."""
+    imports resolved), ``(line, module, "")`` of each ``import module``; function-level
+    imports included."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     found = []
@@ -109,7 +110,56 @@ def _imported_names(name: str, path: Path) -> list[tuple[int, str, str]]:
             base = package[: len(package) - node.level + 1] if node.level else []
             module = ".".join(base + ([node.module] if node.module else []))
             found += [(node.lineno, module, alias.name) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name, "") for alias in node.names]
     return found
+
+
+def _imports(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """Each module of kpi_addin → the modules of kpi_addin it imports (``from . import x``
+    counts as importing module ``x`` when there is one, else its package)."""
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets = set()
+        for _line, module, imported in _imported_names(name, path):
+            whole = f"{module}.{imported}"
+            targets.add(whole if imported and whole in modules else module)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def _layer(module: str) -> str:
+    """A module's layer: its package below kpi_addin, or its own name for a top-level module."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "kpi_addin"
+
+
+#: Which layer may import which (besides itself).  The metric library is pure; the readers
+#: use it; the dashboard, the Excel functions and each command's output use both; only the
+#: command line uses them all, and nothing imports the command line.
+ALLOWED = {
+    "kpi_addin": set(),  # the version
+    "metrics": set(),
+    "io": {"metrics"},
+    "lang": {"metrics"},
+    "formatting": {"metrics"},
+    "docs": {"metrics", "lang"},
+    "dashboard": {"kpi_addin", "metrics", "io", "lang", "formatting"},
+    "excel": {"kpi_addin", "metrics", "io"},
+    "pipeline": {"metrics", "io"},
+    "metrics_output": {"metrics", "formatting", "lang"},
+    "movements_output": {"metrics", "formatting"},
+    "reconcile_output": {"metrics", "io", "formatting"},
+    "cli_options": {"metrics", "io"},
+    "cli": {
+        "kpi_addin", "metrics", "io", "formatting", "pipeline", "cli_options",
+        "metrics_output", "movements_output", "reconcile_output", "dashboard", "excel",
+    },
+}  # fmt: skip
+#: The command line calls one entry point per command in the dashboard and the Excel layer.
+CLI_ENTRY_POINTS = {"dashboard": {"kpi_addin.dashboard.command"}, "excel": {"kpi_addin.excel.lite"}}
+#: Import circles being removed elsewhere (issue 17, the registry half): each must still exist.
+KNOWN_CIRCLES = [{"kpi_addin.metrics.balance_sheet", "kpi_addin.metrics.catalogue"}]
 
 
 def test_no_module_is_over_500_lines():
@@ -144,3 +194,82 @@ def test_the_private_name_check_sees_a_private_import(tmp_path):
         (1, "kpi_addin.io.sources.reader", "column_letter"),
         (2, "kpi_addin.io.sources", "values"),
     ]
+
+
+def test_every_module_imports_only_the_layers_its_layer_may():
+    modules = _modules()
+    assert {_layer(m) for m in modules} <= set(ALLOWED), (
+        f"a new layer: add it to ALLOWED: {set(map(_layer, modules)) - set(ALLOWED)}"
+    )
+    bad = [
+        f"{source} imports {target}"
+        for source, targets in _imports(modules).items()
+        for target in sorted(targets)
+        if _layer(target) != _layer(source) and _layer(target) not in ALLOWED[_layer(source)]
+    ]
+    assert not bad, bad
+
+
+def test_the_cli_calls_one_entry_point_per_command():
+    modules = _modules()
+    graph = _imports(modules)
+    cli = graph["kpi_addin.cli"] | graph["kpi_addin.cli_options"]
+    for layer, allowed in CLI_ENTRY_POINTS.items():
+        used = {m for m in cli if _layer(m) == layer}
+        assert used <= allowed, f"the CLI reaches into {sorted(used - allowed)}; call {sorted(allowed)}"
+
+
+def test_the_cli_is_thin():
+    lines = len((PACKAGE / "cli.py").read_text(encoding="utf-8").splitlines())
+    assert lines < 300, f"cli.py has {lines} lines: formatting and work belong beside the command's output"
+
+
+def _circles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = set()
+            while True:
+                member = stack.pop()
+                group.add(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(group)
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circles():
+    circles = _circles(_imports(_modules()))
+    new = [sorted(c) for c in circles if c not in KNOWN_CIRCLES]
+    assert not new, f"import circles: {new}"
+    gone = [sorted(c) for c in KNOWN_CIRCLES if c not in circles]
+    assert not gone, f"these circles are gone: remove them from KNOWN_CIRCLES: {gone}"
+
+
+def test_the_checks_see_a_forbidden_import_and_a_circle():
+    graph = {
+        "kpi_addin.metrics.a": {"kpi_addin.io.b"},
+        "kpi_addin.io.b": {"kpi_addin.metrics.a"},
+        "kpi_addin.cli": set(),
+    }
+    assert _circles(graph) == [{"kpi_addin.metrics.a", "kpi_addin.io.b"}]
+    assert "io" not in ALLOWED[_layer("kpi_addin.metrics.a")]
+    assert _layer("kpi_addin.cli") == "cli" and _layer("kpi_addin.io.sources.crm") == "io"

@@ -21,8 +21,9 @@ from openpyxl.utils import get_column_letter
 
 from kpi_addin.cli import cli
 from kpi_addin.dashboard import writer
-from kpi_addin.dashboard.template import TemplateError, load_language, load_template
+from kpi_addin.dashboard.template import load_template
 from kpi_addin.io import read_company_data, sample_path
+from kpi_addin.lang import TemplateError, load_language
 from kpi_addin.metrics import MONTHLY_KEYS, CompanyData, ReportSettings
 
 from .conftest import ledger, month

@@ -12,7 +12,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from kpi_addin.dashboard.template import load_language
+from kpi_addin.lang import load_language
 from kpi_addin.metrics import goal_course, goal_status, monthly_kpis
 from kpi_addin.metrics.report import evaluate_goals
 

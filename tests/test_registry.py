@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 import kpi_addin.metrics as metrics
-from kpi_addin.dashboard.template import LANGUAGES, load_language, load_template, templates_dir
+from kpi_addin.dashboard.template import load_template
 from kpi_addin.docs import definitions_markdown
+from kpi_addin.lang import LANGUAGES, load_language, templates_dir
 from kpi_addin.metrics import catalogue
 from kpi_addin.metrics.catalogue import KPIS, MONTHLY_KEYS, REGISTRY
 

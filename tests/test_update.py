@@ -19,10 +19,11 @@ from openpyxl.comments import Comment
 
 from kpi_addin.cli import cli
 from kpi_addin.dashboard.builder import BuildOptions
-from kpi_addin.dashboard.template import load_language, load_template
+from kpi_addin.dashboard.template import load_template
 from kpi_addin.dashboard.update import read_last
 from kpi_addin.dashboard.writer import write_dashboard
 from kpi_addin.io.inputs import load_company
+from kpi_addin.lang import load_language
 from kpi_addin.metrics import monthly_kpis
 from kpi_addin.metrics.report import evaluate_goals
 

@@ -17,11 +17,12 @@ import pandas as pd
 
 from ..io.problems import CommandError
 from ..io.safe_write import OutputExistsError, check_output
+from ..lang import LANGUAGES, TemplateError, load_language
 from ..metrics import CompanyData, KPIReport
 from .builder import BuildOptions
 from .pdf import PdfError, require_soffice
 from .sheets import PROGRESS_STEPS
-from .template import LANGUAGES, TemplateError, load_language, load_template
+from .template import load_template
 from .typed import unplaced
 from .update import UpdateError, default_output, read_last
 from .writer import write_dashboard

@@ -24,8 +24,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..lang import Language
 from ..metrics.catalogue import BALANCE_SHEET_KEYS, MONTHLY_KEYS, default_direction
-from .template import Language
 from .typed import (
     GOAL_COLUMNS,
     GOALS_NAME,

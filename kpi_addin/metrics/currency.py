@@ -1,4 +1,5 @@
-"""Currencies' smallest units: money rounded to cents (whole won for KRW) before any comparison."""
+"""Currencies: their smallest units (money is rounded to cents, whole won for KRW, before any
+comparison) and the symbols shown before amounts."""
 
 from __future__ import annotations
 
@@ -50,3 +51,7 @@ def to_units(money: np.ndarray, currency: str) -> np.ndarray:
     """
     units: np.ndarray = np.floor(money * 10 ** minor_unit_digits(currency) + (0.5 + 1e-6))
     return units
+
+
+#: Symbols shown before amounts in the terminal table and the dashboard; other currencies show their code.
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "KRW": "₩", "CNY": "¥", "INR": "₹"}

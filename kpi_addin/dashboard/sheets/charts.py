@@ -30,7 +30,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ...formatting import CURRENCY_SYMBOLS
+from ...metrics.currency import CURRENCY_SYMBOLS
 from ..cells import put_text
 from .common import Context
 from .monthly import MonthlyTable

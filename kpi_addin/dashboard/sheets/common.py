@@ -18,14 +18,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ...formatting import CURRENCY_SYMBOLS
+from ...lang import Language
 from ...metrics import CompanyData, KPIReport
 from ...metrics.catalogue import kpi
-from ...metrics.currency import minor_unit_digits
+from ...metrics.currency import CURRENCY_SYMBOLS, minor_unit_digits
 from ..cells import Book, put_text
 from ..expr import Ref
 from ..stream import StreamedRows
-from ..template import Language, Template
+from ..template import Template
 from ..typed import Carried
 
 DEFAULT_LEDGER_LIMIT = 100_000
