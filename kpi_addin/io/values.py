@@ -44,7 +44,7 @@ _LAST_SERIAL = (LAST_DATE - _EXCEL_EPOCH).days
 DATE_HINT = "a date (ISO 2025-03-31, an Excel date or YYYY-MM)"
 NUMBER_HINT = "write it as 1049.50: a dot for decimals, no thousands separators"
 
-PLAIN_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_PLAIN = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _DECIMAL_COMMA = r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[+-]?\d+,\d{1,2}|[+-]?\d+,\d{4,}"
 _THOUSANDS_COMMA = r"[+-]?\d{1,3}(?:,\d{3})+\.\d+|[+-]?\d{1,3}(?:,\d{3}){2,}"
 _EITHER = r"[+-]?\d{1,3},\d{3}"  # 1,049: a thousands comma or a decimal comma
@@ -159,7 +159,7 @@ def parse_numbers(values: pd.Series, column: str = "", *, whole: bool = False, w
         numbers[direct] = values[direct].astype(float)
     todo = ~blank & ~direct & ~is_bool
     text = text.where(todo, "")
-    plain = todo & text.str.fullmatch(PLAIN_NUMBER)
+    plain = todo & text.str.fullmatch(_PLAIN)
     decimal_comma = todo & ~plain & text.str.fullmatch(_DECIMAL_COMMA)
     thousands = todo & ~plain & text.str.fullmatch(_THOUSANDS_COMMA)
     either = todo & text.str.fullmatch(_EITHER)
@@ -372,7 +372,7 @@ def parse_dates(
     is_slashed = rest & ~is_iso & slashed[0].notna()
     if is_slashed.any():
         first, second = slashed.loc[is_slashed, 0].astype(int), slashed.loc[is_slashed, 2].astype(int)
-        seen = _orders_seen(first, second, slashed.loc[is_slashed, 1] == ".")
+        seen = orders_seen(first, second, slashed.loc[is_slashed, 1] == ".")
         if len(seen) == 2:
             checks.append(
                 (
@@ -452,7 +452,7 @@ DAY_FIRST = "day/month/year"
 MONTH_FIRST = "month/day/year"
 
 
-def _orders_seen(first: pd.Series, second: pd.Series, dotted: pd.Series) -> set[str]:
+def orders_seen(first: pd.Series, second: pd.Series, dotted: pd.Series) -> set[str]:
     """The orders a column's slashed dates prove: a first part above 12 or a dot is day first."""
     seen = set()
     if bool((first > 12).any() or dotted.any()):
@@ -460,71 +460,6 @@ def _orders_seen(first: pd.Series, second: pd.Series, dotted: pd.Series) -> set[
     if bool((second > 12).any()):
         seen.add(MONTH_FIRST)
     return seen
-
-
-def date_orders(values: pd.Series) -> tuple[set[str], str | None]:
-    """The orders a column's slashed dates prove (none, one, or both), and a cell that shows it."""
-    text = as_text(values)
-    parts = text.str.extract(SLASHED)
-    found = parts[0].notna()
-    if not found.any():
-        return set(), None
-    first, second = parts.loc[found, 0].astype(int), parts.loc[found, 2].astype(int)
-    dotted = parts.loc[found, 1] == "."
-    seen = _orders_seen(first, second, dotted)
-    proof = (first > 12) | dotted if seen == {DAY_FIRST} else second > 12
-    example = str(text[found][proof].iloc[0]) if len(seen) == 1 else None
-    return seen, example
-
-
-def file_date_order(columns: dict[str, pd.Series]) -> tuple[str | None, str]:
-    """The day/month order of a file's slashed dates, decided across its date columns.
-
-    Excel re-saves a whole file in one locale, so a column whose dates are all ambiguous
-    (``4/3/2025 10:30``) takes the order another column proves (``1/20/2026 12:00``).
-    Returns (order or None when nothing settles it or columns disagree, what settled it).
-    """
-    proofs: dict[str, str] = {}
-    for name, values in columns.items():
-        seen, example = date_orders(values)
-        if len(seen) == 1 and example is not None:
-            proofs.setdefault(next(iter(seen)), f"{name}: {example!r}")
-    if len(proofs) != 1:
-        return None, ""
-    order, source = next(iter(proofs.items()))
-    return order, source
-
-
-def slashed_as_iso(values: pd.Series, order: str) -> pd.Series:
-    """Text cells with slashed dates rewritten ISO in ``order`` (the time after them kept);
-    every other cell as it was."""
-    text = values.astype(object).fillna("").astype(str)
-    parts = text.str.extract(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})(.*)$")
-    found = parts[0].notna() & text.str.fullmatch(SLASHED).fillna(False)
-    if not found.any():
-        return values
-    day, month = (parts[0], parts[1]) if order == DAY_FIRST else (parts[1], parts[0])
-    iso = parts[2] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + parts[3].str.replace(r"^,\s*", " ", regex=True)
-    return values.astype(object).where(~found, iso)
-
-
-def dates_and_bad(values: pd.Series, *, order: str | None = None, order_source: str = "") -> tuple[Parsed, pd.Series]:
-    """The column's dates, and a mask of non-blank cells that are no date (for readers that
-    report their own cells; the messages are in ``checks``)."""
-    parsed = parse_dates(values, order=order, order_source=order_source)
-    bad = pd.Series(False, index=values.index)
-    for mask, _message in parsed.checks:
-        bad |= mask.fillna(False).to_numpy(dtype=bool)
-    parsed.values = parsed.values.where(~bad)
-    return parsed, bad
-
-
-def first_message(parsed: Parsed, position: int, value: object) -> str:
-    """The message of the first check that holds at ``position``."""
-    for mask, message in parsed.checks:
-        if bool(mask.fillna(False).iloc[position]):
-            return message(value)
-    return f"{value!r} is not {DATE_HINT}"
 
 
 def _outside(value: object) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import files
+from .. import export_dates, files
 from .. import values as values_
 from ..problems import Problem, RawSheet, ReadNote, column_letter
 
@@ -223,17 +223,17 @@ def settle_dates(export: Export) -> None:
     reader reports them (an error naming the cell, never a guess).
     """
     named = {export.originals.get(c, c): export.frame[c] for c in export.frame.columns}
-    order, source = values_.file_date_order(named)
+    order, source = export_dates.file_date_order(named)
     if order is None:
         return
     settled = []
     for column in export.frame.columns:
-        seen, _example = values_.date_orders(export.frame[column])
+        seen, _example = export_dates.date_orders(export.frame[column])
         if seen - {order}:
             continue  # the column says otherwise (an error of its own)
         # every column, those that settle it too: a layout may take one canonical column
         # from several of the file's (an end from Ended At, else Current Period End)
-        rewritten = values_.slashed_as_iso(export.frame[column], order)
+        rewritten = export_dates.slashed_as_iso(export.frame[column], order)
         if rewritten is not export.frame[column]:
             export.frame[column] = rewritten
             settled.append(export.originals.get(column, column))

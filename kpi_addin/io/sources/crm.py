@@ -48,8 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import values as values_
-from .. import workbook_guard
+from .. import export_dates, workbook_guard
 from ..problems import InputError, Problem, column_letter
 from .base import Export, normalise, read_export, settle_dates
 
@@ -82,9 +81,9 @@ class FunnelRead:
 
 def _column_dates(export: Export, column: str) -> tuple[pd.Series, list[Problem]]:
     text = export.text(column)
-    parsed, bad = values_.dates_and_bad(text.replace({"": None}))
+    parsed, bad = export_dates.dates_and_bad(text.replace({"": None}))
     problems = [
-        export.problem(values_.first_message(parsed, int(p), text.iloc[p]), column, int(p))
+        export.problem(export_dates.first_message(parsed, int(p), text.iloc[p]), column, int(p))
         for p in np.flatnonzero(bad.to_numpy())[:10]
     ]
     return parsed.values, problems

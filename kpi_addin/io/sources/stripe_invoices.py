@@ -80,7 +80,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import values as values_
+from .. import export_dates
 from ..problems import Problem, RawSheet
 from .base import Converted, Export, Layout, numbers, status_problems
 
@@ -123,7 +123,7 @@ def _timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     Unix seconds (Data Pipeline)."""
     text = values.astype(str).str.strip()
     epoch = text.str.fullmatch(r"\d{9,11}")
-    parsed_column, bad = values_.dates_and_bad(text.where(~epoch & (text != ""), None))
+    parsed_column, bad = export_dates.dates_and_bad(text.where(~epoch & (text != ""), None))
     parsed = parsed_column.values
     if epoch.any():
         parsed[epoch] = pd.to_datetime(text[epoch].astype("int64"), unit="s")
