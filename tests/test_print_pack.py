@@ -26,7 +26,8 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_addin.cli import cli
-from kpi_addin.dashboard.template import PACK_PAGES, load_language, load_template
+from kpi_addin.dashboard.template import PACK_PAGES, load_template
+from kpi_addin.lang import load_language
 from kpi_addin.metrics.catalogue import KPI_KEYS
 
 from .dashboard_helpers import _NS, _rels
