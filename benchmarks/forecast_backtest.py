@@ -20,7 +20,7 @@ from make_ledger import make_ledger
 
 from kpi_addin.io.reader import read_company_data
 from kpi_addin.io.sample import sample_path
-from kpi_addin.metrics import CompanyData
+from kpi_addin.metrics import CompanyData, ReportSettings
 from kpi_addin.metrics.backtest import backtest
 
 HISTORY = 12
@@ -32,13 +32,13 @@ def random_ledger(seed: int) -> CompanyData:
     for column in ("start_date", "end_date", "trial_end"):
         subs[column] = pd.to_datetime(subs[column])
     fx = frames["fx_rates"].assign(month=lambda f: pd.to_datetime(f["month"]))
-    return CompanyData(subs, fx_rates=fx, as_of=pd.Period("2025-12", "M"))
+    return CompanyData(subs, fx_rates=fx, settings=ReportSettings(as_of=pd.Period("2025-12", "M")))
 
 
 def cuts(data: CompanyData, horizon: int, history: int = HISTORY) -> list[pd.Period]:
     first = pd.Period(data.subscriptions["start_date"].min(), "M")
-    assert data.as_of is not None
-    return list(pd.period_range(first + history - 1, data.as_of - horizon, freq="M"))
+    assert data.settings.as_of is not None
+    return list(pd.period_range(first + history - 1, data.settings.as_of - horizon, freq="M"))
 
 
 def main() -> None:

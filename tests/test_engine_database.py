@@ -19,9 +19,10 @@ from kpi_addin.io.database import DatabaseError, connection, parse_url
 from kpi_addin.io.problems import InputError
 from kpi_addin.io.schema import INTERVAL_NAMES
 from kpi_addin.io.warehouse import database_report
-from kpi_addin.metrics import KPIInputError, monthly_kpis
+from kpi_addin.metrics import KPIInputError, ReportSettings, monthly_kpis
 from kpi_addin.metrics import sql as rules
-from kpi_addin.metrics.report import COUNT_KEYS, MONTHLY_KEYS, CompanyData
+from kpi_addin.metrics.company import CompanyData
+from kpi_addin.metrics.report import COUNT_KEYS, MONTHLY_KEYS
 
 GOLDEN = Path(__file__).parent / "golden" / "sql"
 TODAY = pd.Timestamp("2026-03-10").date()
@@ -69,7 +70,11 @@ def random_company(seed: int) -> CompanyData:
     convention = "month-start" if seed % 3 == 2 else "month-end"
     history_start = pd.Period("2023-01", "M") if seed % 4 == 3 else None
     as_of = None if seed % 2 else pd.Period("2025-11", "M")
-    return CompanyData(subscriptions=subs, fx_rates=fx, convention=convention, history_start=history_start, as_of=as_of)
+    return CompanyData(
+        subscriptions=subs,
+        fx_rates=fx,
+        settings=ReportSettings(convention=convention, history_start=history_start, as_of=as_of),
+    )
 
 
 def canonical_table(subs: pd.DataFrame) -> pa.Table:
@@ -135,7 +140,7 @@ def test_postgres_agrees_with_the_local_engine(postgres_url, seed):
 
 
 def test_the_sample_company_in_postgres(postgres_url, sample_company):
-    company = dataclasses.replace(sample_company, as_of=pd.Period("2025-12", "M"))
+    company = dataclasses.replace(sample_company, settings=ReportSettings(as_of=pd.Period("2025-12", "M")))
     local, database = run_both(postgres_url, company, "sample_ledger")
     assert_same(local, database)
     assert database.customer_levels is None
@@ -190,7 +195,7 @@ def test_a_missing_rate_and_a_text_date_column_are_errors(tmp_path):
             database_report(db, empty, table="ledger", today=TODAY)
         months = pd.to_datetime(["2025-01-01", "2025-02-01"])
         rates = pd.DataFrame({"currency": "EUR", "rate": 1.1, "month": months})
-        dated = dataclasses.replace(empty, fx_rates=rates, as_of=pd.Period("2025-04", "M"))
+        dated = dataclasses.replace(empty, fx_rates=rates, settings=ReportSettings(as_of=pd.Period("2025-04", "M")))
         with pytest.raises(KPIInputError, match="no exchange rate in 2025-03, 2025-04"):
             database_report(db, dated, table="ledger", today=TODAY)
         with pytest.raises(InputError, match=r"texty\.start_date: is string; --engine database needs a DATE"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kpi_addin.metrics import CompanyData, KPIValueError, monthly_kpis
+from kpi_addin.metrics import CompanyData, KPIValueError, ReportSettings, monthly_kpis
 from kpi_addin.metrics.forecast import (
     DRIVER_KEYS,
     FLOW_COLUMNS,
@@ -160,7 +160,7 @@ def test_build_forecast_from_a_report() -> None:
     data = CompanyData(
         subs,
         fx_rates=FX,
-        as_of=M("2025-01", "M"),
+        settings=ReportSettings(as_of=M("2025-01", "M")),
         targets=pd.DataFrame({"kpi": ["mrr", "arr"], "target": [600.0, 99_999.0], "direction": ["higher"] * 2}),
     )
     report = monthly_kpis(data, today=pd.Timestamp("2025-02-15").date())

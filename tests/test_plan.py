@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from kpi_addin.metrics import CompanyData, KPIValueError, monthly_kpis
+from kpi_addin.metrics import CompanyData, KPIValueError, ReportSettings, monthly_kpis
 from kpi_addin.metrics.plan import check_plan_key, period_plan, plan_variance, select_scenario, variance
 
 M = pd.Period
@@ -33,7 +33,7 @@ def _report():  # type: ignore[no-untyped-def]
             "marketing": [500.0] * 7,
         }
     )
-    return monthly_kpis(CompanyData(subs, costs=costs, as_of=M("2025-06", "M")))
+    return monthly_kpis(CompanyData(subs, costs=costs, settings=ReportSettings(as_of=M("2025-06", "M"))))
 
 
 def _long(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:

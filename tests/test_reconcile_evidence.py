@@ -26,7 +26,9 @@ KEYS = ["mrr", "customers", "new_mrr", "churned_mrr", "new_customers"]
 @pytest.fixture(scope="module")
 def sample():
     data = read_company_data(sample_path())[0]
-    month_start = monthly_kpis(dataclasses.replace(data, convention="month-start")).monthly
+    month_start = monthly_kpis(
+        dataclasses.replace(data, settings=dataclasses.replace(data.settings, convention="month-start"))
+    ).monthly
     theirs = month_start[KEYS].reset_index().rename(columns={"index": "month"})
     theirs["month"] = month_start.index
     return data, theirs

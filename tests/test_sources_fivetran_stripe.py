@@ -35,7 +35,7 @@ def report(url: str, schema: str, as_of: pd.Period | None = None):
     with connection(parse_url(url)) as conn:
         raw, problems, notes = read_fivetran_stripe(conn, schema, as_of=as_of)
     assert not problems and raw is not None
-    company, _warnings = company_from_sheets({"subscriptions": raw}, url, as_of=as_of)
+    company, _warnings = company_from_sheets({"subscriptions": raw}, url, given={"as_of": as_of})
     return monthly_kpis(company, today=TODAY), notes
 
 

@@ -164,7 +164,7 @@ def period_label(value: object) -> str | None:
 @functools.lru_cache(maxsize=256)
 def _parsed_month(value: object) -> str:
     """Any other way of writing a month (an Excel date serial, ``1/5/2025``): the reader's one rule."""
-    from ..io.reader import parse_month
+    from ..io.settings_sheet import parse_month
 
     return str(parse_month(value, "month"))
 

@@ -302,7 +302,7 @@ def KPI_MOVEMENTS(handle, month=None, type=None):
         period = None if label is None else handles.month_period(label)
         if label is not None and label not in entry.months:
             raise LookupError(f"month: {label} is not in the report ({entry.months[0]} to {entry.months[-1]})")
-        log = report_movements(entry.report, entry.data.subscriptions, start=period, end=period)
+        log = report_movements(entry.report, start=period, end=period)
         if chosen is not None:
             log = log[log["type"] == str(chosen).strip().lower()]
         rows: list[list[object]] = [list(MOVEMENT_COLUMNS)]

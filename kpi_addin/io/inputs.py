@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..metrics import CompanyData
-from .database import Database, is_parquet, load_parquet, read_database_sheets
+from .database import Database, read_database_sheets
 from .loading import load_raw_sheets
+from .parquet import is_parquet, load_parquet
 from .problems import InputError, Problem, RawSheet, ReadNote
 from .reader import company_from_sheets
 from .sample import sample_path

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..metrics import CompanyData, KPIInputError
 from ..metrics import sql as rules
-from ..metrics.mrr import month_number, number_of, period_of
+from ..metrics.months import month_number, number_of, period_of
 from ..metrics.report import KPIReport, SubscriptionFigures, monthly_kpis
 from .database import Connection, DatabaseError, TableProblem, canonical_columns
 from .problems import MAX_LISTED, InputError, Problem
@@ -173,7 +173,7 @@ def database_report(
         "dialect": conn.dialect,
         "reporting_currency": data.reporting_currency,
         "interval_names": INTERVAL_NAMES,
-        "convention": data.convention,
+        "convention": data.settings.convention,
     }
     current = pd.Period(today or dt.date.today(), "M")
     profile = conn.arrow(rules.profile_sql(ledger, last=number_of(current), **options)).to_pylist()[0]
@@ -226,7 +226,8 @@ def database_report(
         )
     months = pd.period_range(period_of(int(first)), periods=last - int(first) + 1, freq="M", name="month")
     bridge, cohort_sums = rules.figures(result, months)
-    company = dataclasses.replace(data, as_of=as_of if data.as_of is None else data.as_of)
+    settings = data.settings if data.settings.as_of is not None else dataclasses.replace(data.settings, as_of=as_of)
+    company = dataclasses.replace(data, settings=settings)
     return monthly_kpis(company, today=today, figures=SubscriptionFigures(bridge, cohort_sums))
 
 

@@ -16,13 +16,14 @@ over every cut and horizon month: ``mean(|forecast − actual| ÷ actual)``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from .company import CompanyData
 from .forecast import build_forecast
-from .report import CompanyData, monthly_kpis
+from .report import monthly_kpis
 
 __all__ = ["BacktestResult", "backtest", "ledger_as_known"]
 
@@ -50,7 +51,7 @@ class BacktestResult:
 
 
 def backtest(data: CompanyData, cuts: list[pd.Period], horizon: int = 6) -> BacktestResult:
-    """Score the projection and both baselines at each cut month (``data.as_of`` must
+    """Score the projection and both baselines at each cut month (``data.settings.as_of`` must
     cover the last cut + ``horizon``; the actuals come from ``data`` as it is)."""
     actual = monthly_kpis(data).monthly["mrr"]
     rows = []
@@ -61,9 +62,7 @@ def backtest(data: CompanyData, cuts: list[pd.Period], horizon: int = 6) -> Back
         known = CompanyData(
             ledger_as_known(data.subscriptions, cut),
             fx_rates=fx,
-            reporting_currency=data.reporting_currency,
-            as_of=cut,
-            convention=data.convention,
+            settings=replace(data.settings, as_of=cut),
         )
         report = monthly_kpis(known, today=(cut + 1).to_timestamp().date())
         projected = build_forecast(report, known, months=horizon).projected["mrr"]

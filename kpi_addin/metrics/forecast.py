@@ -40,9 +40,12 @@ import numpy as np
 import pandas as pd
 
 from ._core import KPIValueError, divide
+from .bridge import mrr_bridge
+from .company import CompanyData
 from .conventions import apply_convention
-from .mrr import customer_mrr, month_number, mrr_bridge, number_of
-from .report import CompanyData, KPIReport
+from .months import month_number, number_of
+from .mrr import customer_mrr
+from .report import KPIReport
 
 __all__ = [
     "DRIVER_DIRECTIONS",

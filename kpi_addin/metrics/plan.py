@@ -26,8 +26,9 @@ import pandas as pd
 
 from ._core import KPIValueError
 from .catalogue import COST_COLUMNS, MONTHLY_KEYS, REGISTRY
+from .company import CompanyData
 from .periods import COUNTS, MOVEMENTS, period_kpis
-from .report import CompanyData, KPIReport
+from .report import KPIReport
 
 __all__ = [
     "PLAN_KEYS",
@@ -219,12 +220,12 @@ def period_plan(report: KPIReport, plan: pd.DataFrame, period: str) -> tuple[pd.
 
     Examples
     --------
-    >>> from kpi_addin.metrics import CompanyData, monthly_kpis
+    >>> from kpi_addin.metrics import CompanyData, ReportSettings, monthly_kpis
     >>> subs = pd.DataFrame({"customer_id": ["a", "b", "c"], "amount": [100.0, 50.0, 80.0],
     ...     "interval": ["month"] * 3,
     ...     "start_date": pd.to_datetime(["2024-12-10", "2024-12-15", "2025-02-03"]),
     ...     "end_date": pd.to_datetime([None, "2025-03-01", None])})
-    >>> report = monthly_kpis(CompanyData(subs, as_of=pd.Period("2025-03", "M")))
+    >>> report = monthly_kpis(CompanyData(subs, settings=ReportSettings(as_of=pd.Period("2025-03", "M"))))
     >>> plan = pd.DataFrame({"new_mrr": [0.0, 100.0, 0.0], "mrr": [150.0, 250.0, 250.0],
     ...     "customer_churn_rate": [0.0, 0.0, 0.5]}, index=pd.period_range("2025-01", periods=3, freq="M"))
     >>> p, a = period_plan(report, plan, "quarter")

@@ -32,7 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .mrr import BRIDGE_COLUMNS, INTERVAL_FACTORS, minor_unit_digits
+from .bridge import BRIDGE_COLUMNS
+from .currency import minor_unit_digits
+from .mrr import INTERVAL_FACTORS
 
 #: The dialects the query is compiled for (sqlglot's names).
 DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery")
