@@ -28,5 +28,7 @@ python3 -m ruff check .
 python3 -m ruff format --check .
 echo "== mypy"
 python3 -m mypy
+echo "== derived files (README key block, docs/definitions.md, goldens, workbooks/kpi_functions.xlsm)"
+python3 scripts/regenerate.py --check
 echo "== pytest"
 python3 -m pytest "$@"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -144,3 +145,37 @@ def describe(path: Path) -> dict[str, object]:
                 }
             )
         return {"sheets": sheets, "defined_names": dict(sorted(names.items()))}
+
+
+def _sheet_of(reference: str | None) -> str | None:
+    """The sheet a defined name points into (``'Monthly KPIs'!$B$28`` → ``Monthly KPIs``)."""
+    if not reference or "!" not in reference:
+        return None
+    sheet = reference.rsplit("!", 1)[0]
+    return sheet[1:-1].replace("''", "'") if sheet.startswith("'") and sheet.endswith("'") else sheet
+
+
+def golden_file_name(sheet: str, lang: str) -> str:
+    """The sheet's key in the language files (``monthly`` for "Monthly KPIs" or "월별 KPI")."""
+    keys = {name: key for key, name in load_language(lang).sheets.items()}
+    return (keys.get(sheet) or re.sub(r"\W+", "_", sheet).strip("_").lower()) + ".json"
+
+
+def split_description(description: dict[str, object], lang: str) -> dict[str, object]:
+    """:func:`describe` as one small golden file per sheet (its tables, charts, panes and the
+    defined names pointing into it) and ``workbook.json`` (sheet order and state, other names):
+    a new column changes the file of its sheet only."""
+    sheets: list[dict[str, object]] = description["sheets"]  # type: ignore[assignment]
+    names: dict[str, str] = description["defined_names"]  # type: ignore[assignment]
+    known = {s["name"] for s in sheets}
+    files: dict[str, object] = {
+        "workbook.json": {
+            "sheets": [[s["name"], s["state"]] for s in sheets],
+            "defined_names": {n: r for n, r in names.items() if _sheet_of(r) not in known},
+        }
+    }
+    for sheet in sheets:
+        part = {k: v for k, v in sheet.items() if k not in ("name", "state")}
+        part["defined_names"] = {n: r for n, r in names.items() if _sheet_of(r) == sheet["name"]}
+        files[golden_file_name(str(sheet["name"]), lang)] = {"name": sheet["name"], **part}
+    return files

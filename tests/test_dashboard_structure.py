@@ -1,9 +1,9 @@
 """The dashboard's structure, its safety and its templates.
 
 Structure is compared with a reviewed golden description (in the manner of XlsxWriter's
-tests): sheets, tables, defined names, charts and their series ranges.  Regenerate it
-after an intended change with ``KPI_UPDATE_GOLDEN=1 pytest tests/test_dashboard_structure.py``
-and review the diff.
+tests): sheets, tables, defined names, charts and their series ranges, one small file per
+sheet under ``tests/golden/dashboard_<template>_<lang>/``.  Regenerate them after an
+intended change with ``python scripts/regenerate.py`` and review the diff.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from kpi_addin.lang import TemplateError, load_language
 from kpi_addin.metrics import MONTHLY_KEYS, CompanyData, ReportSettings
 
 from .conftest import ledger, month
-from .dashboard_helpers import build, describe
+from .dashboard_helpers import build, describe, split_description
 from .libreoffice import recalculated_values
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -42,12 +42,12 @@ def sample_data():
 def test_structure_matches_the_golden_description(sample_data, tmp_path, template, lang):
     path = tmp_path / "dashboard.xlsx"
     build(sample_data, path, template=template, lang=lang)
-    description = describe(path)
-    golden = GOLDEN / f"dashboard_{template}_{lang}.json"
-    if os.environ.get("KPI_UPDATE_GOLDEN"):
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(json.dumps(description, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert description == json.loads(golden.read_text(encoding="utf-8"))
+    files = split_description(describe(path), lang)
+    folder = GOLDEN / f"dashboard_{template}_{lang}"
+    assert sorted(p.name for p in folder.glob("*.json")) == sorted(files), "run python scripts/regenerate.py"
+    for name, part in files.items():
+        golden = json.loads((folder / name).read_text(encoding="utf-8"))
+        assert part == golden, f"{folder.name}/{name} differs: run python scripts/regenerate.py and review the diff"
 
 
 def test_monthly_table_and_defined_names(sample_data, tmp_path):
@@ -252,7 +252,6 @@ def test_a_ledger_larger_than_an_excel_sheet_is_never_written(sample_data, tmp_p
 
 
 def test_output_is_readable_like_any_new_file_and_keeps_a_replaced_files_mode(tmp_path):
-    import os
     import stat
 
     out = tmp_path / "dash.xlsx"

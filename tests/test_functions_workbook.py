@@ -138,4 +138,4 @@ def test_the_committed_workbook_is_up_to_date(tmp_path):
         rebuilt = load_workbook(fresh, data_only=True)[sheet]
         assert [[c.value for c in r] for r in committed.iter_rows()] == [
             [c.value for c in r] for r in rebuilt.iter_rows()
-        ], f"{sheet} differs: run python scripts/build_functions_workbook.py"
+        ], f"{sheet} differs: run python scripts/regenerate.py"

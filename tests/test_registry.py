@@ -8,6 +8,7 @@ says where to add it.
 from __future__ import annotations
 
 import inspect
+import math
 import re
 from pathlib import Path
 
@@ -16,9 +17,9 @@ import pytest
 
 import kpi_addin.metrics as metrics
 from kpi_addin.dashboard.template import load_template
-from kpi_addin.docs import definitions_markdown
+from kpi_addin.docs import definitions_markdown, library_function
 from kpi_addin.lang import LANGUAGES, load_language, templates_dir
-from kpi_addin.metrics import catalogue
+from kpi_addin.metrics import KPINumError, KPIValueError, catalogue
 from kpi_addin.metrics.catalogue import KPIS, MONTHLY_KEYS, REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,8 +53,8 @@ def test_the_readme_json_key_list_is_the_registry():
     block = README.split(KEYS_START, 1)[1].split(KEYS_END, 1)[0]
     listed = [k.strip() for k in block.replace("```text", "").replace("```", "").split(",")]
     missing = [k for k in MONTHLY_KEYS if k not in listed]
-    assert not missing, f"README's JSON key list lacks {missing}: run `python -m kpi_addin.docs`"
-    assert listed == list(MONTHLY_KEYS), "README's JSON key list is out of date: run `python -m kpi_addin.docs`"
+    assert not missing, f"README's JSON key list lacks {missing}: run `python scripts/regenerate.py`"
+    assert listed == list(MONTHLY_KEYS), "README's JSON key list is out of date: run `python scripts/regenerate.py`"
 
 
 def test_json_csv_and_table_carry_every_monthly_key(sample_company):
@@ -91,39 +92,44 @@ def test_every_excel_function_is_documented():
 
 
 def test_excel_functions_compute_with_the_registry_function():
-    """Each KPI's Excel function calls the function the registry names (no arithmetic of its own)."""
+    """Each KPI's Excel function calls the library function the registry names (no arithmetic of its own)."""
     from kpi_addin.excel import functions
 
     for name, key in catalogue.excel_functions().items():
         entry = REGISTRY[key]
-        if entry.compute is None:
+        function = library_function(entry)
+        if function is None:
             continue
         called = re.search(r"excel_call\(_\w+\.(\w+)", inspect.getsource(getattr(functions, name)))
         assert called, f"{name}: computes through excel_call(<library function>, ...)"
         callee = getattr(metrics, called.group(1))
         # the registry's function itself, or a library function over it (NPS from scores → from counts)
-        assert callee is entry.compute or f"{entry.compute.__name__}(" in inspect.getsource(callee), (
-            f"{name} does not call {entry.compute.__name__}, the function the registry names for {key}"
+        assert callee is function or f"{function.__name__}(" in inspect.getsource(callee), (
+            f"{name} does not call {function.__name__}, the function the registry names for {key}"
         )
 
 
-def test_every_compute_function_is_exported_documented_and_has_a_worked_example():
+def test_every_library_function_is_exported_documented_and_has_a_worked_example():
     for entry in KPIS:
-        if entry.compute is None:
+        function = library_function(entry)
+        if function is None:
             continue
-        name = entry.compute.__name__
-        assert getattr(metrics, name, None) is entry.compute, f"{key_of(entry)}: export {name} from kpi_addin.metrics"
-        doc = inspect.getdoc(entry.compute) or ""
+        name = function.__name__
+        assert getattr(metrics, name, None) is function, f"{entry.key}: export {name} from kpi_addin.metrics"
+        doc = inspect.getdoc(function) or ""
         assert "Examples\n--------" in doc, f"{entry.key}: {name} needs a worked example (Examples section)"
-        params = list(inspect.signature(entry.compute).parameters)
-        assert len(entry.args) <= len(params), f"{entry.key}: more args than {name} takes"
+        params = list(inspect.signature(function).parameters)
+        assert len(entry.arguments) <= len(params), f"{entry.key}: its formula reads more columns than {name} takes"
 
 
-def key_of(entry: catalogue.KPI) -> str:
-    return entry.key
+def test_every_kpi_has_a_formula_or_says_what_computes_it():
+    for entry in KPIS[1:]:
+        assert (entry.formula is None) != (entry.computed_by is None), (
+            f"{entry.key}: give it a formula, or (only where no monthly expression can) name computed_by"
+        )
 
 
-def test_every_registry_argument_is_a_column_the_report_provides(sample_company):
+def test_every_column_a_formula_reads_is_a_column_the_report_provides(sample_company):
     from kpi_addin.metrics import monthly_kpis
 
     report = monthly_kpis(sample_company)
@@ -132,27 +138,85 @@ def test_every_registry_argument_is_a_column_the_report_provides(sample_company)
     for entry in KPIS:
         if not entry.monthly or entry.key == "month":
             continue
-        for arg in entry.args:
-            assert arg in provided or arg in seen, f"{entry.key}: argument {arg!r} is no column of the report"
+        for arg in entry.arguments:
+            assert arg in provided or arg in seen, f"{entry.key}: its formula reads {arg!r}, no column of the report"
         seen.add(entry.key)
+    assert set(catalogue.DERIVED) <= set(report.derived.columns)
 
 
-def test_the_report_computes_each_kpi_with_its_registry_function(sample_company):
+#: The trailing library functions take each month's start (M−1's end, unknown in the opening month).
+START_ARGUMENTS = {
+    "mrr_growth_mom": ("mrr", "known_start_mrr"),
+    "mrr_growth_yoy": ("mrr", "known_start_mrr"),
+    "customer_churn_rate_3m": ("churned_customers", "known_start_customers"),
+    "revenue_churn_rate_3m": ("lost_mrr", "known_start_mrr"),
+}
+
+
+def report_columns(report) -> dict[str, pd.Series]:
+    """Every column of a report by name (KPIs last, as formulas read them)."""
+    columns = {c: report.bridge[c] for c in report.bridge}
+    columns.update({c: report.inputs[c] for c in report.inputs})
+    columns.update({c: report.derived[c] for c in report.derived})
+    opening = pd.Series(report.monthly.index == report.opening_month, index=report.monthly.index)
+    columns["known_start_mrr"] = report.bridge["start_mrr"].astype(float).mask(opening)
+    columns["known_start_customers"] = report.bridge["start_customers"].astype(float).mask(opening)
+    columns.update({c: report.monthly[c] for c in report.monthly})
+    return columns
+
+
+def companies_to_check(sample_company):
+    from .test_dashboard_values import history_start_company, krw_company
+    from .test_formulas_libreoffice import random_company
+
+    return [sample_company, history_start_company(), krw_company(), random_company(1), random_company(2)]
+
+
+def test_each_formula_gives_what_its_library_function_gives(sample_company):
+    """The registry formula (the library's value) against the family function of the same KPI,
+    applied to the report's columns: two independent writings of each definition, bit for bit."""
     from kpi_addin.metrics import monthly_kpis
 
-    report = monthly_kpis(sample_company)
-    columns = {**{c: report.bridge[c] for c in report.bridge}, **{c: report.inputs[c] for c in report.inputs}}
-    columns["lost_mrr"] = report.bridge["churned_mrr"] + report.bridge["contraction_mrr"]
-    columns["gained_customers"] = report.bridge["new_customers"] + report.bridge["reactivated_customers"]
-    columns.update({c: report.derived[c] for c in report.derived})  # windows' known starts, 12-month cohorts
-    for entry in KPIS:
-        if not entry.monthly or entry.key == "month":
-            continue
-        args = [report.monthly[a] if a in report.monthly else columns[a] for a in entry.args]
-        expected = args[0] if entry.compute is None else entry.compute(*[pd.Series(a, dtype=float) for a in args])
-        pd.testing.assert_series_equal(
-            report.monthly[entry.key].astype(float), pd.Series(expected).astype(float), check_names=False, obj=entry.key
-        )
+    for company in companies_to_check(sample_company):
+        report = monthly_kpis(company)
+        columns = report_columns(report)
+        for entry in KPIS:
+            if not entry.monthly or entry.key == "month" or entry.formula is None or entry.taken:
+                continue
+            function = library_function(entry)
+            if function is None:  # a KPI defined by its formula alone (its tests work an example by hand)
+                continue
+            names = START_ARGUMENTS.get(entry.key, entry.arguments)
+            expected = function(*[pd.Series(columns[a], dtype=float) for a in names])
+            if report.monthly[entry.key].isna().all() and pd.Series(expected).notna().any():
+                continue  # its input is absent: null by rule, whatever the function would say
+            pd.testing.assert_series_equal(
+                report.monthly[entry.key].astype(float),
+                pd.Series(expected, index=report.monthly.index).astype(float),
+                check_names=False,
+                check_exact=True,
+                obj=entry.key,
+            )
+
+
+def test_a_formula_evaluates_on_one_months_numbers_as_a_worksheet_function_would():
+    assert REGISTRY["nrr"].arguments == ("start_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
+    assert REGISTRY["nrr"].evaluate(
+        {"start_mrr": 10_000, "expansion_mrr": 800, "contraction_mrr": 200, "churned_mrr": 300}
+    ) == pytest.approx(1.03)
+    assert REGISTRY["nps"].arguments == ("nps_promoters", "nps_detractors", "nps_answers")
+    assert REGISTRY["nps"].evaluate({"nps_promoters": 6, "nps_detractors": 1, "nps_answers": 10}) == pytest.approx(50.0)
+    assert math.isnan(REGISTRY["nps"].evaluate({"nps_promoters": 0, "nps_detractors": 0, "nps_answers": 0}))
+    assert math.isnan(REGISTRY["customer_churn_rate"].evaluate({"churned_customers": 0, "start_customers": 0}))
+    with pytest.raises(KPINumError, match="churned_customers"):
+        REGISTRY["customer_churn_rate"].evaluate({"churned_customers": -1, "start_customers": 5})
+    with pytest.raises(KPINumError, match="start_customers"):
+        REGISTRY["customer_churn_rate"].evaluate({"churned_customers": 6, "start_customers": 5})
+    with pytest.raises(KPIValueError, match="range of months"):
+        REGISTRY["cac_trailing"].evaluate({"sales": 1.0, "marketing": 1.0, "acquired_customers": 1.0})
+    # a window over ranges of months: the last month's value is Σ spend / Σ acquired = 90,000 / 30
+    spend = {"sales": pd.Series([20_000.0, 24_000.0, 16_000.0]), "marketing": pd.Series([10_000.0, 12_000.0, 8_000.0])}
+    assert REGISTRY["cac_trailing"].evaluate({**spend, "acquired_customers": pd.Series([10, 8, 12])}).iloc[-1] == 3000.0
 
 
 def test_the_dashboard_has_a_formula_for_every_monthly_kpi(sample_company, tmp_path):
@@ -208,7 +272,7 @@ def test_absent_input_warnings_name_exactly_the_registry_kpis(sample_company):
 def test_docs_definitions_are_generated_from_the_registry():
     path = ROOT / "docs" / "definitions.md"
     assert path.read_text(encoding="utf-8") == definitions_markdown(), (
-        "docs/definitions.md is out of date: run `python -m kpi_addin.docs`"
+        "docs/definitions.md is out of date: run `python scripts/regenerate.py`"
     )
     for entry in KPIS:
         if entry.key != "month":

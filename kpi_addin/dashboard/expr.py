@@ -5,6 +5,11 @@ over the cached values of the cells it reads, to know *which* error a formula sh
 when the library says the KPI is undefined: Excel propagates the first error met left
 to right (``#N/A`` for a missing input, ``#DIV/0!`` for a zero denominator).  Numbers
 cached in the workbook always come from the library, never from this evaluator.
+
+:func:`to_cells` turns a KPI's registry formula (:mod:`kpi_addin.metrics.expression`,
+over columns) into the cell formula of one month: each column of each month becomes a
+cell, a window becomes the sum of its months' cells, and a formula that reads a month
+not known (before the first, or the opening month in a window) is ``NA()``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from ..metrics import expression as m
 
 Value = float | str  # a number, or an Excel error such as "#DIV/0!"
 NA, DIV0 = "#N/A", "#DIV/0!"
@@ -84,15 +91,6 @@ class Ref(Expr):
         return value
 
 
-_OPS: dict[str, Callable[[float, float], float]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "^": lambda a, b: a**b,
-}
-
-
 @dataclass(frozen=True, eq=False)
 class Bin(Expr):
     op: str
@@ -114,7 +112,7 @@ class Bin(Expr):
             return b
         if self.op == "/" and b == 0:
             return DIV0
-        return _OPS[self.op](float(a), float(b))
+        return float(m.OPERATORS[self.op](float(a), float(b)))
 
 
 def _wrap(e: Expr) -> str:
@@ -162,3 +160,52 @@ class PlanLookup(Expr):
         if self.value is None or math.isnan(self.value):
             return NA
         return self.value
+
+
+#: ``resolve(column, month)``: the cell of a column in a month (0 = the first), None if not known.
+Resolve = Callable[[str, int], Expr | None]
+
+
+def to_cells(
+    formula: m.Expr,
+    i: int,
+    resolve: Resolve,
+    *,
+    first_known: int = 0,
+    before: Callable[[str], Expr | None] = lambda _name: None,
+) -> Expr | None:
+    """The cell formula of ``formula`` in month ``i``; None where it reads a month not known.
+
+    ``first_known``: the first month a window or :func:`~kpi_addin.metrics.expression.known`
+    may read (1 when the first is the opening month); ``before(column)``: the cell holding a
+    column's opening balance (the month before the first), if any — the library's rules.
+    """
+
+    def at(e: m.Expr, k: int) -> Expr | None:
+        if isinstance(e, m.Num):
+            return Num(e.value)
+        if isinstance(e, m.Col):
+            return resolve(e.name, k) if k >= 0 else None
+        if isinstance(e, m.Bin):
+            left, right = at(e.left, k), at(e.right, k)
+            return None if left is None or right is None else Bin(e.op, left, right)
+        if isinstance(e, m.Window):
+            if k - e.months + 1 < first_known:
+                return None
+            total = at(e.inner, k - e.months + 1)
+            for j in range(k - e.months + 2, k + 1):
+                term = at(e.inner, j)
+                total = None if total is None or term is None else total + term
+            return total if total is None or e.kind == "sum" else total / e.months
+        if isinstance(e, m.Back):
+            if k - e.months == -1 and isinstance(e.inner, m.Col):
+                return before(e.inner.name)
+            return at(e.inner, k - e.months)
+        if isinstance(e, m.Known):
+            return None if k < first_known else at(e.inner, k)
+        if isinstance(e, m.NAIfZero):
+            test, value = at(e.test, k), at(e.value, k)
+            return None if test is None or value is None else NAIfZero(test, value)
+        raise TypeError(f"to_cells: no Excel form for {type(e).__name__}")
+
+    return at(formula, i)

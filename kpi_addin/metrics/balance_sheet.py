@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._core import NumberOrSeries, check_number, divide
+from .catalogue import KPIS
 
 __all__ = [
     "balance_sheet_ratios",
@@ -93,8 +94,8 @@ def interest_coverage(ebit: NumberOrSeries, interest_expense: NumberOrSeries) ->
 
 
 def balance_sheet_ratios(balance_sheet: pd.DataFrame) -> pd.DataFrame:
-    """The five ratios for every row of a balance-sheet table (same index), each computed by
-    the function the KPI registry names for it.
+    """The five ratios for every row of a balance-sheet table (same index), each from its
+    registry formula (:data:`kpi_addin.metrics.catalogue.KPIS`).
 
     Edge cases: a blank input, or an input column the table does not have, leaves the
     ratios that need it blank (nan).
@@ -110,15 +111,8 @@ def balance_sheet_ratios(balance_sheet: pd.DataFrame) -> pd.DataFrame:
     >>> balance_sheet_ratios(bs[["current_assets", "current_liabilities"]]).iloc[0].tolist()
     [2.0, nan, nan, nan, nan]
     """
-    from .catalogue import KPIS  # the registry imports this module for its functions
-
     b = balance_sheet
     blank = pd.Series(float("nan"), index=b.index)
-    return pd.DataFrame(
-        {
-            k.key: k.compute(*[b[a].astype(float) if a in b else blank for a in k.args])
-            for k in KPIS
-            if k.family == "balance_sheet" and k.compute is not None
-        },
-        index=b.index,
-    )
+    entries = [k for k in KPIS if k.family == "balance_sheet" and k.formula is not None]
+    values = {a: b[a].astype(float) if a in b else blank for k in entries for a in k.arguments}
+    return pd.DataFrame({k.key: k.evaluate(values) for k in entries}, index=b.index)

@@ -1,18 +1,26 @@
 """The KPI registry: every fact about every KPI, in one place.
 
 Each :class:`KPI` entry says what a KPI *is* — its JSON key, unit, direction (is higher
-better?), the input sheets and columns it needs beyond the subscriptions, the library
-function that computes it and the columns that function takes, the worksheet function
-that exposes it — and everything else is derived from this table:
+better?), the input sheets and columns it needs beyond the subscriptions, its **one
+formula** (an expression over the monthly columns, :mod:`kpi_addin.metrics.expression`),
+the worksheet function that exposes it — and everything else is derived from this table:
 
 * the JSON contract of ``kpi-addin metrics`` (:data:`MONTHLY_KEYS`, integers for counts),
   the CSV and table output, the Excel ``MRR_TABLE`` columns (:data:`SUBSCRIPTION_KEYS`);
-* :func:`kpi_addin.metrics.report.monthly_kpis`, which applies each entry's function to
-  its argument columns in registry order;
+* the library's values: :func:`kpi_addin.metrics.report.monthly_kpis` evaluates each
+  entry's formula over the monthly Series in registry order (a KPI may read earlier ones);
+  :func:`kpi_addin.metrics.balance_sheet.balance_sheet_ratios` the balance-sheet ones;
+* the dashboard's Excel formulas (``MonthlyKPIs``, the Balance sheet), rendered from the
+  same formulas by ``kpi_addin.dashboard.expr.to_cells``;
 * the "input absent" warnings (from ``inputs``);
 * the dashboard's number formats, the default goal direction, the ``MonthlyKPIs`` headers,
   the defined names and the Definitions sheet;
-* ``docs/definitions.md`` (generated; a test keeps it equal).
+* ``docs/definitions.md`` with each formula line (generated: ``python scripts/regenerate.py``).
+
+A worksheet function can be derived from an entry: its arguments are
+:attr:`KPI.arguments` (the formula's columns, first appearance first) and
+:meth:`KPI.evaluate` computes it from one month's numbers (or from ranges of months for
+a formula with a window), checking every argument's :data:`DOMAINS` and the ``limits``.
 
 The labels and definition texts of each language live in ``templates/lang/<code>.toml``
 under ``[kpis.<key>]`` (finance users translate them without Python); a test checks that
@@ -20,23 +28,29 @@ every registry KPI has them in every language.  This module knows nothing about 
 the dashboard: worksheet-function names are plain strings, checked by tests against
 :mod:`kpi_addin.excel.functions`.
 
-Adding a KPI: a function in its family module (with a docstring and a worked example), an
-entry here, its label and definition in each language file, and, for a monthly KPI, its
-Excel formula in the dashboard's monthly table.  The registry tests name any surface missed.
+Adding a KPI: see ``CONTRIBUTING.md`` — an entry here, its texts in each language file,
+its tests, and ``python scripts/regenerate.py``.  The registry tests name any surface missed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from . import balance_sheet as _bs
-from . import customers as _customers
-from . import funnel as _funnel
-from . import revenue as _revenue
-from . import trailing as _trailing
-from . import unit_economics as _ue
+from .expression import (
+    Domain,
+    Expr,
+    Months,
+    check_limits,
+    col,
+    known,
+    months_back,
+    na_if_zero,
+    reaches_back,
+    window_mean,
+    window_sum,
+)
+from .trailing import CAC_WINDOW, CHURN_WINDOW, COHORT_MONTHS, LTV_CHURN_WINDOW
 
 Unit = Literal["money", "rate", "count", "ratio", "months", "score", "month"]
 Direction = Literal["higher", "lower"]
@@ -58,11 +72,18 @@ class KPI:
     family : the metric module family (and the dashboard sheet it belongs to).
     inputs : what it needs beyond the subscriptions, as ``sheet`` or ``sheet.column``;
         empty for KPIs the subscriptions alone give.
-    compute : the library function that computes it (None: taken as is from ``args[0]``).
-    args : the monthly columns ``compute`` is applied to, in order: MRR bridge columns
-        (``start_mrr``, ``churned_customers``, ...), input columns (``sales``,
-        ``cts_total``, ``gross_margin``, ``nps_promoters``, ...) or earlier KPIs' keys.
-    excel : the worksheet function that computes it from cell values, if any.
+    formula : its one formula (:mod:`kpi_addin.metrics.expression`) over the monthly
+        columns (:data:`COLUMNS`, derived columns, earlier KPIs) — or, for a balance-sheet
+        ratio, over the balance-sheet columns.  The library's value, the dashboard's Excel
+        formula and the docs' formula line all come from it.  None only where no monthly
+        expression gives the KPI: then ``computed_by`` names the function that does.
+    limits : ``(low, high)`` pairs of expressions where ``low`` may not exceed ``high``
+        (churned customers ≤ customers at the start): an impossible input is an error.
+    excel : the worksheet function that exposes it, if any.
+    function : the library's scalar function of the same KPI (``module.name`` under
+        ``kpi_addin.metrics``), whose docstring holds the worked example; a test checks it
+        gives what ``formula`` gives.
+    computed_by : for a KPI without a formula, the dotted name of the function computing it.
     monthly : a column of the monthly table (False: a balance-sheet ratio, per period).
     window : the period a figure covers when it is more than the month itself, as shown
         beside it on the dashboard (``"12 months"``, ``"3 months"``); None for a monthly figure.
@@ -75,9 +96,11 @@ class KPI:
     direction: Direction | None
     family: Family
     inputs: tuple[str, ...] = ()
-    compute: Callable[..., Any] | None = None
-    args: tuple[str, ...] = ()
+    formula: Expr | None = None
+    limits: tuple[tuple[Expr, Expr], ...] = ()
     excel: str | None = None
+    function: str | None = None
+    computed_by: str | None = None
     monthly: bool = True
     window: str | None = None
     cents: bool = False
@@ -96,21 +119,69 @@ class KPI:
         """The columns of ``sheet`` it needs (empty when it needs the sheet as a whole)."""
         return tuple(i.split(".", 1)[1] for i in self.inputs if i.startswith(sheet + "."))
 
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        """The columns its formula reads, in order of first appearance: the arguments of a
+        worksheet function derived from it."""
+        return () if self.formula is None else self.formula.columns()
+
+    @property
+    def taken(self) -> str | None:
+        """The column it is taken from as it is (``mrr`` from the bridge), if its formula is one column."""
+        return self.formula.columns()[0] if self.formula is not None and len(list(self.formula.walk())) == 1 else None
+
+    def evaluate(self, values: Months | dict[str, Any]) -> Any:
+        """Its value from column values: floats (one month, a worksheet function's cells) or
+        aligned Series (every month).  Each column is checked against its domain and the
+        ``limits``; a zero denominator is undefined (nan)."""
+        if self.formula is None:
+            raise ValueError(f"{self.key} has no formula: {self.computed_by} computes it")
+        months = values if isinstance(values, Months) else Months(values, DOMAINS)
+        check_limits(self.limits, months)
+        return self.formula.evaluate(months)
+
 
 def _taken(key: str, unit: Unit, direction: Direction | None, family: Family, **kw: Any) -> KPI:
     """A KPI taken as it is from a bridge or input column of the same name."""
-    return KPI(key, unit, direction, family, args=kw.pop("args", (key,)), **kw)
+    return KPI(key, unit, direction, family, formula=col(key), **kw)
 
 
+c = col
 _CTS_INPUTS = ("costs.customer_success", "costs.infrastructure", "costs.retention_programs")
+_COSTS = ("costs.sales", "costs.marketing")
+_COHORT = "kpi_addin.metrics.trailing.cohort_retention_12m"
+_MOVEMENTS = ("new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr")
+_LOST = c("contraction_mrr") + c("churned_mrr")
 
 #: Every KPI, in the order of the JSON keys and the ``MonthlyKPIs`` columns.
 KPIS: tuple[KPI, ...] = (
     KPI("month", "month", None, "period"),
     _taken("mrr", "money", "higher", "revenue", excel="MRR"),
-    KPI("arr", "money", "higher", "revenue", (), _revenue.annual_recurring_revenue, ("mrr",), "ARR"),
-    KPI("mrr_growth_mom", "rate", "higher", "revenue", (), _trailing.mrr_growth_mom, ("mrr", "known_start_mrr")),
-    KPI("mrr_growth_yoy", "rate", "higher", "revenue", (), _trailing.mrr_growth_yoy, ("mrr", "known_start_mrr")),
+    KPI(
+        "arr",
+        "money",
+        "higher",
+        "revenue",
+        formula=c("mrr") * 12,
+        excel="ARR",
+        function="revenue.annual_recurring_revenue",
+    ),
+    KPI(
+        "mrr_growth_mom",
+        "rate",
+        "higher",
+        "revenue",
+        formula=c("mrr") / months_back(c("mrr"), 1) - 1,
+        function="trailing.mrr_growth_mom",
+    ),
+    KPI(
+        "mrr_growth_yoy",
+        "rate",
+        "higher",
+        "revenue",
+        formula=c("mrr") / months_back(c("mrr"), COHORT_MONTHS) - 1,
+        function="trailing.mrr_growth_yoy",
+    ),
     _taken("customers", "count", "higher", "customers"),
     _taken("new_customers", "count", "higher", "customers"),
     _taken("reactivated_customers", "count", "higher", "customers"),
@@ -125,157 +196,152 @@ KPIS: tuple[KPI, ...] = (
         "rate",
         "lower",
         "customers",
-        (),
-        _customers.customer_churn_rate,
-        ("churned_customers", "start_customers"),
-        "CHURN",
+        formula=c("churned_customers") / c("start_customers"),
+        limits=((c("churned_customers"), c("start_customers")),),
+        excel="CHURN",
+        function="customers.customer_churn_rate",
     ),
     KPI(
         "customer_churn_rate_3m",
         "rate",
         "lower",
         "customers",
-        (),
-        _trailing.customer_churn_rate_3m,
-        ("churned_customers", "known_start_customers"),
+        formula=window_sum(c("churned_customers"), CHURN_WINDOW)
+        / window_sum(months_back(c("customers"), 1), CHURN_WINDOW),
         window="3 months",
+        function="trailing.customer_churn_rate_3m",
     ),
     KPI(
         "revenue_churn_rate",
         "rate",
         "lower",
         "revenue",
-        (),
-        _revenue.revenue_churn_rate,
-        ("lost_mrr", "start_mrr"),
-        "REVENUE_CHURN",
+        formula=c("lost_mrr") / c("start_mrr"),
+        limits=((c("lost_mrr"), c("start_mrr")),),
+        excel="REVENUE_CHURN",
+        function="revenue.revenue_churn_rate",
     ),
     KPI(
         "revenue_churn_rate_3m",
         "rate",
         "lower",
         "revenue",
-        (),
-        _trailing.revenue_churn_rate_3m,
-        ("lost_mrr", "known_start_mrr"),
+        formula=window_sum(c("lost_mrr"), CHURN_WINDOW) / window_sum(months_back(c("mrr"), 1), CHURN_WINDOW),
         window="3 months",
+        function="trailing.revenue_churn_rate_3m",
     ),
     KPI(
         "nrr",
         "rate",
         "higher",
         "revenue",
-        (),
-        _revenue.net_revenue_retention,
-        ("start_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"),
-        "NRR",
+        formula=(c("start_mrr") + c("expansion_mrr") - c("contraction_mrr") - c("churned_mrr")) / c("start_mrr"),
+        limits=((_LOST, c("start_mrr")),),
+        excel="NRR",
+        function="revenue.net_revenue_retention",
     ),
-    # The 12-month cohort figures need each customer's MRR twelve months apart: monthly_kpis
-    # computes them with trailing.cohort_retention_12m from CustomerMRR.mrr_at, and they are
-    # taken from those columns here.
-    _taken("nrr_12m", "rate", "higher", "revenue", window="12 months"),
+    # The 12-month cohort figures need each customer's MRR twelve months apart: no monthly
+    # expression gives them; monthly_kpis computes them per customer (the workbook holds values).
+    KPI("nrr_12m", "rate", "higher", "revenue", window="12 months", computed_by=_COHORT),
     KPI(
         "grr",
         "rate",
         "higher",
         "revenue",
-        (),
-        _revenue.gross_revenue_retention,
-        ("start_mrr", "contraction_mrr", "churned_mrr"),
-        "GRR",
+        formula=(c("start_mrr") - c("contraction_mrr") - c("churned_mrr")) / c("start_mrr"),
+        limits=((_LOST, c("start_mrr")),),
+        excel="GRR",
+        function="revenue.gross_revenue_retention",
     ),
-    _taken("grr_12m", "rate", "higher", "revenue", window="12 months"),
+    KPI("grr_12m", "rate", "higher", "revenue", window="12 months", computed_by=_COHORT),
     KPI(
         "crr",
         "rate",
         "higher",
         "customers",
-        (),
-        _customers.customer_retention_rate,
-        ("customers", "gained_customers", "start_customers"),
-        "RETENTION",
+        formula=(c("customers") - c("gained_customers")) / c("start_customers"),
+        limits=((c("gained_customers"), c("customers")),),
+        excel="RETENTION",
+        function="customers.customer_retention_rate",
     ),
-    _taken("logo_retention_12m", "rate", "higher", "customers", window="12 months"),
+    KPI("logo_retention_12m", "rate", "higher", "customers", window="12 months", computed_by=_COHORT),
     KPI(
         "arpu",
         "money",
         "higher",
         "revenue",
-        (),
-        _revenue.average_revenue_per_user,
-        ("mrr", "customers"),
-        "ARPU",
+        formula=c("mrr") / c("customers"),
+        excel="ARPU",
         cents=True,
+        function="revenue.average_revenue_per_user",
     ),
     KPI(
         "ltv",
         "money",
         "higher",
         "unit_economics",
-        (),
-        _ue.lifetime_value,
-        ("arpu", "customer_churn_rate"),
-        "LTV",
+        formula=c("arpu") / c("customer_churn_rate"),
+        excel="LTV",
+        function="unit_economics.lifetime_value",
     ),
     KPI(
         "ltv_trailing",
         "money",
         "higher",
         "unit_economics",
-        (),
-        _trailing.ltv_trailing,
-        ("arpu", "customer_churn_rate"),
+        formula=c("arpu") / window_mean(c("customer_churn_rate"), LTV_CHURN_WINDOW),
         window="6 months",
+        function="trailing.ltv_trailing",
     ),
     KPI(
         "cac",
         "money",
         "lower",
         "unit_economics",
-        ("costs.sales", "costs.marketing"),
-        _ue.customer_acquisition_cost,
-        ("sales", "marketing", "acquired_customers"),
-        "CAC",
+        _COSTS,
+        formula=(c("sales") + c("marketing")) / c("acquired_customers"),
+        excel="CAC",
+        function="unit_economics.customer_acquisition_cost",
     ),
     KPI(
         "cac_trailing",
         "money",
         "lower",
         "unit_economics",
-        ("costs.sales", "costs.marketing"),
-        _trailing.cac_trailing,
-        ("sales", "marketing", "acquired_customers"),
+        _COSTS,
+        formula=window_sum(c("sales") + c("marketing"), CAC_WINDOW) / window_sum(c("acquired_customers"), CAC_WINDOW),
         window="3 months",
+        function="trailing.cac_trailing",
     ),
     KPI(
         "ltv_cac",
         "ratio",
         "higher",
         "unit_economics",
-        ("costs.sales", "costs.marketing"),
-        _ue.ltv_to_cac,
-        ("ltv", "cac"),
-        "LTV_CAC",
+        _COSTS,
+        formula=c("ltv") / c("cac"),
+        excel="LTV_CAC",
+        function="unit_economics.ltv_to_cac",
     ),
     KPI(
         "ltv_cac_trailing",
         "ratio",
         "higher",
         "unit_economics",
-        ("costs.sales", "costs.marketing"),
-        _trailing.ltv_cac_trailing,
-        ("ltv_trailing", "cac_trailing"),
+        _COSTS,
+        formula=c("ltv_trailing") / c("cac_trailing"),
         window="trailing",
+        function="trailing.ltv_cac_trailing",
     ),
     KPI(
         "cac_payback_months",
         "months",
         "lower",
         "unit_economics",
-        ("costs.sales", "costs.marketing"),
-        _ue.cac_payback_months,
-        ("cac", "arpu", "gross_margin"),
-        "CAC_PAYBACK",
+        _COSTS,
+        formula=c("cac") / (c("arpu") * c("gross_margin")),
+        excel="CAC_PAYBACK",
+        function="unit_economics.cac_payback_months",
     ),
     KPI(
         "cts",
@@ -283,20 +349,19 @@ KPIS: tuple[KPI, ...] = (
         "lower",
         "unit_economics",
         _CTS_INPUTS,
-        _ue.cost_to_serve,
-        ("cts_total", "customers"),
-        "CTS",
+        formula=c("cts_total") / c("customers"),
+        excel="CTS",
         cents=True,
+        function="unit_economics.cost_to_serve",
     ),
     KPI(
         "saas_quick_ratio",
         "ratio",
         "higher",
         "revenue",
-        (),
-        _revenue.saas_quick_ratio,
-        ("new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr"),
-        "SAAS_QUICK_RATIO",
+        formula=(c("new_mrr") + c("expansion_mrr") + c("reactivation_mrr")) / (c("contraction_mrr") + c("churned_mrr")),
+        excel="SAAS_QUICK_RATIO",
+        function="revenue.saas_quick_ratio",
     ),
     _taken("visitors", "count", "higher", "funnel", inputs=("funnel.visitors",)),
     _taken("leads", "count", "higher", "funnel", inputs=("funnel.leads",)),
@@ -308,9 +373,9 @@ KPIS: tuple[KPI, ...] = (
         "higher",
         "funnel",
         ("funnel.visitors",),
-        _funnel.customer_conversion_rate,
-        ("new_customers", "visitors"),
-        "CCR",
+        formula=c("new_customers") / c("visitors"),
+        excel="CCR",
+        function="funnel.customer_conversion_rate",
     ),
     KPI(
         "pql_conversion",
@@ -318,9 +383,10 @@ KPIS: tuple[KPI, ...] = (
         "higher",
         "funnel",
         ("funnel.pql", "funnel.pql_converted"),
-        _funnel.pql_conversion_rate,
-        ("pql_converted", "pql"),
-        "PQL_CONVERSION",
+        formula=c("pql_converted") / c("pql"),
+        limits=((c("pql_converted"), c("pql")),),
+        excel="PQL_CONVERSION",
+        function="funnel.pql_conversion_rate",
     ),
     KPI(
         "nps",
@@ -328,9 +394,11 @@ KPIS: tuple[KPI, ...] = (
         "higher",
         "nps",
         ("nps",),
-        _customers.nps_from_counts,
-        ("nps_promoters", "nps_detractors", "nps_answers"),
-        "NPS",
+        # no answers is no input (#N/A), not a zero denominator
+        formula=na_if_zero(c("nps_answers"), 100 * (c("nps_promoters") - c("nps_detractors")) / c("nps_answers")),
+        limits=((c("nps_promoters") + c("nps_detractors"), c("nps_answers")),),
+        excel="NPS",
+        function="customers.nps_from_counts",
     ),
     KPI(
         "current_ratio",
@@ -338,10 +406,10 @@ KPIS: tuple[KPI, ...] = (
         "higher",
         "balance_sheet",
         ("balance_sheet.current_assets", "balance_sheet.current_liabilities"),
-        _bs.current_ratio,
-        ("current_assets", "current_liabilities"),
-        "CURRENT_RATIO",
+        formula=c("current_assets") / c("current_liabilities"),
+        excel="CURRENT_RATIO",
         monthly=False,
+        function="balance_sheet.current_ratio",
     ),
     KPI(
         "quick_ratio",
@@ -349,10 +417,10 @@ KPIS: tuple[KPI, ...] = (
         "higher",
         "balance_sheet",
         ("balance_sheet.current_assets", "balance_sheet.inventories", "balance_sheet.current_liabilities"),
-        _bs.quick_ratio,
-        ("current_assets", "inventories", "current_liabilities"),
-        "ACID_TEST_RATIO",
+        formula=(c("current_assets") - c("inventories")) / c("current_liabilities"),
+        excel="ACID_TEST_RATIO",
         monthly=False,
+        function="balance_sheet.quick_ratio",
     ),
     KPI(
         "debt_to_equity",
@@ -360,10 +428,10 @@ KPIS: tuple[KPI, ...] = (
         "lower",
         "balance_sheet",
         ("balance_sheet.total_liabilities", "balance_sheet.shareholders_equity"),
-        _bs.debt_to_equity,
-        ("total_liabilities", "shareholders_equity"),
-        "DEBT_TO_EQUITY",
+        formula=c("total_liabilities") / c("shareholders_equity"),
+        excel="DEBT_TO_EQUITY",
         monthly=False,
+        function="balance_sheet.debt_to_equity",
     ),
     KPI(
         "equity_ratio",
@@ -371,10 +439,10 @@ KPIS: tuple[KPI, ...] = (
         "higher",
         "balance_sheet",
         ("balance_sheet.shareholders_equity", "balance_sheet.total_assets"),
-        _bs.equity_ratio,
-        ("shareholders_equity", "total_assets"),
-        "EQUITY_RATIO",
+        formula=c("shareholders_equity") / c("total_assets"),
+        excel="EQUITY_RATIO",
         monthly=False,
+        function="balance_sheet.equity_ratio",
     ),
     KPI(
         "interest_coverage",
@@ -382,14 +450,54 @@ KPIS: tuple[KPI, ...] = (
         "higher",
         "balance_sheet",
         ("balance_sheet.ebit", "balance_sheet.interest_expense"),
-        _bs.interest_coverage,
-        ("ebit", "interest_expense"),
-        "INTEREST_COVERAGE",
+        formula=c("ebit") / c("interest_expense"),
+        excel="INTEREST_COVERAGE",
         monthly=False,
+        function="balance_sheet.interest_coverage",
     ),
 )
 
 REGISTRY: dict[str, KPI] = {k.key: k for k in KPIS}
+
+#: Columns defined by a formula over other columns: the library computes each once (in
+#: ``KPIReport.derived``), the dashboard writes its formula inline, a worksheet function
+#: takes it as one argument (``lost_mrr`` of ``=REVENUE_CHURN()``).
+DERIVED: dict[str, Expr] = {
+    "lost_mrr": c("churned_mrr") + c("contraction_mrr"),
+    "gained_customers": c("new_customers") + c("reactivated_customers"),
+    # the opening month's "new" customers are the opening balance, not acquired then
+    "acquired_customers": known(c("new_customers")),
+}
+
+#: A column's opening balance: ``months_back`` of ``mrr`` before the first reported month
+#: reads the first month's ``start_mrr`` when that start is known (``history_start``).
+OPENING: dict[str, str] = {"mrr": "start_mrr", "customers": "start_customers"}
+
+_COUNT, _MONEY = Domain(minimum=0, integer=True), Domain(minimum=0)
+#: What each column a formula reads may hold (a KPI read by a later one: by its unit).
+DOMAINS: dict[str, Domain] = {
+    **dict.fromkeys(
+        ("start_customers", "gained_customers", "acquired_customers", "contacts", "sal", "pql", "pql_converted"),
+        _COUNT,
+    ),
+    **dict.fromkeys(("nps_answers", "nps_promoters", "nps_detractors"), _COUNT),
+    **dict.fromkeys(("start_mrr", "lost_mrr", "cts_total"), _MONEY),
+    **dict.fromkeys(("sales", "marketing", "customer_success", "infrastructure", "retention_programs", "cogs"), _MONEY),
+    **dict.fromkeys(
+        (
+            "current_assets",
+            "inventories",
+            "current_liabilities",
+            "total_liabilities",
+            "total_assets",
+            "interest_expense",
+        ),
+        _MONEY,
+    ),
+    "gross_margin": Domain(0, 1),
+    "customer_churn_rate": Domain(0, 1),
+    **{k.key: _COUNT if k.unit == "count" else _MONEY for k in KPIS if k.unit in ("count", "money", "ratio", "months")},
+}
 
 #: The columns of the monthly input sheets, in the order of the input schema
 #: (``kpi_addin.io.schema`` reads them from here).
@@ -410,10 +518,8 @@ SUBSCRIPTION_KEYS: tuple[str, ...] = tuple(k for k in MONTHLY_KEYS if k not in I
 #: Whole numbers (integers in JSON).
 COUNT_KEYS = frozenset(k.key for k in KPIS if k.unit == "count")
 #: The KPIs over a window of months (undefined until the window is complete): those with a
-#: window label, and those the trailing module computes (growth against M−1 and M−12).
-TRAILING_KEYS = frozenset(
-    k.key for k in KPIS if k.window or (k.compute is not None and k.compute.__module__.endswith(".trailing"))
-)
+#: window label, and those whose formula reads other months (growth against M−1 and M−12).
+TRAILING_KEYS = frozenset(k.key for k in KPIS if k.window or (k.formula is not None and reaches_back(k.formula)))
 #: KPIs where lower is better (the default direction of a target that gives none).
 LOWER_IS_BETTER = frozenset(k.key for k in KPIS if k.direction == "lower")
 

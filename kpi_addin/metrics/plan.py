@@ -74,7 +74,8 @@ def aggregation(key: str) -> Aggregation | None:
     if key in _LEVELS:
         return "end"
     entry = REGISTRY[key]
-    if entry.unit in ("money", "count") and entry.compute is None and entry.window is None:
+    taken_as_is = entry.formula is None or entry.taken is not None
+    if entry.unit in ("money", "count") and taken_as_is and entry.window is None:
         return "sum"  # a movement or a count of the month (new_mrr, churned_customers, leads)
     return None
 

@@ -17,17 +17,30 @@ import pandas as pd
 from . import balance_sheet as bs
 from ._core import KPIInputError
 from .bridge import mrr_bridge
-from .catalogue import BALANCE_SHEET_KEYS, COST_COLUMNS, COUNT_KEYS, FUNNEL_COLUMNS, KPIS, MONTHLY_KEYS, kpi, needing
+from .catalogue import (
+    BALANCE_SHEET_KEYS,
+    COST_COLUMNS,
+    COUNT_KEYS,
+    DERIVED,
+    DOMAINS,
+    FUNNEL_COLUMNS,
+    KPIS,
+    MONTHLY_KEYS,
+    OPENING,
+    kpi,
+    needing,
+)
 from .cohorts import cohort_retention
 from .company import CompanyData
 from .conventions import apply_convention
 from .customers import DETRACTOR_MAX, PROMOTER_MIN, annualized_churn
+from .expression import Months
 from .funnel import funnel_conversions
 from .goals import COURSE_MONTHS, check_direction, goal_course, goal_progress, goal_status
 from .mrr import CustomerMRR, customer_mrr
 from .revenue import net_new_mrr
 from .settings import ReportSettings
-from .trailing import cohort_12m_from_sums, cohort_retention_12m
+from .trailing import COHORT_12M_KEYS, cohort_12m_from_sums, cohort_retention_12m
 from .unit_economics import cost_to_serve_share, gross_margin
 
 __all__ = ["BALANCE_SHEET_KEYS", "COUNT_KEYS", "MONTHLY_KEYS", "KPIReport", "SubscriptionFigures", "monthly_kpis"]
@@ -273,7 +286,6 @@ def monthly_kpis(
             bridge = bridge.loc[history_start:]  # its start is the opening balance
         opening_month = None
     months = pd.PeriodIndex(bridge.index)
-    opening = pd.Series(months == opening_month, index=months)
 
     costs = _by_month(data.costs, months, COST_COLUMNS)
     funnel = _by_month(data.funnel, months, FUNNEL_COLUMNS)
@@ -294,15 +306,19 @@ def monthly_kpis(
     cts_total = costs[list(COST_TO_SERVE_COMPONENTS)].sum(axis=1, min_count=1)  # blanks ignored; all blank → blank
     counts = _nps_counts(data.nps, months)
 
-    # The columns the registry's functions take: the bridge, the inputs, then each KPI in turn.
+    # The columns the registry's formulas read: the bridge, the derived columns, the inputs, then each KPI in turn.
     columns: dict[str, pd.Series] = {name: bridge[name] for name in bridge.columns}
+    columns.update({name: costs[name] for name in COST_COLUMNS})
+    columns.update({name: funnel[name] for name in FUNNEL_COLUMNS})
+    columns.update(cts_total=cts_total, gross_margin=margin)
+    columns.update({f"nps_{name}": counts[name] for name in counts.columns})
+    opening_position = 0 if opening_month is not None else None
+    # the opening balance (the month-end before the first month) is known with history_start
+    before = {} if opening_month is not None else {k: float(bridge[v].iloc[0]) for k, v in OPENING.items()}
+    scope = Months(columns, DOMAINS, opening_position, before)
     derived = pd.DataFrame(index=months)
-    derived["lost_mrr"] = bridge["churned_mrr"] + bridge["contraction_mrr"]
-    derived["gained_customers"] = bridge["new_customers"] + bridge["reactivated_customers"]
-    # The opening month has no start, and its "new" customers were not acquired then.
-    derived["known_start_mrr"] = bridge["start_mrr"].astype(float).mask(opening)
-    derived["known_start_customers"] = bridge["start_customers"].astype(float).mask(opening)
-    derived["acquired_customers"] = bridge["new_customers"].astype(float).mask(opening)
+    for name, formula in DERIVED.items():
+        derived[name] = columns[name] = pd.Series(formula.evaluate(scope), index=months)
     # Each customer's MRR twelve months apart; the opening balance is the earliest month-end trusted.
     earliest = months[0] if opening_month is not None else months[0] - 1
     if cm is not None:
@@ -310,22 +326,18 @@ def monthly_kpis(
     else:
         assert figures is not None
         derived = derived.join(cohort_12m_from_sums(figures.cohort_sums, months, earliest))
-    columns.update({name: derived[name] for name in derived.columns})
-    columns.update({name: costs[name] for name in COST_COLUMNS})
-    columns.update({name: funnel[name] for name in FUNNEL_COLUMNS})
-    columns.update(cts_total=cts_total, gross_margin=margin)
-    columns.update({f"nps_{name}": counts[name] for name in counts.columns})
+    columns.update({name: derived[name] for name in COHORT_12M_KEYS})
     absent = _absent_inputs(data, warnings)
     m = pd.DataFrame(index=months)
     for entry in KPIS:
         if not entry.monthly or entry.key == "month":
             continue
-        if entry.compute is None:
-            value = columns[entry.args[0]]
-        else:
-            value = entry.compute(*[columns[a].astype(float) for a in entry.args])
         if entry.key in absent:
             value = pd.Series(np.nan, index=months)
+        elif entry.formula is None or entry.taken is not None:  # a column as it is (counts stay integers)
+            value = columns[entry.taken or entry.key]
+        else:
+            value = entry.evaluate(scope)
         m[entry.key] = columns[entry.key] = value
     conversions = funnel_conversions(funnel.assign(new_customers=bridge["new_customers"].astype(float)))
 

@@ -8,9 +8,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ...metrics.balance_sheet import balance_sheet_ratios
-from ...metrics.catalogue import BALANCE_SHEET_KEYS
+from ...metrics.catalogue import BALANCE_SHEET_KEYS, kpi
 from ..cells import put_text
-from ..expr import Ref
+from ..expr import Ref, to_cells
 from .common import Context, grey_errors
 from .data import DataTables
 
@@ -51,15 +51,10 @@ def build(ctx: Context, data: DataTables) -> BalanceSheet:
             return data.ref(ctx, "balance_sheet", name, source)
 
         ctx.book.formula(ws, f"A{r}", d("period"), frame.loc[index, "period"].to_pydatetime(), "yyyy-mm")
-        formulas = {
-            "current_ratio": d("current_assets") / d("current_liabilities"),
-            "quick_ratio": (d("current_assets") - d("inventories")) / d("current_liabilities"),
-            "debt_to_equity": d("total_liabilities") / d("shareholders_equity"),
-            "equity_ratio": d("shareholders_equity") / d("total_assets"),
-            "interest_coverage": d("ebit") / d("interest_expense"),
-        }
         for j, key in enumerate(BALANCE_SHEET_KEYS, start=2):
-            ctx.book.formula(ws, f"{get_column_letter(j)}{r}", formulas[key], ratios.loc[index, key], ctx.fmt(key))
+            formula = kpi(key).formula  # its registry formula over this period's row
+            cells = None if formula is None else to_cells(formula, source, lambda name, _k: d(name))
+            ctx.book.formula(ws, f"{get_column_letter(j)}{r}", cells or "NA()", ratios.loc[index, key], ctx.fmt(key))
         anchors.rows[str(frame.loc[index, "period"].to_period("M"))] = r
     ws.freeze_panes = f"B{FIRST}"
     for j in range(1, len(BALANCE_SHEET_KEYS) + 2):
