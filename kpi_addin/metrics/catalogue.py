@@ -400,6 +400,7 @@ KPIS: tuple[KPI, ...] = (
         excel="NPS",
         function="customers.nps_from_counts",
     ),
+    # ↑ new monthly KPIs go above this line (new JSON keys come last); below: the balance-sheet ratios
     KPI(
         "current_ratio",
         "ratio",

@@ -1,0 +1,177 @@
+"""CONTRIBUTING.md's "Add a KPI" recipe, followed on a scratch copy of the repository.
+
+The snippets are read from CONTRIBUTING.md itself and put where it says; then the one
+regeneration command runs, and the new KPI must show in the JSON, in the dashboard's
+``MonthlyKPIs`` table as an Excel formula, and in the docs — with no other file edited.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from .libreoffice import recalculated_values, soffice
+
+ROOT = Path(__file__).resolve().parents[1]
+RECIPE = re.compile(r"<!-- recipe: (\S+) \| (end|before: (.*?)) -->\s*```\w*\n(.*?)```", re.S)
+KEY = "expansion_rate"
+#: What the recipe says the command rewrites for a KPI the subscriptions alone give.
+REGENERATED = {
+    "README.md",
+    "docs/definitions.md",
+    "tests/golden/dashboard_full_en/monthly.json",
+    "tests/golden/dashboard_executive_ko/monthly.json",
+    "workbooks/kpi_functions.xlsm",
+}
+HAND_EDITED = {
+    "kpi_addin/metrics/catalogue.py",
+    "templates/lang/en.toml",
+    "templates/lang/ko.toml",
+    "tests/test_kpi_formulas.py",
+}
+
+
+def recipe_steps() -> list[tuple[str, str | None, str]]:
+    """(file, the line to insert above or None for the end, the snippet) from CONTRIBUTING.md."""
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## Add a KPI", 1)[1].split("\n## ", 1)[0]
+    steps = [(m.group(1), m.group(3), textwrap.dedent(m.group(4))) for m in RECIPE.finditer(section)]
+    assert len(steps) == 4, "CONTRIBUTING.md's Add a KPI recipe has lost its snippets"
+    return steps
+
+
+def repository_files() -> list[str]:
+    if (ROOT / ".git").exists() and shutil.which("git"):
+        listed = subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+        return [f for f in listed if (ROOT / f).is_file()]
+    skip = {".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+    return [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file() and not skip & set(p.parts)]
+
+
+def run(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, *args], cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{args} failed in the scratch copy:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    root = tmp_path_factory.mktemp("repository")
+    for name in repository_files():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, root / name)
+    before = snapshot(root)
+    edited = set()
+    for name, anchor, snippet in recipe_steps():
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        if anchor is None:
+            text = text.rstrip("\n") + "\n" + snippet
+        else:
+            lines = text.splitlines(keepends=True)
+            at = [i for i, line in enumerate(lines) if line.strip().startswith(anchor.strip())]
+            assert len(at) == 1, f"{name}: no line starts with the recipe's {anchor!r} (or more than one)"
+            lines.insert(at[0], snippet)
+            text = "".join(lines)
+        path.write_text(text, encoding="utf-8")
+        edited.add(name)
+    stale = run(root, "scripts/regenerate.py", "--check", check=False)
+    regenerated = run(root, "scripts/regenerate.py")
+    after = snapshot(root)
+    changed = {n for n in after if before.get(n) != after[n]}
+    return {
+        "root": root,
+        "edited": edited,
+        "changed": changed,
+        "stale": stale,
+        "regenerated": regenerated.stdout,
+    }
+
+
+def test_the_recipe_edits_three_files_and_a_test(scratch):
+    assert scratch["edited"] == HAND_EDITED
+
+
+def test_check_names_each_stale_file_and_one_command_regenerates_them(scratch):
+    stale = scratch["stale"]
+    assert stale.returncode == 1
+    named = set(re.findall(r"^stale: (\S+)$", stale.stderr, re.M))
+    assert named == REGENERATED, stale.stderr
+    assert scratch["changed"] == HAND_EDITED | REGENERATED  # nothing else moved
+    assert run(scratch["root"], "scripts/regenerate.py", "--check").returncode == 0
+
+
+def test_the_new_kpi_is_in_the_json_last(scratch):
+    done = run(scratch["root"], "-m", "kpi_addin.cli", "metrics", "--format", "json")
+    months = json.loads(done.stdout)["months"]
+    assert list(months[-1])[-1] == KEY
+    # independent of the formula: the bridge's start is the month before's MRR
+    for previous, current in zip(months[-6:-1], months[-5:], strict=True):
+        assert current[KEY] == pytest.approx(current["expansion_mrr"] / previous["mrr"], rel=1e-12)
+
+
+def test_the_new_kpi_is_a_monthly_kpis_formula_that_recalculates(scratch, tmp_path):
+    root = scratch["root"]
+    out = tmp_path / "dashboard.xlsx"
+    run(root, "-m", "kpi_addin.cli", "dashboard", "--out", str(out), "--force")
+    sheet = load_workbook(out)["Monthly KPIs"]
+    headers = [c.value for c in sheet[4]]
+    assert headers[-1] == KEY
+    letter, expansion = get_column_letter(len(headers)), get_column_letter(headers.index("expansion_mrr") + 1)
+    last = int(re.search(r"(\d+)$", sheet.tables["MonthlyKPIs"].ref).group(1))  # the as-of month
+    formula = sheet[f"{letter}{last}"].value
+    assert formula.startswith(f"={expansion}{last}/") and "Ledger aggregates" in formula, formula
+    cached = load_workbook(out, data_only=True)["Monthly KPIs"]
+    value = cached[f"{letter}{last}"].value
+    expected = cached[f"{expansion}{last}"].value / cached[f"B{last - 1}"].value  # expansion ÷ last month's MRR
+    assert value == pytest.approx(expected, rel=1e-12)
+    if soffice():
+        recalculated = recalculated_values(out, tmp_path)["Monthly KPIs"]
+        assert recalculated[f"{letter}{last}"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_the_new_kpi_is_in_the_docs(scratch):
+    root = scratch["root"]
+    definitions = (root / "docs" / "definitions.md").read_text(encoding="utf-8")
+    assert f"### Expansion rate — `{KEY}`" in definitions
+    assert "- formula: `expansion_mrr / start_mrr`" in definitions
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert f"pql_conversion, nps, {KEY}" in re.sub(r"\s+", " ", readme)
+
+
+def test_the_registry_tests_pass_with_the_new_kpi(scratch):
+    done = run(
+        scratch["root"],
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "tests/test_registry.py",
+        "tests/test_kpi_formulas.py",
+        "tests/test_dashboard_structure.py::test_structure_matches_the_golden_description",
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
