@@ -97,6 +97,10 @@ def monthly_formulas(
     # nobody: windows reaching it, and its CAC, are #N/A, as the library's nan.
     first_known = 1 if table.ctx.report.opening_month is not None else 0
     formulas: dict[str, Expr | str] = {}
+
+    def before(name: str) -> Expr | None:  # the opening balance, known with history_start
+        return ledger.ref(OPENING[name], 0) if first_known == 0 and name in OPENING else None
+
     for entry in KPIS:
         if not entry.monthly or entry.key == "month":
             continue
@@ -113,9 +117,6 @@ def monthly_formulas(
             if name in inputs.columns:
                 return inputs.ref(name, k)
             raise KeyError(f"{own}: its formula reads {name!r}, which no sheet of the workbook holds")
-
-        def before(name: str) -> Expr | None:
-            return ledger.ref(OPENING[name], 0) if first_known == 0 and name in OPENING else None
 
         cells = to_cells(expand(entry.formula, DERIVED), i, resolve, first_known=first_known, before=before)
         formulas[entry.key] = "NA()" if cells is None else cells
