@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from .libreoffice import recalculated_values, soffice
 
 ROOT = Path(__file__).resolve().parents[1]
-RECIPE = re.compile(r"<!-- recipe: (\S+) \| (end|before: (.*?)) -->\s*```\w*\n(.*?)```", re.S)
+RECIPE = re.compile(r"<!-- recipe: (\S+) \| (end|before: (.*?)) -->\s*(?:<!-- fmt: off -->\s*)?```\w*\n(.*?)```", re.S)
 KEY = "expansion_rate"
 #: What the recipe says the command rewrites for a KPI the subscriptions alone give.
 REGENERATED = {
@@ -93,7 +93,8 @@ def scratch(tmp_path_factory):
             lines = text.splitlines(keepends=True)
             at = [i for i, line in enumerate(lines) if line.strip().startswith(anchor.strip())]
             assert len(at) == 1, f"{name}: no line starts with the recipe's {anchor!r} (or more than one)"
-            lines.insert(at[0], snippet)
+            margin = lines[at[0]][: len(lines[at[0]]) - len(lines[at[0]].lstrip())]
+            lines.insert(at[0], textwrap.indent(snippet, margin))  # as indented as the line it goes above
             text = "".join(lines)
         path.write_text(text, encoding="utf-8")
         edited.add(name)
@@ -175,3 +176,6 @@ def test_the_registry_tests_pass_with_the_new_kpi(scratch):
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:]
+    edited = [name for name in sorted(HAND_EDITED) if name.endswith(".py")]
+    lint = run(scratch["root"], "-m", "ruff", "format", "--check", *edited, check=False)
+    assert lint.returncode == 0, lint.stdout + lint.stderr  # the snippets are formatted as the code around them
