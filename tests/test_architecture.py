@@ -158,8 +158,6 @@ ALLOWED = {
 }  # fmt: skip
 #: The command line calls one entry point per command in the dashboard and the Excel layer.
 CLI_ENTRY_POINTS = {"dashboard": {"kpi_addin.dashboard.command"}, "excel": {"kpi_addin.excel.lite"}}
-#: Import circles being removed elsewhere (issue 17, the registry half): each must still exist.
-KNOWN_CIRCLES = [{"kpi_addin.metrics.balance_sheet", "kpi_addin.metrics.catalogue"}]
 
 
 def test_no_module_is_over_500_lines():
@@ -257,11 +255,8 @@ def _circles(graph: dict[str, set[str]]) -> list[set[str]]:
 
 
 def test_no_import_circles():
-    circles = _circles(_imports(_modules()))
-    new = [sorted(c) for c in circles if c not in KNOWN_CIRCLES]
-    assert not new, f"import circles: {new}"
-    gone = [sorted(c) for c in KNOWN_CIRCLES if c not in circles]
-    assert not gone, f"these circles are gone: remove them from KNOWN_CIRCLES: {gone}"
+    circles = [sorted(c) for c in _circles(_imports(_modules()))]
+    assert not circles, f"import circles: {circles}"
 
 
 def test_the_checks_see_a_forbidden_import_and_a_circle():

@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from kpi_addin.metrics import MONTHLY_KEYS, REGISTRY, CompanyData
+from kpi_addin.metrics import MONTHLY_KEYS, REGISTRY, CompanyData, ReportSettings
 from kpi_addin.metrics.catalogue import BALANCE_SHEET_KEYS
 
 from .conftest import month
@@ -97,8 +97,7 @@ def random_company(seed: int) -> CompanyData:
         funnel=funnel,
         nps=nps,
         balance_sheet=balance_sheet,
-        as_of=month("2025-06"),
-        history_start=month("2024-01") if seed == 2 else None,
+        settings=ReportSettings(as_of=month("2025-06"), history_start=month("2024-01") if seed == 2 else None),
     )
 
 
