@@ -22,6 +22,7 @@ from .cli_options import (
     AS_OF_HELP,
     DATA_HELP,
     dashboard_options,
+    engine_option,
     export_options,
     exports_of,
     reporting_options,
@@ -104,6 +105,7 @@ def cli() -> None:
 )
 @reporting_options
 @export_options
+@engine_option
 @refusals
 def metrics(
     data: Path | None,

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from .io.database import DatabaseError
+from .io.database_options import database_of
 from .io.sources import SOURCES
 from .metrics.conventions import CONVENTIONS
 from .metrics.settings import LANGUAGES
@@ -32,10 +34,11 @@ def export_options(command):
         ),
         click.option(
             "--source",
-            type=click.Choice(SOURCES),
+            type=click.Choice([*SOURCES, "fivetran-stripe"]),
             default="auto",
             show_default=True,
-            help="The layout of --subscriptions; auto recognises it from the header row.",
+            help="The layout of --subscriptions (auto recognises it from the header row); fivetran-stripe: "
+            "Stripe as Fivetran syncs it, read from --db in --schema.",
         ),
         click.option(
             "--map",
@@ -59,6 +62,29 @@ def export_options(command):
             type=click.Path(path_type=Path),
             multiple=True,
             help="A CRM export (HubSpot contacts, Salesforce leads or opportunities report); may be repeated.",
+        ),
+        click.option(
+            "--db",
+            metavar="URL|env:VAR",
+            help="Read from a database: duckdb:///file.duckdb, postgresql://, sqlite:///, snowflake://, bigquery://; "
+            "a URL with a password only as env:VARIABLE (docs/databases.md).",
+        ),
+        click.option(
+            "--table",
+            "tables",
+            multiple=True,
+            metavar="SHEET=TABLE",
+            help="A sheet read from a table of --db, e.g. subscriptions=billing.subs; may be repeated.",
+        ),
+        click.option(
+            "--query",
+            "queries",
+            multiple=True,
+            metavar="SHEET=FILE.sql",
+            help="A sheet read from the result of your own query on --db; may be repeated.",
+        ),
+        click.option(
+            "--schema", metavar="NAME", help="The schema Fivetran syncs Stripe into (--source fivetran-stripe)."
         ),
     ]
     for option in reversed(options):
@@ -87,6 +113,18 @@ def reporting_options(command):
     return command
 
 
+def engine_option(command):
+    """--engine local|database: where the subscription figures are computed."""
+    return click.option(
+        "--engine",
+        type=click.Choice(["local", "database"]),
+        default="local",
+        show_default=True,
+        help="database: MRR, the bridge, customer counts and cohorts computed inside --db by SQL; "
+        "only the monthly figures leave it (docs/databases.md).",
+    )(command)
+
+
 def exports_of(
     subscriptions: Path | None,
     source: str,
@@ -95,14 +133,30 @@ def exports_of(
     costs: Path | None = None,
     accounts: Path | None = None,
     funnel: tuple[Path, ...] = (),
+    db: str | None = None,
+    tables: tuple[str, ...] = (),
+    queries: tuple[str, ...] = (),
+    schema: str | None = None,
+    engine: str = "local",
 ) -> dict:
-    if (source != "auto" or mapping) and subscriptions is None:
+    fivetran = source == "fivetran-stripe"
+    if fivetran and (db is None or subscriptions is not None):
+        raise click.UsageError("--source fivetran-stripe reads --db URL --schema NAME (not --subscriptions FILE)")
+    if schema is not None and not fivetran:
+        raise click.UsageError("--schema names the Fivetran Stripe schema: give --source fivetran-stripe too")
+    if (source != "auto" or mapping) and subscriptions is None and not fivetran:
         raise click.UsageError("--source and --map describe --subscriptions FILE; give that file too")
     if (costs is None) != (accounts is None):
         raise click.UsageError("--costs FILE and --accounts MAP.toml go together: give both")
+    try:
+        database = database_of(db, tables, queries, fivetran_schema=(schema or "stripe") if fivetran else None)
+    except (ValueError, DatabaseError) as exc:
+        raise click.UsageError(str(exc)) from None
     return {
+        "database": database,
+        "engine": engine,
         "subscriptions": subscriptions,
-        "source": source,
+        "source": "auto" if fivetran else source,
         "mapping": mapping,
         "visitors": visitors,
         "costs": costs,

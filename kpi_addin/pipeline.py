@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .io import InputError, sample_path
+from .io.database import Database, DatabaseError, connection
 from .io.inputs import load_company
 from .io.problems import CommandError
 from .io.sources.crm import customers_check
+from .io.warehouse import database_report
 from .metrics import CompanyData, KPIInputError, KPIReport, monthly_kpis
 
 
@@ -26,10 +29,17 @@ def load_report(
 
     ``given``: the settings given on the command line (as_of, history_start, convention,
     period, language; None when not given); they win over the settings sheet."""
-    exports = exports or {}
-    source = data or exports.get("subscriptions") or sample_path()
+    exports = dict(exports or {})
+    engine = exports.pop("engine", "local")
+    database = exports.get("database")
+    shown = database.url.shown if isinstance(database, Database) else None
+    source = data or exports.get("subscriptions") or shown or sample_path()
+    if engine == "database":
+        return _database_report(data, given, exports, say)
     try:
         company, notes, warnings = load_company(data, given=given, **exports)  # type: ignore[arg-type]  # options are checked by click
+    except DatabaseError as exc:
+        raise CommandError([str(exc)]) from None
     except InputError as exc:
         files = {p.file for p in exc.problems}
         where = f" in {files.pop()}" if len(files) == 1 else ""
@@ -42,6 +52,13 @@ def load_report(
         report = monthly_kpis(company)
     except KPIInputError as exc:
         raise CommandError([f"{source}: {exc}"]) from None
+    return company, _checked(company, report, notes, warnings, source)
+
+
+def _checked(
+    company: CompanyData, report: KPIReport, notes: list[str], warnings: list[str], source: object
+) -> KPIReport:
+    """The report with its notes and warnings; refused if a figure is not finite."""
     # the reader refuses non-finite and implausibly large numbers, so this never fires; if it
     # did, a wrong figure must not be printed
     computed = report.monthly.to_numpy(dtype=float)
@@ -56,4 +73,41 @@ def load_report(
     report.warnings[:0] = warnings
     if company.crm_customers is not None:
         report.warnings += customers_check(company.crm_customers, report.monthly["new_customers"])
-    return company, report
+    return report
+
+
+def _database_report(
+    data: Path | None, given: Mapping[str, object], exports: dict[str, object], say: Callable[[str], None]
+) -> tuple[CompanyData, KPIReport]:
+    """``--engine database``: the other sheets read as usual, the subscription figures computed
+    inside the database that holds the ledger (:mod:`kpi_addin.io.warehouse`)."""
+    database = exports.get("database")
+    if not isinstance(database, Database) or not ({"subscriptions"} & (set(database.tables) | set(database.queries))):
+        raise CommandError(
+            ["--engine database computes inside the database: give --db URL --table subscriptions=TABLE (or --query)"]
+        )
+    if given.get("period") not in (None, "month"):
+        raise CommandError(["--period quarter and year need each customer's MRR: use the local engine (no --engine)"])
+    table, query_file = database.tables.get("subscriptions"), database.queries.get("subscriptions")
+    others = Database(
+        database.url,
+        {k: v for k, v in database.tables.items() if k != "subscriptions"},
+        {k: v for k, v in database.queries.items() if k != "subscriptions"},
+    )
+    try:
+        query = query_file.read_text(encoding="utf-8").strip().rstrip(";") if query_file else None
+        options: dict[str, Any] = {**exports, "database": others}  # checked by click
+        company, notes, warnings = load_company(data, given=given, ledger_elsewhere=True, **options)
+        for note in notes:
+            say(f"note: {note}")
+        with connection(database.url) as conn:
+            report = database_report(conn, company, table=table, query=query)
+    except (DatabaseError, OSError) as exc:
+        raise CommandError([str(exc)]) from None
+    except InputError as exc:
+        raise CommandError(
+            [str(p) for p in exc.problems], f"{len(exc.problems)} problem(s); nothing was computed."
+        ) from None
+    except KPIInputError as exc:
+        raise CommandError([f"{database.url.shown}: {exc}"]) from None
+    return company, _checked(company, report, notes, warnings, database.url.shown)

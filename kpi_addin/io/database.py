@@ -168,13 +168,17 @@ class Connection:
 
     def columns(self, table: str) -> list[str]:
         """The column names of ``table`` (``schema.table`` or ``table``), read from the catalogue."""
+        return list(self.column_types(table))
+
+    def column_types(self, table: str) -> dict[str, str]:
+        """Each column of ``table`` and its type as the driver names it (``DATE``, ``timestamp[us]``)."""
         schema_name, _, name = table.rpartition(".")
         try:
             if not self._adbc:
                 relation = self._handle.table(table)
-                return list(relation.columns)
+                return {c: str(t) for c, t in zip(relation.columns, relation.types, strict=True)}
             arrow_schema = self._handle.adbc_get_table_schema(name, db_schema_filter=schema_name or None)
-            return list(arrow_schema.names)
+            return {f.name: str(f.type) for f in arrow_schema}
         except Exception as exc:  # noqa: BLE001 - each driver raises its own types
             raise DatabaseError(f"{self.url.shown}: cannot read table {table!r} ({_reason(exc, self.url)})") from None
 
@@ -212,13 +216,13 @@ class Connection:
 def _reason(exc: BaseException, url: DatabaseURL) -> str:
     """A driver's message, first line, without the URL's password."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    secrets = [p for p in _secrets(url.url) if p]
+    secrets = [p for p in secrets_in(url.url) if p]
     for secret in secrets:
         text = text.replace(secret, "***")
     return text.replace(url.url, url.shown)
 
 
-def _secrets(url: str) -> list[str]:
+def secrets_in(url: str) -> list[str]:
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -407,7 +411,8 @@ def read_table(
     conn: Connection, sheet: str, table: str, *, as_of: pd.Period | None = None
 ) -> tuple[RawSheet | None, list[Problem]]:
     """Canonical sheet ``sheet`` from ``table``: only its columns, only rows up to ``as_of``."""
-    available = conn.columns(table)
+    types = conn.column_types(table)
+    available = list(types)
     columns = canonical_columns(sheet, available)
     if not columns:
         found = ", ".join(available) or "none"
@@ -417,8 +422,8 @@ def read_table(
         ]
     month_column = MONTH_COLUMNS.get(sheet)
     before = str((as_of + 1).to_timestamp().date()) if as_of is not None else None
-    if month_column not in columns or conn.dialect == "sqlite":  # sqlite keeps dates as text: no date filter
-        month_column = None
+    if month_column not in columns or not re.search("date|timestamp", types[columns[month_column]], re.IGNORECASE):
+        month_column = None  # a month kept as text ('2025-03') or SQLite's text dates: no filter
     sql = select_sql(table, columns, conn.dialect, month_column=month_column, before=before)
     return table_sheet(sheet, conn.url.shown, table, conn.arrow(sql)), []
 
@@ -467,4 +472,5 @@ class Database:
     url: DatabaseURL
     tables: dict[str, str]
     queries: dict[str, Path]
-    schema: str | None = None
+    #: ``--source fivetran-stripe --schema NAME``: the Fivetran Stripe schema the subscriptions come from
+    fivetran_schema: str | None = None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..metrics import CompanyData
-from .database import Database, read_database_sheets
+from .database import Database, connection, read_database_sheets
 from .loading import load_raw_sheets
 from .parquet import is_parquet, load_parquet
 from .problems import InputError, Problem, RawSheet, ReadNote
@@ -20,6 +20,7 @@ from .sources import read_subscriptions_export, read_visitors
 from .sources.accounting import read_costs
 from .sources.base import ExportWarning
 from .sources.crm import combine, read_funnel
+from .sources.fivetran_stripe import read_fivetran_stripe
 
 
 def load_company(
@@ -34,6 +35,7 @@ def load_company(
     funnel: list[Path] | tuple[Path, ...] = (),
     given: Mapping[str, object] | None = None,
     database: Database | None = None,
+    ledger_elsewhere: bool = False,
 ) -> tuple[CompanyData, list[str], list[str]]:
     """Read and validate every input; raises :class:`InputError` listing every problem.
 
@@ -46,18 +48,25 @@ def load_company(
     customers by month are kept in the data (``crm_customers``), to check against billing
     once the KPIs are computed.  ``given``: settings given on the command line.
     ``database`` names tables and queries of a database whose sheets replace (or add to)
-    those of ``data``.
+    those of ``data``.  ``ledger_elsewhere``: the subscriptions stay in the database
+    (``--engine database``).
     """
-    if data is None and subscriptions is None and database is None:
+    if data is None and subscriptions is None and database is None and not ledger_elsewhere:
         data = sample_path()
     raws, problems = _load_sheets(data) if data is not None else ({}, [])
+    notes: list[str] = []
     if database is not None:
-        found_sheets, found = read_database_sheets(
-            database.url, database.tables, database.queries, as_of=_given_as_of(given)
-        )
+        as_of = _given_as_of(given)
+        found_sheets, found = read_database_sheets(database.url, database.tables, database.queries, as_of=as_of)
         raws.update(found_sheets)
         problems += found
-    notes: list[str] = []
+        if database.fivetran_schema is not None:
+            with connection(database.url) as conn:
+                raw, found, found_notes = read_fivetran_stripe(conn, database.fivetran_schema, as_of=as_of)
+            problems += found
+            notes += found_notes
+            if raw is not None:
+                raws["subscriptions"] = raw
     if subscriptions is not None:
         raw, found, found_notes = read_subscriptions_export(subscriptions, source, mapping)
         problems += found
@@ -92,10 +101,12 @@ def load_company(
             notes.append(note)
         except InputError as exc:
             problems += exc.problems
-    if not raws and not problems:
+    if not raws and not problems and not ledger_elsewhere:
         problems.append(Problem(str(data), "no 'subscriptions' sheet found (sheet names are case-insensitive)"))
     source = str(data or subscriptions or (database.url.shown if database else ""))
-    company, warnings = company_from_sheets(raws, source, given=given, problems=problems)
+    company, warnings = company_from_sheets(
+        raws, source, given=given, problems=problems, ledger_elsewhere=ledger_elsewhere
+    )
     # a reader's warning (a figure may mislead) is said as a warning, not a note; how a file
     # was read (its encoding, separator, number convention) is a note
     warnings[:0] = [n for n in notes if isinstance(n, ExportWarning)]

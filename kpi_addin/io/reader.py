@@ -49,11 +49,13 @@ def company_from_sheets(
     by: Origin = "command line",
     problems: list[Problem] | None = None,
     default_currency: str = "USD",
+    ledger_elsewhere: bool = False,
 ) -> tuple[CompanyData, list[str]]:
     """Validate raw sheets (from files or Excel ranges) into the canonical company data.
 
     Its settings are resolved here, once: ``given`` (by the command line, or ``by`` an Excel
-    function's arguments) over the settings sheet over the defaults."""
+    function's arguments) over the settings sheet over the defaults.  ``ledger_elsewhere``:
+    the subscriptions stay in a database (``--engine database``); the data's ledger is empty."""
     given = {k: v for k, v in (given or {}).items() if v is not None}
     problems = list(problems or [])
     warnings: list[str] = []
@@ -79,7 +81,8 @@ def company_from_sheets(
         problems += found
         warnings += raw.notes
         frames[name] = frame
-    if raws and "subscriptions" not in raws and not any(p.sheet == "subscriptions" for p in problems):
+    missing = "subscriptions" not in raws and not ledger_elsewhere
+    if raws and missing and not any(p.sheet == "subscriptions" for p in problems):
         names = ", ".join(sorted(raws)) or "none"
         problems.append(Problem(source, f"no 'subscriptions' sheet found (canonical sheets found: {names})"))
 
@@ -105,6 +108,12 @@ def company_from_sheets(
             problems.append(Problem(source, str(exc)))
     if problems:
         raise InputError(problems)
+    if subs is None and ledger_elsewhere:
+        kinds = {"date": "datetime64[ns]", "money": "float64", "number": "float64"}
+        subs = pd.DataFrame(
+            {c.name: pd.Series([], dtype=kinds.get(c.kind, "object")) for c in schema.SUBSCRIPTIONS.columns}
+        )
+        return _company(subs, frames, sheet_values, source, settings), warnings
     assert subs is not None
     raw_subs = raws["subscriptions"]
     if "interval" not in raw_subs.frame:
@@ -119,19 +128,28 @@ def company_from_sheets(
             f"(the reporting currency), first at {raw_subs.letters.get('currency', '')}{raw_subs.rows[first]}"
         )
     subs["currency"] = subs["currency"].astype(object).where(~blank_currency, currency)
-    data = CompanyData(
+    return _company(subs, frames, sheet_values, source, settings), warnings
+
+
+def _company(
+    subs: pd.DataFrame,
+    frames: dict[str, pd.DataFrame | None],
+    sheet_values: Mapping[str, object],
+    source: str,
+    settings: ReportSettings,
+) -> CompanyData:
+    return CompanyData(
         subscriptions=subs,
         funnel=frames.get("funnel"),
         costs=frames.get("costs"),
         nps=frames.get("nps"),
         balance_sheet=frames.get("balance_sheet"),
-        targets=targets,
+        targets=frames.get("targets"),
         fx_rates=frames.get("fx_rates"),
         company=str(sheet_values["company"]) if sheet_values.get("company") else None,
         source=source,
         settings=settings,
     )
-    return data, warnings
 
 
 def _check_subscriptions(raw: RawSheet, subs: pd.DataFrame, fx: pd.DataFrame | None, currency: str) -> list[Problem]:
