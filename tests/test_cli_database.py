@@ -72,7 +72,9 @@ def test_engine_database_gives_the_local_engines_numbers(duckdb_url, from_files)
     assert result.exit_code == 2 and "--engine" in result.output
 
 
-def test_metrics_from_postgres_with_the_url_in_the_environment(postgres_url, from_files):
+def test_metrics_movements_and_dashboard_from_postgres_with_the_url_in_the_environment(
+    postgres_url, from_files, movements_from_files, tmp_path
+):
     db = fill(postgres_url, sample_tables(), schema="cli")
     tables = [a.replace("billing.", "cli.") for a in TABLES]
     env = {"KPI_DB_URL": db.url.url}
@@ -83,6 +85,11 @@ def test_metrics_from_postgres_with_the_url_in_the_environment(postgres_url, fro
     )
     assert [m["mrr"] for m in both["months"]] == pytest.approx([m["mrr"] for m in from_files["months"]], abs=0.005)
     assert PASSWORD not in json.dumps(got) + json.dumps(both)
+    movements = ok("movements", "--format", "csv", "--db", "env:KPI_DB_URL", *tables, "--to", "2025-12", env=env)
+    assert movements == movements_from_files
+    out = tmp_path / "kpi.xlsx"
+    ok("dashboard", "--db", "env:KPI_DB_URL", *tables, *AS_OF, "--out", str(out), env=env)
+    assert out.exists() and PASSWORD.encode() not in out.read_bytes()
 
 
 def test_a_password_on_the_command_line_is_refused_and_never_printed(postgres_url):
@@ -96,13 +103,14 @@ def test_a_password_on_the_command_line_is_refused_and_never_printed(postgres_ur
     assert PASSWORD not in result.output and "Wr0ng" not in result.output
 
 
-def test_dashboard_from_parquet(tmp_path, from_files):
+def test_metrics_movements_and_dashboard_from_parquet(tmp_path, from_files, movements_from_files):
     folder = tmp_path / "pq"
     folder.mkdir()
     for name, table in sample_tables().items():
         pq.write_table(table, folder / f"{name}.parquet")
     got = json.loads(ok("metrics", "--format", "json", "--data", str(folder), *AS_OF))
     assert without_notes(got) == without_notes(from_files)
+    assert ok("movements", "--format", "csv", "--data", str(folder), "--to", "2025-12") == movements_from_files
     out = tmp_path / "kpi.xlsx"
     ok("dashboard", "--data", str(folder), *AS_OF, "--out", str(out), "--template", "executive")
     assert out.exists() and out.stat().st_size > 10_000
