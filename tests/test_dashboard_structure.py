@@ -75,7 +75,8 @@ def test_executive_shows_summary_and_goals_only(sample_data, tmp_path):
     path = tmp_path / "dashboard.xlsx"
     build(sample_data, path, template="executive")
     visible = [s["name"] for s in describe(path)["sheets"] if s["state"] == "visible"]
-    pack = ["Pack overview", "Pack scorecard", "Pack revenue", "Pack retention", "Pack unit economics", "Pack goals"]
+    pack = ["Pack overview", "Pack scorecard", "Pack revenue", "Pack retention", "Pack unit economics"]
+    pack += ["Pack forecast", "Pack goals"]  # the plan page is hidden: the sample has no plan
     assert visible == ["Summary", "Goals", "Definitions", *pack]
 
 

@@ -53,5 +53,5 @@ def build_workbook(
     """Build the dashboard (see the module docstring)."""
     ctx = new_context(data, report, options, progress)
     build_sheets(ctx)
-    printed = [ctx.sheets[key].title for key in options.template.pack]
+    printed = [ctx.sheets[key].title for key in options.template.pack if key not in ctx.unprinted]
     return Built(ctx.wb, ctx.book.expected, ctx.streamed, printed, ctx.sparklines, ctx.trend_text)  # type: ignore[arg-type]  # cached values are Value or None

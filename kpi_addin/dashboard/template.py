@@ -34,6 +34,8 @@ PACK_PAGES = (
     "pack_retention",
     "pack_unit_economics",
     "pack_funnel",
+    "pack_plan",
+    "pack_forecast",
     "pack_cohorts",
     "pack_goals",
 )

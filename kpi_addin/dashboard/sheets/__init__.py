@@ -35,9 +35,11 @@ from . import (
     names,
     nps,
     pack_cohorts,
+    pack_forecast,
     pack_goals,
     pack_overview,
     pack_pages,
+    pack_plan,
     plan,
     printing,
     revenue,
@@ -90,6 +92,8 @@ STEPS: tuple[Step, ...] = (
     Step("pack_pages", "board pack", pack_pages.build, ("monthly",)),
     Step("pack_cohorts", "board pack", pack_cohorts.build),
     Step("pack_goals", "board pack", pack_goals.build, ("goals",)),
+    Step("pack_plan", "board pack", pack_plan.build, ("plan",)),
+    Step("pack_forecast", "board pack", pack_forecast.build, ("monthly", "forecast")),
     Step("print", "report sheets", printing.build),
 )
 

@@ -120,6 +120,8 @@ class Context:
     sparklines: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     #: per sheet title, the same trends as text (▁▂▃…█), for the PDF: LibreOffice does not print sparklines
     trend_text: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: pack pages with nothing to show (no plan, no forecast): hidden and never printed
+    unprinted: set[str] = field(default_factory=set)
 
     @property
     def lang(self) -> Language:

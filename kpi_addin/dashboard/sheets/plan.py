@@ -10,7 +10,7 @@ after the as-of month show the plan only — never an actual.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from openpyxl.formatting.rule import FormulaRule
@@ -39,6 +39,14 @@ class PlanSheet:
     scenario: str | None = None
     ws: Worksheet | None = None
     plan_mrr: tuple[int, int, int] | None = None  # (column, first row, last row) of the Plan table's mrr
+    #: the month table: each month's row, and each planned key's (actual, plan) column letters
+    rows: dict[pd.Period, int] = field(default_factory=dict)
+    columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: per summable key: its row of the year summary and the library's (YTD actual, YTD plan,
+    #: full-year outlook, full-year plan) — the cells B, C, E and F of that row
+    year: dict[str, tuple[int, tuple[float, ...]]] = field(default_factory=dict)
+    #: the library's actual values of the planned keys, by month
+    actual: pd.DataFrame | None = None
 
 
 def _fmt(ctx: Context, key: str) -> str:
@@ -134,10 +142,12 @@ def build(ctx: Context, monthly: MonthlyTable, inputs: InputsByMonth) -> PlanShe
     ws.row_dimensions[header].height = 45
     ws.column_dimensions["A"].width = 26
     grey_errors(ws, f"B{first}:{column(width)}{last}")
-    _year(ctx, ws, summarised, keys, months, first, plan, actual)
+    year = _year(ctx, ws, summarised, keys, months, first, plan, actual)
     ws.freeze_panes = f"B{first}"
     mrr = (table_cols["mrr"], header + 1, plan_last) if "mrr" in keys else None
-    return PlanSheet(plan, scenario, ws, mrr)
+    rows = {month: first + k for k, month in enumerate(months)}
+    letters = {key: (column(2 + 4 * j), column(3 + 4 * j)) for j, key in enumerate(keys)}
+    return PlanSheet(plan, scenario, ws, mrr, rows, letters, year, actual)
 
 
 def _plan_table(ctx: Context, ws: Worksheet, plan: pd.DataFrame, keys: list[str], col: int, header: int) -> None:
@@ -178,8 +188,10 @@ def _year(
     first: int,
     plan: pd.DataFrame,
     actual: pd.DataFrame,
-) -> None:
-    """Year to date and full year (actual to date + plan for the rest) of each summable key."""
+) -> dict[str, tuple[int, tuple[float, ...]]]:
+    """Year to date and full year (actual to date + plan for the rest) of each summable key;
+    returns each key's row and its (YTD actual, YTD plan, full-year outlook, full-year plan)."""
+    rows: dict[str, tuple[int, tuple[float, ...]]] = {}
     as_of = ctx.report.as_of
     year = as_of.year
     last = first + len(months) - 1
@@ -256,5 +268,7 @@ def _year(
         direction = plan_direction(key)
         _colours(ws, f"D{r}", f"D{r}", direction)
         _colours(ws, f"G{r}", f"G{r}", direction)
+        rows[key] = (r, tuple(float(values[n]) for n in (0, 1, 3, 4)))  # type: ignore[arg-type]  # B, C, E, F are numbers
     for letter in "BCDEFG":
         ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, 13)
+    return rows
