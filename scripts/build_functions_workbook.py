@@ -37,7 +37,6 @@ from kpi_addin.metrics.customers import customer_lifetime_months  # noqa: E402
 OUT = ROOT / "workbooks" / "kpi_functions.xlsm"
 UDF_MODULE = "kpi_addin.excel.functions"
 BOLD = Font(bold=True)
-EQUITY = "Shareholders' equity"
 HEADER = PatternFill("solid", fgColor="DDEBF7")
 #: The sample's input sheets, as sheets of the workbook (the report functions read them all).
 INPUT_SHEETS = {
@@ -57,8 +56,6 @@ def build(out: Path = OUT) -> Path:
     report = monthly_kpis(data)
     month = report.as_of
     m = report.monthly.iloc[-1]
-    bridge = report.bridge.iloc[-1]
-    inputs = report.inputs.iloc[-1]
     extras = report.extras.iloc[-1]
     sheet = report.balance_sheet
     bs_row = data.balance_sheet.loc[data.balance_sheet["period"].dt.to_period("M") == pd.Period(sheet["period"])]
@@ -85,96 +82,48 @@ def build(out: Path = OUT) -> Path:
         "xlwings tab → Import Functions. Column E shows what column D should show. "
         "Mac and Excel on the web: kpi-addin lite (xlwings Lite).",
     )
-    # the inputs, as a finance user would have them
-    values: list[tuple[str, object]] = [
-        ("Customers lost in the month", bridge["churned_customers"]),
-        ("Paying customers at the start", bridge["start_customers"]),
-        ("MRR lost (churned + contraction)", bridge["churned_mrr"] + bridge["contraction_mrr"]),
-        ("MRR at the start", bridge["start_mrr"]),
-        ("Paying customers", bridge["customers"]),
-        ("MRR", bridge["mrr"]),
-        ("ARPU", m["arpu"]),
-        ("Customer churn rate", m["customer_churn_rate"]),
-        ("Average lifetime (months)", customer_lifetime_months(m["customer_churn_rate"])),
-        ("Gross margin", inputs["gross_margin"]),
-        ("Sales cost", inputs["sales"]),
-        ("Marketing cost", inputs["marketing"]),
-        ("New customers", bridge["new_customers"]),
-        ("Customer success cost", inputs["customer_success"]),
-        ("Infrastructure cost", inputs["infrastructure"]),
-        ("Retention programs cost", inputs["retention_programs"]),
-        ("Customers gained (new + reactivated)", bridge["new_customers"] + bridge["reactivated_customers"]),
-        ("Expansion MRR", bridge["expansion_mrr"]),
-        ("Contraction MRR", bridge["contraction_mrr"]),
-        ("Churned MRR", bridge["churned_mrr"]),
-        ("New MRR", bridge["new_mrr"]),
-        ("Reactivation MRR", bridge["reactivation_mrr"]),
-        ("Website visitors", inputs["visitors"]),
-        ("Leads", inputs["leads"]),
-        ("PQLs", inputs["pql"]),
-        ("PQLs that became paying", inputs["pql_converted"]),
-        ("Current assets", bs["current_assets"]),
-        ("Inventories", bs["inventories"]),
-        ("Current liabilities", bs["current_liabilities"]),
-        ("Total liabilities", bs["total_liabilities"]),
-        ("Shareholders' equity", bs["shareholders_equity"]),
-        ("Total assets", bs["total_assets"]),
-        ("EBIT", bs["ebit"]),
-        ("Interest expense", bs["interest_expense"]),
-    ]
+    # the inputs, as a finance user would have them: one row per column a function reads
+    figures = _month_figures(report, bs)
+    generated = list(functions.GENERATED.values())
+    columns = list(dict.fromkeys(a for f in generated for a in f.__kpi__.arguments))
+    columns += [c for c in HAND_INPUTS if c not in columns]
+    lifetime = "Average lifetime (months)"
+    values: list[tuple[str, str, object]] = [(c, _label(c), figures[c]) for c in columns]
+    values.append((lifetime, lifetime, customer_lifetime_months(m["customer_churn_rate"])))
     put_text(ex["A4"], "Input")
     put_text(ex["B4"], "Value")
     cell: dict[str, str] = {}
-    for i, (label, value) in enumerate(values):
+    for i, (name, label, value) in enumerate(values):
         r = 5 + i
         put_text(ex[f"A{r}"], label)
         ex[f"B{r}"] = float(value)
-        cell[label] = f"B{r}"
+        cell[name] = f"B{r}"
     scores_top = 5 + len(values) + 1
     put_text(ex[f"A{scores_top}"], f"NPS answers in {month}")
     for i, score in enumerate(scores):
         ex[f"B{scores_top + 1 + i}"] = float(score)
     scores_range = f"B{scores_top + 1}:B{scores_top + len(scores)}"
     c = cell.__getitem__
-    cts_range = f"{c('Customer success cost')}:{c('Retention programs cost')}"
+    cts_range = f"{c('customer_success')}:{c('retention_programs')}"
+    # the functions made from the registry: each reads the cells of its formula's columns and
+    # should show the KPI's figure of the report (the month's, or the balance sheet's)
     examples = [
-        ("CHURN", f"{c('Customers lost in the month')},{c('Paying customers at the start')}", m["customer_churn_rate"]),
-        ("REVENUE_CHURN", f"{c('MRR lost (churned + contraction)')},{c('MRR at the start')}", m["revenue_churn_rate"]),
-        ("MRR", f"{c('Paying customers')},{c('ARPU')}", m["mrr"]),
-        ("ARR", c("MRR"), m["arr"]),
-        ("ARPU", f"{c('MRR')},{c('Paying customers')}", m["arpu"]),
-        ("LTV", f"{c('ARPU')},{c('Customer churn rate')}", m["ltv"]),
-        ("CLV", f"{c('ARPU')},{c('Average lifetime (months)')}", m["ltv"]),
-        ("CAC", f"{c('Sales cost')},{c('Marketing cost')},{c('New customers')}", m["cac"]),
-        ("LTV_CAC", "D{LTV},D{CAC}", m["ltv_cac"]),
-        ("CAC_PAYBACK", f"D{{CAC}},{c('ARPU')},{c('Gross margin')}", m["cac_payback_months"]),
-        ("CTS", f"{cts_range},{c('Paying customers')}", m["cts"]),
         (
-            "RETENTION",
-            f"{c('Paying customers')},{c('Customers gained (new + reactivated)')},{c('Paying customers at the start')}",
-            m["crr"],
-        ),
-        ("NRR", f"{c('MRR at the start')},{c('Expansion MRR')},{c('Contraction MRR')},{c('Churned MRR')}", m["nrr"]),
-        ("GRR", f"{c('MRR at the start')},{c('Contraction MRR')},{c('Churned MRR')}", m["grr"]),
-        (
-            "SAAS_QUICK_RATIO",
-            f"{c('New MRR')},{c('Expansion MRR')},{c('Reactivation MRR')},{c('Contraction MRR')},{c('Churned MRR')}",
-            m["saas_quick_ratio"],
-        ),
-        ("ANNUALIZE_CHURN", c("Customer churn rate"), extras["annualized_churn"]),
+            f.__name__,
+            ",".join(c(a) for a in f.__kpi__.arguments),
+            m[f.__kpi__.key] if f.__kpi__.monthly else sheet[f.__kpi__.key],
+        )
+        for f in generated
+    ]
+    # the functions written by hand
+    examples += [
+        ("MRR", f"{c('customers')},{c('arpu')}", m["mrr"]),
+        ("LTV", f"{c('arpu')},{c('customer_churn_rate')}", m["ltv"]),
+        ("CLV", f"{c('arpu')},{c(lifetime)}", m["ltv"]),
+        ("CTS", f"{cts_range},{c('customers')}", m["cts"]),
+        ("ANNUALIZE_CHURN", c("customer_churn_rate"), extras["annualized_churn"]),
         ("NPS", scores_range, m["nps"]),
-        ("CONVERSION", f"{c('Leads')},{c('Website visitors')}", extras["visitor_to_lead"]),
-        ("CCR", f"{c('New customers')},{c('Website visitors')}", m["ccr"]),
-        ("PQL_CONVERSION", f"{c('PQLs that became paying')},{c('PQLs')}", m["pql_conversion"]),
-        ("CURRENT_RATIO", f"{c('Current assets')},{c('Current liabilities')}", sheet["current_ratio"]),
-        (
-            "ACID_TEST_RATIO",
-            f"{c('Current assets')},{c('Inventories')},{c('Current liabilities')}",
-            sheet["quick_ratio"],
-        ),
-        ("DEBT_TO_EQUITY", f"{c('Total liabilities')},{c(EQUITY)}", sheet["debt_to_equity"]),
-        ("EQUITY_RATIO", f"{c(EQUITY)},{c('Total assets')}", sheet["equity_ratio"]),
-        ("INTEREST_COVERAGE", f"{c('EBIT')},{c('Interest expense')}", sheet["interest_coverage"]),
+        ("CONVERSION", f"{c('leads')},{c('visitors')}", extras["visitor_to_lead"]),
     ]
     for j, title in enumerate(("Function", "What it is", "Formula", "Result", "Should show"), start=3):
         put_text(ex.cell(row=4, column=j), title)
@@ -184,8 +133,6 @@ def build(out: Path = OUT) -> Path:
     rows = {name: 5 + i for i, (name, _args, _value) in enumerate(examples)}
     for name, args, value in examples:
         r = rows[name]
-        # LTV_CAC and CAC_PAYBACK read the results of the LTV and CAC examples above them
-        args = args.replace("D{LTV}", f"F{rows['LTV']}").replace("D{CAC}", f"F{rows['CAC']}")
         formula = f"={name}({args})"
         put_text(ex[f"C{r}"], name)
         put_text(ex[f"D{r}"], (getattr(functions, name).__doc__ or "").strip())
@@ -253,6 +200,34 @@ def build(out: Path = OUT) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         fill_cached_values(raw, out, {"Examples": expected, "Tables": table_expected, "Report": report_expected})  # type: ignore[dict-item]
     return out
+
+
+#: Inputs of the hand-written functions' examples beyond the registry functions' columns
+#: (the cost-to-serve components in this order: CTS reads them as one range).
+HAND_INPUTS = (
+    "customers",
+    "arpu",
+    "customer_churn_rate",
+    "customer_success",
+    "infrastructure",
+    "retention_programs",
+    "leads",
+    "visitors",
+)
+
+
+def _month_figures(report, bs) -> dict[str, float]:
+    """Every column a formula may read, at the as-of month (the balance sheet: its period)."""
+    figures: dict[str, float] = {}
+    for frame in (report.bridge, report.inputs, report.derived, report.monthly):
+        figures.update({name: value for name, value in frame.iloc[-1].items() if name != "month"})
+    figures.update({name: value for name, value in bs.items() if name != "period"})
+    return figures
+
+
+def _label(column: str) -> str:
+    """The input's label: its argument help up to the bracket ("Customers lost in the period")."""
+    return functions.HELP.argument(column).split(" (")[0]
 
 
 #: (key, month) read with =KPI() on the Report sheet: figures only the report has (trailing,

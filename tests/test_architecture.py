@@ -145,7 +145,7 @@ ALLOWED = {
     "formatting": {"metrics"},
     "docs": {"metrics", "lang", "excel"},  # the generated docs describe the worksheet functions
     "dashboard": {"kpi_addin", "metrics", "io", "lang", "formatting"},
-    "excel": {"kpi_addin", "metrics", "io"},
+    "excel": {"kpi_addin", "metrics", "io", "lang"},  # the functions' help words are the language file's
     "pipeline": {"metrics", "io"},
     "metrics_output": {"metrics", "formatting", "lang"},
     "movements_output": {"metrics", "formatting"},

@@ -2,7 +2,9 @@
 
 The snippets are read from CONTRIBUTING.md itself and put where it says; then the one
 regeneration command runs, and the new KPI must show in the JSON, in the dashboard's
-``MonthlyKPIs`` table as an Excel formula, and in the docs — with no other file edited.
+``MonthlyKPIs`` table as an Excel formula, in the docs, and as the worksheet function
+``=EXPANSION_RATE()`` called through xlwings' own Windows path and xlwings Lite's Office.js
+code — with no other file edited.
 """
 
 from __future__ import annotations
@@ -25,10 +27,32 @@ from .libreoffice import recalculated_values, soffice
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = re.compile(r"<!-- recipe: (\S+) \| (end|before: (.*?)) -->\s*(?:<!-- fmt: off -->\s*)?```\w*\n(.*?)```", re.S)
 KEY = "expansion_rate"
+FUNCTION = "EXPANSION_RATE"
+#: (cells as pywin32 hands them over, what Excel shows): worked by hand
+CALLS = [
+    ((500.0, 10_000.0), 0.05),  # 500 / 10,000
+    ((0.0, 0.0), "#DIV/0!"),  # no MRR at the start: undefined
+    (("ten", 10_000.0), "#VALUE!"),  # text where a number belongs
+    ((None, 10_000.0), "#VALUE!"),  # a blank is not zero
+    ((-1.0, 10_000.0), "#NUM!"),  # negative MRR
+]
+#: Runs in the scratch copy: the new function through xlwings' real Windows machinery.
+WINDOWS_CALLS = f"""
+import json
+from tests.xlwings_windows import UDF_MODULE, windows_xlwings
+with windows_xlwings() as module:
+    from xlwings.com_server import XLPython
+    server = XLPython()
+    results = [server.CallUDF(UDF_MODULE, "{FUNCTION}", args, None, None) for args, _ in {CALLS!r}]
+    info = getattr(module, "{FUNCTION}").__xlfunc__
+print(json.dumps({{"results": results, "args": info["args"], "doc": info["ret"]["doc"]}}))
+"""
 #: What the recipe says the command rewrites for a KPI the subscriptions alone give.
 REGENERATED = {
     "README.md",
     "docs/definitions.md",
+    "docs/excel-functions.md",
+    "tests/golden/xlwings_udfs.bas",
     "tests/golden/dashboard_full_en/monthly.json",
     "tests/golden/dashboard_executive_ko/monthly.json",
     "workbooks/kpi_functions.xlsm",
@@ -162,6 +186,58 @@ def test_the_new_kpi_is_in_the_docs(scratch):
     assert f"pql_conversion, nps, {KEY}" in re.sub(r"\s+", " ", readme)
 
 
+ARGUMENT_HELP = [
+    "Expansion MRR of the period (money per month, 0 or more)",  # en.toml's [arguments], there already
+    "MRR at the start of the period (money per month, 0 or more)",
+]
+
+
+def test_the_new_kpi_is_a_worksheet_function_on_windows(scratch):
+    done = run(scratch["root"], "-c", WINDOWS_CALLS)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [a["name"] for a in out["args"]] == ["expansion_mrr", "start_mrr"]  # the formula's columns
+    assert [a["doc"] for a in out["args"]] == ARGUMENT_HELP
+    assert out["doc"].startswith("Expansion rate: expansion MRR / MRR at the end of the month before.")
+    for (args, expected), got in zip(CALLS, out["results"], strict=True):
+        assert got == (pytest.approx(expected, rel=1e-12) if isinstance(expected, float) else expected), args
+    reference = (scratch["root"] / "docs" / "excel-functions.md").read_text(encoding="utf-8")
+    assert f"| `{FUNCTION}(expansion_mrr, start_mrr)` | Expansion rate: " in reference
+    vba = (scratch["root"] / "tests" / "golden" / "xlwings_udfs.bas").read_text(encoding="utf-8")
+    assert f"Function {FUNCTION}(expansion_mrr, start_mrr)" in vba
+
+
+def test_the_new_kpi_is_a_worksheet_function_in_xlwings_lite(scratch, tmp_path):
+    """``kpi-addin lite``'s main.py, loaded on its own (its embedded modules, no templates
+    folder) and called through xlwings' Office.js custom-function code, as Lite runs it."""
+    from .excel_ranges import from_lite, to_office_js
+
+    root = scratch["root"]
+    run(root, "-m", "kpi_addin.cli", "lite", "--out", str(tmp_path / "lite"))
+    main = tmp_path / "lite" / "main.py"
+    assert FUNCTION in main.read_text(encoding="utf-8").rsplit("\n", 2)[-2]  # what Lite registers
+    calls = [[FUNCTION, to_office_js(list(args))] for args, _ in CALLS]
+    request = tmp_path / "request.json"
+    site = str(Path(pytest.__file__).resolve().parents[1])  # this interpreter's packages (xlwings, pandas)
+    request.write_text(json.dumps({"main": str(main), "site": site, "calls": calls}), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # kpi_addin only from main.py
+    done = subprocess.run(
+        [sys.executable, str(root / "tests" / "lite_runner.py"), str(request)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout)
+    meta = {f["name"]: f for f in out["meta"]["functions"]}[FUNCTION]
+    assert [p["name"] for p in meta["parameters"]] == ["expansion_mrr", "start_mrr"]
+    assert [p["description"] for p in meta["parameters"]] == ARGUMENT_HELP  # embedded in main.py
+    for (args, expected), result in zip(CALLS, out["results"], strict=True):
+        got = from_lite(result)[0][0]
+        assert got == (pytest.approx(expected, rel=1e-12) if isinstance(expected, float) else expected), args
+
+
 def test_the_registry_tests_pass_with_the_new_kpi(scratch):
     done = run(
         scratch["root"],
@@ -172,6 +248,9 @@ def test_the_registry_tests_pass_with_the_new_kpi(scratch):
         "no:cacheprovider",
         "tests/test_registry.py",
         "tests/test_kpi_formulas.py",
+        "tests/test_registry_functions.py",
+        "tests/test_excel_functions.py",
+        "tests/test_functions_workbook.py",
         "tests/test_dashboard_structure.py::test_structure_matches_the_golden_description",
         check=False,
     )

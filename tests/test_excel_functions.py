@@ -21,6 +21,7 @@ import pytest
 from kpi_addin.excel import handles
 from kpi_addin.metrics import monthly_kpis
 from kpi_addin.metrics.catalogue import SUBSCRIPTION_KEYS, excel_functions
+from kpi_addin.metrics.kpi_entry import KPI as KPIEntry
 
 from .xlwings_windows import UDF_MODULE, windows_xlwings
 
@@ -261,12 +262,11 @@ def test_bad_ranges_say_what_and_where(udfs):
 
 
 def test_an_unexpected_failure_is_an_excel_error_not_a_traceback(udfs, monkeypatch):
-    module, _ = udfs
 
     def broken(*_args):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(module._customers, "customer_churn_rate", broken)
+    monkeypatch.setattr(KPIEntry, "evaluate", broken)  # =CHURN() is the registry entry's formula
     monkeypatch.setattr(sys.modules["kpi_addin.excel.report_functions"], "monthly_kpis", broken)
     handles.clear()  # the ledger's report computed by the tests above is kept: compute afresh
     assert call(udfs, "CHURN", 3.0, 200.0) == "#VALUE!"

@@ -256,6 +256,17 @@ def test_lite_loads_with_only_pyodides_packages(lite_run):
     for name, info in meta.items():
         assert info["description"], name
         assert all(p["description"] for p in info["parameters"]), name
+    # the functions made from the registry carry their signature and help words into Lite
+    # (embedded in main.py: Lite has no templates folder) exactly as on Windows
+    from kpi_addin.excel import functions
+
+    for name, function in functions.GENERATED.items():
+        parameters = meta[name]["parameters"]
+        assert [p["name"] for p in parameters] == list(function.__kpi__.arguments), name
+        assert [p["description"] for p in parameters] == list(function.__excel_args__.values()), name
+        assert meta[name]["description"] == function.__doc__, name
+    assert [p["name"] for p in meta["CHURN"]["parameters"]] == ["churned_customers", "start_customers"]
+    assert meta["CAC_PAYBACK"]["parameters"][-1].get("optional") is True, meta["CAC_PAYBACK"]
 
 
 def test_every_function_gives_the_same_on_lite_and_windows(lite_run):

@@ -102,15 +102,17 @@ def flatten(values: object) -> list[object]:
     return [values]
 
 
-def excel_call(metric: Callable[..., Any], *args: object) -> object:
-    """Call a library function with cell values; return a number or an Excel error text."""
+def excel_call(metric: Callable[..., Any], *args: object, name: str | None = None) -> object:
+    """Call a library function with cell values; return a number or an Excel error text
+    (logged under ``name``, the worksheet function's, or the library function's)."""
+    shown = name or metric.__name__
     try:
         return to_excel(metric(*args))
     except KPIInputError as exc:
-        logger.info("%s: %s", metric.__name__, exc)
+        logger.info("%s: %s", shown, exc)
         return excel_error(exc)
     except Exception:
-        logger.exception("%s failed", metric.__name__)
+        logger.exception("%s failed", shown)
         return VALUE
 
 

@@ -2,28 +2,36 @@
 
 Each is a thin xlwings function over :mod:`kpi_addin.metrics`: argument conversion and
 Excel errors only (:mod:`kpi_addin.excel.convert`), no arithmetic of its own, so every
-result equals the library's and ``kpi-addin metrics``'.  The Excel name of a function is
-its Python name, its description the docstring, its argument help given to
-:func:`~kpi_addin.excel.convert.worksheet_function`; all are in the category "SaaS KPIs".
+result equals the library's and ``kpi-addin metrics``'.  All are in the category "SaaS KPIs".
+
+* **Made from the registry** (:mod:`kpi_addin.excel.registry_functions`): the function of
+  every KPI whose registry entry names ``excel=`` — =CHURN(), =NRR(), =CAC() ... — its
+  arguments the columns of the entry's formula, its help from ``templates/lang/en.toml``.
+  A new KPI with ``excel="NAME"`` gets its function with no code here.
+* **Written here**, each for a reason the registry's formula cannot carry (:data:`HAND_WRITTEN`),
+  and the functions that are no registry KPI (=CLV(), =ANNUALIZE_CHURN(), =CONVERSION()), the
+  table functions and the report functions.  The Excel name of a hand-written function is its
+  Python name, its description the docstring, its argument help given to
+  :func:`~kpi_addin.excel.convert.worksheet_function`.
 
 Arguments carry no type hints on purpose: xlwings turns a hint into a converter, which
 would change what a blank or text cell arrives as before the library can name the problem.
 
 This module is the ``UDF Modules`` entry of ``workbooks/kpi_functions.xlsm`` on
-Windows, and ``kpi-addin lite`` embeds it in the ``main.py`` for xlwings Lite.
+Windows, and ``kpi-addin lite`` embeds it in the ``main.py`` for xlwings Lite; both find
+every function among its module attributes (:data:`__all__`).
 """
 
 from __future__ import annotations
 
 from ..metrics import KPIReport
-from ..metrics import balance_sheet as _balance_sheet
 from ..metrics import customers as _customers
 from ..metrics import funnel as _funnel
 from ..metrics import revenue as _revenue
 from ..metrics import unit_economics as _unit_economics
 from ..metrics.catalogue import SUBSCRIPTION_KEYS
+from .convert import CATEGORY as CATEGORY  # in __all__: xlwings Lite's main.py imports it
 from .convert import (
-    CATEGORY,
     VALUE,
     error_table,
     excel_call,
@@ -33,44 +41,32 @@ from .convert import (
     table_call,
     worksheet_function,
 )
+from .help_text import excel_help
+from .registry_functions import registry_functions
 from .report_functions import (
     FX_DOC,
-    KPI,
-    KPI_MOVEMENTS,
-    KPI_REPORT,
-    KPI_TABLE,
-    KPI_WARNINGS,
     SETTINGS_DOC,
     SUBSCRIPTIONS_DOC,
     report_entry,
     settings_arg,
 )
+from .report_functions import KPI as KPI  # the report functions: among this module's worksheet functions
+from .report_functions import KPI_MOVEMENTS as KPI_MOVEMENTS
+from .report_functions import KPI_REPORT as KPI_REPORT
+from .report_functions import KPI_TABLE as KPI_TABLE
+from .report_functions import KPI_WARNINGS as KPI_WARNINGS
+
+#: Registry KPIs whose worksheet function is written here, not made from the entry: why.
+HAND_WRITTEN = {
+    "MRR": "the simple form, customers × average revenue per customer; the registry's mrr is the bridge's column",
+    "LTV": "an optional gross margin argument, which the registry's LTV (ARPU / churn) does not apply",
+    "CTS": "its first argument may be a range of the cost components (summed); the registry's is one total",
+    "NPS": "it takes the range of 0–10 answers; the registry's formula reads the counts of each kind",
+}
 
 COUNT = " (a whole number, 0 or more)"
 MONEY = " (money per month, 0 or more)"
 RATE = " (a fraction, e.g. 0.05 for 5 %)"
-
-
-@worksheet_function(
-    {
-        "lost_customers": "Customers lost in the period" + COUNT,
-        "customers_at_start": "Paying customers at the start of the period" + COUNT,
-    },
-)
-def CHURN(lost_customers, customers_at_start):
-    """Customer churn rate: customers lost / paying customers at the start of the period."""
-    return excel_call(_customers.customer_churn_rate, lost_customers, customers_at_start)
-
-
-@worksheet_function(
-    {
-        "mrr_lost": "MRR lost to cancellations and downgrades" + MONEY,
-        "mrr_at_start": "MRR at the start of the period" + MONEY,
-    },
-)
-def REVENUE_CHURN(mrr_lost, mrr_at_start):
-    """Gross MRR churn rate: MRR lost to cancellations and downgrades / MRR at the start."""
-    return excel_call(_revenue.revenue_churn_rate, mrr_lost, mrr_at_start)
 
 
 @worksheet_function(
@@ -82,27 +78,6 @@ def REVENUE_CHURN(mrr_lost, mrr_at_start):
 def MRR(customers, avg_revenue_per_customer):
     """Monthly recurring revenue: paying customers × average monthly revenue per customer."""
     return excel_call(_revenue.monthly_recurring_revenue, customers, avg_revenue_per_customer)
-
-
-@worksheet_function(
-    {
-        "mrr": "Monthly recurring revenue" + MONEY,
-    },
-)
-def ARR(mrr):
-    """Annual recurring revenue: MRR × 12."""
-    return excel_call(_revenue.annual_recurring_revenue, mrr)
-
-
-@worksheet_function(
-    {
-        "revenue": "Revenue of the period, e.g. MRR (0 or more)",
-        "customers": "Paying customers (or users)" + COUNT,
-    },
-)
-def ARPU(revenue, customers):
-    """Average revenue per user (ARPU / ARPA): revenue / customers."""
-    return excel_call(_revenue.average_revenue_per_user, revenue, customers)
 
 
 @worksheet_function(
@@ -130,41 +105,6 @@ def CLV(customer_value, avg_lifetime_months):
 
 @worksheet_function(
     {
-        "sales_cost": "Sales cost of the period, people included (0 or more)",
-        "marketing_cost": "Marketing cost of the period, people included (0 or more)",
-        "new_customers": "New paying customers in the period" + COUNT,
-    },
-)
-def CAC(sales_cost, marketing_cost, new_customers):
-    """Customer acquisition cost: (sales + marketing cost) / new paying customers."""
-    return excel_call(_unit_economics.customer_acquisition_cost, sales_cost, marketing_cost, new_customers)
-
-
-@worksheet_function(
-    {
-        "ltv": "Customer lifetime value (0 or more)",
-        "cac": "Customer acquisition cost (0 or more)",
-    },
-)
-def LTV_CAC(ltv, cac):
-    """LTV to CAC ratio: LTV / CAC (3 or more is the usual health mark)."""
-    return excel_call(_unit_economics.ltv_to_cac, ltv, cac)
-
-
-@worksheet_function(
-    {
-        "cac": "Customer acquisition cost (0 or more)",
-        "arpu": "Average monthly revenue per customer" + MONEY,
-        "gross_margin": "Optional gross margin" + RATE + "; default 1",
-    },
-)
-def CAC_PAYBACK(cac, arpu, gross_margin=1.0):
-    """CAC payback in months: CAC / (ARPU × gross margin)."""
-    return excel_call(_unit_economics.cac_payback_months, cac, arpu, optional(gross_margin, 1.0))
-
-
-@worksheet_function(
-    {
         "costs": "Cost to serve: one total, or a range of its components (blanks ignored)",
         "paying_customers": "Paying customers" + COUNT,
     },
@@ -174,57 +114,6 @@ def CTS(costs, paying_customers):
     components = flatten(costs)
     total = components[0] if len(components) == 1 else components
     return excel_call(_unit_economics.cost_to_serve, total, paying_customers)
-
-
-@worksheet_function(
-    {
-        "customers_at_end": "Paying customers at the end of the period" + COUNT,
-        "customers_gained": "Customers gained in the period, new and reactivated" + COUNT,
-        "customers_at_start": "Paying customers at the start of the period" + COUNT,
-    },
-)
-def RETENTION(customers_at_end, customers_gained, customers_at_start):
-    """Customer retention rate: (customers at end − customers gained) / customers at start."""
-    return excel_call(_customers.customer_retention_rate, customers_at_end, customers_gained, customers_at_start)
-
-
-@worksheet_function(
-    {
-        "mrr_at_start": "MRR at the start of the period" + MONEY,
-        "expansion": "Expansion MRR of the period" + MONEY,
-        "contraction": "Contraction MRR of the period" + MONEY,
-        "churned": "Churned MRR of the period" + MONEY,
-    },
-)
-def NRR(mrr_at_start, expansion, contraction, churned):
-    """Net revenue retention: (start MRR + expansion − contraction − churned) / start MRR."""
-    return excel_call(_revenue.net_revenue_retention, mrr_at_start, expansion, contraction, churned)
-
-
-@worksheet_function(
-    {
-        "mrr_at_start": "MRR at the start of the period" + MONEY,
-        "contraction": "Contraction MRR of the period" + MONEY,
-        "churned": "Churned MRR of the period" + MONEY,
-    },
-)
-def GRR(mrr_at_start, contraction, churned):
-    """Gross revenue retention: (start MRR − contraction − churned) / start MRR."""
-    return excel_call(_revenue.gross_revenue_retention, mrr_at_start, contraction, churned)
-
-
-@worksheet_function(
-    {
-        "new_mrr": "New MRR" + MONEY,
-        "expansion_mrr": "Expansion MRR" + MONEY,
-        "reactivation_mrr": "Reactivation MRR" + MONEY,
-        "contraction_mrr": "Contraction MRR" + MONEY,
-        "churned_mrr": "Churned MRR" + MONEY,
-    },
-)
-def SAAS_QUICK_RATIO(new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr, churned_mrr):
-    """SaaS quick ratio: (new + expansion + reactivation MRR) / (contraction + churned MRR)."""
-    return excel_call(_revenue.saas_quick_ratio, new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr, churned_mrr)
 
 
 @worksheet_function(
@@ -256,84 +145,6 @@ def NPS(scores):
 def CONVERSION(converted, total):
     """Stage conversion rate: converted / entered."""
     return excel_call(_funnel.conversion_rate, converted, total)
-
-
-@worksheet_function(
-    {
-        "new_customers": "New customers (conversions)" + COUNT,
-        "visitors": "Website visitors" + COUNT,
-    },
-)
-def CCR(new_customers, visitors):
-    """Customer conversion rate: new customers / website visitors."""
-    return excel_call(_funnel.customer_conversion_rate, new_customers, visitors)
-
-
-@worksheet_function(
-    {
-        "paid_pqls": "Product-qualified leads that became paying" + COUNT,
-        "pqls": "Product-qualified leads" + COUNT,
-    },
-)
-def PQL_CONVERSION(paid_pqls, pqls):
-    """PQL to paid conversion: PQLs that became paying / PQLs."""
-    return excel_call(_funnel.pql_conversion_rate, paid_pqls, pqls)
-
-
-@worksheet_function(
-    {
-        "current_assets": "Current assets (0 or more)",
-        "current_liabilities": "Current liabilities (0 or more)",
-    },
-)
-def CURRENT_RATIO(current_assets, current_liabilities):
-    """Current ratio: current assets / current liabilities."""
-    return excel_call(_balance_sheet.current_ratio, current_assets, current_liabilities)
-
-
-@worksheet_function(
-    {
-        "current_assets": "Current assets (0 or more)",
-        "inventories": "Inventories (0 or more)",
-        "current_liabilities": "Current liabilities (0 or more)",
-    },
-)
-def ACID_TEST_RATIO(current_assets, inventories, current_liabilities):
-    """Quick ratio (acid test): (current assets − inventories) / current liabilities."""
-    return excel_call(_balance_sheet.quick_ratio, current_assets, inventories, current_liabilities)
-
-
-@worksheet_function(
-    {
-        "total_liabilities": "Total liabilities (0 or more)",
-        "shareholders_equity": "Shareholders' equity",
-    },
-)
-def DEBT_TO_EQUITY(total_liabilities, shareholders_equity):
-    """Debt-to-equity: total liabilities / shareholders' equity."""
-    return excel_call(_balance_sheet.debt_to_equity, total_liabilities, shareholders_equity)
-
-
-@worksheet_function(
-    {
-        "shareholders_equity": "Shareholders' equity",
-        "total_assets": "Total assets (0 or more)",
-    },
-)
-def EQUITY_RATIO(shareholders_equity, total_assets):
-    """Equity ratio: shareholders' equity / total assets."""
-    return excel_call(_balance_sheet.equity_ratio, shareholders_equity, total_assets)
-
-
-@worksheet_function(
-    {
-        "ebit": "Earnings before interest and taxes",
-        "interest_expense": "Interest expense (0 or more)",
-    },
-)
-def INTEREST_COVERAGE(ebit, interest_expense):
-    """Interest coverage: EBIT / interest expense."""
-    return excel_call(_balance_sheet.interest_coverage, ebit, interest_expense)
 
 
 # ------------------------------------------------------------------ table functions (dynamic arrays)
@@ -447,39 +258,12 @@ def _blank_if_missing(value: float) -> float | None:
     return None if number != number else number
 
 
-__all__ = [
-    "ACID_TEST_RATIO",
-    "ANNUALIZE_CHURN",
-    "ARPU",
-    "ARR",
-    "CAC",
-    "CAC_PAYBACK",
-    "CATEGORY",
-    "CCR",
-    "CHURN",
-    "CLV",
-    "COHORTS",
-    "CONVERSION",
-    "CTS",
-    "CURRENT_RATIO",
-    "DEBT_TO_EQUITY",
-    "EQUITY_RATIO",
-    "GRR",
-    "INTEREST_COVERAGE",
-    "KPI",
-    "KPI_MOVEMENTS",
-    "KPI_REPORT",
-    "KPI_TABLE",
-    "KPI_WARNINGS",
-    "LTV",
-    "LTV_CAC",
-    "MRR",
-    "MRR_MOVEMENTS",
-    "MRR_TABLE",
-    "NPS",
-    "NRR",
-    "PQL_CONVERSION",
-    "RETENTION",
-    "REVENUE_CHURN",
-    "SAAS_QUICK_RATIO",
-]
+#: The functions made from the registry, among this module's attributes as xlwings expects.
+HELP = excel_help()  # the words of templates/lang/en.toml (embedded in Lite's main.py)
+GENERATED = registry_functions(HELP, HAND_WRITTEN)
+if set(GENERATED) & set(globals()):  # pragma: no cover - a registry name clashing with a function here
+    raise RuntimeError(f"written here and made from the registry: {sorted(set(GENERATED) & set(globals()))}")
+globals().update(GENERATED)
+
+#: Every worksheet function (what Lite's main.py imports and the docs list), and the category.
+__all__ = sorted(["CATEGORY", *(n for n, v in globals().items() if hasattr(v, "__excel_args__"))])

@@ -5,7 +5,8 @@ pasted into its editor.  We generate a ``main.py`` that carries the modules the 
 functions need — found by following :mod:`kpi_addin.excel.functions`' imports, nothing
 of the dashboard, the command line or the file readers — zlib-compressed, and serves them
 as the ``kpi_addin`` package through an import hook when Lite loads it.  It exposes the
-very same functions, so =CHURN() in Lite and on Windows run the same code.
+very same functions, so =CHURN() in Lite and on Windows run the same code; the help words
+of the functions made from the registry travel with it (``kpi_addin.excel.embedded_help``).
 
 The library needs only pandas and NumPy there (no pyarrow: Pyodide 0.28's pandas has none).
 """
@@ -132,9 +133,14 @@ def _without_docstrings(tree: ast.Module) -> str:
 
 def lite_main_py() -> str:
     """The text of ``main.py`` for the xlwings Lite editor."""
+    from ..metrics.catalogue import KPIS
+    from .functions import GENERATED
     from .functions import __all__ as exported
+    from .help_text import EMBEDDED, embedded_source
 
     modules = needed_modules()
+    # the help words of the functions made from the registry (Lite has no templates folder)
+    modules[EMBEDDED] = (False, embedded_source(k for k in KPIS if k.excel in GENERATED))
     payload = base64.b85encode(zlib.compress(json.dumps(modules).encode("utf-8"), 9)).decode("ascii")
     lines = textwrap.wrap(payload, 100)
     names = ", ".join(n for n in exported if n != "CATEGORY")

@@ -25,8 +25,9 @@ a formula with a window), checking every argument's :data:`DOMAINS` and the ``li
 The labels and definition texts of each language live in ``templates/lang/<code>.toml``
 under ``[kpis.<key>]`` (finance users translate them without Python); a test checks that
 every registry KPI has them in every language.  This module knows nothing about Excel or
-the dashboard: worksheet-function names are plain strings, checked by tests against
-:mod:`kpi_addin.excel.functions`.
+the dashboard: worksheet-function names are plain strings, and the Excel layer makes the
+function of each (``kpi_addin.excel.registry_functions``; a few are written by hand there,
+each for a reason it gives).
 
 Adding a KPI: see ``CONTRIBUTING.md`` — an entry here, its texts in each language file,
 its tests, and ``python scripts/regenerate.py``.  The registry tests name any surface missed.
@@ -254,6 +255,7 @@ _ENTRIES: tuple[KPI, ...] = (
         _COSTS,
         formula=c("cac") / (c("arpu") * c("gross_margin")),
         excel="CAC_PAYBACK",
+        excel_defaults={"gross_margin": 1.0},  # =CAC_PAYBACK(cac, arpu): no margin applied
         function="unit_economics.cac_payback_months",
     ),
     KPI(

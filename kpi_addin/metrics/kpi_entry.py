@@ -35,7 +35,10 @@ class KPI:
         expression gives the KPI: then ``computed_by`` names the function that does.
     limits : ``(low, high)`` pairs of expressions where ``low`` may not exceed ``high``
         (churned customers ≤ customers at the start): an impossible input is an error.
-    excel : the worksheet function that exposes it, if any.
+    excel : the worksheet function that exposes it, if any: made from this entry (its
+        arguments :attr:`arguments`, its value :meth:`evaluate`) by the Excel layer.
+    excel_defaults : trailing arguments of that function that may be omitted, and the value
+        an omitted (or blank) one stands for (``CAC_PAYBACK``'s ``gross_margin``: 1).
     function : the library's scalar function of the same KPI (``module.name`` under
         ``kpi_addin.metrics``), whose docstring holds the worked example; a test checks it
         gives what ``formula`` gives.
@@ -55,6 +58,7 @@ class KPI:
     formula: Expr | None = None
     limits: tuple[tuple[Expr, Expr], ...] = ()
     excel: str | None = None
+    excel_defaults: Mapping[str, float] = field(default_factory=dict)
     function: str | None = None
     computed_by: str | None = None
     monthly: bool = True

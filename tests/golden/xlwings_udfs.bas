@@ -24,13 +24,13 @@ failed:
     ANNUALIZE_CHURN = Err.Description
 End Function
 
-Function ARPU(revenue, customers)
+Function ARPU(mrr, customers)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ARPU = XLPy.CallUDF("kpi_addin.excel.functions", "ARPU", Array(revenue, customers), ThisWorkbook, Application.Caller)
+        ARPU = XLPy.CallUDF("kpi_addin.excel.functions", "ARPU", Array(mrr, customers), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ARPU = XLPy.CallUDF("kpi_addin.excel.functions", "ARPU", Array(revenue, customers))
+        ARPU = XLPy.CallUDF("kpi_addin.excel.functions", "ARPU", Array(mrr, customers))
         Exit Function
     #End If
 failed:
@@ -50,13 +50,13 @@ failed:
     ARR = Err.Description
 End Function
 
-Function CAC(sales_cost, marketing_cost, new_customers)
+Function CAC(sales, marketing, acquired_customers)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        CAC = XLPy.CallUDF("kpi_addin.excel.functions", "CAC", Array(sales_cost, marketing_cost, new_customers), ThisWorkbook, Application.Caller)
+        CAC = XLPy.CallUDF("kpi_addin.excel.functions", "CAC", Array(sales, marketing, acquired_customers), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        CAC = XLPy.CallUDF("kpi_addin.excel.functions", "CAC", Array(sales_cost, marketing_cost, new_customers))
+        CAC = XLPy.CallUDF("kpi_addin.excel.functions", "CAC", Array(sales, marketing, acquired_customers))
         Exit Function
     #End If
 failed:
@@ -89,13 +89,13 @@ failed:
     CCR = Err.Description
 End Function
 
-Function CHURN(lost_customers, customers_at_start)
+Function CHURN(churned_customers, start_customers)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        CHURN = XLPy.CallUDF("kpi_addin.excel.functions", "CHURN", Array(lost_customers, customers_at_start), ThisWorkbook, Application.Caller)
+        CHURN = XLPy.CallUDF("kpi_addin.excel.functions", "CHURN", Array(churned_customers, start_customers), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        CHURN = XLPy.CallUDF("kpi_addin.excel.functions", "CHURN", Array(lost_customers, customers_at_start))
+        CHURN = XLPy.CallUDF("kpi_addin.excel.functions", "CHURN", Array(churned_customers, start_customers))
         Exit Function
     #End If
 failed:
@@ -193,13 +193,13 @@ failed:
     EQUITY_RATIO = Err.Description
 End Function
 
-Function GRR(mrr_at_start, contraction, churned)
+Function GRR(start_mrr, contraction_mrr, churned_mrr)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        GRR = XLPy.CallUDF("kpi_addin.excel.functions", "GRR", Array(mrr_at_start, contraction, churned), ThisWorkbook, Application.Caller)
+        GRR = XLPy.CallUDF("kpi_addin.excel.functions", "GRR", Array(start_mrr, contraction_mrr, churned_mrr), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        GRR = XLPy.CallUDF("kpi_addin.excel.functions", "GRR", Array(mrr_at_start, contraction, churned))
+        GRR = XLPy.CallUDF("kpi_addin.excel.functions", "GRR", Array(start_mrr, contraction_mrr, churned_mrr))
         Exit Function
     #End If
 failed:
@@ -362,52 +362,52 @@ failed:
     NPS = Err.Description
 End Function
 
-Function NRR(mrr_at_start, expansion, contraction, churned)
+Function NRR(start_mrr, expansion_mrr, contraction_mrr, churned_mrr)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        NRR = XLPy.CallUDF("kpi_addin.excel.functions", "NRR", Array(mrr_at_start, expansion, contraction, churned), ThisWorkbook, Application.Caller)
+        NRR = XLPy.CallUDF("kpi_addin.excel.functions", "NRR", Array(start_mrr, expansion_mrr, contraction_mrr, churned_mrr), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        NRR = XLPy.CallUDF("kpi_addin.excel.functions", "NRR", Array(mrr_at_start, expansion, contraction, churned))
+        NRR = XLPy.CallUDF("kpi_addin.excel.functions", "NRR", Array(start_mrr, expansion_mrr, contraction_mrr, churned_mrr))
         Exit Function
     #End If
 failed:
     NRR = Err.Description
 End Function
 
-Function PQL_CONVERSION(paid_pqls, pqls)
+Function PQL_CONVERSION(pql_converted, pql)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        PQL_CONVERSION = XLPy.CallUDF("kpi_addin.excel.functions", "PQL_CONVERSION", Array(paid_pqls, pqls), ThisWorkbook, Application.Caller)
+        PQL_CONVERSION = XLPy.CallUDF("kpi_addin.excel.functions", "PQL_CONVERSION", Array(pql_converted, pql), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        PQL_CONVERSION = XLPy.CallUDF("kpi_addin.excel.functions", "PQL_CONVERSION", Array(paid_pqls, pqls))
+        PQL_CONVERSION = XLPy.CallUDF("kpi_addin.excel.functions", "PQL_CONVERSION", Array(pql_converted, pql))
         Exit Function
     #End If
 failed:
     PQL_CONVERSION = Err.Description
 End Function
 
-Function RETENTION(customers_at_end, customers_gained, customers_at_start)
+Function RETENTION(customers, gained_customers, start_customers)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        RETENTION = XLPy.CallUDF("kpi_addin.excel.functions", "RETENTION", Array(customers_at_end, customers_gained, customers_at_start), ThisWorkbook, Application.Caller)
+        RETENTION = XLPy.CallUDF("kpi_addin.excel.functions", "RETENTION", Array(customers, gained_customers, start_customers), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        RETENTION = XLPy.CallUDF("kpi_addin.excel.functions", "RETENTION", Array(customers_at_end, customers_gained, customers_at_start))
+        RETENTION = XLPy.CallUDF("kpi_addin.excel.functions", "RETENTION", Array(customers, gained_customers, start_customers))
         Exit Function
     #End If
 failed:
     RETENTION = Err.Description
 End Function
 
-Function REVENUE_CHURN(mrr_lost, mrr_at_start)
+Function REVENUE_CHURN(lost_mrr, start_mrr)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        REVENUE_CHURN = XLPy.CallUDF("kpi_addin.excel.functions", "REVENUE_CHURN", Array(mrr_lost, mrr_at_start), ThisWorkbook, Application.Caller)
+        REVENUE_CHURN = XLPy.CallUDF("kpi_addin.excel.functions", "REVENUE_CHURN", Array(lost_mrr, start_mrr), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        REVENUE_CHURN = XLPy.CallUDF("kpi_addin.excel.functions", "REVENUE_CHURN", Array(mrr_lost, mrr_at_start))
+        REVENUE_CHURN = XLPy.CallUDF("kpi_addin.excel.functions", "REVENUE_CHURN", Array(lost_mrr, start_mrr))
         Exit Function
     #End If
 failed:
