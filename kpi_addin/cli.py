@@ -27,7 +27,7 @@ from .cli_options import (
     exports_of,
     reporting_options,
 )
-from .formatting import terminal_text
+from .formatting import console_safe, terminal_text
 from .io import parse_month, write_sample
 from .io.problems import CommandError
 from .io.safe_write import OutputExistsError
@@ -178,7 +178,9 @@ def reconcile(
     from .io.against import read_against
     from .reconcile_output import reconcile_output
 
-    theirs = read_against(against)
+    theirs, read_notes = read_against(against)
+    for note in read_notes:
+        say_note(note)
     company, report = load_report(data, as_of, exports_of(**exports), history_start, convention)
     click.echo(reconcile_output(company, report, theirs, against, fmt), nl=False)
 
@@ -222,6 +224,7 @@ def dashboard(
     include_ledger: bool,
     movements_months: int,
     update: Path | None,
+    force_carry: bool,
     pdf: str | None,
     **exports: Any,
 ) -> None:
@@ -240,6 +243,7 @@ def dashboard(
         update,
         pdf,
         [data, *given, update],
+        force_carry,
     )
     run_dashboard(
         request,
@@ -282,6 +286,7 @@ def lite(out: Path, force: bool) -> None:
 
 
 def main() -> None:
+    console_safe(sys.stdout, sys.stderr)
     cli(prog_name="kpi-addin")
 
 

@@ -215,6 +215,12 @@ def dashboard_options(command):
             "(written beside LAST with the new month in its name unless --out is given; never over LAST).",
         ),
         click.option(
+            "--force-carry",
+            is_flag=True,
+            help="With --update: carry LAST's targets and commentary even though it was built for another "
+            "company or reporting currency (each carried value is listed).",
+        ),
+        click.option(
             "--pdf",
             "pdf",
             is_flag=False,

@@ -86,3 +86,56 @@ def csv_text(text: object) -> str:
     """
     value = str(text)
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
+#: What a character the console cannot show is written as (the rest become ``?``).
+ASCII_FALLBACKS = {
+    "→": "->",
+    "←": "<-",
+    "−": "-",
+    "–": "-",
+    "—": "--",
+    "…": "...",
+    "×": "x",
+    "÷": "/",
+    "≤": "<=",
+    "≥": ">=",
+    "▲": "^",
+    "▼": "v",
+    "·": "-",
+    "’": "'",
+    "‘": "'",
+    "“": '"',
+    "”": '"',
+    "€": "EUR ",
+    "₩": "KRW ",
+    "£": "GBP ",
+    "¥": "JPY ",
+    "₹": "INR ",
+    "\u00a0": " ",
+}
+CONSOLE_ERRORS = "kpi_addin_ascii"
+
+
+def ascii_fallback(error: UnicodeError) -> tuple[str, int]:
+    """The codec error handler of :func:`console_safe`: arrows and signs as ASCII, the rest ``?``."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text = error.object[error.start : error.end]
+    return "".join(ASCII_FALLBACKS.get(c, "?") for c in text), error.end
+
+
+def console_safe(*streams: object) -> None:
+    """Make ``streams`` (the process's stdout and stderr) write any text: on a console whose
+    encoding cannot show a character (a Windows code page, ``PYTHONIOENCODING=cp1252``) it
+    is written as ASCII (``->`` for an arrow) instead of ending the command in a traceback."""
+    import codecs
+
+    try:
+        codecs.lookup_error(CONSOLE_ERRORS)
+    except LookupError:
+        codecs.register_error(CONSOLE_ERRORS, ascii_fallback)
+    for stream in streams:
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=CONSOLE_ERRORS)

@@ -13,8 +13,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from ..io.problems import CommandError
 from ..io.safe_write import OutputExistsError, check_output
 from ..lang import LANGUAGES, TemplateError, load_language
@@ -41,6 +39,7 @@ class DashboardRequest:
     update: Path | None
     pdf: str | None  # None: no PDF; "": beside the workbook; else its path
     inputs: list[object]  # every input path: the outputs must not overwrite one
+    force_carry: bool = False  # --force-carry: carry LAST of another company or currency
 
 
 def run_dashboard(
@@ -80,7 +79,7 @@ def run_dashboard(
         template, language, include_ledger=request.include_ledger, movements_months=request.movements_months
     )
     if update is not None:
-        out = prepare_update(update, out if request.out_given else None, report.as_of, options)
+        out = prepare_update(update, out if request.out_given else None, report, options, request.force_carry)
         check_output(out, inputs)
         if pdf == "":  # --pdf without a path: beside the refreshed workbook
             pdf_path = out.with_suffix(".pdf")
@@ -112,17 +111,41 @@ def run_dashboard(
             f"{len(carried.comments)} commentary cells, {notes} notes",
             False,
         )
+        if request.force_carry:  # carried across companies or currencies: say exactly what
+            for goal in carried.goals:
+                due = f", due {goal.due:%Y-%m}" if goal.due is not None else ""
+                say(f"carried: goal {goal.kpi} target {goal.target:g} ({goal.direction}{due})", False)
+            for key in carried.comments:
+                say(f"carried: commentary on {key}", False)
         for item in unplaced(carried, options.template.summary_kpis):
             say(f"warning: {update}: {item.warning()}", True)
 
 
-def prepare_update(last: Path, out: Path | None, as_of: pd.Period, options: BuildOptions) -> Path:
-    """Read what was typed into ``last`` into ``options``; the file to write (never ``last``)."""
+def prepare_update(
+    last: Path, out: Path | None, report: KPIReport, options: BuildOptions, force_carry: bool = False
+) -> Path:
+    """Read what was typed into ``last`` into ``options``; the file to write (never ``last``).
+
+    LAST of another company or reporting currency is refused (777 EUR must not become 777
+    USD) unless ``force_carry``."""
     try:
         carried = read_last(last, [load_language(code) for code in LANGUAGES])
     except UpdateError as exc:
         raise CommandError([str(exc)]) from None
+    differs = []
+    if carried.currency is not None and carried.currency != report.reporting_currency:
+        differs.append(f"reporting currency {carried.currency}, not {report.reporting_currency}")
+    if carried.company and report.company and carried.company.strip() != report.company.strip():
+        differs.append(f"company {carried.company!r}, not {report.company!r}")
+    if differs and not force_carry:
+        raise CommandError(
+            [
+                f"{last} was built for {' and '.join(differs)}: its targets and commentary would be carried "
+                "into another board; give --force-carry to carry them anyway (each is then listed)"
+            ]
+        )
     options.carried = carried
+    as_of = report.as_of
     target = out or default_output(last, carried.as_of, as_of)
     if target.resolve() == last.resolve():
         raise CommandError(

@@ -33,6 +33,8 @@ from .. import __version__
 
 MARKER_NAME = "KPIADDIN_DASHBOARD"
 MARKER_PROPERTY = "kpi-addin dashboard"
+#: The custom document property naming the company a dashboard is for (any text: not in the name).
+COMPANY_PROPERTY = "kpi-addin company"
 GOALS_NAME = "KPIADDIN_GOALS"
 INPUT_STYLE_NAME = "kpi-addin input"
 #: Defined names of input cells: Goal_<KEY>_Target|Direction|Due and Comment_<KEY>.
@@ -78,6 +80,9 @@ class Carried:
     source: str
     as_of: str | None
     goals: list[GoalInput]
+    #: the reporting currency and the company last month's file was built for (None: not said)
+    currency: str | None = None
+    company: str | None = None
     comments: dict[str, str] = field(default_factory=dict)  # KPI key → Summary commentary
     comment_notes: dict[str, str] = field(default_factory=dict)  # KPI key → note on its commentary cell
     leftovers: list[Leftover] = field(default_factory=list)
@@ -130,11 +135,23 @@ def add_note(ws: Worksheet, cell: str, text: str) -> None:
     ws[cell].comment = Comment(text, NOTE_AUTHOR, width=240, height=90)
 
 
-def mark_workbook(wb: Workbook, as_of: pd.Period, goals: Worksheet, header_row: int, last_column: str) -> None:
-    """The marker every build writes, and the name of the Goals header row."""
-    text = f"kpi-addin {__version__} as_of {as_of}"
+def mark_workbook(
+    wb: Workbook,
+    as_of: pd.Period,
+    goals: Worksheet,
+    header_row: int,
+    last_column: str,
+    *,
+    currency: str,
+    company: str | None,
+) -> None:
+    """The marker every build writes (version, as-of month, reporting currency; the company
+    as a document property), and the name of the Goals header row."""
+    text = f"kpi-addin {__version__} as_of {as_of} currency {currency}"
     wb.defined_names[MARKER_NAME] = DefinedName(MARKER_NAME, attr_text=f'"{text}"')
     wb.custom_doc_props.append(StringProperty(name=MARKER_PROPERTY, value=text))
+    if company:
+        wb.custom_doc_props.append(StringProperty(name=COMPANY_PROPERTY, value=company))
     ref = f"{quote_sheetname(goals.title)}!$A${header_row}:${last_column}${header_row}"
     wb.defined_names[GOALS_NAME] = DefinedName(GOALS_NAME, attr_text=ref)
 
@@ -142,6 +159,12 @@ def mark_workbook(wb: Workbook, as_of: pd.Period, goals: Worksheet, header_row: 
 def marker_as_of(text: str) -> str | None:
     """The ``as_of`` month a marker names (``kpi-addin 0.1.0 as_of 2025-11`` → ``2025-11``)."""
     found = re.search(r"as_of (\d{4}-\d{2})", text)
+    return found.group(1) if found else None
+
+
+def marker_currency(text: str) -> str | None:
+    """The reporting currency a marker names (None: a file from a version that did not say)."""
+    found = re.search(r"currency ([A-Z]{3})", text)
     return found.group(1) if found else None
 
 

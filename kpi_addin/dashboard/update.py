@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import math
 import re
+import warnings
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -27,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..lang import Language
 from ..metrics.catalogue import BALANCE_SHEET_KEYS, MONTHLY_KEYS, default_direction
 from .typed import (
+    COMPANY_PROPERTY,
     GOAL_COLUMNS,
     GOALS_NAME,
     INPUT_NAME,
@@ -36,6 +38,7 @@ from .typed import (
     GoalInput,
     Leftover,
     marker_as_of,
+    marker_currency,
 )
 
 #: KPIs a goal or a commentary cell can be about.
@@ -70,7 +73,10 @@ def read_last(path: Path, languages: list[Language]) -> Carried:
         raise UpdateError(f"{path}: no such file")
     try:
         content = _without_large_sheets(path)
-        workbook = load_workbook(content, rich_text=False)
+        with warnings.catch_warnings():
+            # openpyxl warns that it drops the sparklines it cannot read: the new build writes its own
+            warnings.simplefilter("ignore", UserWarning)
+            workbook = load_workbook(content, rich_text=False)
     except UpdateError:
         raise
     except UNREADABLE as exc:
@@ -82,7 +88,13 @@ def read_last(path: Path, languages: list[Language]) -> Carried:
             "--update refreshes a workbook that `kpi-addin dashboard` wrote (one from a version "
             "without --update has no marker: build this month without --update once)"
         )
-    carried = Carried(source=path.name, as_of=marker_as_of(marker), goals=[])
+    carried = Carried(
+        source=path.name,
+        as_of=marker_as_of(marker),
+        goals=[],
+        currency=marker_currency(marker),
+        company=_company(workbook),
+    )
     labels = _labels(languages)
     _read_goals(workbook, carried, labels, languages)
     _read_comments(workbook, carried)
@@ -151,6 +163,13 @@ def _marker(workbook: object) -> str | None:
         return str(names[MARKER_NAME].attr_text).strip('"')
     for prop in workbook.custom_doc_props.props:  # type: ignore[attr-defined]  # an openpyxl Workbook
         if prop.name == MARKER_PROPERTY:
+            return str(prop.value)
+    return None
+
+
+def _company(workbook: object) -> str | None:
+    for prop in workbook.custom_doc_props.props:  # type: ignore[attr-defined]  # an openpyxl Workbook
+        if prop.name == COMPANY_PROPERTY:
             return str(prop.value)
     return None
 

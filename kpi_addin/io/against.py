@@ -1,5 +1,14 @@
 """Another tool's monthly figures (``kpi-addin reconcile --against FILE``): a CSV with a
-``month`` column and any of our monthly keys, read as numbers with located errors."""
+``month`` column and any of our monthly keys.
+
+It is read as every export is — the encoding and separator sniffed, lines before the
+header that start with ``#`` skipped (:func:`.sources.base.read_export`) — and its numbers
+by the one value parser (:func:`.values.parse_numbers`, as written in a report: decimal
+commas, thousands separators, currency symbols, parentheses negatives), each column's
+convention decided by the column.  Every cell that is not a month or a number is a
+located error; a column that is not one of our keys is named in a note, never dropped
+silently.
+"""
 
 from __future__ import annotations
 
@@ -8,40 +17,53 @@ from pathlib import Path
 import pandas as pd
 
 from ..metrics import MONTHLY_KEYS
-from .problems import CommandError
+from . import values as values_
+from .problems import CommandError, quoted
 from .settings_sheet import parse_month
+from .sources.base import read_export
 
 
-def read_against(path: Path) -> pd.DataFrame:
-    """The other tool's CSV: ``month`` plus any of our monthly keys, as numbers.
+def read_against(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """The other tool's figures (``month`` plus any of our monthly keys, as numbers) and notes
+    on what was read (the file's encoding and separator, the columns left aside).
 
     Raises :class:`CommandError` listing every cell that is not a month or a number."""
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise CommandError([f"{path}: no such file"]) from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise CommandError([f"{path}: cannot be read as CSV ({exc})"]) from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if not path.exists():
+        raise CommandError([f"{path}: no such file"])
+    export, problems = read_export(path)
+    if export is None:
+        raise CommandError([str(p) for p in problems], f"{path} cannot be compared.")
+    frame = export.frame
     if "month" not in frame.columns:
-        raise CommandError([f"{path}: no 'month' column (found: {', '.join(frame.columns) or 'none'})"])
+        found = ", ".join(export.originals.values()) or "none"
+        raise CommandError([f"{path}: no 'month' column (found: {found})"])
     keys = [k for k in MONTHLY_KEYS[1:] if k in frame.columns]
     if not keys:
         raise CommandError([f"{path}: no column is one of our keys (e.g. mrr, customers, new_mrr, churned_mrr)"])
-    problems = []
+    notes = [str(n) for n in export.notes]
+    aside = [export.originals[c] for c in frame.columns if c not in keys and c != "month" and c]
+    if aside:
+        notes.append(f"{path.name}: not one of our keys, not compared: {', '.join(aside)}")
+    errors: list[str] = []
+
+    def where(position: int, column: str) -> str:
+        return f"{path} {export.letters[column]}{int(export.rows[position])} ({export.originals[column]})"
+
     months = []
-    for row, text in enumerate(frame["month"], start=2):
+    for position, text in enumerate(frame["month"]):
         try:
             months.append(parse_month(text, "month"))
         except ValueError:
-            problems.append(f"{path} row {row} (month): {text!r} is not a month (YYYY-MM)")
-    out = pd.DataFrame({"month": months}) if not problems else pd.DataFrame()
+            errors.append(f"{where(position, 'month')}: {text!r} is not a month (YYYY-MM)")
+    out = pd.DataFrame({"month": months}) if not errors else pd.DataFrame()
     for key in keys:
-        values = pd.to_numeric(frame[key].str.replace(",", "").str.strip(), errors="coerce")
-        for row in frame.index[values.isna() & (frame[key].str.strip() != "")]:
-            problems.append(f"{path} row {row + 2} ({key}): {frame.loc[row, key]!r} is not a number")
-        if not problems:
-            out[key] = values.to_numpy()
-    if problems:
-        raise CommandError(problems, f"{len(problems)} problem(s) in {path}; nothing was compared.")
-    return out
+        parsed = values_.parse_numbers(frame[key], key, written=True)
+        for mask, message in parsed.checks:
+            for hit in mask.to_numpy(dtype=bool).nonzero()[0]:
+                errors.append(f"{where(int(hit), key)}: {message(quoted(frame[key].iloc[int(hit)]))}")
+        notes += [f"{path.name}: {n}" for n in parsed.notes]
+        if not errors:
+            out[key] = parsed.values.to_numpy(dtype=float)
+    if errors:
+        raise CommandError(errors, f"{len(errors)} problem(s) in {path}; nothing was compared.")
+    return out, notes

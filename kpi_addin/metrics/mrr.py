@@ -246,7 +246,7 @@ def rate_table(currencies: np.ndarray, first_month: int, n_months: int, fx_rates
     if not dated.empty:
         rel = month_number(dated["month"]) - first_month
         keep = (rel >= 0) & (rel < n_months)
-        rows = dated["currency"].map(code).to_numpy()[keep]
+        rows = dated["currency"].map(code).to_numpy(dtype=np.intp)[keep]
         table[rows, rel[keep]] = dated["rate"].to_numpy(dtype=float)[keep]
     return table
 

@@ -26,7 +26,15 @@ def needed(ctx: Context) -> bool:
 
 
 def build(ctx: Context) -> list[Leftover]:
-    mark_workbook(ctx.wb, ctx.report.as_of, ctx.sheets["goals"], goals.HEADER_ROW, goals.LAST_COLUMN)
+    mark_workbook(
+        ctx.wb,
+        ctx.report.as_of,
+        ctx.sheets["goals"],
+        goals.HEADER_ROW,
+        goals.LAST_COLUMN,
+        currency=ctx.currency,
+        company=ctx.report.company,
+    )
     kept = leftovers(ctx)
     if not kept:
         return kept

@@ -202,6 +202,11 @@ def read_export(path: Path) -> tuple[Export | None, list[Problem]]:
     letters = {normalise(c): column_letter(i) for i, c in enumerate(headers)}
     frame.columns = [normalise(c) for c in headers]
     rows = np.arange(len(frame)) + skip + 2
+    # a blank line is a line of the file: later rows are numbered as an editor shows them
+    # (when a quoted cell holds a line break, rows and lines differ: then counted as rows)
+    filled = [n for n, line in enumerate(lines[skip + 1 :], start=skip + 2) if line.strip()]
+    if len(filled) == len(frame):
+        rows = np.array(filled, dtype=int)
     notes: list[str] = [ReadNote(f"{path.name}: {fmt.note}")] if fmt.note else []
     duplicated = frame.duplicated(keep="first").to_numpy() if len(frame.columns) else np.zeros(len(frame), bool)
     if duplicated.any():
