@@ -21,7 +21,7 @@ from .builder import BuildOptions
 from .pdf import PdfError, require_soffice
 from .sheets import PROGRESS_STEPS
 from .template import load_template
-from .typed import unplaced
+from .typed import mark_carried_comments, unplaced
 from .update import UpdateError, default_output, read_last
 from .writer import write_dashboard
 
@@ -144,6 +144,7 @@ def prepare_update(
                 "into another board; give --force-carry to carry them anyway (each is then listed)"
             ]
         )
+    mark_carried_comments(carried, report.as_of)
     options.carried = carried
     as_of = report.as_of
     target = out or default_output(last, carried.as_of, as_of)

@@ -177,3 +177,20 @@ def unplaced(carried: Carried, summary_kpis: tuple[str, ...]) -> list[Leftover]:
             if key not in summary_kpis:
                 out.append(Leftover(comment_name(key), kind, key, text, "the Summary no longer lists this KPI"))
     return out
+
+
+#: The mark a carried commentary starts with until a person rewrites it: the month it was written for.
+WRITTEN_FOR = re.compile(r"^\[(\d{4}-\d{2})\] ")
+
+
+def mark_carried_comments(carried: Carried, as_of: pd.Period) -> None:
+    """Commentary carried into a later month starts with the month it was written for
+    (``[2025-11] Churn up on the price change``), so last month's words never print as this
+    month's; a text already marked keeps its first month; a person who rewrites it deletes
+    the mark.  Rebuilding the same month marks nothing."""
+    written = carried.as_of
+    if written is None or written == str(as_of):
+        return
+    for key, text in carried.comments.items():
+        if not WRITTEN_FOR.match(text):
+            carried.comments[key] = f"[{written}] {text}"
