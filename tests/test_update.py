@@ -106,7 +106,8 @@ def check_refreshed(new: Path, *, warnings: str) -> None:
     assert cell_of(wb, "Goal_ARPU_Target").value == 210
     assert cell_of(wb, "Goal_ARPU_Due").value == dt.datetime(2026, 3, 1)
     assert cell_of(wb, "Goal_ARPU_Target").comment.text.startswith("Pricing project")
-    assert cell_of(wb, "Comment_MRR").value == "December: two Scale upgrades; churn lowest this year."
+    # written for November, carried into December: marked with its month until rewritten
+    assert cell_of(wb, "Comment_MRR").value == "[2025-11] December: two Scale upgrades; churn lowest this year."
     assert cell_of(wb, "Comment_MRR").comment.text.startswith("Check with sales")
     # what had no place: a warning and the Carried over sheet
     assert "Happiness index" in warnings
@@ -207,10 +208,16 @@ def test_commentary_on_a_kpi_the_new_template_leaves_out_is_carried_over(last_mo
     result = run("dashboard", "--update", str(edited), "--as-of", "2025-12", "--template", "executive")
     assert "Comment_ARPU (comment, arpu): the Summary no longer lists this KPI" in result.stderr
     new = load_workbook(tmp_path / "board_2025-12.xlsx")
-    assert cell_of(new, "Comment_MRR").value == "MRR on plan"
+    assert cell_of(new, "Comment_MRR").value == "[2025-11] MRR on plan"
     kept = [[c.value for c in row] for row in new["Carried over"].iter_rows(min_row=5)]
     assert kept == [
-        ["Comment_ARPU", "comment", "arpu", "ARPU up on the Scale plan", "the Summary no longer lists this KPI"]
+        [
+            "Comment_ARPU",
+            "comment",
+            "arpu",
+            "[2025-11] ARPU up on the Scale plan",
+            "the Summary no longer lists this KPI",
+        ]
     ]
 
 
