@@ -223,7 +223,7 @@ def test_reconcile_command_on_the_sample(tmp_path):
     assert "1 month(s) of" in out and "not compared: 2031-01" in out
     theirs.write_text("month,mrr\n2025-01,abc\n")
     code, out = run("reconcile", "--against", str(theirs))
-    assert code == 1 and "theirs.csv row 2 (mrr): 'abc' is not a number" in out
+    assert code == 1 and "theirs.csv B2 (mrr): 'abc' is not a number" in out  # column letter and line
 
 
 # --------------------------------------------------------------------------- quarters and years
