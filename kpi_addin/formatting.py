@@ -38,7 +38,7 @@ def format_unit(unit: str, value: object, currency: str) -> str:
         return f"{number:,.2f}x"
     if unit == "months":
         return f"{number:,.1f}"
-    if unit == "score":
+    if unit in ("score", "number"):
         return f"{number:,.1f}"
     return str(value)
 

@@ -7,11 +7,9 @@ import csv
 import io
 import json
 
-import pandas as pd
-
 from .formatting import format_unit, format_value, terminal_text, text_table
 from .metrics import MONTHLY_KEYS, KPIReport
-from .metrics.periods import PERIOD_KEYS, period_kpis
+from .metrics.periods import PERIOD_DEFINITIONS, PERIOD_KEYS, PERIOD_UNITS, period_kpis, period_records
 from .metrics.report import BALANCE_SHEET_KEYS
 
 
@@ -83,27 +81,14 @@ def metrics_table(report: KPIReport, months: int) -> str:
 
 def periods_output(report: KPIReport, period: str, fmt: str, months: int) -> str:
     """``--period quarter|year``: one row (JSON object, CSV row, table column) per period."""
-    table = period_kpis(report, period)
-    records = []
-    for label, row in table.iterrows():
-        entry: dict[str, object] = {"period": label}
-        for key in PERIOD_KEYS[1:]:
-            value = row[key]
-            if isinstance(value, str | bool) or value is None:
-                entry[key] = value
-            elif pd.isna(value):
-                entry[key] = None
-            elif key in ("months", "start_customers", "end_customers") or key.endswith("_customers"):
-                entry[key] = int(value)
-            else:
-                entry[key] = float(value)
-        records.append(entry)
+    records = period_records(period_kpis(report, period))
     if fmt == "json":
         out = {
             "reporting_currency": report.reporting_currency,
             "as_of": str(report.as_of),
             "month_to_date": report.month_to_date,
             "period": period,
+            "definitions": PERIOD_DEFINITIONS,
             "periods": records,
         }
         return json.dumps(out, indent=2, allow_nan=False) + "\n"
@@ -121,8 +106,12 @@ def periods_output(report: KPIReport, period: str, fmt: str, months: int) -> str
     for key in PERIOD_KEYS[3:]:
         if key == "complete":
             continue
-        unit = "count" if key == "months" or key.endswith("customers") else "rate"
-        unit = "money" if key.endswith(("_mrr", "_arr")) else unit
-        rows.append([key, *[format_unit(unit, e[key], currency) for e in shown]])
-    note = "(part): the period is cut by the report's first or last month, or holds the opening month."
-    return "\n".join([f"{report.company or 'KPIs'} — by {period}, {currency}", "", text_table(header, rows), "", note])
+        rows.append([key, *[format_unit(PERIOD_UNITS[key], e[key], currency) for e in shown]])
+    notes = [
+        "(part): the period is cut by the report's first or last month, or holds the opening month.",
+        "logo_churn, revenue_churn: of the customers paying at the start (never above 100 %); "
+        "*_on_average: churned over the period / the mean of the months' starting customers (MRR).",
+    ]
+    return "\n".join(
+        [f"{report.company or 'KPIs'} — by {period}, {currency}", "", text_table(header, rows), "", *notes]
+    )

@@ -238,7 +238,14 @@ def test_quarters_hand_worked():
     assert (q1["start_mrr"], q1["new_mrr"], q1["end_mrr"], q1["complete"]) == (150.0, 280.0, 430.0, False)
     q2 = quarters.loc["2024Q2"]  # b leaves in May, a expands in June
     assert (q2["start_mrr"], q2["churned_mrr"], q2["expansion_mrr"], q2["end_mrr"]) == (430.0, 50.0, 20.0, 400.0)
-    assert q2["customer_churn_rate"] == pytest.approx(1 / 4)
+    # the starting cohort (a, b, c, d): b is gone; April, May, June start with 4, 4, 3 customers
+    assert (q2["logo_churn"], q2["average_customers"], q2["customer_churn_on_average"]) == pytest.approx(
+        (1 / 4, 11 / 3, 1 / (11 / 3))
+    )
+    # MRR at the start of April, May, June: 430, 430, 380; 50 lost (b)
+    assert (q2["revenue_churn"], q2["average_mrr"], q2["revenue_churn_on_average"]) == pytest.approx(
+        (50 / 430, 1240 / 3, 50 / (1240 / 3))
+    )
     assert (q2["nrr"], q2["grr"], q2["logo_retention"]) == pytest.approx((400 / 430, 380 / 430, 3 / 4))
     q4 = quarters.loc["2024Q4"]  # e new in November, d back in December
     assert (q4["new_customers"], q4["reactivated_customers"], q4["reactivation_mrr"]) == (1, 1, 80.0)
@@ -246,6 +253,31 @@ def test_quarters_hand_worked():
     year = period_bridge(report, month("2024-04"), month("2025-03"))  # the trailing twelve months
     assert (year["start_arr"], year["end_arr"]) == (430.0 * 12, 260.0 * 12)
     assert year["nrr"] == pytest.approx((120 + 80) / 430) == report.monthly["nrr_12m"].iloc[-1]
+
+
+def test_period_churn_of_a_part_year_with_new_then_lost_customers():
+    # One customer from 2024-12 (the opening month); in 2025 four join and leave within the
+    # year, one a month. "Lost over the year / customers at its start" was 4 / 1 = 400 %.
+    rows = [("s", 100.0, "month", "2024-12-05", None)]
+    for i, (start, end) in enumerate(
+        [
+            ("2025-01-10", "2025-02-03"),
+            ("2025-02-10", "2025-03-03"),
+            ("2025-03-10", "2025-04-03"),
+            ("2025-04-10", "2025-05-03"),
+        ]
+    ):
+        rows.append((f"n{i}", 10.0, "month", start, end))
+    report = monthly_kpis(CompanyData(ledger(*rows), settings=ReportSettings(as_of=month("2025-06"))))
+    year = period_kpis(report, "year").loc["2025"]
+    assert (year["start_customers"], year["churned_customers"], year["complete"]) == (1, 4, False)
+    assert year["logo_churn"] == 0.0 and year["logo_retention"] == 1.0  # s, the starting cohort, stays
+    # customers at the start of Jan..Jun: 1, 2, 2, 2, 2, 1 → mean 10 / 6
+    assert year["average_customers"] == pytest.approx(10 / 6)
+    assert year["customer_churn_on_average"] == pytest.approx(4 / (10 / 6))
+    # MRR at the start of Jan..Jun: 100, 110, 110, 110, 110, 100 → mean 640 / 6; 40 churned
+    assert year["revenue_churn"] == 0.0
+    assert year["revenue_churn_on_average"] == pytest.approx(40 / (640 / 6))
 
 
 @settings(max_examples=30, deadline=None)
@@ -272,6 +304,10 @@ def test_periods_tie_out_on_random_ledgers(subs):
         assert (counts - rows["churned_customers"] == rows["end_customers"]).all()
         # consecutive periods chain: each starts where the one before ended
         assert np.allclose(rows["start_mrr"].iloc[1:].to_numpy(), rows["end_mrr"].iloc[:-1].to_numpy())
+        # the starting-cohort churn figures are shares of the cohort: 0..1, whatever joined and left
+        cohort = rows[["logo_churn", "revenue_churn"]].dropna()
+        assert ((cohort >= 0) & (cohort <= 1 + 1e-12)).all().all()
+        np.testing.assert_allclose(rows["logo_churn"], 1 - rows["logo_retention"])
 
 
 def test_period_command_formats():
@@ -281,3 +317,10 @@ def test_period_command_formats():
     assert lines[0] == ",".join(PERIOD_KEYS) and lines[-1].startswith("2025Q4,2025-10,2025-12,3,True,")
     code, out = run("metrics", "--period", "year")
     assert code == 0 and "2024 (part)" in out and "end_arr" in out
+    code, out = run("metrics", "--period", "year", "--format", "json")
+    parsed = json.loads(out)
+    assert set(parsed["definitions"]) >= {"logo_churn", "customer_churn_on_average", "revenue_churn", "complete"}
+    part = parsed["periods"][0]  # the sample's 2024: 8 customers at its start, 25 churned over it
+    assert (part["complete"], part["start_customers"], part["churned_customers"]) == (False, 8, 25)
+    assert 0 <= part["logo_churn"] <= 1  # "lost ÷ start" read 25 / 8 = 312 %
+    assert isinstance(part["average_customers"], float) and part["average_customers"] > 8

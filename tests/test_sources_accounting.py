@@ -11,9 +11,13 @@ the same company (Xero lists the months latest first), by hand:
 | customer_success | Support Salaries | 800 | 800 | 800 | 800 |
 | infrastructure | Software & Tools / Subscriptions | 99 | 99 | 149 | 149 |
 | cogs | the Cost of Goods Sold / Cost of Sales section | 52.47 | 60.95 | 66.82 | 64.21 |
+| research_development | Engineering Salaries | 2,000 | 2,000 | 2,000 | 2,000 |
+| general_administrative | Rent | 500 | 500 | 500 | 500 |
+| revenue | the income section: Subscription Revenue / Sales | 430 | 550 | 580 | 490 |
+| recurring_revenue | the same account, mapped to recurring_revenue | 430 | 550 | 580 | 490 |
 
-Left out with a note: Rent (2,000.00 over the four months) and Interest Expense (40.00),
-which the map does not name; Depreciation (100.00), mapped to "ignore"; income (2,050.00).
+Left out with a note: Interest Expense (40.00), which the map does not name; Depreciation
+(100.00), mapped to "ignore". Income (2,050.00) is revenue as booked, all of it recurring.
 With the Stripe invoices company's new customers (5, 1, 1, 0), CAC = (sales + marketing) /
 new customers = 4,350 / 5 = 870, 6,800, 4,100 and undefined in April.
 """
@@ -44,7 +48,12 @@ EXPECTED = {
     "customer_success": [800, 800, 800, 800],
     "infrastructure": [99, 99, 149, 149],
     "cogs": [52.47, 60.95, 66.82, 64.21],
+    "research_development": [2000, 2000, 2000, 2000],
+    "general_administrative": [500, 500, 500, 500],
+    "revenue": [430, 550, 580, 490],
+    "recurring_revenue": [430, 550, 580, 490],
 }
+READ_COLUMNS = [*COST_COLUMNS, "research_development", "general_administrative", "revenue", "recurring_revenue"]
 
 
 def amount_of(cell: object) -> float:
@@ -74,7 +83,7 @@ def test_each_layout_gives_the_hand_worked_costs(tmp_path, layout):
     read = read_costs(path, EXAMPLE_MAP)
     frame = read.sheet.frame
     assert list(frame["month"]) == ["2025-01", "2025-02", "2025-03", "2025-04"]
-    assert list(frame.columns) == ["month", *COST_COLUMNS]
+    assert list(frame.columns) == ["month", *READ_COLUMNS]
     assert list(frame["retention_programs"]) == [0, 0, 0, 0]  # no account fed it: 0, with a note
     assert "no account is mapped to retention_programs: 0 in every month" in " ".join(read.notes)
     for column, values in EXPECTED.items():
@@ -85,10 +94,10 @@ def test_each_layout_gives_the_hand_worked_costs(tmp_path, layout):
 @pytest.mark.parametrize("path", [QUICKBOOKS, XERO])
 def test_unmapped_ignored_and_income_accounts_are_noted_with_their_totals(path):
     notes = " ".join(read_costs(path, EXAMPLE_MAP).notes)
-    assert "2 account(s) not in accounts_map.example.toml, left out of the costs (2,040.00 in all)" in notes
-    assert "Rent (" in notes and ": 2,000.00" in notes and "Interest Expense (" in notes and ": 40.00" in notes
+    assert "1 account(s) not in accounts_map.example.toml, left out of the costs (40.00 in all)" in notes
+    assert "Interest Expense (" in notes and ": 40.00" in notes
     assert '1 account(s) mapped to "ignore" (100.00)' in notes
-    assert "income accounts (2,050.00) are revenue, not costs" in notes
+    assert "income accounts (2,050.00) are revenue as booked, 2,050.00 of it recurring" in notes
 
 
 def test_cac_from_the_mapped_costs():
@@ -123,7 +132,8 @@ def test_a_parent_a_section_and_a_name_without_its_number_map_their_accounts(tmp
     frame = read_costs(QUICKBOOKS, accounts).sheet.frame
     # Google Ads by number and name, Events by name; every other expense by its section; COGS unmapped
     assert list(frame["marketing"]) == pytest.approx([1200, 3500, 900, 1600])
-    assert list(frame["sales"]) == pytest.approx([4574, 4724, 4674, 4374])
+    # 4,574 … of sales, support, tools, rent, depreciation and ad credits, + 2,000 engineering salaries
+    assert list(frame["sales"]) == pytest.approx([6574, 6724, 6674, 6374])
     assert list(frame["cogs"]) == [0, 0, 0, 0]
 
 
@@ -209,3 +219,44 @@ def test_the_older_quickbooks_layout_blank_header_and_total_x(tmp_path):
     assert read.layout == "QuickBooks Online Profit and Loss"
     for column, values in EXPECTED.items():
         assert list(read.sheet.frame[column]) == pytest.approx(values), column
+
+
+# --------------------------------------------------------------------------- cash from a Balance Sheet
+
+QUICKBOOKS_BS = FIXTURES / "quickbooks_balance_sheet.csv"
+XERO_BS = FIXTURES / "xero_balance_sheet.csv"
+#: Checking + Savings (QuickBooks "Bank Accounts"; Xero's "Bank" section) at each month end, by hand.
+CASH = [52_000 + 100_000, 44_255.05 + 100_000, 37_184.23 + 100_000, 29_626.02 + 100_000]
+
+
+@pytest.mark.parametrize("path", [QUICKBOOKS_BS, XERO_BS], ids=["quickbooks", "xero"])
+def test_cash_at_month_end_from_a_balance_sheet(path):
+    from kpi_addin.io.sources.accounting import read_cash
+
+    read = read_cash(path, EXAMPLE_MAP)
+    frame = read.sheet.frame
+    assert list(frame.columns) == ["month", "cash"]
+    assert list(frame["month"]) == ["2025-01", "2025-02", "2025-03", "2025-04"]
+    assert list(frame["cash"]) == pytest.approx(CASH)
+    notes = " ".join(read.notes)
+    assert "Balance Sheet (4 months, 2025-01 to 2025-04)" in notes
+    assert (
+        "1000 Checking, 1010 Savings" if path == QUICKBOOKS_BS else "Business Bank Account, Business Savings"
+    ) in notes
+
+
+def test_a_balance_sheet_without_a_cash_account_is_an_error(tmp_path):
+    from kpi_addin.io.sources.accounting import read_cash
+
+    accounts = tmp_path / "map.toml"
+    accounts.write_text('[accounts]\n"Rent" = "general_administrative"\n')
+    with pytest.raises(InputError, match=r"no account is mapped to cash in map\.toml"):
+        read_cash(QUICKBOOKS_BS, accounts)
+
+
+def test_a_cash_account_in_a_profit_and_loss_is_not_a_cost(tmp_path):
+    accounts = tmp_path / "map.toml"
+    accounts.write_text(EXAMPLE_MAP.read_text() + '"Interest Expense" = "cash"\n')
+    read = read_costs(QUICKBOOKS, accounts)
+    assert "cash" not in read.sheet.frame.columns
+    assert "Interest Expense (" in " ".join(read.notes)  # unmapped, listed with its total

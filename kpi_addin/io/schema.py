@@ -46,6 +46,13 @@ SUBSCRIPTIONS = Sheet(
 )
 FUNNEL_COUNTS = catalogue.FUNNEL_COLUMNS
 COST_COLUMNS = catalogue.COST_COLUMNS
+
+
+def _cost_kind(column: str) -> Kind:
+    """Money of at least 0, except profit and cash (may be negative) and headcount (people, FTE)."""
+    return "number" if column in catalogue.SIGNED_COST_COLUMNS or column == "headcount" else "money"
+
+
 FUNNEL = Sheet(
     "funnel",
     (Column("month", "month", required=True), *(Column(c, "count") for c in FUNNEL_COUNTS)),
@@ -53,7 +60,7 @@ FUNNEL = Sheet(
 )
 COSTS = Sheet(
     "costs",
-    (Column("month", "month", required=True), *(Column(c, "money") for c in COST_COLUMNS)),
+    (Column("month", "month", required=True), *(Column(c, _cost_kind(c)) for c in catalogue.COSTS_SHEET_COLUMNS)),
     unique="month",
 )
 NPS = Sheet(

@@ -427,7 +427,24 @@ REGISTRY: dict[str, KPI] = {k.key: k for k in KPIS}
 
 #: The columns of the monthly input sheets, in the order of the input schema
 #: (``kpi_addin.io.schema`` reads them from here).
+#: The ``costs`` sheet is the company's monthly P&L and cash (one sheet, so the P&L readers
+#: fill one table and sales and marketing are never in two places): the costs, then revenue
+#: as booked, the other operating expenses by function, profit, cash at month end, headcount.
+FINANCIAL_COLUMNS = (
+    "revenue",
+    "recurring_revenue",
+    "research_development",
+    "general_administrative",
+    "ebitda",
+    "net_income",
+    "cash",
+    "headcount",
+)
 COST_COLUMNS = ("sales", "marketing", "customer_success", "infrastructure", "retention_programs", "cogs")
+#: Every column of the costs sheet.
+COSTS_SHEET_COLUMNS = (*COST_COLUMNS, *FINANCIAL_COLUMNS)
+#: Costs-sheet columns that may be below zero (a loss, an overdraft) or are not money.
+SIGNED_COST_COLUMNS = ("ebitda", "net_income", "cash")
 FUNNEL_COLUMNS = ("visitors", "contacts", "leads", "mql", "sal", "sql", "pql", "pql_converted")
 
 #: The keys of each month of ``kpi-addin metrics --format json`` (a published contract),

@@ -38,8 +38,10 @@ error naming the cell (never read as 0).
 
 Rules: only leaf account rows are read (totals, subtotals and profit lines are derived
 and skipped, so nothing counts twice); a month column is one a month can be read from
-(the ``Total`` column is not); income accounts are revenue, never costs (their total is
-noted).  Each cost account is looked up in the accounts map by its name, its name
+(the ``Total`` column is not); income accounts are never costs: they are ``revenue`` (as
+booked; one mapped to "ignore", such as interest income, is left out) and, when the map
+names them ``recurring_revenue``, recurring revenue too (their totals are noted).
+Each cost account is looked up in the accounts map by its name, its name
 without the account number, then each parent above it and finally its section, so one
 line can map a whole group (``"Cost of Goods Sold" = "cogs"``).  An account the map does
 not name is **listed in a note with its total** — never silently dropped; map it to
@@ -68,7 +70,14 @@ from .base import ExportWarning
 from .pnl_words import COST_HEADINGS, DERIVED, INCOME_HEADINGS, LESS, TOTAL, month_of
 
 IGNORE = "ignore"
-TARGETS = (*COST_COLUMNS, IGNORE)
+#: The operating expenses beyond the costs a P&L account can be (a column no account feeds is 0).
+EXPENSE_COLUMNS = (*COST_COLUMNS, "research_development", "general_administrative")
+#: Income accounts: every one counts in ``revenue`` (revenue as booked) unless mapped to
+#: "ignore" (interest income); those mapped here are also ``recurring_revenue``.
+RECURRING = "recurring_revenue"
+#: Balance-sheet accounts (bank, cash equivalents) whose month-end balances are the cash.
+CASH = "cash"
+TARGETS = (*EXPENSE_COLUMNS, RECURRING, CASH, IGNORE)
 EXAMPLE_MAP = Path(__file__).resolve().parents[2] / "sample_data" / "accounts_map.example.toml"
 
 
@@ -216,6 +225,56 @@ def _amounts(grid: list[list[object]], header_at: int, months: dict[int, pd.Time
 def read_costs(path: Path, accounts: Path) -> CostsRead:
     """Read a P&L by month into the canonical ``costs`` sheet; raises :class:`InputError` naming bad cells."""
     mapping = AccountsMap.load(accounts)
+    statement = _statement(path, "Profit and Loss")
+    grid, label, read_notes, header_at, months, parsed, found, unknown = statement
+    layout = _layout(grid, grid[header_at])
+    read = _costs(path, accounts, label, layout, mapping, found, unknown, months, header_at, parsed)
+    read.notes[1:1] = read_notes
+    return read
+
+
+def read_cash(path: Path, accounts: Path) -> CostsRead:
+    """Cash at each month end from a Balance Sheet by month (QuickBooks Online or Xero, CSV or
+    xlsx): the balances of the accounts the map names ``cash`` (an account, its parent such as
+    QuickBooks' ``Bank Accounts``, or its section such as Xero's ``Bank``), summed by month.
+    Read like a P&L (the same structure, amounts and month headers); every other account is
+    left out, counted in a note.  Raises :class:`InputError` when no account is cash."""
+    mapping = AccountsMap.load(accounts)
+    grid, label, read_notes, header_at, months, parsed, found, _unknown = _statement(path, "Balance Sheet")
+    ordered = sorted(set(months.values()))
+    cash = dict.fromkeys(ordered, 0.0)
+    named: list[str] = []
+    for account in found:
+        if mapping.target([account.name, *reversed(account.parents)]) == CASH:
+            named.append(account.name)
+            for month, value in account.amounts.items():
+                cash[month] += value
+    if not named:
+        raise InputError(
+            [Problem(str(path), f'no account is mapped to cash in {accounts.name} (e.g. "Bank Accounts" = "cash")')]
+        )
+    texts = " | ".join(str(r[0]).strip().lower() for r in grid if r and r[0] is not None)
+    header = grid[header_at]
+    layout = "Xero Balance Sheet" if str(header[0]).strip().lower() == "account" else "Balance Sheet"
+    layout = "QuickBooks Online Balance Sheet" if "total for " in texts else layout
+    notes = [
+        f"{path.name}: recognised as a {layout} ({len(ordered)} months, {ordered[0]:%Y-%m} to {ordered[-1]:%Y-%m}); "
+        f"cash at month end = {', '.join(named)}; {len(found) - len(named)} other account(s) not read",
+        *read_notes,
+        *(f"{path.name}: amounts {n}" for n in parsed.notes),
+    ]
+    frame = pd.DataFrame({"month": [m.strftime("%Y-%m") for m in ordered], CASH: [cash[m] for m in ordered]})
+    rows = np.full(len(frame), header_at + 1, dtype=np.int64)
+    letters = {"month": column_letter(min(months))}
+    return CostsRead(RawSheet("costs", str(path), label, frame, rows, letters), notes, layout)
+
+
+def _statement(
+    path: Path, what: str
+) -> tuple[list[list[object]], str, list[str], int, dict[int, pd.Timestamp], values_.Parsed, list[_Account], list[str]]:
+    """A statement by month read to its accounts: the grid, its label, notes on how it was
+    read, the header row, the month columns, the parsed amounts, the accounts with their
+    place and the headings not known as income or costs."""
     grid, label, read_notes = _grid(path)
     header_at = next(
         (i for i, row in enumerate(grid) if sum(month_of(c) is not None for c in row[1:]) >= 1),
@@ -226,13 +285,12 @@ def read_costs(path: Path, accounts: Path) -> CostsRead:
             [
                 Problem(
                     str(path),
-                    "not a Profit and Loss by month: no header row with months (Jan 2025, 31 Jan 2025) found",
+                    f"not a {what} by month: no header row with months (Jan 2025, 31 Jan 2025) found",
                 )
             ]
         )
     header = grid[header_at]
     months = {i: m for i, cell in enumerate(header) if i > 0 and (m := month_of(cell)) is not None}
-    layout = _layout(grid, header)
     parsed = _amounts(grid, header_at, months)
     order = sorted(months)
     width = len(order)
@@ -258,10 +316,8 @@ def read_costs(path: Path, accounts: Path) -> CostsRead:
         raise InputError(problems)
     number = parsed.values.fillna(0.0).to_numpy(dtype=float).reshape(-1, width) if width else np.zeros((0, 0))
     filled = (~values_.blank_mask(parsed.values)[0]).to_numpy(dtype=bool).reshape(-1, width)
-    accounts_read, unplaced_headings = _structure(grid, header_at, months, order, number, filled)
-    read = _costs(path, accounts, label, layout, mapping, accounts_read, unplaced_headings, months, header_at, parsed)
-    read.notes[1:1] = read_notes
-    return read
+    found, unknown = _structure(grid, header_at, months, order, number, filled)
+    return grid, label, read_notes, header_at, months, parsed, found, unknown
 
 
 def _layout(grid: list[list[object]], header: list[object]) -> str:
@@ -330,7 +386,7 @@ def _costs(
     parsed: values_.Parsed,
 ) -> CostsRead:
     ordered = sorted(set(months.values()))
-    totals = {c: dict.fromkeys(ordered, 0.0) for c in COST_COLUMNS}
+    totals = {c: dict.fromkeys(ordered, 0.0) for c in (*EXPENSE_COLUMNS, "revenue", RECURRING)}
     contributions: dict[tuple[str, pd.Timestamp], list[tuple[str, float]]] = {}
     unmapped: dict[str, float] = {}
     unplaced: dict[str, float] = {}
@@ -340,10 +396,20 @@ def _costs(
     for account in found:
         total = sum(account.amounts.values())
         where = f"{account.name} ({' › '.join(account.parents)})" if account.parents else account.name
-        if account.section == "income":
-            income += total
-            continue
         target = mapping.target([account.name, *reversed(account.parents)])
+        if account.section == "income":
+            if target == IGNORE:
+                ignored[where] = ignored.get(where, 0.0) + total
+                continue
+            income += total
+            for month, value in account.amounts.items():
+                totals["revenue"][month] += value
+                if target == RECURRING:
+                    totals[RECURRING][month] += value
+            mapped.update(("revenue", RECURRING) if target == RECURRING else ("revenue",))
+            continue
+        if target in (RECURRING, CASH):  # only an income account is revenue; cash is a balance
+            target = None
         if target is None:
             (unmapped if account.section else unplaced)[where] = (unmapped if account.section else unplaced).get(
                 where, 0.0
@@ -361,7 +427,7 @@ def _costs(
         f"{ordered[0]:%Y-%m} to {ordered[-1]:%Y-%m}); accounts mapped by {accounts.name}"
     ]
     notes += [f"{path.name}: amounts {n}" for n in parsed.notes]
-    for column in COST_COLUMNS:
+    for column in EXPENSE_COLUMNS:
         for month in ordered:
             if totals[column][month] < -0.005:
                 parts = sorted(contributions.get((column, month), []), key=lambda kv: kv[1])
@@ -373,14 +439,19 @@ def _costs(
                     )
                 )
                 totals[column][month] = 0.0
+    # The P&L lists every account with activity, and each is mapped or noted: an expense
+    # column no account fed is a cost of 0, said in a note (not absent, which would blank
+    # KPIs).  Revenue is the income accounts; recurring revenue only where the map names
+    # some (else absent: the gross margin takes MRR, and says so).
+    columns = [*EXPENSE_COLUMNS, "revenue", *([RECURRING] if RECURRING in mapped else [])]
     frame = pd.DataFrame(
-        {"month": [m.strftime("%Y-%m") for m in ordered], **{c: [totals[c][m] for m in ordered] for c in COST_COLUMNS}}
+        {"month": [m.strftime("%Y-%m") for m in ordered], **{c: [totals[c][m] for m in ordered] for c in columns}}
     )
-    # The P&L lists every account with activity, and each is mapped or noted: a column
-    # no account fed is a cost of 0, said in a note (not absent, which would blank KPIs).
-    unfed = [c for c in COST_COLUMNS if c not in mapped]
+    unfed = [c for c in EXPENSE_COLUMNS if c not in mapped]
     if income:
-        notes.append(f"{path.name}: income accounts ({income:,.2f}) are revenue, not costs: not read")
+        recurring = sum(totals[RECURRING].values())
+        of_it = f", {recurring:,.2f} of it recurring (mapped to {RECURRING})" if RECURRING in mapped else ""
+        notes.append(f"{path.name}: income accounts ({income:,.2f}) are revenue as booked{of_it}")
     if unmapped:
         listed = "; ".join(f"{k}: {v:,.2f}" for k, v in sorted(unmapped.items(), key=lambda kv: -abs(kv[1])))
         notes.append(

@@ -1,0 +1,215 @@
+"""Cash, burn, runway, efficiency and margins on a company worked by hand (issue 21).
+
+Fifteen months, 2025-01 (the ledger's opening month) to 2026-03.  Every expected figure
+below is computed here by hand from the tables of this docstring-like comment, never
+read back from the library.
+
+Customers (monthly amounts): c01 1000, c02 800 (leaves in 2025-08), c03 100 (leaves in
+2026-01), c04..c10 100 each (seven), all from 2025-01; then new: c11 50 (2025-02), c12 50
+(2025-03), c13 400 (2025-04), c14 200 (2025-06), c15 100 (2025-09), c16 300 (2025-11),
+c17 500 (2026-02).  Q3 2025 has negative net new ARR (c02's 800 leaves, c15's 100 comes).
+
+Costs each month: sales 2000, marketing 1000, customer success 400, infrastructure 300,
+retention programs 100, cogs 600, R&D 1500, G&A 800.  Recurring revenue as booked =
+MRR + 50, revenue = recurring + 100 (services); EBITDA = revenue − cogs − every operating
+expense = MRR + 150 − 6700 = MRR − 6550.  Cash at month end: 100,000 then falling by 5000,
+5000, 4000, 4000, 4000, 3000, 3000, 3000, 3000, 2000; December 2025 is cash-flow positive
+(+6000: an annual prepayment); then −3000, −2000, −2000 to 63,000.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kpi_addin.metrics import CompanyData, monthly_kpis
+from kpi_addin.metrics import finance as fin
+from kpi_addin.metrics.periods import period_kpis
+from kpi_addin.metrics.unit_economics import gross_margin, lifetime_value
+
+from .conftest import company as company_of
+from .conftest import ledger, month
+
+MONTHS = pd.period_range("2025-01", "2026-03", freq="M")
+SUBS = ledger(
+    ("c01", 1000.0, "month", "2025-01-05", None),
+    ("c02", 800.0, "month", "2025-01-05", "2025-08-01"),
+    ("c03", 100.0, "month", "2025-01-05", "2026-01-01"),
+    *[(f"c{i:02d}", 100.0, "month", "2025-01-05", None) for i in range(4, 11)],
+    ("c11", 50.0, "month", "2025-02-10", None),
+    ("c12", 50.0, "month", "2025-03-10", None),
+    ("c13", 400.0, "month", "2025-04-10", None),
+    ("c14", 200.0, "month", "2025-06-10", None),
+    ("c15", 100.0, "month", "2025-09-10", None),
+    ("c16", 300.0, "month", "2025-11-10", None),
+    ("c17", 500.0, "month", "2026-02-10", None),
+)
+#            Jan25 Feb   Mar   Apr   May   Jun   Jul   Aug   Sep   Oct   Nov   Dec  Jan26  Feb   Mar
+MRR = [2600, 2650, 2700, 3100, 3100, 3300, 3300, 2500, 2600, 2600, 2900, 2900, 2800, 3300, 3300]
+CUSTOMERS = [10, 11, 12, 13, 13, 14, 14, 13, 14, 14, 15, 15, 14, 15, 15]
+NEW = [10, 1, 1, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0]  # January: the opening balance
+CHURNED = [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0]
+CASH = [100_000, 95_000, 90_000, 86_000, 82_000, 78_000, 75_000, 72_000, 69_000, 66_000, 64_000, 70_000]
+CASH += [67_000, 65_000, 63_000]
+OPEX = {"sales": 2000.0, "marketing": 1000.0, "customer_success": 400.0, "research_development": 1500.0}
+OPEX |= {"general_administrative": 800.0}
+
+
+def costs(*, without: tuple[str, ...] = ()) -> pd.DataFrame:
+    mrr = np.array(MRR, dtype=float)
+    frame = pd.DataFrame(
+        {
+            "month": MONTHS.to_timestamp(),
+            **OPEX,
+            "infrastructure": 300.0,
+            "retention_programs": 100.0,
+            "cogs": 600.0,
+            "revenue": mrr + 150,
+            "recurring_revenue": mrr + 50,
+            "ebitda": mrr - 6550,
+            "cash": np.array(CASH, dtype=float),
+        }
+    )
+    return frame.drop(columns=list(without))
+
+
+def company(**kw: object) -> CompanyData:
+    return company_of(SUBS, as_of=month("2026-03"), **kw)
+
+
+@pytest.fixture(scope="module")
+def report():
+    return monthly_kpis(company(costs=costs()))
+
+
+def series(values: list[float]) -> pd.Series:
+    return pd.Series(np.array(values, dtype=float), index=MONTHS)
+
+
+def test_the_ledger_is_the_one_worked_by_hand(report):
+    assert report.monthly["mrr"].tolist() == MRR
+    assert report.monthly["customers"].tolist() == CUSTOMERS
+    assert report.monthly["new_customers"].tolist() == NEW
+    assert report.monthly["churned_customers"].tolist() == CHURNED
+
+
+# --------------------------------------------------------------------------- cash and burn
+
+
+def test_burn_and_runway_by_hand():
+    cash = series(CASH)
+    burn = fin.net_burn(cash.shift(1), cash)
+    assert math.isnan(burn.iloc[0])  # no cash before the first month
+    assert burn.iloc[1:].tolist() == [
+        5000,
+        5000,
+        4000,
+        4000,
+        4000,
+        3000,
+        3000,
+        3000,
+        3000,
+        2000,
+        -6000,
+        3000,
+        2000,
+        2000,
+    ]
+    three = fin.burn_3m(burn)
+    assert three.iloc[:3].isna().all()  # January's burn is unknown: no window holds it
+    assert three[month("2025-04")] == pytest.approx(14_000 / 3)
+    # December: 3000 + 2000 − 6000; January 2000 − 6000 + 3000; February −6000 + 3000 + 2000
+    for when in ("2025-12", "2026-01", "2026-02"):
+        assert three[month(when)] == pytest.approx(-1000 / 3)
+    assert three[month("2026-03")] == pytest.approx(7000 / 3)
+    runway = fin.runway_months(cash, three)
+    assert runway[month("2025-11")] == pytest.approx(64_000 / (8000 / 3)) == pytest.approx(24.0)
+    # cash-flow positive over three months: no runway figure (the dashboard says so)
+    assert runway[[month("2025-12"), month("2026-01"), month("2026-02")]].isna().all()
+    assert runway[month("2026-03")] == pytest.approx(27.0)
+
+
+def test_burn_multiple_by_hand():
+    cash, arr = series(CASH), series(MRR) * 12
+    burn_sum = fin.net_burn(cash.shift(3), cash)  # the three months' burns summed
+    net_new_arr = arr - arr.shift(3)
+    multiple = fin.burn_multiple(burn_sum, net_new_arr)
+    assert multiple[month("2025-04")] == pytest.approx(14_000 / 6_000)  # Feb–Apr: 14,000 for 500 × 12
+    assert multiple[month("2025-06")] == pytest.approx(12_000 / 7_200)
+    assert math.isnan(multiple[month("2025-09")])  # Q3: ARR fell by 8,400 while 9,000 burnt
+    assert math.isnan(multiple[month("2025-12")])  # cash-flow positive over Oct–Dec (−1,000)
+    assert multiple[month("2026-03")] == pytest.approx(7_000 / 4_800) == pytest.approx(1.458333, abs=1e-6)
+
+
+def test_magic_number_by_hand():
+    arr = series(MRR) * 12
+    # sales + marketing 3,000 a month: 9,000 a quarter
+    assert fin.magic_number(arr[month("2025-06")] - arr[month("2025-03")], 9_000) == pytest.approx(0.8)
+    assert fin.magic_number(arr[month("2025-09")] - arr[month("2025-06")], 9_000) == pytest.approx(-8_400 / 9_000)
+    assert fin.magic_number(arr[month("2025-12")] - arr[month("2025-09")], 9_000) == pytest.approx(0.4)
+    assert fin.magic_number(arr[month("2026-03")] - arr[month("2025-12")], 9_000) == pytest.approx(4_800 / 9_000)
+
+
+def test_rule_of_40_by_hand():
+    mrr = series(MRR)
+    margin = fin.margin_12m(mrr - 6550, mrr + 150)
+    assert margin.iloc[:11].isna().all()
+    # April 2025 .. March 2026: Σ MRR = 35,700; EBITDA 35,700 − 12 × 6,550; revenue 35,700 + 12 × 150
+    assert margin[month("2026-03")] == pytest.approx(-42_900 / 37_500) == pytest.approx(-1.144)
+    growth = 3300 / 2700 - 1
+    assert fin.rule_of_40(growth, margin[month("2026-03")]) == pytest.approx(100 * (growth - 1.144))
+    assert fin.rule_of_40(growth, margin[month("2026-03")]) == pytest.approx(-92.1778, abs=1e-4)
+
+
+# --------------------------------------------------------------------------- margins and customers
+
+
+def test_margin_based_ltv_by_hand():
+    # January 2026: ARPU 2,800 / 14 = 200, churn 1 / 15, margin (2,850 − 600) / 2,850
+    margin = gross_margin(600, 2850)
+    assert margin == pytest.approx(2250 / 2850)
+    assert (
+        lifetime_value(200, 1 / 15, margin) == pytest.approx(200 * 15 * 2250 / 2850) == pytest.approx(2368.42, abs=0.01)
+    )
+    # March 2026, trailing: churn over Oct..Mar 0, 0, 0, 1/15, 0, 0 → mean 1/90; ARPU 3,300 / 15 = 220
+    assert lifetime_value(220, 1 / 90, gross_margin(600, 3350)) == pytest.approx(220 * 90 * 2750 / 3350)
+    assert lifetime_value(220, 1 / 90, gross_margin(600, 3350)) == pytest.approx(16253.73, abs=0.01)
+
+
+def test_customer_figures_by_hand(report):
+    assert fin.asp_new(500, 1) == 500.0  # February 2026: c17
+    assert fin.arr_per_customer(3300 * 12, 15) == 2640.0
+    march = report.customer_mrr.mrr_at(month("2026-03"))
+    # 1000, 500, 400, 300, 200 and five of the eight at 100; 2,900 of 3,300
+    assert fin.top_share(march) == pytest.approx(2900 / 3300)
+    assert fin.top_share(report.customer_mrr.mrr_at(month("2025-01"))) == 1.0  # ten customers: all of it
+    assert fin.opex_share(2000, 3450) == pytest.approx(2000 / 3450)  # sales, March 2026 (revenue 3,300 + 150)
+
+
+# --------------------------------------------------------------------------- quarters and years
+
+
+def test_period_churn_of_the_company_by_hand(report):
+    quarters = period_kpis(report, "quarter")
+    q3 = quarters.loc["2025Q3"]  # July..September: c02 leaves, c15 comes
+    assert (q3["start_customers"], q3["churned_customers"], q3["complete"]) == (14, 1, True)
+    assert q3["logo_churn"] == pytest.approx(1 / 14)
+    assert q3["average_customers"] == pytest.approx(41 / 3)  # 14, 14, 13 at the start of each month
+    assert q3["customer_churn_on_average"] == pytest.approx(3 / 41)
+    assert q3["revenue_churn"] == pytest.approx(800 / 3300)
+    assert q3["average_mrr"] == pytest.approx(9100 / 3)  # 3,300, 3,300, 2,500
+    assert q3["revenue_churn_on_average"] == pytest.approx(800 * 3 / 9100)
+    assert (q3["end_arr"] - q3["start_arr"]) == -8400.0  # the quarter's negative net new ARR
+    year = period_kpis(report, "year").loc["2025"]  # part: January is the opening month
+    assert (year["start_customers"], year["months"], year["complete"]) == (10, 11, False)
+    assert year["logo_churn"] == pytest.approx(1 / 10)  # of the ten of January, c02 is gone
+    # customers at the start of Feb..Dec: 10, 11, 12, 13, 13, 14, 14, 13, 14, 14, 15 → 143 / 11
+    assert year["average_customers"] == pytest.approx(13.0)
+    assert year["customer_churn_on_average"] == pytest.approx(1 / 13)
+    assert year["revenue_churn"] == pytest.approx(800 / 2600)
+    assert year["average_mrr"] == pytest.approx(31_350 / 11)
+    assert year["revenue_churn_on_average"] == pytest.approx(800 / (31_350 / 11))
