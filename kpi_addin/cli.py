@@ -232,7 +232,7 @@ def dashboard(
     # Imported here: the dashboard (openpyxl) is heavy and the other commands do not need it.
     from .dashboard.command import DashboardRequest, run_dashboard
 
-    given = [exports[k] for k in ("subscriptions", "mapping", "visitors", "costs", "accounts", "funnel")]
+    given = [exports[k] for k in ("subscriptions", "mapping", "visitors", "costs", "cash", "accounts", "funnel")]
     request = DashboardRequest(
         template_name,
         out,

@@ -23,8 +23,8 @@ DATA_HELP = "Input: an .xlsx workbook, a folder of CSV files or a subscriptions 
 
 
 def export_options(command):
-    """--subscriptions, --source, --map, --visitors, --costs, --accounts and --funnel: read the
-    exports finance already has."""
+    """--subscriptions, --source, --map, --visitors, --costs, --cash, --accounts and --funnel:
+    read the exports finance already has."""
     options = [
         click.option(
             "--subscriptions",
@@ -55,7 +55,14 @@ def export_options(command):
             help="A Profit and Loss by month (QuickBooks Online or Xero; CSV or xlsx); replaces the costs.",
         ),
         click.option(
-            "--accounts", type=click.Path(path_type=Path), help="The TOML map of P&L accounts to cost columns."
+            "--cash",
+            type=click.Path(path_type=Path),
+            help="A Balance Sheet by month (QuickBooks Online or Xero; CSV or xlsx): cash at month end.",
+        ),
+        click.option(
+            "--accounts",
+            type=click.Path(path_type=Path),
+            help="The TOML map of P&L accounts to cost columns (and of bank accounts to cash).",
         ),
         click.option(
             "--funnel",
@@ -138,6 +145,7 @@ def exports_of(
     queries: tuple[str, ...] = (),
     schema: str | None = None,
     engine: str = "local",
+    cash: Path | None = None,
 ) -> dict:
     fivetran = source == "fivetran-stripe"
     if fivetran and (db is None or subscriptions is not None):
@@ -152,6 +160,8 @@ def exports_of(
         database = database_of(db, tables, queries, fivetran_schema=(schema or "stripe") if fivetran else None)
     except (ValueError, DatabaseError) as exc:
         raise click.UsageError(str(exc)) from None
+    if cash is not None and accounts is None:
+        raise click.UsageError("--cash FILE needs --accounts MAP.toml to say which accounts are cash")
     return {
         "database": database,
         "engine": engine,
@@ -162,6 +172,7 @@ def exports_of(
         "costs": costs,
         "accounts": accounts,
         "funnel": funnel,
+        "cash": cash,
     }
 
 

@@ -101,6 +101,7 @@ def test_the_shipped_example_exports_are_the_hand_worked_fixtures():
     pairs = {
         "stripe_invoices.csv": EXPORTS / "stripe_invoices.csv",
         "profit_and_loss.csv": EXPORTS / "quickbooks_profit_and_loss.csv",
+        "balance_sheet.csv": EXPORTS / "quickbooks_balance_sheet.csv",
         "accounts_map.toml": ROOT / "kpi_addin" / "sample_data" / "accounts_map.example.toml",
         "hubspot_contacts.csv": EXPORTS / "hubspot_contacts.csv",
         "ga4_users.csv": EXPORTS / "ga4_users_by_month.csv",

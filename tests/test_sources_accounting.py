@@ -260,3 +260,21 @@ def test_a_cash_account_in_a_profit_and_loss_is_not_a_cost(tmp_path):
     read = read_costs(QUICKBOOKS, accounts)
     assert "cash" not in read.sheet.frame.columns
     assert "Interest Expense (" in " ".join(read.notes)  # unmapped, listed with its total
+
+
+def test_cash_on_the_command_line_fills_the_costs_cash(tmp_path):
+    args = ["metrics", "--format", "json", "--subscriptions", str(FIXTURES / "stripe_invoices.csv")]
+    args += ["--costs", str(QUICKBOOKS), "--cash", str(XERO_BS), "--accounts", str(EXAMPLE_MAP)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "cash at month end = Business Bank Account, Business Savings" in result.stderr
+    from kpi_addin.io.inputs import load_company
+
+    company, _notes, _warnings = load_company(
+        subscriptions=FIXTURES / "stripe_invoices.csv", costs=QUICKBOOKS, cash=XERO_BS, accounts=EXAMPLE_MAP
+    )
+    assert company.costs is not None
+    assert company.costs["cash"].tolist() == pytest.approx(CASH)
+    assert company.costs["sales"].tolist() == pytest.approx(EXPECTED["sales"])  # the P&L's columns kept
+    missing = CliRunner().invoke(cli, ["metrics", "--cash", str(XERO_BS)])
+    assert missing.exit_code != 0 and "--cash FILE needs --accounts MAP.toml" in missing.output

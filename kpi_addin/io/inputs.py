@@ -17,7 +17,7 @@ from .problems import InputError, Problem, RawSheet, ReadNote
 from .reader import company_from_sheets
 from .sample import sample_path
 from .sources import read_subscriptions_export, read_visitors
-from .sources.accounting import read_costs
+from .sources.accounting import read_cash, read_costs
 from .sources.base import ExportWarning
 from .sources.crm import combine, read_funnel
 from .sources.fivetran_stripe import read_fivetran_stripe
@@ -33,6 +33,7 @@ def load_company(
     costs: Path | None = None,
     accounts: Path | None = None,
     funnel: list[Path] | tuple[Path, ...] = (),
+    cash: Path | None = None,
     given: Mapping[str, object] | None = None,
     database: Database | None = None,
     ledger_elsewhere: bool = False,
@@ -42,7 +43,8 @@ def load_company(
     ``data`` gives the canonical sheets (the bundled sample when nothing is given);
     ``subscriptions`` replaces its subscriptions with a billing export; ``visitors``
     replaces the funnel's visitors with a GA4 export; ``costs`` (a Profit and Loss by month,
-    mapped by the ``accounts`` TOML file) replaces the costs sheet; ``funnel`` (CRM exports)
+    mapped by the ``accounts`` TOML file) replaces the costs sheet; ``cash`` (a Balance Sheet
+    by month, the accounts the map names cash) gives the costs' ``cash``; ``funnel`` (CRM exports)
     replaces the funnel counts it gives, month by month.  Returns the data, notes on what
     was read (the layout recognised, rows left out) and warnings about the data.  The CRM's
     customers by month are kept in the data (``crm_customers``), to check against billing
@@ -83,6 +85,17 @@ def load_company(
                 notes += read.notes
             except InputError as exc:
                 problems += exc.problems
+    balances = None
+    if cash is not None:
+        if accounts is None:
+            problems.append(Problem(str(cash), "--cash needs --accounts MAP.toml to say which accounts are cash"))
+        else:
+            try:
+                read = read_cash(cash, accounts)
+                balances = read.sheet.frame.assign(month=pd.to_datetime(read.sheet.frame["month"]))
+                notes += read.notes
+            except InputError as exc:
+                problems += exc.problems
     crm = None
     if funnel:
         reads = []
@@ -118,6 +131,8 @@ def load_company(
             company.crm_customers = crm[["month", "customers"]]
     if visits is not None:
         company.funnel = _with_counts(company.funnel, visits)
+    if balances is not None:
+        company.costs = _with_counts(company.costs, balances)
     return company, notes, warnings
 
 
@@ -132,7 +147,8 @@ def _load_sheets(data: Path) -> tuple[dict[str, RawSheet], list[Problem]]:
 
 def _with_counts(funnel: pd.DataFrame | None, counts: pd.DataFrame) -> pd.DataFrame:
     """The funnel with an export's counts (GA4 visitors, CRM stages): they win over the
-    funnel sheet's, column by column and month by month."""
+    funnel sheet's, column by column and month by month.  (The costs with a Balance Sheet's
+    cash likewise.)"""
     if funnel is None:
         return counts.copy()
     columns = [c for c in counts.columns if c != "month"]
