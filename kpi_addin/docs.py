@@ -35,6 +35,7 @@ FAMILY_TITLES = {
     "revenue": "Revenue",
     "customers": "Customers",
     "unit_economics": "Unit economics",
+    "cash": "Cash and efficiency",
     "funnel": "Funnel",
     "nps": "NPS",
     "balance_sheet": "Balance sheet",
@@ -123,10 +124,13 @@ def _formula_notation() -> list[str]:
         "## How to read the formulas",
         "",
         "A formula reads the month's columns: the MRR bridge (`start_mrr`, `new_mrr`, ..., `start_customers`),",
-        "the inputs by month (`sales`, `gross_margin`, `cts_total`, `nps_answers`, ...) and earlier KPIs.",
+        "the inputs by month (`sales`, `cash`, `margin_revenue`, `cts_total`, `nps_answers`, ...) and other KPIs.",
         "`x[M−n]` is `x` of the month `n` months before; `sum(x, n months to M)` and `mean(...)` run",
         "over the `n` months ending at M and are undefined unless all are known and none is the",
-        "opening month. A zero denominator is undefined (null; `#DIV/0!` in the workbook).",
+        "opening month. A zero denominator is undefined (null; `#DIV/0!` in the workbook);",
+        "`positive(x)` is `x` where it is above 0, else undefined (`#N/A`). `margin_revenue` is the",
+        "costs' `recurring_revenue` when the sheet has any, else MRR; `quarter_end` is 1 in a calendar",
+        "quarter's last month, else 0.",
         "The opening balance stands for the month before the first: "
         + ", ".join(f"`{k}[M−1]` of the first month is its `{v}`" for k, v in OPENING.items())
         + " (when it is known: `history_start`).",

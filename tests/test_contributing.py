@@ -22,6 +22,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from kpi_addin.metrics import MONTHLY_KEYS
+
 from .libreoffice import recalculated_values, soffice
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,7 +185,7 @@ def test_the_new_kpi_is_in_the_docs(scratch):
     assert f"### Expansion rate — `{KEY}`" in definitions
     assert "- formula: `expansion_mrr / start_mrr`" in definitions
     readme = (root / "README.md").read_text(encoding="utf-8")
-    assert f"pql_conversion, nps, {KEY}" in re.sub(r"\s+", " ", readme)
+    assert f"{MONTHLY_KEYS[-2]}, {MONTHLY_KEYS[-1]}, {KEY}" in re.sub(r"\s+", " ", readme)  # the last key
 
 
 ARGUMENT_HELP = [

@@ -213,3 +213,101 @@ def test_period_churn_of_the_company_by_hand(report):
     assert year["revenue_churn"] == pytest.approx(800 / 2600)
     assert year["average_mrr"] == pytest.approx(31_350 / 11)
     assert year["revenue_churn_on_average"] == pytest.approx(800 / (31_350 / 11))
+
+
+# --------------------------------------------------------------------------- the registry KPIs, month by month
+
+
+def at(report, key: str, when: str) -> float:
+    return float(report.monthly.loc[month(when), key])
+
+
+def test_cash_kpis_of_the_report_by_hand(report):
+    assert report.monthly["cash_balance"].tolist() == CASH
+    burns = [5000, 5000, 4000, 4000, 4000, 3000, 3000, 3000, 3000, 2000, -6000, 3000, 2000, 2000]
+    assert math.isnan(at(report, "net_burn", "2025-01"))  # no cash before the first month
+    assert report.monthly["net_burn"].iloc[1:].tolist() == burns
+    assert report.monthly["burn_3m"].iloc[:3].isna().all()
+    assert at(report, "burn_3m", "2025-04") == pytest.approx(14_000 / 3)
+    assert at(report, "burn_3m", "2026-01") == pytest.approx(-1_000 / 3)  # cash-flow positive over three months
+    assert at(report, "runway_months", "2025-11") == pytest.approx(24.0)  # 64,000 / (8,000 / 3)
+    for when in ("2025-12", "2026-01", "2026-02"):
+        assert math.isnan(at(report, "runway_months", when)), when  # burn ≤ 0: no runway
+    assert at(report, "runway_months", "2026-03") == pytest.approx(27.0)
+    assert at(report, "burn_multiple", "2025-04") == pytest.approx(14_000 / 6_000)  # ARR 31,200 → 37,200
+    assert at(report, "burn_multiple", "2025-06") == pytest.approx(12_000 / 7_200)
+    assert math.isnan(at(report, "burn_multiple", "2025-09"))  # Q3: ARR fell by 8,400
+    assert math.isnan(at(report, "burn_multiple", "2025-12"))  # cash grew over Oct..Dec
+    assert at(report, "burn_multiple", "2026-03") == pytest.approx(7_000 / 4_800)
+
+
+def test_magic_number_and_rule_of_40_of_the_report_by_hand(report):
+    magic = report.monthly["magic_number"]
+    quarter_ends = {month(m) for m in ("2025-09", "2025-12", "2026-03")}
+    assert magic.dropna().index.tolist() == sorted(quarter_ends)  # only in a quarter's last month
+    # March 2025 has no quarter before it; June 2025's previous quarter holds the opening month
+    assert math.isnan(at(report, "magic_number", "2025-06"))
+    assert at(report, "magic_number", "2025-09") == pytest.approx(-8_400 / 9_000)  # negative net new ARR
+    assert at(report, "magic_number", "2025-12") == pytest.approx(3_600 / 9_000)
+    assert at(report, "magic_number", "2026-03") == pytest.approx(4_800 / 9_000)
+    rule = report.monthly["rule_of_40"]
+    assert rule.iloc[:12].isna().all()  # no year-ago ARR, no twelve months of EBITDA without the opening month
+    # January 2026: growth 2,800 / 2,600 − 1; February 2025 .. January 2026: Σ MRR = 34,450
+    mrr_sum = sum(MRR[1:13])
+    assert mrr_sum == 34_450
+    margin = (mrr_sum - 12 * 6_550) / (mrr_sum + 12 * 150)
+    assert at(report, "rule_of_40", "2026-01") == pytest.approx(100 * (2_800 / 2_600 - 1 + margin))
+    assert at(report, "rule_of_40", "2026-03") == pytest.approx(-92.1778, abs=1e-4)
+
+
+def test_margins_and_customer_kpis_of_the_report_by_hand(report):
+    assert at(report, "gross_margin", "2026-01") == pytest.approx(2_250 / 2_850)  # (2,800 + 50 − 600) / 2,850
+    assert at(report, "ltv_gm", "2026-01") == pytest.approx(2_368.42, abs=0.01)  # 200 × 78.9 % × 15
+    assert at(report, "ltv_gm_trailing", "2026-03") == pytest.approx(16_253.73, abs=0.01)
+    # February 2026: CAC 3,000 (one new customer), ARPU 3,300 / 15 = 220, margin 2,750 / 3,350
+    assert at(report, "cac_payback_months", "2026-02") == pytest.approx(3_000 / (220 * 2_750 / 3_350))
+    # LTV:CAC on gross margin: the trailing LTV on margin over the trailing CAC (3 months: 3 × 3,000 / 1)
+    assert at(report, "ltv_cac_gm_trailing", "2026-03") == pytest.approx(16_253.7313 / 9_000, rel=1e-6)
+    assert math.isnan(at(report, "asp_new", "2025-01"))  # the opening month's customers were not acquired then
+    assert at(report, "asp_new", "2026-02") == 500.0
+    assert math.isnan(at(report, "asp_new", "2026-03"))  # no new customer
+    assert at(report, "arr_per_customer", "2026-03") == 2_640.0
+    assert at(report, "top10_share", "2026-03") == pytest.approx(2_900 / 3_300)
+    assert at(report, "top10_share", "2025-01") == 1.0
+    revenue = 3_450  # March 2026: 3,300 + 150
+    expected = {"sales": 2_000, "marketing": 1_000, "rd": 1_500, "ga": 800, "cs": 400}
+    for suffix, spend in expected.items():
+        assert at(report, f"opex_share_{suffix}", "2026-03") == pytest.approx(spend / revenue), suffix
+
+
+def test_without_cogs_no_margin_is_assumed():
+    report = monthly_kpis(company(costs=costs(without=("cogs",))))
+    for key in ("gross_margin", "ltv_gm", "ltv_gm_trailing", "ltv_cac_gm_trailing", "cac_payback_months"):
+        assert report.monthly[key].isna().all(), key
+    warning = next(w for w in report.warnings if "cogs" in w)
+    assert "gross_margin" in warning and "cac_payback_months" in warning and "left out" in warning
+    assert report.monthly["cac"].notna().any()  # CAC itself needs no margin
+
+
+def test_without_recurring_revenue_the_margin_is_on_mrr_and_said():
+    report = monthly_kpis(company(costs=costs(without=("recurring_revenue",))))
+    assert at(report, "gross_margin", "2026-01") == pytest.approx(1 - 600 / 2_800)
+    assert "costs: no recurring_revenue; the gross margin is taken on MRR" in report.warnings
+
+
+def test_without_cash_the_cash_kpis_are_null_and_named():
+    report = monthly_kpis(company(costs=costs(without=("cash",))))
+    for key in ("cash_balance", "net_burn", "burn_3m", "runway_months", "burn_multiple"):
+        assert report.monthly[key].isna().all(), key
+    warning = next(w for w in report.warnings if "column cash absent" in w)
+    assert "runway_months" in warning and "burn_multiple" in warning
+
+
+def test_a_negative_gross_margin_is_shown_and_payback_is_undefined():
+    frame = costs()
+    frame.loc[frame["month"] == pd.Timestamp("2026-02-01"), "cogs"] = 4_000.0  # above 3,350 of recurring revenue
+    report = monthly_kpis(company(costs=frame))
+    assert at(report, "gross_margin", "2026-02") == pytest.approx(1 - 4_000 / 3_350)
+    assert math.isnan(at(report, "cac_payback_months", "2026-02"))
+    assert math.isnan(at(report, "ltv_gm", "2026-02"))
+    assert any("cogs exceed recurring revenue in 1 month(s) (2026-02)" in w for w in report.warnings)

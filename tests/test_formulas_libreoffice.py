@@ -30,7 +30,7 @@ FIRST_ROW = 5  # MonthlyKPIs and the Balance sheet: data from row 5
 def random_company(seed: int) -> CompanyData:
     """A random company: 80 customers with monthly, quarterly, yearly and weekly plans,
     upgrades (a second subscription), cancellations, returns and trials; costs with a gap,
-    a funnel, NPS answers and a balance sheet.  Seed 2 reports from ``history_start``."""
+    the P&L and cash, a funnel, NPS answers and a balance sheet.  Seed 2 reports from ``history_start``."""
     rng = np.random.default_rng(seed)
     months = pd.period_range("2023-07", "2025-06", freq="M")
     rows = []
@@ -59,6 +59,15 @@ def random_company(seed: int) -> CompanyData:
     for column in ("sales", "marketing", "customer_success", "infrastructure", "retention_programs", "cogs"):
         costs[column] = np.round(rng.uniform(100, 20_000, len(months)), 2)
     costs.loc[int(rng.integers(3, len(months) - 3)), "marketing"] = np.nan  # a gap breaks the CAC windows
+    # the P&L and cash (a generator of their own: the draws above stay as they were)
+    pnl = np.random.default_rng(seed + 100)
+    costs["revenue"] = np.round(pnl.uniform(20_000, 80_000, len(months)), 2)
+    costs["recurring_revenue"] = np.round(costs["revenue"] * pnl.uniform(0.7, 1.0, len(months)), 2)
+    for column in ("research_development", "general_administrative"):
+        costs[column] = np.round(pnl.uniform(1_000, 30_000, len(months)), 2)
+    costs["ebitda"] = np.round(pnl.uniform(-60_000, 20_000, len(months)), 2)
+    # mostly burning, some months cash-flow positive
+    costs["cash"] = np.round(2_000_000 - np.cumsum(pnl.uniform(-40_000, 80_000, len(months))), 2)
     pql = rng.integers(0, 40, len(months)).astype(float)
     funnel = pd.DataFrame(
         {

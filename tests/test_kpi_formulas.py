@@ -39,6 +39,20 @@ EXAMPLES: list[tuple[str, dict[str, float], float]] = [
     ("ccr", {"new_customers": 30, "visitors": 12_000}, 0.0025),
     ("pql_conversion", {"pql_converted": 6, "pql": 40}, 0.15),
     ("nps", {"nps_promoters": 6, "nps_detractors": 1, "nps_answers": 10}, 50),  # 60 % − 10 %
+    # issue 21 — the hand-worked company of tests/test_finance.py, January and March 2026
+    ("gross_margin", {"cogs": 600, "margin_revenue": 2_850}, 2_250 / 2_850),  # 1 − 600 / 2,850
+    # 200 × (2,250 / 2,850) / (1 / 15) = 2,368.42
+    ("ltv_gm", {"arpu": 200, "gross_margin": 2_250 / 2_850, "customer_churn_rate": 1 / 15}, 200 * 15 * 2_250 / 2_850),
+    ("ltv_cac_gm_trailing", {"ltv_gm_trailing": 9_000, "cac_trailing": 3_000}, 3),
+    ("cash_balance", {"cash": 63_000}, 63_000),
+    ("runway_months", {"cash": 63_000, "burn_3m": 7_000 / 3}, 27),  # 63,000 / 2,333.33
+    ("asp_new", {"new_mrr": 500, "acquired_customers": 1}, 500),
+    ("arr_per_customer", {"arr": 39_600, "customers": 15}, 2_640),
+    ("opex_share_sales", {"sales": 2_000, "revenue": 3_450}, 2_000 / 3_450),
+    ("opex_share_marketing", {"marketing": 1_000, "revenue": 3_450}, 1_000 / 3_450),
+    ("opex_share_rd", {"research_development": 1_500, "revenue": 3_450}, 1_500 / 3_450),
+    ("opex_share_ga", {"general_administrative": 800, "revenue": 3_450}, 800 / 3_450),
+    ("opex_share_cs", {"customer_success": 400, "revenue": 3_450}, 400 / 3_450),
     # ↑ new monthly KPIs' rows go above this line
     ("current_ratio", {"current_assets": 300_000, "current_liabilities": 150_000}, 2),
     ("quick_ratio", {"current_assets": 300_000, "inventories": 60_000, "current_liabilities": 150_000}, 1.6),
@@ -61,6 +75,38 @@ WINDOW_EXAMPLES: list[tuple[str, dict[str, list[float]], float]] = [
         "cac_trailing",
         {"sales": [20_000, 24_000, 16_000], "marketing": [10_000, 12_000, 8_000], "acquired_customers": [10, 8, 12]},
         3_000,
+    ),
+    # issue 21: March 2026 of the hand-worked company (tests/test_finance.py)
+    # 220 × (2,750 / 3,350) / mean(0, 0, 0, 1/15, 0, 0) = 220 × 90 × 2,750 / 3,350 = 16,253.73
+    (
+        "ltv_gm_trailing",
+        {"arpu": [220] * 6, "gross_margin": [2_750 / 3_350] * 6, "customer_churn_rate": [0, 0, 0, 1 / 15, 0, 0]},
+        220 * 90 * 2_750 / 3_350,
+    ),
+    ("net_burn", {"cash": [65_000, 63_000]}, 2_000),  # 65,000 − 63,000
+    ("burn_3m", {"net_burn": [3_000, 2_000, 2_000]}, 7_000 / 3),
+    # 3 × 2,333.33 = 7,000 burnt while ARR went from 2,900 × 12 (December) to 3,300 × 12: 7,000 / 4,800
+    ("burn_multiple", {"burn_3m": [0, 0, 0, 7_000 / 3], "arr": [34_800, 33_600, 39_600, 39_600]}, 7_000 / 4_800),
+    # ARR growth 3,300 / 2,700 − 1 = 22.2 %; EBITDA margin of April 2025..March 2026 −42,900 / 37,500
+    (
+        "rule_of_40",
+        {
+            "mrr_growth_yoy": [0.0] * 11 + [3_300 / 2_700 - 1],
+            "ebitda": [-3_450, -3_450, -3_250, -3_250, -4_050, -3_950, -3_950, -3_650, -3_650, -3_750, -3_250, -3_250],
+            "revenue": [3_250, 3_250, 3_450, 3_450, 2_650, 2_750, 2_750, 3_050, 3_050, 2_950, 3_450, 3_450],
+        },
+        100 * (3_300 / 2_700 - 1 - 42_900 / 37_500),
+    ),
+    # Q1 2026: ARR 2,900 × 12 at December → 3,300 × 12 at March; Q4 2025's sales and marketing 9,000
+    (
+        "magic_number",
+        {
+            "quarter_end": [0, 0, 1, 0, 0, 1],  # October 2025 .. March 2026
+            "arr": [31_200, 34_800, 34_800, 33_600, 39_600, 39_600],
+            "sales": [2_000] * 6,
+            "marketing": [1_000] * 6,
+        },
+        4_800 / 9_000,
     ),
 ]
 

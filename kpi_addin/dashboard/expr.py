@@ -141,6 +141,23 @@ class NAIfZero(Expr):
 
 
 @dataclass(frozen=True, eq=False)
+class Positive(Expr):
+    """``IF(inner>0,inner,NA())``: undefined unless above 0 (a runway when cash-flow positive)."""
+
+    inner: Expr
+
+    def excel(self) -> str:
+        inner = self.inner.excel()
+        return f"IF({inner}>0,{inner},NA())"
+
+    def evaluate(self, env: Mapping[str, Value | None]) -> Value:
+        value = self.inner.evaluate(env)
+        if is_error(value):
+            return value
+        return value if float(value) > 0 else NA
+
+
+@dataclass(frozen=True, eq=False)
 class PlanLookup(Expr):
     """The value of ``column`` in the Excel Table ``table`` on the row whose ``month`` equals
     ``month`` (a reference), ``#N/A`` when there is no such row or its cell is blank; ``value``
@@ -203,6 +220,9 @@ def to_cells(
             return at(e.inner, k - e.months)
         if isinstance(e, m.Known):
             return None if k < first_known else at(e.inner, k)
+        if isinstance(e, m.Positive):
+            inner = at(e.inner, k)
+            return None if inner is None else Positive(inner)
         if isinstance(e, m.NAIfZero):
             test, value = at(e.test, k), at(e.value, k)
             return None if test is None or value is None else NAIfZero(test, value)

@@ -132,7 +132,9 @@ def load_company(
     if visits is not None:
         company.funnel = _with_counts(company.funnel, visits)
     if balances is not None:
+        absent = () if company.costs is None else company.costs.attrs.get("absent_columns", ())
         company.costs = _with_counts(company.costs, balances)
+        company.costs.attrs["absent_columns"] = tuple(c for c in absent if c != "cash")
     return company, notes, warnings
 
 

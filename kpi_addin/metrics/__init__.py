@@ -8,7 +8,7 @@ Each family module lists its public functions in its ``__all__``; this package e
 them all, so a new KPI function is public once it is in its family's ``__all__``.
 """
 
-from . import balance_sheet, customers, funnel, goals, revenue, trailing, unit_economics
+from . import balance_sheet, customers, finance, funnel, goals, revenue, trailing, unit_economics
 from ._core import UNDEFINED, KPIInputError, KPINumError, KPIValueError, is_undefined
 from .balance_sheet import *  # noqa: F403 - the family's __all__
 from .bridge import mrr_bridge
@@ -16,6 +16,7 @@ from .catalogue import KPI, KPIS, REGISTRY
 from .cohorts import cohort_retention
 from .company import CompanyData
 from .customers import *  # noqa: F403
+from .finance import *  # noqa: F403
 from .funnel import *  # noqa: F403
 from .goals import *  # noqa: F403
 from .mrr import CustomerMRR, customer_mrr, subscription_monthly_value
@@ -46,6 +47,7 @@ __all__ = [
     "subscription_monthly_value",
     *balance_sheet.__all__,
     *customers.__all__,
+    *finance.__all__,
     *funnel.__all__,
     *goals.__all__,
     *revenue.__all__,

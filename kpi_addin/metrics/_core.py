@@ -154,3 +154,16 @@ def divide(numerator: NumberOrSeries, denominator: NumberOrSeries) -> NumberOrSe
     if math.isnan(numerator) or math.isnan(denominator) or denominator == 0:
         return UNDEFINED
     return numerator / denominator
+
+
+def positive_part(value: NumberOrSeries) -> NumberOrSeries:
+    """``value`` where above 0, else undefined (``nan``): a number, an array or a Series.
+
+    >>> positive_part(2.5), positive_part(0.0), positive_part(-1)
+    (2.5, nan, nan)
+    """
+    if isinstance(value, pd.Series):
+        return value.where(value > 0)
+    if isinstance(value, np.ndarray):
+        return np.where(value > 0, value, np.nan)
+    return value if value > 0 else math.nan

@@ -45,10 +45,15 @@ from .expression import (
     known,
     months_back,
     na_if_zero,
+    positive,
     reaches_back,
     window_mean,
     window_sum,
 )
+from .finance_kpis import ENTRIES as FINANCE_ENTRIES
+from .finance_kpis import FINANCIAL_COLUMNS as FINANCIAL_COLUMNS
+from .finance_kpis import SIGNED_COST_COLUMNS as SIGNED_COST_COLUMNS
+from .finance_kpis import SIGNED_KPIS
 from .kpi_entry import KPI as KPI
 from .kpi_entry import Direction as Direction
 from .kpi_entry import Family as Family
@@ -252,8 +257,8 @@ _ENTRIES: tuple[KPI, ...] = (
         "months",
         "lower",
         "unit_economics",
-        _COSTS,
-        formula=c("cac") / (c("arpu") * c("gross_margin")),
+        (*_COSTS, "costs.cogs"),
+        formula=c("cac") / (c("arpu") * positive(c("gross_margin"))),
         excel="CAC_PAYBACK",
         excel_defaults={"gross_margin": 1.0},  # =CAC_PAYBACK(cac, arpu): no margin applied
         function="unit_economics.cac_payback_months",
@@ -315,6 +320,8 @@ _ENTRIES: tuple[KPI, ...] = (
         excel="NPS",
         function="customers.nps_from_counts",
     ),
+    # cash, efficiency and margins (issue 21): kpi_addin/metrics/finance_kpis.py
+    *FINANCE_ENTRIES,
     # ↑ new monthly KPIs go above this line (new JSON keys come last); below: the balance-sheet ratios
     KPI(
         "current_ratio",
@@ -399,6 +406,10 @@ DOMAINS: dict[str, Domain] = {
     **dict.fromkeys(("start_mrr", "lost_mrr", "cts_total"), _MONEY),
     **dict.fromkeys(("sales", "marketing", "customer_success", "infrastructure", "retention_programs", "cogs"), _MONEY),
     **dict.fromkeys(
+        ("revenue", "recurring_revenue", "research_development", "general_administrative", "margin_revenue"), _MONEY
+    ),
+    "quarter_end": Domain(0, 1, integer=True),
+    **dict.fromkeys(
         (
             "current_assets",
             "inventories",
@@ -409,13 +420,14 @@ DOMAINS: dict[str, Domain] = {
         ),
         _MONEY,
     ),
-    "gross_margin": Domain(0, 1),
+    "gross_margin": Domain(maximum=1),  # negative when cogs exceed revenue
     "customer_churn_rate": Domain(0, 1),
     **{
         k.key: _COUNT if k.unit == "count" else _MONEY
         for k in _ENTRIES
         if k.unit in ("count", "money", "ratio", "months")
     },
+    **dict.fromkeys(SIGNED_KPIS, Domain()),
 }
 
 #: Every KPI, in the order of the JSON keys and the ``MonthlyKPIs`` columns; each entry
@@ -427,24 +439,9 @@ REGISTRY: dict[str, KPI] = {k.key: k for k in KPIS}
 
 #: The columns of the monthly input sheets, in the order of the input schema
 #: (``kpi_addin.io.schema`` reads them from here).
-#: The ``costs`` sheet is the company's monthly P&L and cash (one sheet, so the P&L readers
-#: fill one table and sales and marketing are never in two places): the costs, then revenue
-#: as booked, the other operating expenses by function, profit, cash at month end, headcount.
-FINANCIAL_COLUMNS = (
-    "revenue",
-    "recurring_revenue",
-    "research_development",
-    "general_administrative",
-    "ebitda",
-    "net_income",
-    "cash",
-    "headcount",
-)
 COST_COLUMNS = ("sales", "marketing", "customer_success", "infrastructure", "retention_programs", "cogs")
-#: Every column of the costs sheet.
+#: Every column of the costs sheet: the costs, then the P&L and cash (:mod:`.finance_kpis`).
 COSTS_SHEET_COLUMNS = (*COST_COLUMNS, *FINANCIAL_COLUMNS)
-#: Costs-sheet columns that may be below zero (a loss, an overdraft) or are not money.
-SIGNED_COST_COLUMNS = ("ebitda", "net_income", "cash")
 FUNNEL_COLUMNS = ("visitors", "contacts", "leads", "mql", "sal", "sql", "pql", "pql_converted")
 
 #: The keys of each month of ``kpi-addin metrics --format json`` (a published contract),

@@ -34,6 +34,10 @@ numbers, ``+ - * /`` and ``**``
 ``na_if_zero(test, value)``
     undefined where ``test`` is 0, as no input rather than a zero denominator (Excel
     ``#N/A``: NPS with no answers).
+``positive(e)``
+    ``e`` where it is above 0, else undefined (Excel ``#N/A``): a runway or a burn
+    multiple has no meaning when the company is cash-flow positive, a payback none at a
+    gross margin of 0 or below.
 
 Evaluation checks every column it reads against a :class:`Domain` (a negative count is a
 :class:`~kpi_addin.metrics._core.KPINumError` naming the column), as the scalar functions do.
@@ -50,7 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._core import KPIValueError, NumberOrSeries, check_not_above, check_number, divide
+from ._core import KPIValueError, NumberOrSeries, check_not_above, check_number, divide, positive_part
 
 #: Excel's arithmetic (the dashboard renders the same operators).
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -311,6 +315,22 @@ class NAIfZero(Expr):
         return f"{self.value.text(back)} (none when {self.test.text(back)} = 0)"
 
 
+@dataclass(frozen=True, eq=False)
+class Positive(Expr):
+    """``inner`` where it is above 0, else undefined (``#N/A``)."""
+
+    inner: Expr
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.inner,)
+
+    def _eval(self, m: Months) -> Any:
+        return positive_part(self.inner._eval(m))
+
+    def text(self, back: int = 0) -> str:
+        return f"positive({self.inner.text(back)})"
+
+
 def col(name: str) -> Col:
     """A monthly column (bridge, input, derived or an earlier KPI)."""
     return Col(name)
@@ -334,6 +354,10 @@ def known(inner: Expr) -> Known:
 
 def na_if_zero(test: Expr, value: Expr) -> NAIfZero:
     return NAIfZero(test, lift(value))
+
+
+def positive(inner: Expr) -> Positive:
+    return Positive(inner)
 
 
 def reaches_back(expr: Expr) -> bool:

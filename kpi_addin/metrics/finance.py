@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._core import NumberOrSeries, check_count, check_number, divide
+from ._core import NumberOrSeries, check_count, check_number, divide, positive_part
 
 __all__ = [
     "arr_per_customer",
@@ -43,15 +43,6 @@ BURN_WINDOW = 3
 MARGIN_WINDOW = 12
 #: The number of largest customers of ``top10_share``.
 TOP_CUSTOMERS = 10
-
-
-def _positive(values: NumberOrSeries) -> NumberOrSeries:
-    """``values`` where above 0, else undefined (``nan``)."""
-    if isinstance(values, pd.Series):
-        return values.where(values > 0)
-    if isinstance(values, np.ndarray):
-        return np.where(values > 0, values, np.nan)
-    return values if values > 0 else float("nan")
 
 
 def net_burn(cash_start: NumberOrSeries, cash_end: NumberOrSeries) -> NumberOrSeries:
@@ -97,7 +88,7 @@ def runway_months(cash: NumberOrSeries, burn: NumberOrSeries) -> NumberOrSeries:
     >>> runway_months(70_000, -1_000 / 3)
     nan
     """
-    return divide(check_number("cash", cash), _positive(check_number("burn_3m", burn)))
+    return divide(check_number("cash", cash), positive_part(check_number("burn_3m", burn)))
 
 
 def burn_multiple(burn_sum: NumberOrSeries, net_new_arr: NumberOrSeries) -> NumberOrSeries:
@@ -114,8 +105,8 @@ def burn_multiple(burn_sum: NumberOrSeries, net_new_arr: NumberOrSeries) -> Numb
     >>> burn_multiple(9_000, -8_400)
     nan
     """
-    burn = _positive(check_number("burn_sum", burn_sum))
-    return divide(burn, _positive(check_number("net_new_arr", net_new_arr)))
+    burn = positive_part(check_number("burn_sum", burn_sum))
+    return divide(burn, positive_part(check_number("net_new_arr", net_new_arr)))
 
 
 def margin_12m(profit: pd.Series, revenue: pd.Series) -> pd.Series:

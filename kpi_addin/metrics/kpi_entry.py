@@ -10,7 +10,7 @@ from .expression import Domain, Expr, Months, check_limits
 
 Unit = Literal["money", "rate", "count", "ratio", "months", "score", "month"]
 Direction = Literal["higher", "lower"]
-Family = Literal["period", "revenue", "customers", "funnel", "unit_economics", "nps", "balance_sheet"]
+Family = Literal["period", "revenue", "customers", "funnel", "unit_economics", "cash", "nps", "balance_sheet"]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from ._core import KPIInputError
 from .bridge import mrr_bridge
 from .catalogue import (
     BALANCE_SHEET_KEYS,
-    COST_COLUMNS,
+    COSTS_SHEET_COLUMNS,
     COUNT_KEYS,
     DERIVED,
     DOMAINS,
@@ -35,13 +35,14 @@ from .company import CompanyData
 from .conventions import apply_convention
 from .customers import DETRACTOR_MAX, PROMOTER_MIN, annualized_churn
 from .expression import Months
+from .finance import top_share
 from .funnel import funnel_conversions
 from .goals import COURSE_MONTHS, check_direction, goal_course, goal_progress, goal_status
 from .mrr import CustomerMRR, customer_mrr
 from .revenue import net_new_mrr
 from .settings import ReportSettings
 from .trailing import COHORT_12M_KEYS, cohort_12m_from_sums, cohort_retention_12m
-from .unit_economics import cost_to_serve_share, gross_margin
+from .unit_economics import cost_to_serve_share
 
 __all__ = ["BALANCE_SHEET_KEYS", "COUNT_KEYS", "MONTHLY_KEYS", "KPIReport", "SubscriptionFigures", "monthly_kpis"]
 
@@ -220,6 +221,43 @@ def _absent_inputs(data: CompanyData, warnings: list[str]) -> set[str]:
     return absent
 
 
+def _gross_margin(
+    frame: pd.DataFrame | None, costs: pd.DataFrame, mrr: pd.Series, warnings: list[str]
+) -> tuple[pd.Series, pd.Series]:
+    """The revenue the gross margin is taken on (recurring revenue as booked when the costs
+    sheet has any, else MRR, said in a warning) and the gross margin by month: the
+    ``gross_margin`` KPI's formula, undefined without cogs (no 100 % margin is assumed)."""
+    recurring = frame is not None and "recurring_revenue" in frame and frame["recurring_revenue"].notna().any()
+    revenue = costs["recurring_revenue"] if recurring else mrr.astype(float)
+    has_cogs = frame is not None and "cogs" in frame and frame["cogs"].notna().any()
+    if not has_cogs:
+        if frame is not None and "cogs" in frame and "cogs" not in frame.attrs.get("absent_columns", ()):
+            warnings.append("costs: cogs blank in every month; gross margin, LTV on it and CAC payback left out")
+        return revenue, pd.Series(np.nan, index=costs.index)
+    if not recurring:
+        warnings.append("costs: no recurring_revenue; the gross margin is taken on MRR")
+    margin = pd.Series(
+        kpi("gross_margin").evaluate({"cogs": costs["cogs"], "margin_revenue": revenue}), index=costs.index
+    )
+    negative = margin < 0
+    if negative.any():
+        listed = ", ".join(str(p) for p in costs.index[negative.to_numpy()][:6])
+        base = "recurring revenue" if recurring else "MRR"
+        warnings.append(
+            f"costs: cogs exceed {base} in {int(negative.sum())} month(s) ({listed}); the gross margin is "
+            "negative there, LTV on gross margin and CAC payback are undefined"
+        )
+    return revenue, margin
+
+
+def _top_share(cm: CustomerMRR | None, months: pd.PeriodIndex) -> pd.Series:
+    """The share of MRR from the ten largest customers, month by month (undefined when the
+    figures came from a database: it needs each customer's MRR)."""
+    if cm is None:
+        return pd.Series(np.nan, index=months)
+    return pd.Series([top_share(cm.mrr_at(month)) for month in months], index=months)
+
+
 @dataclass(frozen=True)
 class SubscriptionFigures:
     """The subscription-derived monthly figures computed elsewhere: inside a database, by the
@@ -287,30 +325,23 @@ def monthly_kpis(
         opening_month = None
     months = pd.PeriodIndex(bridge.index)
 
-    costs = _by_month(data.costs, months, COST_COLUMNS)
+    costs = _by_month(data.costs, months, COSTS_SHEET_COLUMNS)
     funnel = _by_month(data.funnel, months, FUNNEL_COLUMNS)
     for sheet, frame, what in (("costs", data.costs, "costs"), ("funnel", data.funnel, "funnel KPIs")):
         note = _missing_months_warning(sheet, frame, months, what)
         if note:
             warnings.append(note)
-    margin = pd.Series(1.0, index=months)
-    if data.costs is not None and "cogs" in data.costs and data.costs["cogs"].notna().any():
-        margin = pd.Series(gross_margin(costs["cogs"], bridge["mrr"]), index=months)
-        negative = margin < 0
-        if negative.any():
-            listed = ", ".join(str(p) for p in months[negative.to_numpy()][:6])
-            warnings.append(
-                f"costs: cogs exceed MRR in {int(negative.sum())} month(s) ({listed}); CAC payback is undefined there"
-            )
-            margin = margin.where(~negative)
+    margin_revenue, margin = _gross_margin(data.costs, costs, bridge["mrr"], warnings)
     cts_total = costs[list(COST_TO_SERVE_COMPONENTS)].sum(axis=1, min_count=1)  # blanks ignored; all blank → blank
     counts = _nps_counts(data.nps, months)
 
     # The columns the registry's formulas read: the bridge, the derived columns, the inputs, then each KPI in turn.
     columns: dict[str, pd.Series] = {name: bridge[name] for name in bridge.columns}
-    columns.update({name: costs[name] for name in COST_COLUMNS})
+    columns.update({name: costs[name] for name in COSTS_SHEET_COLUMNS})
     columns.update({name: funnel[name] for name in FUNNEL_COLUMNS})
-    columns.update(cts_total=cts_total, gross_margin=margin)
+    quarter_end = pd.Series((months.month % 3 == 0).astype(float), index=months)
+    # gross_margin is a KPI, read by CAC payback above it: the column is its formula over the inputs
+    columns.update(cts_total=cts_total, margin_revenue=margin_revenue, gross_margin=margin, quarter_end=quarter_end)
     columns.update({f"nps_{name}": counts[name] for name in counts.columns})
     opening_position = 0 if opening_month is not None else None
     # the opening balance (the month-end before the first month) is known with history_start
@@ -326,7 +357,8 @@ def monthly_kpis(
     else:
         assert figures is not None
         derived = derived.join(cohort_12m_from_sums(figures.cohort_sums, months, earliest))
-    columns.update({name: derived[name] for name in COHORT_12M_KEYS})
+    derived["top10_share"] = _top_share(cm, months)
+    columns.update({name: derived[name] for name in (*COHORT_12M_KEYS, "top10_share")})
     absent = _absent_inputs(data, warnings)
     m = pd.DataFrame(index=months)
     for entry in KPIS:
@@ -344,7 +376,9 @@ def monthly_kpis(
     balance = latest_balance_sheet(data.balance_sheet, as_of)
     inputs = pd.concat([costs, funnel], axis=1)
     inputs["cts_total"] = cts_total
+    inputs["margin_revenue"] = margin_revenue
     inputs["gross_margin"] = margin
+    inputs["quarter_end"] = quarter_end
     inputs["nps_answers"] = counts["answers"]
     inputs["nps_promoters"] = counts["promoters"]
     inputs["nps_detractors"] = counts["detractors"]

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ._core import KPIValueError, NumberOrSeries, check_count, check_number, check_scalar, divide
+from ._core import KPIValueError, NumberOrSeries, check_count, check_number, check_scalar, divide, positive_part
 
 __all__ = [
     "cac_payback_months",
@@ -94,17 +94,20 @@ def ltv_to_cac(ltv: NumberOrSeries, cac: NumberOrSeries) -> NumberOrSeries:
 def cac_payback_months(cac: NumberOrSeries, arpu: NumberOrSeries, gross_margin: NumberOrSeries = 1.0) -> NumberOrSeries:
     """CAC payback = CAC / (ARPU × gross margin), in months.
 
-    Edge cases: ARPU or margin 0 → undefined (never paid back).
+    Edge cases: ARPU 0 → undefined; a gross margin of 0 or below (cogs at or above
+    revenue) → undefined (never paid back); a margin above 1 → :class:`KPINumError`.
 
     Examples
     --------
     >>> cac_payback_months(2_000, 50, 0.8)
     50.0
+    >>> cac_payback_months(2_000, 50, -0.1)
+    nan
     """
     cac = check_number("cac", cac, minimum=0)
     arpu = check_number("arpu", arpu, minimum=0)
-    margin = check_number("gross_margin", gross_margin, minimum=0, maximum=1)
-    return divide(cac, arpu * margin)
+    margin = check_number("gross_margin", gross_margin, maximum=1)
+    return divide(cac, arpu * positive_part(margin))
 
 
 def gross_margin(cogs: NumberOrSeries, revenue: NumberOrSeries) -> NumberOrSeries:

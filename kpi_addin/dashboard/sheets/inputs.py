@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from ...metrics.catalogue import COST_COLUMNS, FUNNEL_COLUMNS
+from ...metrics.catalogue import COST_COLUMNS, COSTS_SHEET_COLUMNS, FINANCIAL_COLUMNS, FUNNEL_COLUMNS
 from ...metrics.customers import DETRACTOR_MAX, PROMOTER_MIN
-from ..expr import DIV0, NA
+from ..expr import NA
 from .common import Context, MonthRows, grey_errors, number_format
 from .ledger import LedgerAggregates
 
@@ -16,11 +15,13 @@ FIRST = HEADER_ROW + 1
 COLUMNS = (
     *COST_COLUMNS,
     "cts_total",
-    "gross_margin",
     *FUNNEL_COLUMNS,
     "nps_answers",
     "nps_promoters",
     "nps_detractors",
+    *FINANCIAL_COLUMNS,
+    "margin_revenue",
+    "quarter_end",
 )
 
 
@@ -44,28 +45,26 @@ def build(ctx: Context, ledger: LedgerAggregates) -> InputsByMonth:
         for column in COLUMNS:
             expected = inputs[column].iloc[i]
             cell = f"{letters[column]}{row}"
-            if column in COST_COLUMNS or column in FUNNEL_COLUMNS:
-                table = "Costs" if column in COST_COLUMNS else "Funnel"
+            if column in COSTS_SHEET_COLUMNS or column in FUNNEL_COLUMNS:
+                table = "Costs" if column in COSTS_SHEET_COLUMNS else "Funnel"
                 formula = (
                     f'IF(COUNTIFS({table}[month],{month},{table}[{column}],"<>")=0,NA(),'
                     f"SUMIFS({table}[{column}],{table}[month],{month}))"
                 )
-                fmt = money if table == "Costs" else number_format("count", ctx.currency)
+                whole = table == "Funnel" or column == "headcount"
+                fmt = number_format("count", ctx.currency) if whole else money
                 ctx.book.formula(ws, cell, formula, expected, fmt, error=NA)
             elif column == "cts_total":
                 parts = ("customer_success", "infrastructure", "retention_programs")
                 counted = "+".join(f'COUNTIFS(Costs[month],{month},Costs[{p}],"<>")' for p in parts)
                 summed = "+".join(f"SUMIFS(Costs[{p}],Costs[month],{month})" for p in parts)
                 ctx.book.formula(ws, cell, f"IF({counted}=0,NA(),{summed})", expected, money, error=NA)
-            elif column == "gross_margin":
-                cogs = f"{letters['cogs']}{row}"
-                mrr = ledger.ref("mrr", i).excel()
-                margin = f"1-{cogs}/{mrr}"
-                formula = f"IF(COUNT(Costs[cogs])=0,1,IF(ISNA({cogs}),NA(),IF({margin}<0,NA(),{margin})))"
-                error = (
-                    NA if pd.isna(inputs["cogs"].iloc[i]) else (DIV0 if ctx.report.bridge["mrr"].iloc[i] == 0 else NA)
-                )
-                ctx.book.formula(ws, cell, formula, expected, "0.00%", error=error)
+            elif column == "margin_revenue":  # recurring revenue as booked, else MRR (finance_kpis)
+                recurring = f"{letters['recurring_revenue']}{row}"
+                formula = f"IF(COUNT(Costs[recurring_revenue])=0,{ledger.ref('mrr', i).excel()},{recurring})"
+                ctx.book.formula(ws, cell, formula, expected, money, error=NA)
+            elif column == "quarter_end":  # 1 in a calendar quarter's last month
+                ctx.book.formula(ws, cell, f"IF(MOD(MONTH({month}),3)=0,1,0)", expected, "0")
             else:
                 window = f'NPS[date],">="&{month},NPS[date],"<"&EDATE({month},1)'
                 extra = {

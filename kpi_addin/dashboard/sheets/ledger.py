@@ -20,6 +20,9 @@ from .movements import MovementLog
 
 HEADER_ROW = 4
 FIRST = HEADER_ROW + 1
+#: Figures of each customer's MRR the library computes (values, like the bridge): the 12-month
+#: cohort figures and the share of MRR from the ten largest customers.
+PER_CUSTOMER = (*COHORT_12M_KEYS, "top10_share")
 
 
 class LedgerAggregates(MonthRows):
@@ -32,7 +35,7 @@ def build(ctx: Context, movements: MovementLog) -> LedgerAggregates:
     if movements.included:
         put_text(ws["A3"], ctx.ui("ledger_movements_note"))
         ws["A3"].font = NOTE_FONT
-    columns = ["month", *BRIDGE_COLUMNS, *COHORT_12M_KEYS]
+    columns = ["month", *BRIDGE_COLUMNS, *PER_CUSTOMER]
     ctx.label_row(ws, HEADER_ROW - 1, columns)
     ctx.header(ws, HEADER_ROW, columns)
     ctx.month_column(ws, FIRST)
@@ -46,7 +49,7 @@ def build(ctx: Context, movements: MovementLog) -> LedgerAggregates:
                 ctx.book.value(ws, f"{letters[column]}{FIRST + i}", value, fmt)
             else:
                 ctx.book.formula(ws, f"{letters[column]}{FIRST + i}", over_log, value, fmt)
-    for column in COHORT_12M_KEYS:  # an incomplete window is #N/A, never a blank that reads as 0
+    for column in PER_CUSTOMER:  # an incomplete window is #N/A, never a blank that reads as 0
         for i, value in enumerate(ctx.report.monthly[column]):
             cell = f"{letters[column]}{FIRST + i}"
             if pd.isna(value):

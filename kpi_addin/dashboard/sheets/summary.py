@@ -54,6 +54,17 @@ TREND_MONTHS = 12
 CHARTS_PER_ROW = 3
 
 
+#: A headline KPI shown on gross margin instead when the costs give COGS (labelled so).
+ON_GROSS_MARGIN = {"ltv_cac_trailing": "ltv_cac_gm_trailing"}
+
+
+def headline_keys(ctx: Context) -> list[str]:
+    """The template's headline KPIs; LTV:CAC on gross margin in place of LTV:CAC when COGS are given."""
+    margin = ctx.report.monthly.get("gross_margin")
+    with_margin = margin is not None and bool(margin.notna().any())
+    return [ON_GROSS_MARGIN.get(k, k) if with_margin else k for k in ctx.template.summary_kpis]
+
+
 def build(
     ctx: Context,
     monthly: MonthlyTable,
@@ -79,9 +90,9 @@ def build(
     ctx.header(ws, TOP, [ctx.ui(id) for id, _w in COLUMNS])
     for id, width in COLUMNS:
         ws.column_dimensions[COL[id]].width = width
-    keys = ctx.template.summary_kpis
-    for i, key in enumerate(keys):
-        card(ctx, ws, TOP + 1 + i, key, monthly, balance_sheet, goals)
+    keys = headline_keys(ctx)
+    for i, (key, slot) in enumerate(zip(keys, ctx.template.summary_kpis, strict=True)):
+        card(ctx, ws, TOP + 1 + i, key, monthly, balance_sheet, goals, slot=slot)
     end = TOP + len(keys)
     grey_errors(ws, f"{COL['latest']}{TOP + 1}:{COL['vs_year']}{end}")
     status_colours(ws, f"{COL['status']}{TOP + 1}:{COL['status']}{end}", ctx.lang.status)
@@ -130,8 +141,18 @@ def _chart_columns(ws: Worksheet) -> list[str]:
     return starts
 
 
-def card(ctx: Context, ws, r: int, key: str, monthly: MonthlyTable, balance_sheet: BalanceSheet, goals: Goals) -> None:
-    """One KPI's row of the scorecard."""
+def card(
+    ctx: Context,
+    ws,
+    r: int,
+    key: str,
+    monthly: MonthlyTable,
+    balance_sheet: BalanceSheet,
+    goals: Goals,
+    *,
+    slot: str | None = None,
+) -> None:
+    """One KPI's row of the scorecard (``slot``: the template's KPI it stands for, if another)."""
     report = ctx.report
     entry = kpi(key)
     fmt = ctx.fmt(key)
@@ -176,13 +197,14 @@ def card(ctx: Context, ws, r: int, key: str, monthly: MonthlyTable, balance_shee
         values = report.monthly[key].iloc[first:].tolist()
         ctx.trend_text.setdefault(ws.title, {})[f"{COL['trend']}{r}"] = text_sparkline(values)
     # the commentary: an input cell (one style, a name), carried into next month by dashboard --update
-    commentary = f"{COL['commentary']}{r}"
+    # (named by the template's KPI: LTV:CAC on gross margin keeps LTV:CAC's commentary)
+    commentary, slot = f"{COL['commentary']}{r}", slot or key
     carried = ctx.options.carried
-    if carried and key in carried.comments:
-        put_text(ws[commentary], carried.comments[key])
-    mark_input(ctx.wb, ws, commentary, comment_name(key))
-    if carried and key in carried.comment_notes:
-        add_note(ws, commentary, carried.comment_notes[key])
+    if carried and slot in carried.comments:
+        put_text(ws[commentary], carried.comments[slot])
+    mark_input(ctx.wb, ws, commentary, comment_name(slot))
+    if carried and slot in carried.comment_notes:
+        add_note(ws, commentary, carried.comment_notes[slot])
     ws.row_dimensions[r].height = 24
     for id, _w in COLUMNS:
         cell = ws[f"{COL[id]}{r}"]
