@@ -311,3 +311,15 @@ def test_a_negative_gross_margin_is_shown_and_payback_is_undefined():
     assert math.isnan(at(report, "cac_payback_months", "2026-02"))
     assert math.isnan(at(report, "ltv_gm", "2026-02"))
     assert any("cogs exceed recurring revenue in 1 month(s) (2026-02)" in w for w in report.warnings)
+
+
+def test_a_cash_flow_positive_runway_says_so():
+    from dataclasses import replace
+
+    from kpi_addin.dashboard.sheets.summary import cash_flow_positive
+
+    data = company(costs=costs())
+    january = monthly_kpis(replace(data, settings=replace(data.settings, as_of=month("2026-01"))))
+    assert math.isnan(january.latest("runway_months")) and january.latest("burn_3m") == pytest.approx(-1_000 / 3)
+    assert cash_flow_positive(january)
+    assert not cash_flow_positive(monthly_kpis(data))  # March 2026 burns again: a runway of 27 months

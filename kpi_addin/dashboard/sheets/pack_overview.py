@@ -41,6 +41,7 @@ from .page import (
     month_title,
     unit_format,
 )
+from .summary import cash_flow_positive
 
 #: The quarter bridge's steps: (label key, monthly KPI, sign).
 BRIDGE = (
@@ -122,6 +123,8 @@ def tile(ctx: Context, monthly: MonthlyTable, key: str, back: int) -> tuple[str,
     now = float(values.iloc[last])
     word = ctx.ui("pack_yoy" if back == 12 else "pack_mom")
     change = change_text(ctx, now, float(values.iloc[last - back]), unit, word) if last - back >= 0 else ""
+    if key == "runway_months" and math.isnan(now) and cash_flow_positive(ctx.report):
+        change = ctx.ui("pack_cash_flow_positive")  # no runway: cash is not running out
     return ctx.lang.label(key), monthly.latest(key), now, unit_format(ctx, unit, [now]), change
 
 

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ... import __version__
+from ...metrics import KPIReport
 from ...metrics.catalogue import BALANCE_SHEET_KEYS, TRAILING_KEYS, kpi
 from ..cells import put_text
 from ..expr import NA, Expr, is_error
@@ -259,9 +260,17 @@ def colour_change(ws: Worksheet, cell: str, direction: str | None) -> None:
     ws.conditional_formatting.add(cell, FormulaRule(formula=[f"AND(ISNUMBER({cell}),{cell}<0)"], font=Font(color=down)))
 
 
+def cash_flow_positive(report: KPIReport) -> bool:
+    """Whether the latest 3-month net burn is 0 or below (no runway: cash is not running out)."""
+    burn = report.latest("burn_3m") if "burn_3m" in report.monthly else math.nan
+    return not math.isnan(burn) and burn <= 0
+
+
 def _reason(ctx: Context, key: str, error: str) -> str:
     r = ctx.lang.reasons
     report = ctx.report
+    if key in ("runway_months", "burn_multiple") and cash_flow_positive(report):
+        return r["cash_flow_positive"]
     if error == NA and key in TRAILING_KEYS:
         return r["window"]
     if error == NA:
