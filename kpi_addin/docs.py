@@ -128,7 +128,7 @@ def _formula_notation() -> list[str]:
         "`x[M−n]` is `x` of the month `n` months before; `sum(x, n months to M)` and `mean(...)` run",
         "over the `n` months ending at M and are undefined unless all are known and none is the",
         "opening month. A zero denominator is undefined (null; `#DIV/0!` in the workbook);",
-        "`positive(x)` is `x` where it is above 0, else undefined (`#N/A`). `margin_revenue` is the",
+        "`x (none unless t > 0)` is `x` where `t` is above 0, else undefined (`#N/A`). `margin_revenue` is the",
         "costs' `recurring_revenue` when the sheet has any, else MRR; `quarter_end` is 1 in a calendar",
         "quarter's last month, else 0.",
         "The opening balance stands for the month before the first: "

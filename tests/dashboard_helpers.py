@@ -46,12 +46,14 @@ def mismatches(expected: dict[str, dict[str, object]], actual: dict[str, dict[st
 
 def monthly_table_matches_library(expected: dict[str, dict[str, object]], report: KPIReport, sheet: str) -> None:
     """The expected values of the MonthlyKPIs table are the library's own, key by key."""
+    from openpyxl.utils import get_column_letter
+
     from kpi_addin.metrics import MONTHLY_KEYS
 
     cells = expected[sheet]
     for i in range(len(report.monthly)):
         for j, key in enumerate(MONTHLY_KEYS[1:], start=2):
-            letter = chr(64 + j) if j <= 26 else "A" + chr(64 + j - 26)
+            letter = get_column_letter(j)
             value = float(report.monthly[key].iloc[i])
             shown = cells[f"{letter}{5 + i}"]
             if math.isnan(value):

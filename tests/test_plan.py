@@ -97,22 +97,15 @@ def test_quarters_sum_flows_take_levels_at_the_end_and_recompute_rates() -> None
     p, a = period_plan(report, plan, "quarter")
     assert list(p.columns) == ["mrr", "new_mrr", "churned_customers", "customer_churn_rate", "sales"]
     assert list(p.index) == ["2024Q4", "2025Q1", "2025Q2"]
-    # Q1: MRR at March's end; new MRR summed (c's 80); one churn (b) of the 2 paying at the start
-    assert a.loc["2025Q1"].to_dict() == {
-        "mrr": 180.0,
-        "new_mrr": 80.0,
-        "churned_customers": 1.0,
-        "customer_churn_rate": 0.5,
-        "sales": 3100.0,
-    }
-    # Plan: 50 new; March's planned 50 % of its 3 starting customers = 1.5 lost ÷ 2 at the start
-    assert p.loc["2025Q1"].to_dict() == {
-        "mrr": 200.0,
-        "new_mrr": 50.0,
-        "churned_customers": 1.0,
-        "customer_churn_rate": 0.75,
-        "sales": 2700.0,
-    }
+    # Q1: MRR at March's end; new MRR summed (c's 80); one churn (b) over the months' starting
+    # customers 2, 2 and 3 (7 / 3 on average: the period churn "on average", never lost ÷ start)
+    assert a.loc["2025Q1"].to_dict() == pytest.approx(
+        {"mrr": 180.0, "new_mrr": 80.0, "churned_customers": 1.0, "customer_churn_rate": 3 / 7, "sales": 3100.0}
+    )
+    # Plan: 50 new; March's planned 50 % of its 3 starting customers = 1.5 lost ÷ 7 / 3
+    assert p.loc["2025Q1"].to_dict() == pytest.approx(
+        {"mrr": 200.0, "new_mrr": 50.0, "churned_customers": 1.0, "customer_churn_rate": 4.5 / 7, "sales": 2700.0}
+    )
     assert a.loc["2025Q2", "mrr"] == 220.0 and p.loc["2025Q2", "mrr"] == 260.0
     assert a.loc["2025Q2", "new_mrr"] == 40.0 and p.loc["2025Q2", "new_mrr"] == 60.0
     # The opening quarter holds only the opening month: no movements, plan left blank

@@ -141,20 +141,21 @@ class NAIfZero(Expr):
 
 
 @dataclass(frozen=True, eq=False)
-class Positive(Expr):
-    """``IF(inner>0,inner,NA())``: undefined unless above 0 (a runway when cash-flow positive)."""
+class IfPositive(Expr):
+    """``IF(test>0,value,NA())``: undefined unless ``test`` is above 0 (a runway when
+    cash-flow positive); an error in ``test`` is the one shown, in every engine."""
 
-    inner: Expr
+    test: Expr
+    value: Expr
 
     def excel(self) -> str:
-        inner = self.inner.excel()
-        return f"IF({inner}>0,{inner},NA())"
+        return f"IF({self.test.excel()}>0,{self.value.excel()},NA())"
 
     def evaluate(self, env: Mapping[str, Value | None]) -> Value:
-        value = self.inner.evaluate(env)
-        if is_error(value):
-            return value
-        return value if float(value) > 0 else NA
+        test = self.test.evaluate(env)
+        if is_error(test):
+            return test
+        return self.value.evaluate(env) if float(test) > 0 else NA
 
 
 @dataclass(frozen=True, eq=False)
@@ -220,9 +221,9 @@ def to_cells(
             return at(e.inner, k - e.months)
         if isinstance(e, m.Known):
             return None if k < first_known else at(e.inner, k)
-        if isinstance(e, m.Positive):
-            inner = at(e.inner, k)
-            return None if inner is None else Positive(inner)
+        if isinstance(e, m.IfPositive):
+            test, value = at(e.test, k), at(e.value, k)
+            return None if test is None or value is None else IfPositive(test, value)
         if isinstance(e, m.NAIfZero):
             test, value = at(e.test, k), at(e.value, k)
             return None if test is None or value is None else NAIfZero(test, value)

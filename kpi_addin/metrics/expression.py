@@ -34,10 +34,12 @@ numbers, ``+ - * /`` and ``**``
 ``na_if_zero(test, value)``
     undefined where ``test`` is 0, as no input rather than a zero denominator (Excel
     ``#N/A``: NPS with no answers).
-``positive(e)``
-    ``e`` where it is above 0, else undefined (Excel ``#N/A``): a runway or a burn
-    multiple has no meaning when the company is cash-flow positive, a payback none at a
-    gross margin of 0 or below.
+``if_positive(test, value)``
+    ``value`` where ``test`` is above 0, else undefined (Excel ``IF(test>0,value,NA())``):
+    a runway or a burn multiple has no meaning when the company is cash-flow positive, a
+    payback none at a gross margin of 0 or below.  (A guard rather than a factor, so an
+    undefined ``test`` is the error shown whatever ``value`` holds: spreadsheet engines
+    differ on which of two errors an operator passes on.)
 
 Evaluation checks every column it reads against a :class:`Domain` (a negative count is a
 :class:`~kpi_addin.metrics._core.KPINumError` naming the column), as the scalar functions do.
@@ -54,7 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._core import KPIValueError, NumberOrSeries, check_not_above, check_number, divide, positive_part
+from ._core import KPIValueError, NumberOrSeries, check_not_above, check_number, divide
 
 #: Excel's arithmetic (the dashboard renders the same operators).
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -316,19 +318,25 @@ class NAIfZero(Expr):
 
 
 @dataclass(frozen=True, eq=False)
-class Positive(Expr):
-    """``inner`` where it is above 0, else undefined (``#N/A``)."""
+class IfPositive(Expr):
+    """``value`` where ``test`` is above 0, else undefined (``#N/A``)."""
 
-    inner: Expr
+    test: Expr
+    value: Expr
 
     def children(self) -> tuple[Expr, ...]:
-        return (self.inner,)
+        return (self.value, self.test)  # the value's columns first: a function's natural argument order
 
     def _eval(self, m: Months) -> Any:
-        return positive_part(self.inner._eval(m))
+        test, value = self.test._eval(m), self.value._eval(m)
+        if isinstance(value, pd.Series):
+            return value.where(np.asarray(test, dtype=float) > 0)
+        if isinstance(test, pd.Series | np.ndarray) or isinstance(value, np.ndarray):
+            return np.where(np.asarray(test, dtype=float) > 0, value, np.nan)
+        return value if test > 0 else math.nan  # nan > 0 is False: an undefined test, an undefined value
 
     def text(self, back: int = 0) -> str:
-        return f"positive({self.inner.text(back)})"
+        return f"{self.value.text(back)} (none unless {self.test.text(back)} > 0)"
 
 
 def col(name: str) -> Col:
@@ -356,8 +364,8 @@ def na_if_zero(test: Expr, value: Expr) -> NAIfZero:
     return NAIfZero(test, lift(value))
 
 
-def positive(inner: Expr) -> Positive:
-    return Positive(inner)
+def if_positive(test: Expr, value: Expr) -> IfPositive:
+    return IfPositive(test, lift(value))
 
 
 def reaches_back(expr: Expr) -> bool:

@@ -22,7 +22,7 @@ positive) → no runway and no burn multiple; net new ARR ≤ 0 → no burn mult
 
 from __future__ import annotations
 
-from .expression import col, months_back, na_if_zero, positive, window_mean, window_sum
+from .expression import col, if_positive, months_back, na_if_zero, window_mean, window_sum
 from .finance import BURN_WINDOW, MARGIN_WINDOW
 from .kpi_entry import KPI
 from .trailing import LTV_CHURN_WINDOW
@@ -73,7 +73,7 @@ ENTRIES: tuple[KPI, ...] = (
         "higher",
         "unit_economics",
         _COGS,
-        formula=c("arpu") * positive(c("gross_margin")) / c("customer_churn_rate"),
+        formula=if_positive(c("gross_margin"), c("arpu") * c("gross_margin") / c("customer_churn_rate")),
     ),
     KPI(
         "ltv_gm_trailing",
@@ -81,7 +81,9 @@ ENTRIES: tuple[KPI, ...] = (
         "higher",
         "unit_economics",
         _COGS,
-        formula=c("arpu") * positive(c("gross_margin")) / window_mean(c("customer_churn_rate"), LTV_CHURN_WINDOW),
+        formula=if_positive(
+            c("gross_margin"), c("arpu") * c("gross_margin") / window_mean(c("customer_churn_rate"), LTV_CHURN_WINDOW)
+        ),
         window="6 months",
     ),
     KPI(
@@ -118,7 +120,7 @@ ENTRIES: tuple[KPI, ...] = (
         "higher",
         "cash",
         _CASH,
-        formula=c("cash") / positive(c("burn_3m")),
+        formula=if_positive(c("burn_3m"), c("cash") / c("burn_3m")),
         function="finance.runway_months",
     ),
     KPI(
@@ -127,7 +129,7 @@ ENTRIES: tuple[KPI, ...] = (
         "lower",
         "cash",
         _CASH,
-        formula=positive(BURN_WINDOW * c("burn_3m")) / positive(_NET_NEW_ARR_3M),
+        formula=if_positive(c("burn_3m"), if_positive(_NET_NEW_ARR_3M, BURN_WINDOW * c("burn_3m") / _NET_NEW_ARR_3M)),
         window="3 months",
     ),
     KPI(

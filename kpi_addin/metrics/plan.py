@@ -53,7 +53,10 @@ _PERIOD_COLUMN: dict[str, str] = {
     "mrr": "end_mrr",
     "arr": "end_arr",
     "customers": "end_customers",
-    **{k: k for k in (*MOVEMENTS, *COUNTS, *RATE_BASES)},
+    **{k: k for k in (*MOVEMENTS, *COUNTS)},
+    # a monthly churn rate over a period: churned over the mean of the months' starts
+    "customer_churn_rate": "customer_churn_on_average",
+    "revenue_churn_rate": "revenue_churn_on_average",
 }
 _LEVELS = frozenset({"mrr", "arr", "customers"})
 
@@ -215,7 +218,8 @@ def period_plan(report: KPIReport, plan: pd.DataFrame, period: str) -> tuple[pd.
     the months' costs or funnel counts summed.  The plan is aggregated over the same
     months: flows summed, levels at the period's last reported month, and a churn rate
     recomputed from its parts — each month's planned rate × that month's actual start
-    (customers or MRR), summed, ÷ the period's start, as the actual is.  Keys with no
+    (customers or MRR), summed, ÷ the mean of those starts, as the actual is (the period's
+    ``customer_churn_on_average`` / ``revenue_churn_on_average``).  Keys with no
     aggregation (trailing figures, unit economics, NRR/GRR) are left out.  Rows are the
     periods (``2025Q1``), with ``complete`` as in ``period_kpis``.
 
@@ -230,10 +234,13 @@ def period_plan(report: KPIReport, plan: pd.DataFrame, period: str) -> tuple[pd.
     >>> plan = pd.DataFrame({"new_mrr": [0.0, 100.0, 0.0], "mrr": [150.0, 250.0, 250.0],
     ...     "customer_churn_rate": [0.0, 0.0, 0.5]}, index=pd.period_range("2025-01", periods=3, freq="M"))
     >>> p, a = period_plan(report, plan, "quarter")
-    >>> p.loc["2025Q1"].to_dict()
-    {'new_mrr': 100.0, 'mrr': 250.0, 'customer_churn_rate': 0.75}
-    >>> a.loc["2025Q1"].to_dict()
-    {'new_mrr': 80.0, 'mrr': 180.0, 'customer_churn_rate': 0.5}
+    >>> {k: round(v, 4) for k, v in p.loc["2025Q1"].items()}
+    {'new_mrr': 100.0, 'mrr': 250.0, 'customer_churn_rate': 0.6429}
+    >>> {k: round(v, 4) for k, v in a.loc["2025Q1"].items()}
+    {'new_mrr': 80.0, 'mrr': 180.0, 'customer_churn_rate': 0.4286}
+
+    January, February and March start with 2, 2 and 3 customers (7 / 3 on average): the
+    plan's 50 % of March's 3 is 1.5 ÷ 7 / 3; the actual, b lost in March, 1 ÷ 7 / 3.
     """
     table = period_kpis(report, period)
     keys = [k for k in plan.columns if aggregation(k) is not None]
@@ -261,8 +268,8 @@ def period_plan(report: KPIReport, plan: pd.DataFrame, period: str) -> tuple[pd.
                 p_row[key] = float(p.iloc[-1])
             else:
                 base = bridge.loc[used, RATE_BASES[key]].astype(float)
-                start = float(base.iloc[0])
-                p_row[key] = float((p * base).sum(min_count=len(p))) / start if start else math.nan
+                average = float(base.mean())
+                p_row[key] = float((p * base).sum(min_count=len(p))) / average if average else math.nan
         plan_rows[str(label)], actual_rows[str(label)] = p_row, a_row
     return (
         pd.DataFrame.from_dict(plan_rows, orient="index").reindex(columns=keys).astype(float),

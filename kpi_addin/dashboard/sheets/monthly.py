@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ...metrics.catalogue import DERIVED, KPIS, MONTHLY_KEYS, OPENING
+from ...metrics.catalogue import DERIVED, KPIS, MONTHLY_KEYS, OPENING, REGISTRY
 from ...metrics.expression import expand
 from ..cells import put_text
 from ..expr import NA, Expr, Ref, to_cells
@@ -65,9 +65,10 @@ def build(ctx: Context, ledger: LedgerAggregates, inputs: InputsByMonth) -> Mont
     ctx.month_column(ws, FIRST)
     monthly = ctx.report.monthly
     last_row = FIRST + ctx.n - 1
+    order = dependency_order(keys[1:])
     for i in range(ctx.n):
         formulas = monthly_formulas(table, ledger, inputs, i)
-        for key in keys[1:]:
+        for key in order:
             cell, value = f"{letters[key]}{FIRST + i}", monthly[key].iloc[i]
             if key in formulas:
                 ctx.book.formula(ws, cell, formulas[key], value, ctx.fmt(key))
@@ -80,6 +81,26 @@ def build(ctx: Context, ledger: LedgerAggregates, inputs: InputsByMonth) -> Mont
     ws.row_dimensions[HEADER_ROW - 1].height = 30
     grey_errors(ws, f"B{FIRST}:{letters[keys[-1]]}{last_row}")
     return table
+
+
+def dependency_order(keys: list[str]) -> list[str]:
+    """``keys`` with each KPI after the KPIs its formula reads (CAC payback reads the gross
+    margin, a later column): the error an undefined cell shows is worked out from the cells
+    it reads, so those are written first."""
+    done: list[str] = []
+
+    def visit(key: str) -> None:
+        if key in done:
+            return
+        formula = REGISTRY[key].formula
+        for name in () if formula is None else expand(formula, DERIVED).columns():
+            if name in keys and name != key:
+                visit(name)
+        done.append(key)
+
+    for key in keys:
+        visit(key)
+    return done
 
 
 def monthly_formulas(
