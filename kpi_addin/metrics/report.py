@@ -46,6 +46,8 @@ from .unit_economics import cost_to_serve_share
 
 __all__ = ["BALANCE_SHEET_KEYS", "COUNT_KEYS", "MONTHLY_KEYS", "KPIReport", "SubscriptionFigures", "monthly_kpis"]
 
+#: The KPIs ``--engine database`` leaves out (null, with a warning): they rank each customer's MRR.
+DATABASE_ENGINE_LEAVES_OUT = ("top10_share",)
 #: The cost-to-serve components: the costs columns the registry says ``cts`` needs.
 COST_TO_SERVE_COMPONENTS = kpi("cts").input_columns("costs")
 
@@ -358,6 +360,11 @@ def monthly_kpis(
         assert figures is not None
         derived = derived.join(cohort_12m_from_sums(figures.cohort_sums, months, earliest))
     derived["top10_share"] = _top_share(cm, months)
+    if cm is None:
+        warnings.append(
+            f"engine: {', '.join(DATABASE_ENGINE_LEAVES_OUT)} left out: it needs each customer's MRR, which the "
+            "database engine does not send back (the local engine computes it)"
+        )
     columns.update({name: derived[name] for name in (*COHORT_12M_KEYS, "top10_share")})
     absent = _absent_inputs(data, warnings)
     m = pd.DataFrame(index=months)
