@@ -323,3 +323,14 @@ def test_a_cash_flow_positive_runway_says_so():
     assert math.isnan(january.latest("runway_months")) and january.latest("burn_3m") == pytest.approx(-1_000 / 3)
     assert cash_flow_positive(january)
     assert not cash_flow_positive(monthly_kpis(data))  # March 2026 burns again: a runway of 27 months
+
+
+def test_the_worksheet_functions_of_the_new_kpis_on_the_hand_worked_numbers():
+    from kpi_addin.excel import functions as xl
+
+    assert xl.GROSS_MARGIN(600, 2_850) == pytest.approx(2_250 / 2_850)  # January 2026
+    assert xl.RUNWAY(63_000, 7_000 / 3) == pytest.approx(27.0)  # March 2026
+    assert xl.RUNWAY(70_000, -1_000 / 3) == "#DIV/0!"  # cash-flow positive: no runway (never a number)
+    assert xl.ASP_NEW(500, 1) == 500.0
+    assert xl.ARR_PER_CUSTOMER(39_600, 15) == 2_640.0
+    assert xl.GROSS_MARGIN(-1, 2_850) == "#NUM!"  # negative cogs: impossible input

@@ -65,6 +65,7 @@ ENTRIES: tuple[KPI, ...] = (
         "unit_economics",
         _COGS,
         formula=1 - c("cogs") / c("margin_revenue"),
+        excel="GROSS_MARGIN",
         function="unit_economics.gross_margin",
     ),
     KPI(
@@ -121,6 +122,7 @@ ENTRIES: tuple[KPI, ...] = (
         "cash",
         _CASH,
         formula=if_positive(c("burn_3m"), c("cash") / c("burn_3m")),
+        excel="RUNWAY",
         function="finance.runway_months",
     ),
     KPI(
@@ -161,6 +163,7 @@ ENTRIES: tuple[KPI, ...] = (
         "higher",
         "revenue",
         formula=c("new_mrr") / c("acquired_customers"),
+        excel="ASP_NEW",
         cents=True,
         function="finance.asp_new",
     ),
@@ -170,6 +173,7 @@ ENTRIES: tuple[KPI, ...] = (
         "higher",
         "revenue",
         formula=c("arr") / c("customers"),
+        excel="ARR_PER_CUSTOMER",
         function="finance.arr_per_customer",
     ),
     # each customer's MRR, ranked: no monthly expression gives it (the workbook holds values)

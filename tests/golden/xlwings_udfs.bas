@@ -50,6 +50,32 @@ failed:
     ARR = Err.Description
 End Function
 
+Function ARR_PER_CUSTOMER(arr, customers)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        ARR_PER_CUSTOMER = XLPy.CallUDF("kpi_addin.excel.functions", "ARR_PER_CUSTOMER", Array(arr, customers), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        ARR_PER_CUSTOMER = XLPy.CallUDF("kpi_addin.excel.functions", "ARR_PER_CUSTOMER", Array(arr, customers))
+        Exit Function
+    #End If
+failed:
+    ARR_PER_CUSTOMER = Err.Description
+End Function
+
+Function ASP_NEW(new_mrr, acquired_customers)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        ASP_NEW = XLPy.CallUDF("kpi_addin.excel.functions", "ASP_NEW", Array(new_mrr, acquired_customers), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        ASP_NEW = XLPy.CallUDF("kpi_addin.excel.functions", "ASP_NEW", Array(new_mrr, acquired_customers))
+        Exit Function
+    #End If
+failed:
+    ASP_NEW = Err.Description
+End Function
+
 Function CAC(sales, marketing, acquired_customers)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
@@ -191,6 +217,19 @@ Function EQUITY_RATIO(shareholders_equity, total_assets)
     #End If
 failed:
     EQUITY_RATIO = Err.Description
+End Function
+
+Function GROSS_MARGIN(cogs, margin_revenue)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        GROSS_MARGIN = XLPy.CallUDF("kpi_addin.excel.functions", "GROSS_MARGIN", Array(cogs, margin_revenue), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        GROSS_MARGIN = XLPy.CallUDF("kpi_addin.excel.functions", "GROSS_MARGIN", Array(cogs, margin_revenue))
+        Exit Function
+    #End If
+failed:
+    GROSS_MARGIN = Err.Description
 End Function
 
 Function GRR(start_mrr, contraction_mrr, churned_mrr)
@@ -412,6 +451,19 @@ Function REVENUE_CHURN(lost_mrr, start_mrr)
     #End If
 failed:
     REVENUE_CHURN = Err.Description
+End Function
+
+Function RUNWAY(cash, burn_3m)
+    #If App = "Microsoft Excel" Then
+        If TypeOf Application.Caller Is Range Then On Error GoTo failed
+        RUNWAY = XLPy.CallUDF("kpi_addin.excel.functions", "RUNWAY", Array(cash, burn_3m), ThisWorkbook, Application.Caller)
+        Exit Function
+    #Else
+        RUNWAY = XLPy.CallUDF("kpi_addin.excel.functions", "RUNWAY", Array(cash, burn_3m))
+        Exit Function
+    #End If
+failed:
+    RUNWAY = Err.Description
 End Function
 
 Function SAAS_QUICK_RATIO(new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr, churned_mrr)
