@@ -131,6 +131,11 @@ VALUE_CASES = [
     ("LTV_CAC", (10_000.0, 2_000.0), 5.0),
     ("CAC_PAYBACK", (2_000.0, 50.0, 0.8), 50.0),
     ("CAC_PAYBACK", (2_000.0, 50.0, MISSING), 40.0),
+    # issue 21, the hand-worked company of tests/test_finance.py
+    ("GROSS_MARGIN", (600.0, 2_850.0), 2_250 / 2_850),
+    ("RUNWAY", (63_000.0, 7_000 / 3), 27.0),
+    ("ASP_NEW", (500.0, 1.0), 500.0),
+    ("ARR_PER_CUSTOMER", (39_600.0, 15.0), 2_640.0),
     ("CTS", (((3_000.0, 1_500.0, None, 500.0),), 250.0), 20.0),  # a range with a blank
     ("CTS", (5_000.0, 250.0), 20.0),
     ("RETENTION", (210.0, 15.0, 200.0), 0.975),
