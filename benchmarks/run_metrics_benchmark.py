@@ -74,7 +74,12 @@ def as_of(folder: Path) -> str:
 
 
 def compare(ours: str, theirs: str, name: str) -> int:
-    """Print and count the values of a yardstick that differ from kpi-addin's."""
+    """Print and count the values of a yardstick that differ from kpi-addin's.
+
+    The yardsticks have no FX impact line: they book a customer's change due to exchange
+    rates inside expansion and contraction.  So their net of the two is compared with our
+    expansion − contraction + fx_mrr (one value, ``net_expansion``), not each one alone.
+    """
     months = {m["month"]: m for m in json.loads(ours)["months"]}
     rows = json.loads(theirs)
     mismatches = 0
@@ -84,6 +89,10 @@ def compare(ours: str, theirs: str, name: str) -> int:
             mismatches += 1
             print(f"  {name}: month {row['month']} is not in kpi-addin's output")
             continue
+        row, mine = dict(row), dict(mine)
+        if "expansion_mrr" in row and "contraction_mrr" in row:
+            row["net_expansion"] = (row.pop("expansion_mrr") or 0) - (row.pop("contraction_mrr") or 0)
+            mine["net_expansion"] = mine["expansion_mrr"] - mine["contraction_mrr"] + mine["fx_mrr"]
         for key, value in row.items():
             if key == "month":
                 continue

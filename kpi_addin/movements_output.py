@@ -40,7 +40,7 @@ def _records(log: pd.DataFrame) -> list[dict[str, object]]:
         for column, value in zip(MOVEMENT_COLUMNS, row, strict=True):
             if column == "month":
                 value = str(value)
-            elif column in ("counted", "fx_only"):
+            elif column == "counted":
                 value = bool(value)
             elif column in TEXT_COLUMNS:
                 value = str(value)
@@ -91,7 +91,7 @@ def movements_table(log: pd.DataFrame, currency: str, first: pd.Period, last: pd
         before, after = str(r["plans_before"]), str(r["plans_after"])
         plans = after if before == after else f"{before or '—'} → {after or '—'}"
         kind = str(r["type"])
-        kind = f"{kind} (fx)" if r["fx_only"] else kind if r["counted"] else f"{kind} (<1 cent)"
+        kind = kind if r["counted"] or kind == "fx" else f"{kind} (<1 cent)"
         rows.append(
             [
                 str(r["month"]),
@@ -112,14 +112,15 @@ def movements_table(log: pd.DataFrame, currency: str, first: pd.Period, last: pd
         for kind in MOVEMENT_TYPES:
             of_kind = in_month[in_month["type"] == kind]
             if len(of_kind):
-                _amount, _count, sign = BRIDGE_OF_TYPE[kind]
-                counted = f"{int(of_kind['counted'].sum()):,}"
+                _amount, _count, sign = BRIDGE_OF_TYPE[kind]  # FX impact counts no customers
+                counted = f"{int(of_kind['counted'].sum()):,}" if _count is not None else ""
                 totals.append([str(month), kind, counted, money(sign * of_kind["change"].sum())])
     if totals:
         parts += ["", "Totals (as in the MRR bridge of kpi-addin metrics):"]
         parts.append(text_table(["month", "type", "customers", "MRR"], totals))
     parts += [
         "",
-        "(fx): only the exchange rate moved. (<1 cent): counts no customer; its amount is in the total.",
+        "fx: the part due to exchange rates alone (FX impact; counts no customer). "
+        "(<1 cent): counts no customer; its amount is in the total.",
     ]
     return "\n".join(parts)

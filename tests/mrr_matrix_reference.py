@@ -26,6 +26,18 @@ def matrix_mrr(
     as_of: pd.Period | None = None,
 ) -> pd.DataFrame:
     """The customer × month engine as it was before change points (the bit-for-bit reference)."""
+    return matrix_mrr_and_fx(subscriptions, reporting_currency=reporting_currency, fx_rates=fx_rates, as_of=as_of)[0]
+
+
+def matrix_mrr_and_fx(
+    subscriptions: pd.DataFrame,
+    *,
+    reporting_currency: str = "USD",
+    fx_rates: pd.DataFrame | None = None,
+    as_of: pd.Period | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`matrix_mrr` and, in the same shape, each cell's rate part: the previous month's
+    local amounts × (this month's rate − last month's), summed over the currencies."""
     currency_code = reporting_currency.upper()
     subs = subscriptions
     start = month_number(subs["start_date"])
@@ -74,6 +86,7 @@ def matrix_mrr(
     by_month = _accumulate(
         customer_codes[~foreign], begin[~foreign], finish[~foreign], value[~foreign], n_customers, n_months
     )
+    fx_part = np.zeros_like(by_month)
     if foreign.any():
         rates = rate_table(np.asarray(foreign_names), first, n_months, fx_rates)
         for k, name in enumerate(foreign_names):
@@ -83,13 +96,19 @@ def matrix_mrr(
             missing = np.isnan(rates[k]) & (np.abs(local) > 1e-9).any(axis=1)  # noise is not MRR
             if missing.any():
                 raise KPIInputError("fx_rates", missing_rates_message(name, np.flatnonzero(missing) + first))
+            move = np.zeros(n_months)
+            move[1:] = np.nan_to_num(rates[k][1:] - rates[k][:-1])
+            fx_part[1:, owners] += local[:-1] * move[1:, None]
             by_month[:, owners] += local * np.nan_to_num(rates[k])[:, None]
     # MRR below half a cent is no MRR: that customer is not paying.
     for row in by_month:
         row[to_units(row, currency_code) <= 0] = 0.0
-    matrix = by_month.T
     months = pd.period_range(period_of(first), periods=n_months, freq="M", name="month")
-    return pd.DataFrame(matrix, index=pd.Index(np.asarray(customer_ids), name="customer_id"), columns=months)
+    index = pd.Index(np.asarray(customer_ids), name="customer_id")
+    return (
+        pd.DataFrame(by_month.T, index=index, columns=months),
+        pd.DataFrame(fx_part.T, index=index, columns=months),
+    )
 
 
 def _accumulate(
@@ -107,8 +126,13 @@ def _accumulate(
     return running
 
 
-def matrix_bridge(frame: pd.DataFrame, reporting_currency: str = "USD") -> pd.DataFrame:
-    """The bridge as computed from the customer × month table (the bit-for-bit reference)."""
+def matrix_bridge(
+    frame: pd.DataFrame, reporting_currency: str = "USD", fx_part: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The bridge as computed from the customer × month table (the bit-for-bit reference).
+
+    ``fx_part`` (:func:`matrix_mrr_and_fx`) splits each paying customer's change into its
+    rate part (``fx_mrr``) and the rest (expansion / contraction)."""
     mrr = np.asfortranarray(frame.to_numpy())  # the layout the engine had: months × customers, transposed
     _n_customers, n_months = mrr.shape
     paying = mrr > 0  # sub-unit MRR is already 0
@@ -119,6 +143,8 @@ def matrix_bridge(frame: pd.DataFrame, reporting_currency: str = "USD") -> pd.Da
     changed = np.empty_like(paying)
     changed[:, 0] = mrr[:, 0] != 0
     np.not_equal(mrr[:, 1:], mrr[:, :-1], out=changed[:, 1:])
+    if fx_part is not None:  # a rate move offset by a move of local amounts: the MRR is unchanged, not the moves
+        changed |= fx_part.to_numpy() != 0
     rows, cols = np.nonzero(changed)
     del changed
     cur = mrr[rows, cols]
@@ -130,8 +156,13 @@ def matrix_bridge(frame: pd.DataFrame, reporting_currency: str = "USD") -> pd.Da
     reactivated = gained & ~new
     churned = was & ~now
     stayed = was & now
+    fx = np.zeros(len(rows)) if fx_part is None else fx_part.to_numpy()[rows, cols]
+    fx = np.where(stayed, fx, 0.0)
     # A relative change below 1e-9 is floating-point noise from the cumulative sum, not money.
-    delta = np.where(stayed & (np.abs(cur - prev) > 1e-9 * np.maximum(cur, prev)), cur - prev, 0.0)
+    noise = 1e-9 * np.maximum(cur, prev)
+    delta = np.where(stayed & (np.abs(cur - prev - fx) > noise), cur - prev - fx, 0.0)
+    whole = np.where(stayed & (cur - prev < -noise), cur - prev, 0.0)
+    revalued_units = to_units(prev + fx, reporting_currency)
 
     def per_month(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         w = None if weights is None else weights[mask]
@@ -143,14 +174,16 @@ def matrix_bridge(frame: pd.DataFrame, reporting_currency: str = "USD") -> pd.Da
             "new_mrr": per_month(new, cur),
             "expansion_mrr": per_month(delta > 0, delta),
             "reactivation_mrr": per_month(reactivated, cur),
+            "fx_mrr": per_month(stayed, fx),
             "contraction_mrr": per_month(delta < 0, -delta),
             "churned_mrr": per_month(churned, prev),
             "mrr": totals,
+            "net_contraction_mrr": per_month(whole < 0, -whole),
             "start_customers": np.concatenate([[0], customers[:-1]]),
             "new_customers": per_month(new),
-            "expanded_customers": per_month(stayed & (cur_units > prev_units)),
+            "expanded_customers": per_month(stayed & (cur_units > revalued_units)),
             "reactivated_customers": per_month(reactivated),
-            "contracted_customers": per_month(stayed & (cur_units < prev_units)),
+            "contracted_customers": per_month(stayed & (cur_units < revalued_units)),
             "churned_customers": per_month(churned),
             "customers": customers,
         },

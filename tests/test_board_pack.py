@@ -107,19 +107,29 @@ def test_every_meaningful_series_and_point_has_its_colour(sample_data, tmp_path,
     def chart_with(kind: str) -> ElementTree.Element:
         return next(c for c in charts if c.find(f"c:chart/c:plotArea/c:{kind}", _NS) is not None)
 
-    # MRR movements: gains green/blue above zero, losses red below zero
+    # MRR movements: gains green/blue above zero, FX impact grey on either side, losses red below zero
     movements = next(
         c
         for c in charts
         if c.find("c:chart/c:plotArea/c:barChart/c:grouping", _NS) is not None
         and c.find("c:chart/c:plotArea/c:barChart/c:grouping", _NS).get("val") == "stacked"
-        and len(c.findall(".//c:ser", _NS)) == 5
+        and len(c.findall(".//c:ser", _NS)) == 6
     )
     series = movements.findall(".//c:ser", _NS)
-    assert [fill_of(s) for s in series] == [NEW_BLUE, GAIN_GREEN, REACTIVATION_BLUE, CONTRACTION_RED, LOSS_RED]
-    for s, sign in zip(series, (1, 1, 1, -1, -1), strict=True):
+    assert [fill_of(s) for s in series] == [
+        NEW_BLUE,
+        GAIN_GREEN,
+        REACTIVATION_BLUE,
+        GREY,
+        CONTRACTION_RED,
+        LOSS_RED,
+    ]
+    signs = []
+    for s, sign in zip(series, (1, 1, 1, 0, -1, -1), strict=True):
         values = values_of(path, s.find("c:val//c:f", _NS).text)
         assert all(v * sign >= 0 for v in values), values
+        signs.append({v > 0 for v in values if v != 0})
+    assert signs[3] == {True, False}  # the sample's EUR rate rose and fell
     # NPS split: promoters green, passives grey, detractors red, in that order of categories
     pie = chart_with("pieChart")
     points = {int(p.find("c:idx", _NS).get("val")): fill_of(p) for p in pie.findall(".//c:dPt", _NS)}
@@ -149,8 +159,8 @@ def test_the_arr_bridge_waterfall_ties_and_is_coloured(full_en):
     assert [fill_of(s) for s in series] == ["none", NAVY, GAIN_GREEN, LOSS_RED]  # base, totals, up, down
     ws = load_workbook(full_en, data_only=True)["Revenue"]
     first = next(r for r in range(1, ws.max_row + 1) if ws[f"A{r}"].value == "ARR at start")
-    rows = {ws[f"A{r}"].value: ws[f"B{r}"].value for r in range(first, first + 7)}
-    steps = ("New", "Expansion", "Reactivation", "Contraction", "Churn")
+    rows = {ws[f"A{r}"].value: ws[f"B{r}"].value for r in range(first, first + 8)}
+    steps = ("New", "Expansion", "Reactivation", "Exchange rates", "Contraction", "Churn")
     assert rows["ARR at start"] + sum(rows[s] for s in steps) == pytest.approx(rows["ARR at end"], rel=1e-12)
     assert rows["Contraction"] < 0 and rows["Churn"] < 0 and rows["New"] > 0
     # the invisible base lifts each step to where the one before ended

@@ -50,6 +50,7 @@ def test_json_bridge_ties_every_month(sample_json):
             + current["new_mrr"]
             + current["expansion_mrr"]
             + current["reactivation_mrr"]
+            + current["fx_mrr"]
             - current["contraction_mrr"]
             - current["churned_mrr"]
         )

@@ -44,21 +44,24 @@ def test_movements_table_is_the_log_of_the_last_twelve_months(full, sample_data)
     assert [c.name for c in table.tableColumns] == list(MOVEMENT_COLUMNS)
     log = movement_log(report.customer_mrr, sample_data.subscriptions, start=report.monthly.index[-12])
     rows = table_rows(ws)
-    assert table.ref == f"A4:K{4 + len(log)}" and len(rows) == len(log)
+    assert table.ref == f"A4:J{4 + len(log)}" and len(rows) == len(log)
     assert {r[0] for r in rows} == {p.to_timestamp().to_pydatetime() for p in report.monthly.index[-12:]}
     for row, move in zip(rows, log.itertuples(index=False), strict=True):
         assert row[0] == move.month.to_timestamp().to_pydatetime()
         assert row[1:4] == [move.customer_id, move.customer_name, move.type]
         assert row[4:7] == pytest.approx([move.mrr_before, move.mrr_after, move.change], abs=1e-9)
-        assert row[7:9] == [int(move.counted), int(move.fx_only)]
-        assert [v or "" for v in row[9:]] == [move.plans_before, move.plans_after]
+        assert row[7] == int(move.counted)
+        assert [v or "" for v in row[8:]] == [move.plans_before, move.plans_after]
 
 
 def test_bridge_cells_of_the_logged_months_are_sums_over_the_table(full):
     path, report, expected = full
     ws = load_workbook(path)["Ledger aggregates"]
     columns = {ws.cell(row=4, column=j).value: j for j in range(1, ws.max_column + 1)}
-    movements = [c for c in BRIDGE_COLUMNS if not c.startswith("start") and c not in ("mrr", "customers")]
+    # net_contraction_mrr (each customer's whole fall) is no sum of log rows: a value
+    movements = [
+        c for c in BRIDGE_COLUMNS if not c.startswith("start") and c not in ("mrr", "customers", "net_contraction_mrr")
+    ]
     for i, period in enumerate(report.monthly.index):
         for column in movements:
             cell = ws.cell(row=5 + i, column=columns[column])
@@ -89,7 +92,14 @@ def test_largest_movements_of_the_latest_month_on_revenue(full, sample_data):
     assert str(listed[0][4]).startswith("='Movements'!G")
     expansions = largest(log, report.as_of, "expansion")
     assert expansions["change"].iloc[0] == pytest.approx(1750.0)  # C0356: Growth ×5 → Scale ×5
-    assert not expansions["fx_only"].any() and len(expansions) == 4
+    # the customers' own expansions: FX impact is its own type (in the sample's December the
+    # EUR rate alone moved most of the customers an FX-in-expansion tool counts as expanded)
+    assert (expansions["type"] == "expansion").all() and len(expansions) == 4
+    december = log[log["month"] == report.as_of]
+    fx_rows = december[december["type"] == "fx"]
+    own = set(december.loc[december["type"] != "fx", "customer_id"])
+    assert len(fx_rows) == 82 and not fx_rows["counted"].any()
+    assert len(set(fx_rows["customer_id"]) - own) == 81  # the issue's 81 customers whose rate alone moved
 
 
 @pytest.mark.parametrize(("kwargs", "months"), [({"movements_months": 3}, 3), ({"include_ledger": True}, 24)])

@@ -242,8 +242,8 @@ def test_mrr_table_equals_kpi_addin_metrics_on_the_sample(udfs, sample_dir):
 
 def test_movements_and_cohorts(udfs):
     movements = call(udfs, "MRR_MOVEMENTS", LEDGER, MISSING, MISSING)
-    assert movements[0] == ["month", "new", "expansion", "contraction", "churned", "reactivation", "net"]
-    assert movements[3] == ["2025-03", 0.0, 30.0, 0.0, 100.0, 0.0, -70.0]
+    assert movements[0] == ["month", "new", "expansion", "contraction", "churned", "reactivation", "fx", "net"]
+    assert movements[3] == ["2025-03", 0.0, 30.0, 0.0, 100.0, 0.0, 0.0, -70.0]
     cohorts = call(udfs, "COHORTS", LEDGER, MISSING)
     assert cohorts[0][:4] == ["cohort", "customers", "0", "1"]
     assert cohorts[1][:5] == ["2025-01", 2.0, 1.0, 1.0, 0.5]  # b leaves in March

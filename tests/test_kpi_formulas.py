@@ -19,9 +19,14 @@ EXAMPLES: list[tuple[str, dict[str, float], float]] = [
     ("arr", {"mrr": 5_940}, 71_280),  # 5,940 × 12
     ("customer_churn_rate", {"churned_customers": 3, "start_customers": 200}, 0.015),  # 3 / 200
     ("revenue_churn_rate", {"lost_mrr": 300, "start_mrr": 10_000}, 0.03),  # 300 / 10,000
-    # (10,000 + 800 − 200 − 300) / 10,000
-    ("nrr", {"start_mrr": 10_000, "expansion_mrr": 800, "contraction_mrr": 200, "churned_mrr": 300}, 1.03),
-    ("grr", {"start_mrr": 10_000, "contraction_mrr": 200, "churned_mrr": 300}, 0.95),  # 9,500 / 10,000
+    # FX impact counts as the starting customers' change: (10,000 + 800 − 200 − 300 − 100) / 10,000
+    (
+        "nrr",
+        {"start_mrr": 10_000, "expansion_mrr": 800, "contraction_mrr": 200, "churned_mrr": 300, "fx_mrr": -100},
+        1.02,
+    ),
+    # each staying customer's whole fall (FX included): 9,500 / 10,000
+    ("grr", {"start_mrr": 10_000, "net_contraction_mrr": 200, "churned_mrr": 300}, 0.95),
     ("crr", {"customers": 110, "gained_customers": 20, "start_customers": 100}, 0.9),  # (110 − 20) / 100
     ("arpu", {"mrr": 5_940, "customers": 120}, 49.5),
     ("ltv", {"arpu": 50, "customer_churn_rate": 0.005}, 10_000),  # the spec's example

@@ -89,7 +89,7 @@ def test_lite_main_py_defines_every_function_and_gives_the_same_values(tmp_path)
         assert sorted(functions[name]["args"]) == sorted(a.rstrip("?") for a in expected)  # decorators run bottom-up
         assert functions[name]["doc"] and all(functions[name]["args"].values()), name
     assert out["results"][:5] == [0.015, 10_000.0, "#DIV/0!", "#NUM!", 100 / 3]
-    assert out["results"][5][-1] == ["2025-03", 0.0, 0.0, 0.0, 50.0, 0.0, -50.0]
+    assert out["results"][5][-1] == ["2025-03", 0.0, 0.0, 0.0, 50.0, 0.0, 0.0, -50.0]
     assert out["interfaces_loaded"] == []
 
 

@@ -64,7 +64,7 @@ def test_each_type_hand_worked():
         ("Bolt", "", "Pro"),
         ("Cask", "Scale", "Starter"),
     ]
-    assert log["counted"].all() and not log["fx_only"].any()
+    assert log["counted"].all() and "fx" not in set(log["type"])
 
 
 def test_a_change_under_one_cent_is_listed_but_counts_no_customer():
@@ -87,12 +87,12 @@ def test_a_change_under_one_cent_is_listed_but_counts_no_customer():
     assert bridge["expansion_mrr"].iloc[1] == row["change"]
 
 
-def test_an_exchange_rate_move_is_expansion_or_contraction_marked_fx_only():
+def test_an_exchange_rate_move_is_an_fx_row_and_the_rest_expansion_at_this_months_rate():
     columns = (*COLUMNS, "currency")
     fx = pd.DataFrame(
         {
             "currency": ["EUR"] * 3,
-            "rate": [1.10, 1.08, 1.08],
+            "rate": [1.10, 1.08, 1.12],
             "month": pd.to_datetime(["2025-01", "2025-02", "2025-03"]),
         }
     )
@@ -104,12 +104,16 @@ def test_an_exchange_rate_move_is_expansion_or_contraction_marked_fx_only():
         reporting_currency="USD",
         fx_rates=fx,
     )
-    assert rows_of(log, "month", "type", "fx_only", "plans_after") == [
-        ("2025-01", "new", False, "Growth"),
-        ("2025-02", "contraction", True, "Growth"),  # 110 -> 108: only the rate moved
-        ("2025-03", "expansion", False, "Growth + Seats"),
+    assert rows_of(log, "month", "type", "counted", "plans_before", "plans_after") == [
+        ("2025-01", "new", True, "", "Growth"),
+        ("2025-02", "fx", False, "Growth", "Growth"),  # 110 -> 108: only the rate moved, 100 × (1.08 − 1.10)
+        # ordered by type as the bridge lists them: expansion, then fx
+        ("2025-03", "expansion", True, "Growth", "Growth + Seats"),  # the 10 EUR of seats at 1.12: 112 -> 123.2
+        ("2025-03", "fx", False, "Growth", "Growth + Seats"),  # 100 × (1.12 − 1.08) = 4: 108 -> 112
     ]
-    assert log["change"].tolist() == pytest.approx([110.0, -2.0, 10.8])
+    assert log["change"].tolist() == pytest.approx([110.0, -2.0, 11.2, 4.0])
+    assert log["mrr_before"].tolist() == pytest.approx([0.0, 110.0, 112.0, 108.0])
+    assert log["mrr_after"].tolist() == pytest.approx([110.0, 108.0, 123.2, 112.0])
 
 
 def test_window_keeps_types_decided_on_the_whole_history():
@@ -232,24 +236,32 @@ def test_random_ledgers_log_sums_are_the_bridge(subs):
     for amount, count, _sign in BRIDGE_OF_TYPE.values():
         np.testing.assert_allclose(totals[amount], bridge[amount], rtol=0, atol=1e-9)
         assert (np.round(totals[amount] * 100) == np.round(bridge[amount] * 100)).all()
-        assert totals[count].tolist() == bridge[count].tolist()
+        if count is not None:  # FX impact counts no customers
+            assert totals[count].tolist() == bridge[count].tolist()
     # the same with a plain pandas group-by, as a person summing the log would
     summed = log.groupby(["month", "type"])["change"].sum().unstack(fill_value=0.0)
     for kind in MOVEMENT_TYPES:
         amount, _count, sign = BRIDGE_OF_TYPE[kind]
         got = summed[kind].reindex(cm.months, fill_value=0.0) if kind in summed else 0.0 * bridge[amount]
         np.testing.assert_allclose(sign * got, bridge[amount], rtol=0, atol=1e-9)
-    # every row is a real move of that customer's month-end MRR
+    # every customer and month's rows chain its month-end MRR: fx (before → at this month's rate), then its move
     frame = cm.to_frame()
+    fx_first = log.assign(_own=log["type"] != "fx").sort_values(["customer_id", "month", "_own"], kind="stable")
+    for (customer, period), rows in fx_first.groupby(["customer_id", "month"], sort=False):
+        assert frame.loc[customer, period] == rows["mrr_after"].iloc[-1]
+        before = frame.loc[customer, period - 1] if period - 1 in frame.columns else 0.0
+        assert rows["mrr_before"].iloc[0] == before
+        assert rows["mrr_before"].iloc[1:].tolist() == rows["mrr_after"].iloc[:-1].tolist()
+        assert len(rows) == 1 or (len(rows) == 2 and rows["type"].iloc[0] == "fx")
     for row in log.itertuples():
-        assert frame.loc[row.customer_id, row.month] == row.mrr_after
+        assert row.change == pytest.approx(row.mrr_after - row.mrr_before, abs=1e-9)
         assert row.type in MOVEMENT_TYPES and row.customer_name == f"Name of {row.customer_id}"
         if row.type in ("new", "reactivation"):
             assert row.plans_after and not row.plans_before and row.mrr_before == 0
         if row.type == "churned":
             assert row.plans_before and not row.plans_after and row.mrr_after == 0
-        if row.fx_only:
-            assert row.plans_before == row.plans_after and row.type in ("expansion", "contraction")
+        if row.type == "fx":
+            assert row.mrr_before > 0 and row.mrr_after > 0 and not row.counted
     # a window of months is the same rows as the whole log cut to it
     window = movement_log(cm, subs, start=cm.months[len(cm.months) // 2], end=cm.months[-2])
     cut = log[(log["month"] >= cm.months[len(cm.months) // 2]) & (log["month"] <= cm.months[-2])]

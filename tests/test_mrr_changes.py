@@ -20,7 +20,7 @@ from kpi_addin.metrics import KPIInputError, cohort_retention, customer_mrr, mrr
 from kpi_addin.metrics.mrr import INTERVAL_FACTORS
 
 from .conftest import ledger, month
-from .mrr_matrix_reference import matrix_bridge, matrix_cohorts, matrix_mrr
+from .mrr_matrix_reference import matrix_bridge, matrix_cohorts, matrix_mrr_and_fx
 from .test_mrr_engine import ledgers, reference_mrr
 
 
@@ -58,7 +58,9 @@ def test_changes_hand_worked_with_reactivation_and_fx():
         ("2025-02", "eu", 0.0, pytest.approx(110.0)),
         ("2025-04", "eu", pytest.approx(110.0), pytest.approx(120.0)),
     ]
-    assert list(changes.columns) == ["month", "customer_id", "mrr_before", "mrr_after"]
+    assert list(changes.columns) == ["month", "customer_id", "mrr_before", "mrr_after", "fx"]
+    # April: the rate alone moved eu's MRR (100 EUR × (1.2 − 1.1)); new and returning customers carry no FX part.
+    assert changes["fx"].tolist() == [0.0, 0.0, 0.0, 0.0, pytest.approx(10.0)]
 
 
 def classify(changes: pd.DataFrame, months: pd.PeriodIndex, currency_digits: int = 2) -> pd.DataFrame:
@@ -80,11 +82,13 @@ def classify(changes: pd.DataFrame, months: pd.PeriodIndex, currency_digits: int
             out.loc[row.month, "churned"] += row.mrr_before
             counts.loc[row.month, "churned"] += 1
         elif before > 0:
-            delta = row.mrr_after - row.mrr_before
+            # The rate's part is FX impact; the rest, valued at this month's rate, expansion or contraction.
+            delta = row.mrr_after - row.mrr_before - row.fx
             if abs(delta) > 1e-9 * max(row.mrr_after, row.mrr_before):
                 out.loc[row.month, "expansion" if delta > 0 else "contraction"] += abs(delta)
-            if after != before:
-                counts.loc[row.month, "expanded" if after > before else "contracted"] += 1
+            revalued = units(row.mrr_before + row.fx)
+            if after != revalued:
+                counts.loc[row.month, "expanded" if after > revalued else "contracted"] += 1
         if after > 0:
             seen.add(row.customer_id)
     return out.join(counts.add_suffix("_customers"))
@@ -178,7 +182,7 @@ def test_change_points_are_bit_identical_to_the_customer_by_month_table(case):
     subs, fx = case
     as_of = month("2025-10")
     try:
-        expected = matrix_mrr(subs, fx_rates=fx, as_of=as_of)
+        expected, fx_part = matrix_mrr_and_fx(subs, fx_rates=fx, as_of=as_of)
     except KPIInputError as exc:
         with pytest.raises(KPIInputError) as raised:
             customer_mrr(subs, fx_rates=fx, as_of=as_of)
@@ -191,14 +195,30 @@ def test_change_points_are_bit_identical_to_the_customer_by_month_table(case):
     assert np.array_equal(got.to_numpy(), expected.to_numpy())  # exactly, not approximately
     table = expected.to_numpy()
     previous = np.concatenate([np.zeros((len(table), 1)), table[:, :-1]], axis=1)
-    rows, cols = np.nonzero(table != previous)
+    rows, cols = np.nonzero((table != previous) | (fx_part.to_numpy() != 0))
     changes = cm.changes()
     assert changes["customer_id"].tolist() == expected.index[rows].tolist()
     assert changes["month"].tolist() == expected.columns[cols].tolist()
     assert np.array_equal(changes["mrr_before"].to_numpy(), previous[rows, cols])
     assert np.array_equal(changes["mrr_after"].to_numpy(), table[rows, cols])
     bridge = mrr_bridge(cm)
-    pd.testing.assert_frame_equal(bridge, matrix_bridge(expected), check_exact=True)
+    pd.testing.assert_frame_equal(bridge, matrix_bridge(expected, fx_part=fx_part), check_exact=True)
+    identity = (
+        bridge["start_mrr"]
+        + bridge["new_mrr"]
+        + bridge["expansion_mrr"]
+        + bridge["reactivation_mrr"]
+        + bridge["fx_mrr"]
+        - bridge["contraction_mrr"]
+        - bridge["churned_mrr"]
+    )
+    np.testing.assert_allclose(identity, bridge["mrr"], atol=1e-6)
+    # Booked inside expansion / contraction (the FX line's absence), the net change is the same.
+    np.testing.assert_allclose(
+        bridge["expansion_mrr"] - bridge["contraction_mrr"] + bridge["fx_mrr"],
+        matrix_bridge(expected)["expansion_mrr"] - matrix_bridge(expected)["contraction_mrr"],
+        atol=1e-6,
+    )
     for basis in ("logo", "revenue"):
         pd.testing.assert_frame_equal(cohort_retention(cm, basis), matrix_cohorts(expected, basis), check_exact=True)
 

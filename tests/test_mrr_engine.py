@@ -127,9 +127,33 @@ def test_fx_rates_month_specific_then_undated():
     frame = mrr_of(subs, fx_rates=fx, as_of=month("2025-03"))
     assert frame.loc["eu"].tolist() == pytest.approx([105, 110, 105])
     bridge = mrr_bridge(customer_mrr(subs, fx_rates=fx, as_of=month("2025-03")))
-    # an exchange-rate move is an expansion / contraction of the reporting-currency MRR
-    assert bridge["expansion_mrr"].tolist() == pytest.approx([0, 5, 0])
-    assert bridge["contraction_mrr"].tolist() == pytest.approx([0, 0, 5])
+    # an exchange-rate move is FX impact, its own line: 100 EUR × (1.10 − 1.05), then × (1.05 − 1.10)
+    assert bridge["fx_mrr"].tolist() == pytest.approx([0, 5, -5])
+    assert bridge["expansion_mrr"].tolist() == [0, 0, 0]
+    assert bridge["contraction_mrr"].tolist() == [0, 0, 0]
+    assert bridge["expanded_customers"].tolist() == [0, 0, 0] == bridge["contracted_customers"].tolist()
+    # GRR and revenue churn count the customer's whole change: the March fall of 5 is a loss
+    assert bridge["net_contraction_mrr"].tolist() == pytest.approx([0, 0, 5])
+
+
+def test_fx_impact_when_the_plan_changes_with_the_rate():
+    """100 EUR at 1.20, then 150 EUR at 1.25: FX 100 × 0.05 = 5; expansion the local 50 at 1.25 = 62.5."""
+    subs = ledger(
+        ("eu", 100.0, "month", "2025-01-01", "2025-02-01", "EUR"),
+        ("eu", 150.0, "month", "2025-02-01", None, "EUR"),
+        ("us", 40.0, "month", "2025-01-01", None, "USD"),
+        columns=("customer_id", "amount", "interval", "start_date", "end_date", "currency"),
+    )
+    fx = pd.DataFrame({"currency": ["EUR"] * 2, "rate": [1.20, 1.25], "month": pd.to_datetime(["2025-01", "2025-02"])})
+    bridge = mrr_bridge(customer_mrr(subs, fx_rates=fx, as_of=month("2025-02")))
+    feb = bridge.loc[month("2025-02")]
+    assert (feb["start_mrr"], feb["mrr"]) == (pytest.approx(160.0), pytest.approx(227.5))
+    assert (feb["fx_mrr"], feb["expansion_mrr"], feb["expanded_customers"]) == (
+        pytest.approx(5.0),
+        pytest.approx(62.5),
+        1,
+    )
+    assert feb["start_mrr"] + feb["expansion_mrr"] + feb["fx_mrr"] == pytest.approx(feb["mrr"])
 
 
 def test_missing_fx_rate_is_an_error_never_one_to_one():
@@ -301,3 +325,22 @@ def test_half_cent_boundary_does_not_depend_on_row_order():
     for bridge in bridges:
         assert bridge["contracted_customers"].tolist() == [0, 1]  # 43.60 (half up) -> 43.59
     assert all(b.equals(bridges[0]) or np.allclose(b, bridges[0], rtol=1e-12) for b in bridges)
+
+
+def test_a_rate_move_offset_by_an_upgrade_is_still_both_moves():
+    """€100 at 1.20 ($120), then €120 at 1.00 ($120): MRR unchanged, but FX −20 and expansion +20."""
+    subs = ledger(
+        ("eu", 100.0, "month", "2025-01-01", None, "EUR"),
+        ("eu", 20.0, "month", "2025-02-01", None, "EUR"),
+        columns=("customer_id", "amount", "interval", "start_date", "end_date", "currency"),
+    )
+    fx = pd.DataFrame({"currency": ["EUR"] * 2, "rate": [1.20, 1.00], "month": pd.to_datetime(["2025-01", "2025-02"])})
+    cm = customer_mrr(subs, fx_rates=fx, as_of=month("2025-02"))
+    feb = mrr_bridge(cm).loc[month("2025-02")]
+    assert feb["mrr"] == feb["start_mrr"] == pytest.approx(120.0)
+    assert (feb["fx_mrr"], feb["expansion_mrr"], feb["expanded_customers"]) == (
+        pytest.approx(-20.0),
+        pytest.approx(20.0),
+        1,
+    )
+    assert feb["net_contraction_mrr"] == 0  # the customer's whole MRR did not fall: GRR keeps it whole

@@ -206,10 +206,14 @@ def test_each_formula_gives_what_its_library_function_gives(sample_company):
 
 
 def test_a_formula_evaluates_on_one_months_numbers_as_a_worksheet_function_would():
-    assert REGISTRY["nrr"].arguments == ("start_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")
+    assert REGISTRY["nrr"].arguments == ("start_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "fx_mrr")
     assert REGISTRY["nrr"].evaluate(
-        {"start_mrr": 10_000, "expansion_mrr": 800, "contraction_mrr": 200, "churned_mrr": 300}
+        {"start_mrr": 10_000, "expansion_mrr": 800, "contraction_mrr": 200, "churned_mrr": 300, "fx_mrr": 0}
     ) == pytest.approx(1.03)
+    # FX impact may be negative (a rate fall) and counts as the customers' change: (10,000 + 300 − 500 − 100) / 10,000
+    assert REGISTRY["nrr"].evaluate(
+        {"start_mrr": 10_000, "expansion_mrr": 300, "contraction_mrr": 500, "churned_mrr": 0, "fx_mrr": -100}
+    ) == pytest.approx(0.97)
     assert REGISTRY["nps"].arguments == ("nps_promoters", "nps_detractors", "nps_answers")
     assert REGISTRY["nps"].evaluate({"nps_promoters": 6, "nps_detractors": 1, "nps_answers": 10}) == pytest.approx(50.0)
     assert math.isnan(REGISTRY["nps"].evaluate({"nps_promoters": 0, "nps_detractors": 0, "nps_answers": 0}))

@@ -55,7 +55,9 @@ def test_every_registry_function_is_made_unless_written_by_hand_for_a_reason():
 def test_arguments_are_the_formulas_columns_with_the_existing_positions():
     shown = {name: list(inspect.signature(f).parameters) for name, f in GENERATED.items()}
     assert shown["CHURN"] == ["churned_customers", "start_customers"]
-    assert shown["NRR"] == ["start_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"]
+    # the FX impact (issue 19) is an optional fifth argument: the four existing positions hold
+    assert shown["NRR"] == ["start_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "fx_mrr"]
+    assert inspect.signature(GENERATED["NRR"]).parameters["fx_mrr"].default == 0.0
     assert shown["CAC"] == ["sales", "marketing", "acquired_customers"]
     assert shown["RETENTION"] == ["customers", "gained_customers", "start_customers"]
     assert shown["ACID_TEST_RATIO"] == ["current_assets", "inventories", "current_liabilities"]

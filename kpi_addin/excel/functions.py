@@ -150,7 +150,7 @@ def CONVERSION(converted, total):
 # ------------------------------------------------------------------ table functions (dynamic arrays)
 
 MRR_TABLE_COLUMNS = SUBSCRIPTION_KEYS
-MOVEMENT_COLUMNS = ("month", "new", "expansion", "contraction", "churned", "reactivation", "net")
+MOVEMENT_COLUMNS = ("month", "new", "expansion", "contraction", "churned", "reactivation", "fx", "net")
 AS_OF_DOC = "Optional last month (YYYY-MM or a date); default as kpi-addin metrics: the last complete month"
 
 
@@ -194,7 +194,7 @@ def MRR_TABLE(subscriptions, fx_rates=None, as_of=None, settings=None):
     ranges=("subscriptions", "fx_rates", "settings"),
 )
 def MRR_MOVEMENTS(subscriptions, fx_rates=None, as_of=None, settings=None):
-    """The MRR bridge per month: new, expansion, contraction, churned, reactivation and net MRR."""
+    """The MRR bridge per month: new, expansion, contraction, churned, reactivation, FX impact and net MRR."""
 
     def build() -> list[list[object]]:
         report = _report(subscriptions, fx_rates, as_of, settings)
@@ -207,6 +207,7 @@ def MRR_MOVEMENTS(subscriptions, fx_rates=None, as_of=None, settings=None):
                 float(bridge["contraction_mrr"].iloc[i]),
                 float(bridge["churned_mrr"].iloc[i]),
                 float(bridge["reactivation_mrr"].iloc[i]),
+                float(bridge["fx_mrr"].iloc[i]),
                 float(net.iloc[i]),
             ]
             for i, month in enumerate(bridge.index)

@@ -1,4 +1,4 @@
-"""The MRR bridge: each month's movements (new, expansion, reactivation, contraction, churn)."""
+"""The MRR bridge: each month's movements (new, expansion, reactivation, FX impact, contraction, churn)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ import numpy as np
 import pandas as pd
 
 from .currency import to_units
-from .mrr import CustomerMRR, MonthEndCursor, customer_mrr  # noqa: F401 - customer_mrr: the doctests use it
+from .mrr import CustomerMRR, MonthEndCursor, customer_mrr, fx_parts  # noqa: F401 - customer_mrr: the doctests use it
 
 BRIDGE_COLUMNS = (
     "start_mrr",
     "new_mrr",
     "expansion_mrr",
     "reactivation_mrr",
+    "fx_mrr",
     "contraction_mrr",
     "churned_mrr",
     "mrr",
+    "net_contraction_mrr",
     "start_customers",
     "new_customers",
     "expanded_customers",
@@ -33,8 +35,13 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
 
     Columns: :data:`BRIDGE_COLUMNS`.  ``start_*`` is the previous month end (0 in the
     first month, when every paying customer is new).  The identity
-    ``start_mrr + new_mrr + expansion_mrr + reactivation_mrr − contraction_mrr −
-    churned_mrr == mrr`` holds in every month (up to float rounding of the sums).
+    ``start_mrr + new_mrr + expansion_mrr + reactivation_mrr + fx_mrr − contraction_mrr
+    − churned_mrr == mrr`` holds in every month (up to float rounding of the sums).
+    For a customer paying at both month ends, ``fx_mrr`` takes the part of its change due
+    to exchange rates alone (:attr:`CustomerMRR.fx_change`); expansion and contraction
+    (and their customer counts) are the rest: the change of its local amounts valued at
+    this month's rate.  ``net_contraction_mrr`` is the paying customers' falls with their
+    FX part included (each customer's whole change, as GRR and revenue churn count it).
     Edge cases: a change under one cent counts no customer but keeps its amount; the
     first month has no start, so all its paying customers are new.
 
@@ -55,10 +62,13 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     n_months = len(cm.months)
     cols, rows = cm.change_month, cm.change_customer
     cur, prev = cm.mrr_after, cm.mrr_before
+    fx = fx_parts(prev, cur, cm.fx_change)
     cur_units, prev_units = to_units(cur, cm.reporting_currency), to_units(prev, cm.reporting_currency)
     was, now = prev_units > 0, cur_units > 0  # sub-unit MRR is already 0
-    expanded, contracted = cur_units > prev_units, cur_units < prev_units
-    del cur_units, prev_units  # one change-log-sized array at a time: long FX histories have millions
+    # The previous MRR valued at this month's rate (itself when no rate moved: + 0.0 is exact).
+    revalued_units = to_units(prev + fx, cm.reporting_currency)
+    expanded, contracted = cur_units > revalued_units, cur_units < revalued_units
+    del cur_units, prev_units, revalued_units  # one change-log-sized array at a time: long FX histories have millions
     gained = now & ~was
     # A customer's first gain is its first paying month: new; any later gain is a return.
     gain_rows = rows[gained]
@@ -68,10 +78,12 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     churned = was & ~now
     stayed = was & now
     # A relative change below 1e-9 is floating-point noise from the running sums, not money.
-    delta = cur - prev
+    whole = cur - prev
+    delta = whole - fx
     noise = np.maximum(cur, prev)
     noise *= 1e-9
     moved = np.abs(delta) > noise
+    falls = stayed & (whole < -noise)
     del noise
     moved &= stayed
     delta[~moved] = 0.0
@@ -84,15 +96,19 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     totals = np.array([level.sum() for level in month_ends(cm)])
     contraction = np.negative(per_month(delta < 0, delta))  # negating the sum is exact: no -delta copy
     contraction[contraction == 0] = 0  # and no -0.0
+    net_contraction = np.negative(per_month(falls, whole))
+    net_contraction[net_contraction == 0] = 0
     bridge = pd.DataFrame(
         {
             "start_mrr": np.concatenate([[0.0], totals[:-1]]),
             "new_mrr": per_month(new, cur),
             "expansion_mrr": per_month(delta > 0, delta),
             "reactivation_mrr": per_month(reactivated, cur),
+            "fx_mrr": per_month(stayed, fx),
             "contraction_mrr": contraction,
             "churned_mrr": per_month(churned, prev),
             "mrr": totals,
+            "net_contraction_mrr": net_contraction,
             "start_customers": np.concatenate([[0], customers[:-1]]),
             "new_customers": per_month(new),
             "expanded_customers": per_month(stayed & expanded),

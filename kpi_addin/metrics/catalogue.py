@@ -110,6 +110,8 @@ _ENTRIES: tuple[KPI, ...] = (
     _taken("contraction_mrr", "money", "lower", "revenue"),
     _taken("churned_mrr", "money", "lower", "revenue"),
     _taken("reactivation_mrr", "money", "higher", "revenue"),
+    # the change due to exchange rates alone, any sign: no better direction
+    _taken("fx_mrr", "money", None, "revenue"),
     KPI(
         "customer_churn_rate",
         "rate",
@@ -154,9 +156,12 @@ _ENTRIES: tuple[KPI, ...] = (
         "rate",
         "higher",
         "revenue",
-        formula=(c("start_mrr") + c("expansion_mrr") - c("contraction_mrr") - c("churned_mrr")) / c("start_mrr"),
-        limits=((_LOST, c("start_mrr")),),
+        # the FX impact counts as the starting customers' change (its own line of the bridge)
+        formula=(c("start_mrr") + c("expansion_mrr") - c("contraction_mrr") - c("churned_mrr") + c("fx_mrr"))
+        / c("start_mrr"),
+        limits=((_LOST, c("start_mrr") + c("expansion_mrr") + c("fx_mrr")),),
         excel="NRR",
+        excel_defaults={"fx_mrr": 0.0},  # =NRR(start, expansion, contraction, churned): no FX impact
         function="revenue.net_revenue_retention",
     ),
     # The 12-month cohort figures need each customer's MRR twelve months apart: no monthly
@@ -167,8 +172,9 @@ _ENTRIES: tuple[KPI, ...] = (
         "rate",
         "higher",
         "revenue",
-        formula=(c("start_mrr") - c("contraction_mrr") - c("churned_mrr")) / c("start_mrr"),
-        limits=((_LOST, c("start_mrr")),),
+        # each staying customer's whole fall, its FX part included (net_contraction_mrr)
+        formula=(c("start_mrr") - c("net_contraction_mrr") - c("churned_mrr")) / c("start_mrr"),
+        limits=((c("net_contraction_mrr") + c("churned_mrr"), c("start_mrr")),),
         excel="GRR",
         function="revenue.gross_revenue_retention",
     ),
@@ -385,7 +391,8 @@ _ENTRIES: tuple[KPI, ...] = (
 #: ``KPIReport.derived``), the dashboard writes its formula inline, a worksheet function
 #: takes it as one argument (``lost_mrr`` of ``=REVENUE_CHURN()``).
 DERIVED: dict[str, Expr] = {
-    "lost_mrr": c("churned_mrr") + c("contraction_mrr"),
+    # each staying customer's whole fall (its FX part included), as GRR counts it
+    "lost_mrr": c("churned_mrr") + c("net_contraction_mrr"),
     "gained_customers": c("new_customers") + c("reactivated_customers"),
     # the opening month's "new" customers are the opening balance, not acquired then
     "acquired_customers": known(c("new_customers")),
@@ -403,7 +410,7 @@ DOMAINS: dict[str, Domain] = {
         _COUNT,
     ),
     **dict.fromkeys(("nps_answers", "nps_promoters", "nps_detractors"), _COUNT),
-    **dict.fromkeys(("start_mrr", "lost_mrr", "cts_total"), _MONEY),
+    **dict.fromkeys(("start_mrr", "lost_mrr", "net_contraction_mrr", "cts_total"), _MONEY),
     **dict.fromkeys(("sales", "marketing", "customer_success", "infrastructure", "retention_programs", "cogs"), _MONEY),
     **dict.fromkeys(
         ("revenue", "recurring_revenue", "research_development", "general_administrative", "margin_revenue"), _MONEY
@@ -428,6 +435,7 @@ DOMAINS: dict[str, Domain] = {
         if k.unit in ("count", "money", "ratio", "months")
     },
     **dict.fromkeys(SIGNED_KPIS, Domain()),
+    "fx_mrr": Domain(),  # a rate move either way: any sign
 }
 
 #: Every KPI, in the order of the JSON keys and the ``MonthlyKPIs`` columns; each entry

@@ -67,13 +67,16 @@ def with_foreign(
     n_customers: int,
     n_months: int,
     first: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Domestic levels plus each foreign currency's levels at each month's rate.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Domestic levels plus each foreign currency's levels at each month's rate, and the FX parts.
 
     A customer with a foreign subscription is expanded month by month over the months
     its foreign levels can move it: from its first foreign change to its last (to the
     end while a foreign level is still nonzero there).  Outside them the foreign levels
     are exactly 0, so its MRR is its domestic level, as it would be in a full table.
+    The FX part of a cell is the previous month's local amounts × (this month's rate −
+    last month's), summed over the currencies (0 outside the cells; a rate missing in a
+    month where the amount is gone counts as unchanged).
     """
     height = n_months + 1
     lo = np.full(n_customers, n_months, dtype=np.int64)
@@ -107,6 +110,10 @@ def with_foreign(
     before = np.zeros(len(expanded))
     before[known] = d_level[previous[known]]
     total = fill(n_cells, heads, before, cells, d_level[inside])
+    fx = np.zeros(n_cells)
+    not_head = np.ones(n_cells, dtype=bool)
+    not_head[heads] = False
+    previous_month = np.maximum(cell_month - 1, 0)
 
     for k, (customer, month, level) in enumerate(local):
         cells = offset[customer] + month - lo[customer]
@@ -116,6 +123,12 @@ def with_foreign(
         if missing.any():
             months = np.unique(cell_month[missing]) + first
             raise KPIInputError("fx_rates", missing_rates_message(currencies[k], months))
+        # The previous month's local amount (0 at a head: no foreign level before it) × the rate's move.
+        moved = np.zeros(n_cells)
+        moved[1:][not_head[1:]] = amounts[:-1][not_head[1:]]
+        moved *= np.nan_to_num(rate - rates[k][previous_month])
+        fx += moved
+        del moved
         np.multiply(amounts, np.nan_to_num(rate, copy=False), out=amounts)
         total += amounts
         del amounts, rate, missing
@@ -132,6 +145,7 @@ def with_foreign(
     customer_out = np.empty(size, dtype=d_customer.dtype)
     month_out = np.empty(size, dtype=d_month.dtype)
     level_out = np.empty(size)
+    fx_out = np.zeros(size)
     kept = np.flatnonzero(~inside)
     owner = d_customer[kept]
     rank = kept - (np.cumsum(n_domestic) - n_domestic)[owner]
@@ -140,8 +154,8 @@ def with_foreign(
     customer_out[place], month_out[place], level_out[place] = owner, d_month[kept], d_level[kept]
     place = np.arange(n_cells) + np.repeat(out_start[expanded] + n_before[expanded] - heads, span)
     customer_out[place] = np.repeat(expanded, span)
-    month_out[place], level_out[place] = cell_month, total
-    return customer_out, month_out, level_out
+    month_out[place], level_out[place], fx_out[place] = cell_month, total, fx
+    return customer_out, month_out, level_out, fx_out
 
 
 def fill(n_cells: int, heads: np.ndarray, head_values: np.ndarray, cells: np.ndarray, values: np.ndarray) -> np.ndarray:

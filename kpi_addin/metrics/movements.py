@@ -7,8 +7,14 @@ sums by month and type *are* the bridge:
 * ``new`` — 0 → above 0, never paying before; ``change`` = MRR after.
 * ``reactivation`` — 0 → above 0, paid at an earlier month end; ``change`` = MRR after.
 * ``churned`` — above 0 → 0; ``change`` = −MRR before.
-* ``expansion`` / ``contraction`` — paying at both month ends and MRR rose / fell;
-  ``change`` = after − before.
+* ``fx`` — paying at both month ends: the part of the change due to exchange rates
+  alone, the previous month's local amounts × (this month's rate − last month's);
+  ``mrr_before`` is the MRR of the month before, ``mrr_after`` the same subscriptions
+  valued at this month's rate.  It counts no customer (``counted`` False).
+* ``expansion`` / ``contraction`` — paying at both month ends and MRR rose / fell
+  beyond the FX part: the change of local amounts valued at this month's rate;
+  ``change`` = after − before (``mrr_before`` is the previous MRR at this month's rate
+  when an ``fx`` row of the same customer and month comes first).
 
 The cent rule (``mrr.py``): MRR under half a cent is no MRR; a rise or fall is counted
 as a customer only when it shows at the currency's smallest unit, but its amount is
@@ -18,12 +24,10 @@ contraction by its sign, with ``counted`` False: it adds to expansion / contract
 MRR but not to the expanded / contracted customers.  Floating-point noise (a relative
 change under 1e-9) is not a movement and is not listed.
 
-Exchange-rate moves are **not** a type of their own: the bridge counts a change of
-reporting-currency MRR caused only by the rate as expansion or contraction, and the
-log types it the same way so that sums by type tie to the bridge.  Such rows carry
-``fx_only`` True (the customer earned from exactly the same subscriptions at both
-month ends, so nothing but the rate moved): filter them out to see the moves
-customers made.
+A customer whose plan and exchange rate both moved has two rows that month: ``fx``
+(the rate's part) and ``expansion`` or ``contraction`` (the rest); one whose rate alone
+moved has the ``fx`` row only.  So the moves customers made are the rows other than
+``fx``, and every row's ``change`` is its ``mrr_after − mrr_before``.
 
 ``plans_before`` / ``plans_after`` are the plans of the subscriptions earning MRR at
 the previous and at this month end (names sorted, joined by ``" + "``; a quantity
@@ -41,7 +45,7 @@ from .mrr import CustomerMRR, subscription_monthly_value
 from .report import KPIReport
 
 #: Movement types, in the order the bridge lists them.
-MOVEMENT_TYPES = ("new", "expansion", "reactivation", "contraction", "churned")
+MOVEMENT_TYPES = ("new", "expansion", "reactivation", "fx", "contraction", "churned")
 
 #: Columns of :func:`movement_log`.
 MOVEMENT_COLUMNS = (
@@ -53,16 +57,16 @@ MOVEMENT_COLUMNS = (
     "mrr_after",
     "change",
     "counted",
-    "fx_only",
     "plans_before",
     "plans_after",
 )
 
-#: Bridge column of each movement type: (amount column, customer-count column, sign of ``change``).
-BRIDGE_OF_TYPE = {
+#: Bridge column of each movement type: (amount column, customer-count column or None, sign of ``change``).
+BRIDGE_OF_TYPE: dict[str, tuple[str, str | None, float]] = {
     "new": ("new_mrr", "new_customers", 1.0),
     "expansion": ("expansion_mrr", "expanded_customers", 1.0),
     "reactivation": ("reactivation_mrr", "reactivated_customers", 1.0),
+    "fx": ("fx_mrr", None, 1.0),
     "contraction": ("contraction_mrr", "contracted_customers", -1.0),
     "churned": ("churned_mrr", "churned_customers", -1.0),
 }
@@ -71,7 +75,7 @@ _NOT_A_MONTH = -(2**62)
 
 
 def customer_changes(cm: CustomerMRR) -> pd.DataFrame:
-    """Every change of a customer's month-end MRR: ``month``, ``customer_id``, ``mrr_before``, ``mrr_after``.
+    """Every change of a customer's month-end MRR: ``month``, ``customer_id``, ``mrr_before``, ``mrr_after``, ``fx``.
 
     The facts the bridge classifies, one row per customer per month whose MRR differs
     from the month before (the first month compares against 0), ordered by customer
@@ -85,10 +89,10 @@ def customer_changes(cm: CustomerMRR) -> pd.DataFrame:
     ...     "start_date": pd.to_datetime(["2025-01-05", "2025-02-10"]),
     ...     "end_date": pd.to_datetime(["2025-02-10", "2025-04-01"])})
     >>> customer_changes(customer_mrr(subs, as_of=pd.Period("2025-04", "M")))
-         month customer_id  mrr_before  mrr_after
-    0  2025-01           a         0.0       10.0
-    1  2025-02           a        10.0       25.0
-    2  2025-04           a        25.0        0.0
+         month customer_id  mrr_before  mrr_after   fx
+    0  2025-01           a         0.0       10.0  0.0
+    1  2025-02           a        10.0       25.0  0.0
+    2  2025-04           a        25.0        0.0  0.0
     """
     return cm.changes()
 
@@ -103,21 +107,26 @@ def classify_changes(
     """Type each change as the bridge does; drop float noise.
 
     ``changes`` is :func:`customer_changes`' frame (the whole history: a customer is new
-    only in its first paying month).  Returns the moves of the months ``start`` to ``end``
-    (default all) with ``type``, ``change`` (signed, reporting currency) and ``counted``
-    (whether the row counts a customer in the bridge's customer counts) added.
+    only in its first paying month; an ``fx`` column, the FX impact, is 0 when absent).
+    Returns the moves of the months ``start`` to ``end`` (default all) with ``type``,
+    ``change`` (signed, reporting currency) and ``counted`` (whether the row counts a
+    customer in the bridge's customer counts) added.  A change with an FX part gives an
+    ``fx`` row, then, when local amounts moved too, its expansion or contraction row.
 
     Examples
     --------
-    >>> changes = pd.DataFrame({"month": pd.period_range("2025-01", periods=4, freq="M"),
-    ...     "customer_id": ["a"] * 4, "mrr_before": [0.0, 10.0, 8.33, 8.3333333],
-    ...     "mrr_after": [10.0, 8.33, 8.3333333, 0.0]})
-    >>> classify_changes(changes, "USD")[["month", "type", "change", "counted"]].round({"change": 4})
-         month         type  change  counted
-    0  2025-01          new  10.0000     True
-    1  2025-02  contraction  -1.6700     True
-    2  2025-03    expansion   0.0033    False
-    3  2025-04      churned  -8.3333     True
+    >>> changes = pd.DataFrame({"month": pd.period_range("2025-01", periods=5, freq="M"),
+    ...     "customer_id": ["a"] * 5, "mrr_before": [0.0, 10.0, 8.33, 8.3333333, 9.0],
+    ...     "mrr_after": [10.0, 8.33, 8.3333333, 9.0, 0.0], "fx": [0.0, 0.0, 0.0, 0.5, 0.0]})
+    >>> classify_changes(changes, "USD")[["month", "type", "mrr_before", "mrr_after", "change", "counted"]].round(
+    ...     {"mrr_before": 4, "mrr_after": 4, "change": 4})
+         month         type  mrr_before  mrr_after  change  counted
+    0  2025-01          new      0.0000    10.0000 10.0000     True
+    1  2025-02  contraction     10.0000     8.3300 -1.6700     True
+    2  2025-03    expansion      8.3300     8.3333  0.0033    False
+    3  2025-04           fx      8.3333     8.8333  0.5000    False
+    4  2025-04    expansion      8.8333     9.0000  0.1667     True
+    5  2025-05      churned      9.0000     0.0000 -9.0000     True
     """
     before = changes["mrr_before"].to_numpy(dtype=float)
     after = changes["mrr_after"].to_numpy(dtype=float)
@@ -138,25 +147,42 @@ def classify_changes(
     if end is not None:
         inside &= month <= number_of(end)
     rows = np.flatnonzero(inside)
+    fx_all = changes["fx"].to_numpy(dtype=float) if "fx" in changes else np.zeros(len(changes))
     before, after, was, gained, first_gain = before[rows], after[rows], was[rows], gained[rows], first_gain[rows]
-    before_units, after_units = to_units(before, reporting_currency), to_units(after, reporting_currency)
+    after_units = to_units(after, reporting_currency)
     now = after_units > 0
     stayed = was & now
+    fx = np.where(stayed, fx_all[rows], 0.0)
+    revalued = before + fx  # the previous MRR at this month's rate (itself when no rate moved)
     # A relative change below 1e-9 is floating-point noise from summing, not money (as in mrr_bridge).
-    delta = np.where(stayed & (np.abs(after - before) > 1e-9 * np.maximum(after, before)), after - before, 0.0)
-    units_moved = stayed & (after_units != before_units)
+    rest = after - before - fx
+    delta = np.where(stayed & (np.abs(rest) > 1e-9 * np.maximum(after, before)), rest, 0.0)
+    revalued_units = to_units(revalued, reporting_currency)
+    units_moved = stayed & (after_units != revalued_units)
     kind = np.select(
-        [gained & first_gain, gained, was & ~now, delta > 0, delta < 0, after_units > before_units],
-        [0, 2, 4, 1, 3, 1],  # positions in MOVEMENT_TYPES
-        default=3,
+        [gained & first_gain, gained, was & ~now, delta > 0, delta < 0, after_units > revalued_units],
+        [0, 2, 5, 1, 4, 1],  # positions in MOVEMENT_TYPES
+        default=4,
     )
     change = np.select([gained, was & ~now], [after, -before], default=delta)
     keep = gained | (was & ~now) | (delta != 0) | units_moved
-    out: pd.DataFrame = changes.iloc[rows[keep]].reset_index(drop=True)
-    out["type"] = pd.Series(np.asarray(MOVEMENT_TYPES, dtype=object)[kind[keep]], dtype="str")
-    out["change"] = change[keep]
-    out["counted"] = (~stayed | units_moved)[keep]
-    return out
+    fx_row = fx != 0
+    # The fx rows (before → before + fx), then the customers' own moves (before + fx → after).
+    picked = np.concatenate([np.flatnonzero(fx_row), np.flatnonzero(keep)])
+    out: pd.DataFrame = changes.iloc[rows[picked]].drop(columns="fx", errors="ignore").reset_index(drop=True)
+    n_fx = int(fx_row.sum())
+    out["mrr_before"] = np.concatenate([before[fx_row], np.where(stayed, revalued, before)[keep]])
+    # An fx row alone (the rate was all that moved) ends at the month's MRR itself.
+    out["mrr_after"] = np.concatenate([np.where(keep, revalued, after)[fx_row], after[keep]])
+    out["type"] = pd.Series(
+        np.asarray(MOVEMENT_TYPES, dtype=object)[np.concatenate([np.full(n_fx, 3), kind[keep]])], dtype="str"
+    )
+    out["change"] = np.concatenate([fx[fx_row], change[keep]])
+    out["counted"] = np.concatenate([np.zeros(n_fx, dtype=bool), (~stayed | units_moved)[keep]])
+    # In the order of the changes: a change's fx row before its own move.
+    position = np.concatenate([np.flatnonzero(fx_row) * 2, np.flatnonzero(keep) * 2 + 1])
+    result: pd.DataFrame = out.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
+    return result
 
 
 def movement_log(
@@ -188,7 +214,7 @@ def movement_log(
     DataFrame with :data:`MOVEMENT_COLUMNS`, ordered by month, type (as
     :data:`MOVEMENT_TYPES`), then customer id.  ``month`` is a Period; money is in the
     reporting currency, unrounded.  See the module docstring for the types, the cent
-    rule, ``fx_only`` and the plans.  For every month, the sums of ``change`` by type
+    rule, the ``fx`` rows and the plans.  For every month, the sums of ``change`` by type
     equal :func:`~kpi_addin.metrics.bridge.mrr_bridge` (contraction and churned with a
     minus sign) and the ``counted`` rows are its customer counts (:func:`movement_totals`).
 
@@ -220,11 +246,10 @@ def movement_log(
         .drop(columns="_order")
         .reset_index(drop=True)
     )
-    names, plans_before, plans_after, fx_only = _ledger_facts(log, subscriptions)
+    names, plans_before, plans_after = _ledger_facts(log, subscriptions)
     for column, values in (("customer_name", names), ("plans_before", plans_before), ("plans_after", plans_after)):
         log[column] = pd.Series(values, index=log.index, dtype="str")
     log["type"] = log["type"].astype("str")
-    log["fx_only"] = fx_only
     log["counted"] = log["counted"].astype(bool)
     return log[list(MOVEMENT_COLUMNS)]
 
@@ -247,14 +272,12 @@ def report_movements(
     return movement_log(report.customer_mrr, report.ledger, start=first, end=last, max_rows=max_rows)
 
 
-def _ledger_facts(
-    log: pd.DataFrame, subscriptions: pd.DataFrame | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Customer names, plans at the two month ends, and whether only the FX rate moved."""
+def _ledger_facts(log: pd.DataFrame, subscriptions: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Customer names and the plans at the two month ends of each row."""
     n = len(log)
     blank = np.full(n, "", dtype=object)
     if subscriptions is None or n == 0:
-        return blank, blank.copy(), blank.copy(), np.zeros(n, dtype=bool)
+        return blank, blank.copy(), blank.copy()
     ids = log["customer_id"].to_numpy()
     # only the customers in the log: a year's moves of a big ledger touch a fraction of it
     subs = subscriptions[subscriptions["customer_id"].isin(pd.unique(ids))]
@@ -313,15 +336,7 @@ def _ledger_facts(
     plans[:n][log["mrr_before"].to_numpy() == 0] = ""
     plans[n:][log["mrr_after"].to_numpy() == 0] = ""
 
-    # Only the rate moved when exactly the same subscriptions earn at both month ends.
-    row = pair % n
-    before = np.bincount(row[pair < n], minlength=n)
-    after = np.bincount(row[pair >= n], minlength=n)
-    keys = np.sort(row * len(subs) + sub)
-    twice = keys[1:][keys[1:] == keys[:-1]]  # a subscription earning at both month ends of a row
-    both = np.bincount(twice // len(subs), minlength=n)
-    fx_only = (before == after) & (after == both) & (both > 0)
-    return names, plans[:n], plans[n:], fx_only
+    return names, plans[:n], plans[n:]
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
@@ -340,7 +355,7 @@ def _month_numbers(months: pd.Series) -> np.ndarray:
 def movement_totals(log: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
     """The bridge's movement columns, summed from the log by month and type.
 
-    Amount columns (``new_mrr`` … ``churned_mrr``) are the sums of ``change`` (with the
+    Amount columns (``new_mrr`` … ``churned_mrr``, ``fx_mrr``) are the sums of ``change`` (with the
     sign of :data:`BRIDGE_OF_TYPE`, so contraction and churned are positive, as in the
     bridge); count columns are the numbers of ``counted`` rows.  Months without a row
     are 0.
@@ -368,8 +383,9 @@ def movement_totals(log: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
     for name, (amount, count, sign) in BRIDGE_OF_TYPE.items():
         mask = kind == name
         out[amount] = np.bincount(cols[mask], weights=sign * change[mask], minlength=len(months))
-        out[count] = np.bincount(cols[mask & counted], minlength=len(months)).astype(np.int64)
+        if count is not None:
+            out[count] = np.bincount(cols[mask & counted], minlength=len(months)).astype(np.int64)
     frame = pd.DataFrame(out, index=pd.PeriodIndex(months, name="month"))
     amounts = [a for a, _c, _s in BRIDGE_OF_TYPE.values()]
-    counts = [c for _a, c, _s in BRIDGE_OF_TYPE.values()]
+    counts = [c for _a, c, _s in BRIDGE_OF_TYPE.values() if c is not None]
     return frame[[*amounts, *counts]]

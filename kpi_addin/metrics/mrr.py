@@ -68,7 +68,11 @@ class CustomerMRR:
     code, then month; a customer's first change is against 0.  Values are in the
     reporting currency; sub-unit amounts (below half a cent) are 0.  ``customer_ids``
     holds every customer with an earning subscription, in order of first appearance in
-    the ledger, including any whose MRR never reaches a cent.
+    the ledger, including any whose MRR never reaches a cent.  ``fx_change[k]`` is the
+    part of change ``k`` due to exchange rates alone: the previous month's local amounts
+    × (this month's rate − last month's), summed over the customer's currencies (0 for
+    reporting-currency money); the bridge counts it only where the customer pays at both
+    month ends (:func:`fx_parts`).
     """
 
     months: pd.PeriodIndex
@@ -78,6 +82,7 @@ class CustomerMRR:
     mrr_before: np.ndarray
     mrr_after: np.ndarray
     reporting_currency: str
+    fx_change: np.ndarray
 
     @cached_property
     def by_month(self) -> tuple[np.ndarray, np.ndarray]:
@@ -138,10 +143,11 @@ class CustomerMRR:
 
         One row per customer per month whose MRR differs from the month before (the
         first month compares against 0), ordered by customer then month.  Columns
-        ``month`` (Period), ``customer_id``, ``mrr_before``, ``mrr_after`` — exactly the
-        values :func:`mrr_bridge` classifies, so a movement log built from them ties to
-        the bridge.  Changes smaller than one cent (and float noise) are listed too; the
-        bridge's cent rule decides what they count as.
+        ``month`` (Period), ``customer_id``, ``mrr_before``, ``mrr_after`` and ``fx`` (the
+        FX impact: the part due to exchange rates alone, where the customer pays at both
+        month ends, :func:`fx_parts`) — exactly the values :func:`mrr_bridge` classifies, so
+        a movement log built from them ties to the bridge.  Changes smaller than one cent
+        (and float noise) are listed too; the bridge's cent rule decides what they count as.
 
         Examples
         --------
@@ -150,10 +156,10 @@ class CustomerMRR:
         ...     "start_date": pd.to_datetime(["2025-01-05", "2025-02-10"]),
         ...     "end_date": pd.to_datetime(["2025-02-10", "2025-04-01"])})
         >>> customer_mrr(subs, as_of=pd.Period("2025-04", "M")).changes()
-             month customer_id  mrr_before  mrr_after
-        0  2025-01           a         0.0       10.0
-        1  2025-02           a        10.0       25.0
-        2  2025-04           a        25.0        0.0
+             month customer_id  mrr_before  mrr_after   fx
+        0  2025-01           a         0.0       10.0  0.0
+        1  2025-02           a        10.0       25.0  0.0
+        2  2025-04           a        25.0        0.0  0.0
         """
         return pd.DataFrame(
             {
@@ -161,8 +167,23 @@ class CustomerMRR:
                 "customer_id": self.customer_ids[self.change_customer],
                 "mrr_before": self.mrr_before,
                 "mrr_after": self.mrr_after,
+                "fx": fx_parts(self.mrr_before, self.mrr_after, self.fx_change),
             }
         )
+
+
+def fx_parts(mrr_before: np.ndarray, mrr_after: np.ndarray, fx_change: np.ndarray) -> np.ndarray:
+    """The FX impact of each change: its rate part where the customer pays at both month ends, else 0.
+
+    New, reactivation and churn carry no FX part (their whole amount is that movement).
+
+    Examples
+    --------
+    >>> fx_parts(np.array([110.0, 0.0, 120.0]), np.array([120.0, 50.0, 0.0]), np.array([10.0, 0.0, 5.0])).tolist()
+    [10.0, 0.0, 0.0]
+    """
+    parts: np.ndarray = np.where((mrr_before > 0) & (mrr_after > 0), fx_change, 0.0)  # sub-unit MRR is already 0
+    return parts
 
 
 class MonthEndCursor:
@@ -257,6 +278,7 @@ def customer_mrr(
     reporting_currency: str = "USD",
     fx_rates: pd.DataFrame | None = None,
     as_of: pd.Period | None = None,
+    paying_only: bool = True,
 ) -> CustomerMRR:
     """Month-end MRR of every customer, from the first month with MRR to ``as_of``.
 
@@ -275,6 +297,10 @@ def customer_mrr(
         undated one.  A currency used without a rate raises :class:`KPIInputError`.
     as_of
         Last month to report; default the month of the latest date in the ledger.
+    paying_only
+        MRR below half a cent is no MRR (the customer is not paying).  False keeps every
+        level as summed, for parts of a customer (its MRR in one segment,
+        :mod:`.segments`), whose paying is decided on the whole customer.
 
     Examples
     --------
@@ -306,25 +332,29 @@ def customer_mrr(
     customer, month, level = levels(
         customer_codes[domestic], begin[domestic], finish[domestic], value[domestic], n_months
     )
+    fx = np.zeros(0)
     if foreign.any():
         rates = rate_table(np.asarray(foreign_names), first, n_months, fx_rates)
         local = []
         for name in foreign_names:
             rows = foreign & (currency_codes == list(map(str, currency_names)).index(name))
             local.append(levels(customer_codes[rows], begin[rows], finish[rows], value[rows], n_months))
-        customer, month, level = with_foreign(
+        customer, month, level, fx = with_foreign(
             (customer, month, level), local, rates, foreign_names, len(customer_ids), n_months, first
         )
         del local
     del customer_codes, begin, finish, value, foreign
     # MRR below half a cent is no MRR: that customer is not paying.
-    level[to_units(level, currency_code) <= 0] = 0.0
+    if paying_only:
+        level[to_units(level, currency_code) <= 0] = 0.0
     before = np.empty_like(level)
     if len(level):
         before[0] = 0.0
         before[1:] = level[:-1]
         before[1:][customer[1:] != customer[:-1]] = 0.0  # a customer's first level is against 0
     changed = level != before
+    if len(fx):  # a move of the rate that a move of local amounts offsets exactly is still two moves
+        changed |= fx != 0
     months = pd.period_range(period_of(first), periods=n_months, freq="M", name="month")
     return CustomerMRR(
         months=months,
@@ -334,6 +364,7 @@ def customer_mrr(
         mrr_before=before[changed],
         mrr_after=level[changed],
         reporting_currency=currency_code,
+        fx_change=fx[changed] if len(fx) else np.zeros(int(changed.sum())),
     )
 
 

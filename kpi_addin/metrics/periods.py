@@ -1,6 +1,6 @@
 """Quarters, years and any run of months: the MRR / ARR bridge and retention over a period.
 
-A period's bridge ties like a month's: ``start + new + expansion + reactivation −
+A period's bridge ties like a month's: ``start + new + expansion + reactivation + fx −
 contraction − churned = end``, where *start* is MRR at the end of the month before the
 period and each movement is the sum of its months.  The ledger's opening month (see
 :func:`kpi_addin.metrics.report.monthly_kpis`) has no movements of its own: its month-end
@@ -54,6 +54,7 @@ PERIOD_KEYS: tuple[str, ...] = (
     "new_mrr",
     "expansion_mrr",
     "reactivation_mrr",
+    "fx_mrr",
     "contraction_mrr",
     "churned_mrr",
     "end_mrr",
@@ -112,7 +113,7 @@ PERIOD_DEFINITIONS: dict[str, str] = {
     "logo_retention": "starting cohort: share still paying at the end (left and came back counts as retained)",
 }
 
-MOVEMENTS = ("new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr")
+MOVEMENTS = ("new_mrr", "expansion_mrr", "reactivation_mrr", "fx_mrr", "contraction_mrr", "churned_mrr")
 COUNTS = ("new_customers", "reactivated_customers", "churned_customers")
 FREQUENCIES = {"month": "M", "quarter": "Q", "year": "Y"}
 
@@ -201,7 +202,7 @@ def period_bridge(report: KPIReport, first: pd.Period, last: pd.Period) -> dict[
     nrr = float(divide(float(now.sum()), before))
     grr = float(divide(float(np.minimum(now.to_numpy(), base.to_numpy()).sum()), before))
     logo_retention = float(divide(float((now > 0).sum()), float(len(base))))
-    lost = float(rows["churned_mrr"].sum() + rows["contraction_mrr"].sum())
+    lost = float(rows["churned_mrr"].sum() + rows["net_contraction_mrr"].sum())  # falls with their FX part
     out["logo_churn"] = 1.0 - logo_retention
     out["customer_churn_on_average"] = float(divide(float(counts["churned_customers"]), average_customers))
     out["revenue_churn"] = 1.0 - grr

@@ -12,6 +12,10 @@ usual reasons, each recomputed here from the same ledger so its size is known ex
 * **sub_cent** — changes below one cent (a monthly price against the same annual price
   ÷ 12): we keep their amount in expansion / contraction MRR but count no customer; a
   tool that rounds each customer's MRR to cents first has none.
+* **fx_in_expansion** — the other tool has no FX impact line: it books a customer's
+  change due to exchange rates inside expansion or contraction (its whole change of
+  reporting-currency MRR), so its ``fx_mrr`` is 0 and its expansion, contraction and
+  their customer counts differ from ours.
 
 **By evidence, never by fit.**  Each effect is computed from our own data for each month
 and key.  Which of them the other tool shows is decided once for the whole file: the
@@ -32,6 +36,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from .bridge import mrr_bridge
 from .catalogue import MONTHLY_KEYS, unit_of
 from .company import CompanyData
 from .conventions import check_convention
@@ -40,7 +45,10 @@ from .report import KPIReport, monthly_kpis
 from .settings import ReportSettings  # noqa: F401 - the doctests use it
 
 #: The effects :func:`reconcile` measures, in the order they are reported.
-EFFECTS = ("convention", "trials", "fx", "sub_cent")
+EFFECTS = ("convention", "trials", "fx", "sub_cent", "fx_in_expansion")
+
+#: The keys the FX impact line changes: FX booked inside expansion and contraction moves these.
+FX_LINE_KEYS = ("expansion_mrr", "contraction_mrr", "fx_mrr", "expanded_customers", "contracted_customers")
 
 
 @dataclass
@@ -115,6 +123,33 @@ def sub_cent_movements(report: KPIReport) -> pd.DataFrame:
     return out
 
 
+def fx_booked_in_expansion(report: KPIReport) -> pd.DataFrame:
+    """Per month, :data:`FX_LINE_KEYS` as a tool without an FX impact line counts them.
+
+    The same change log with no rate part: each paying customer's whole change of
+    reporting-currency MRR is its expansion or contraction.
+
+    Examples
+    --------
+    100 EUR a month, the rate 1.10 then 1.20: we show FX impact 10, such a tool expansion 10.
+
+    >>> subs = pd.DataFrame({"customer_id": ["eu"], "amount": [100.0], "interval": ["month"],
+    ...     "currency": ["EUR"], "start_date": pd.to_datetime(["2025-01-01"]), "end_date": pd.NaT})
+    >>> fx = pd.DataFrame({"currency": ["EUR", "EUR"], "rate": [1.10, 1.20],
+    ...     "month": pd.to_datetime(["2025-01-01", "2025-02-01"])})
+    >>> from kpi_addin.metrics import CompanyData, monthly_kpis
+    >>> report = monthly_kpis(CompanyData(subs, fx_rates=fx, settings=ReportSettings(as_of=pd.Period("2025-02", "M"))))
+    >>> fx_booked_in_expansion(report).round(2)[["expansion_mrr", "fx_mrr", "expanded_customers"]]
+             expansion_mrr  fx_mrr  expanded_customers
+    month
+    2025-01            0.0     0.0                   0
+    2025-02           10.0     0.0                   1
+    """
+    cm = report.customer_mrr
+    without = mrr_bridge(replace(cm, fx_change=np.zeros_like(cm.fx_change)))
+    return without.loc[report.monthly.index, list(FX_LINE_KEYS)]
+
+
 def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: dt.date | None = None) -> Reconciliation:
     """Explain, month by month, the difference between another tool's figures and ours.
 
@@ -154,6 +189,7 @@ def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: dt.date | None 
     if latest is not None:
         variants["fx"] = monthly_kpis(replace(data, fx_rates=latest), today=today)
     sub_cent = sub_cent_movements(ours)
+    in_expansion = fx_booked_in_expansion(ours)
 
     keys = [k for k in MONTHLY_KEYS[1:] if k in theirs.columns]
     months = [m for m in theirs["month"] if m in ours.monthly.index]
@@ -173,6 +209,11 @@ def reconcile(data: CompanyData, theirs: pd.DataFrame, *, today: dt.date | None 
                 value = float(variant.monthly[key].get(month, np.nan))
                 effects[name] = 0.0 if np.isnan(value) or np.isnan(mine) else value - mine
             effects["sub_cent"] = -float(sub_cent.loc[month, key]) if key in sub_cent.columns else 0.0
+            effects["fx_in_expansion"] = (
+                float(in_expansion.loc[month, key]) - mine
+                if key in in_expansion.columns and not np.isnan(mine)
+                else 0.0
+            )
             limit = tolerance.get(unit_of(key), 0.5 * 10 ** -minor_unit_digits(ours.reporting_currency))
             cells.append((month, key, mine, other, other - mine, effects, limit))
     applied, evidence = _applied_effects(cells)

@@ -396,6 +396,7 @@ def monthly_kpis(
         bridge["reactivation_mrr"],
         bridge["contraction_mrr"],
         bridge["churned_mrr"],
+        bridge["fx_mrr"],
     )
     extras["annualized_churn"] = annualized_churn(m["customer_churn_rate"])
     extras["cts_share"] = cost_to_serve_share(cts_total, bridge["mrr"])

@@ -108,16 +108,21 @@ def net_new_mrr(
     reactivation_mrr: NumberOrSeries,
     contraction_mrr: NumberOrSeries,
     churned_mrr: NumberOrSeries,
+    fx_mrr: NumberOrSeries = 0.0,
 ) -> NumberOrSeries:
-    """Net new MRR = new + expansion + reactivation − contraction − churned (end − start MRR).
+    """Net new MRR = new + expansion + reactivation − contraction − churned + FX impact (end − start MRR).
+
+    ``fx_mrr`` (any sign) is the change due to exchange rates alone (0 in one currency).
 
     Examples
     --------
     >>> net_new_mrr(1000, 500, 100, 150, 250)
     1200.0
+    >>> net_new_mrr(1000, 500, 100, 150, 250, -30)
+    1170.0
     """
     gained, lost = _movements(new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr, churned_mrr)
-    return gained - lost
+    return gained - lost + check_number("fx_mrr", fx_mrr)
 
 
 def net_revenue_retention(
@@ -125,29 +130,41 @@ def net_revenue_retention(
     expansion: NumberOrSeries,
     contraction: NumberOrSeries,
     churned: NumberOrSeries,
+    fx: NumberOrSeries = 0.0,
 ) -> NumberOrSeries:
-    """NRR = (start MRR + expansion − contraction − churned) / start MRR.
+    """NRR = (start MRR + expansion − contraction − churned + FX impact) / start MRR.
 
     Reactivation and new MRR are excluded: NRR measures the customers you started
-    with.  A fraction that can exceed 1.  Start MRR 0 → undefined.
+    with.  FX impact (``fx``, any sign: the change of those customers' MRR due to
+    exchange rates alone) counts as their change.  A fraction that can exceed 1.
+    Start MRR 0 → undefined.
 
     Examples
     --------
     >>> net_revenue_retention(10_000, 800, 200, 300)
     1.03
+    >>> net_revenue_retention(10_000, 800, 200, 300, -100)
+    1.02
     """
     start = check_number("mrr_at_start", mrr_at_start, minimum=0)
     expansion = check_number("expansion", expansion, minimum=0)
     contraction = check_number("contraction", contraction, minimum=0)
     churned = check_number("churned", churned, minimum=0)
-    check_not_above("contraction + churned", contraction + churned, "mrr_at_start", start)
-    return divide(start + expansion - contraction - churned, start)
+    fx = check_number("fx", fx)
+    # Contraction is valued at this month's rate, so with FX it may exceed the start; the kept MRR may not go below 0.
+    check_not_above(
+        "contraction + churned", contraction + churned, "mrr_at_start + expansion + fx", start + expansion + fx
+    )
+    return divide(start + expansion - contraction - churned + fx, start)
 
 
 def gross_revenue_retention(
     mrr_at_start: NumberOrSeries, contraction: NumberOrSeries, churned: NumberOrSeries
 ) -> NumberOrSeries:
     """GRR = (start MRR − contraction − churned) / start MRR, between 0 and 1.
+
+    In the monthly KPIs ``contraction`` is the customers' falls with their FX part
+    included (``net_contraction_mrr``): each customer's whole change counts, as in NRR.
 
     Edge cases: start MRR 0 → undefined; losses above the start → :class:`KPINumError`.
 

@@ -17,6 +17,10 @@ the tests tie the two engines on random ledgers, every key of every month to the
 * MRR below half a cent is 0; movements are classified at the smallest unit (new: the
   first gain; reactivation: a later gain; churned; expansion and contraction among the
   customers paying in both months, ignoring relative float noise below 1e-9);
+* FX impact: for a customer paying in both months, the previous month's local amounts ×
+  (this month's rate − last month's), from each foreign cell's level and the next
+  month's rate; expansion and contraction are the rest of the change (their customers
+  counted against the previous MRR at this month's rate);
 * the 12-month cohort: for month M, the customers paying at the end of M−12, their MRR
   then and at M.  Two running sums per customer (its MRR now, and its MRR shifted by 12
   months) give both levels at each of its change points, so no customer × month table.
@@ -198,39 +202,48 @@ foreign_levels AS (
 rates AS ({rate_rows}),
 foreign_cells AS (
   SELECT l.c, mo.m, l.lvl * COALESCE(rd.rate, ru.rate) AS amt,
-         CASE WHEN COALESCE(rd.rate, ru.rate) IS NULL AND ABS(l.lvl) > 1e-9 THEN 1 ELSE 0 END AS no_rate
+         CASE WHEN COALESCE(rd.rate, ru.rate) IS NULL AND ABS(l.lvl) > 1e-9 THEN 1 ELSE 0 END AS no_rate,
+         l.lvl * COALESCE(COALESCE(rn.rate, ru.rate) - COALESCE(rd.rate, ru.rate), CAST(0 AS DOUBLE)) AS fx_next
   FROM foreign_levels AS l
   JOIN months AS mo ON mo.m >= l.m AND mo.m < l.m_next
   LEFT JOIN rates AS rd ON rd.cur = l.cur AND rd.m = mo.m
+  LEFT JOIN rates AS rn ON rn.cur = l.cur AND rn.m = mo.m + 1
   LEFT JOIN rates AS ru ON ru.cur = l.cur AND ru.m IS NULL
   WHERE l.lvl <> 0),
 no_rates AS (SELECT m, SUM(no_rate) AS no_rate FROM foreign_cells GROUP BY m),
 points AS (
-  SELECT c, m, d, CAST(0 AS DOUBLE) AS fx FROM domestic
-  UNION ALL SELECT c, m, CAST(0 AS DOUBLE) AS d, COALESCE(amt, CAST(0 AS DOUBLE)) AS fx FROM foreign_cells
-  UNION ALL SELECT c, m_next AS m, CAST(0 AS DOUBLE) AS d, CAST(0 AS DOUBLE) AS fx
+  SELECT c, m, d, CAST(0 AS DOUBLE) AS fx, CAST(0 AS DOUBLE) AS fxc FROM domestic
+  UNION ALL SELECT c, m, CAST(0 AS DOUBLE) AS d, COALESCE(amt, CAST(0 AS DOUBLE)) AS fx, CAST(0 AS DOUBLE) AS fxc
+    FROM foreign_cells
+  UNION ALL SELECT c, m + 1 AS m, CAST(0 AS DOUBLE) AS d, CAST(0 AS DOUBLE) AS fx, fx_next AS fxc
+    FROM foreign_cells WHERE m < {last}
+  UNION ALL SELECT c, m_next AS m, CAST(0 AS DOUBLE) AS d, CAST(0 AS DOUBLE) AS fx, CAST(0 AS DOUBLE) AS fxc
     FROM foreign_levels WHERE lvl <> 0 AND m_next <= {last}),
-summed AS (SELECT c, m, SUM(d) AS d, SUM(fx) AS fx FROM points GROUP BY c, m),
-raw_levels AS (SELECT c, m, SUM(d) OVER (PARTITION BY c ORDER BY m {running}) + fx AS x FROM summed),
-levels AS (SELECT c, m, CASE WHEN {units} <= 0 THEN CAST(0 AS DOUBLE) ELSE x END AS lvl FROM raw_levels),
+summed AS (SELECT c, m, SUM(d) AS d, SUM(fx) AS fx, SUM(fxc) AS fxc FROM points GROUP BY c, m),
+raw_levels AS (SELECT c, m, SUM(d) OVER (PARTITION BY c ORDER BY m {running}) + fx AS x, fxc FROM summed),
+levels AS (SELECT c, m, CASE WHEN {units} <= 0 THEN CAST(0 AS DOUBLE) ELSE x END AS lvl, fxc FROM raw_levels),
 paired AS (
-  SELECT c, m, lvl AS cur, COALESCE(LAG(lvl) OVER (PARTITION BY c ORDER BY m), CAST(0 AS DOUBLE)) AS prev
+  SELECT c, m, lvl AS cur, COALESCE(LAG(lvl) OVER (PARTITION BY c ORDER BY m), CAST(0 AS DOUBLE)) AS prev, fxc
   FROM levels),
 changes AS (
-  SELECT c, m, cur, prev, {_units("cur", reporting_currency)} AS cu, {_units("prev", reporting_currency)} AS pu
-  FROM paired WHERE cur <> prev),
+  SELECT c, m, cur, prev, fxc, {_units("cur", reporting_currency)} AS cu, {_units("prev", reporting_currency)} AS pu
+  FROM paired WHERE cur <> prev OR fxc <> 0),
 flagged AS (
   SELECT c, m, cur, prev, cu, pu,
          CASE WHEN cu > 0 AND pu <= 0 THEN 1 ELSE 0 END AS gained,
          CASE WHEN cu <= 0 AND pu > 0 THEN 1 ELSE 0 END AS churned,
-         CASE WHEN cu > 0 AND pu > 0 THEN 1 ELSE 0 END AS stayed
+         CASE WHEN cu > 0 AND pu > 0 THEN 1 ELSE 0 END AS stayed,
+         CASE WHEN cu > 0 AND pu > 0 THEN fxc ELSE CAST(0 AS DOUBLE) END AS fx
   FROM changes),
 classified AS (
-  SELECT c, m, cur, prev, cu, pu, gained, churned, stayed,
+  SELECT c, m, cur, prev, cu, pu, gained, churned, stayed, fx,
+         {_units("(prev + fx)", reporting_currency)} AS ru,
          CASE WHEN gained = 1 AND SUM(gained) OVER (PARTITION BY c ORDER BY m {running}) = 1 THEN 1 ELSE 0 END
            AS is_new,
-         CASE WHEN stayed = 1 AND ABS(cur - prev) > (CASE WHEN cur > prev THEN cur ELSE prev END) * 1e-9
-              THEN cur - prev ELSE CAST(0 AS DOUBLE) END AS delta
+         CASE WHEN stayed = 1 AND ABS(cur - prev - fx) > (CASE WHEN cur > prev THEN cur ELSE prev END) * 1e-9
+              THEN cur - prev - fx ELSE CAST(0 AS DOUBLE) END AS delta,
+         CASE WHEN stayed = 1 AND cur - prev < -((CASE WHEN cur > prev THEN cur ELSE prev END) * 1e-9)
+              THEN cur - prev ELSE CAST(0 AS DOUBLE) END AS fall
   FROM flagged),
 by_month AS (
   SELECT m,
@@ -238,13 +251,15 @@ by_month AS (
          SUM(CASE WHEN is_new = 1 THEN cur ELSE 0 END) AS new_mrr,
          SUM(CASE WHEN delta > 0 THEN delta ELSE 0 END) AS expansion_mrr,
          SUM(CASE WHEN gained = 1 AND is_new = 0 THEN cur ELSE 0 END) AS reactivation_mrr,
+         SUM(fx) AS fx_mrr,
          -SUM(CASE WHEN delta < 0 THEN delta ELSE 0 END) AS contraction_mrr,
+         -SUM(fall) AS net_contraction_mrr,
          SUM(CASE WHEN churned = 1 THEN prev ELSE 0 END) AS churned_mrr,
          SUM(gained - churned) AS net_customers,
          SUM(is_new) AS new_customers,
-         SUM(CASE WHEN stayed = 1 AND cu > pu THEN 1 ELSE 0 END) AS expanded_customers,
+         SUM(CASE WHEN stayed = 1 AND cu > ru THEN 1 ELSE 0 END) AS expanded_customers,
          SUM(gained - is_new) AS reactivated_customers,
-         SUM(CASE WHEN stayed = 1 AND cu < pu THEN 1 ELSE 0 END) AS contracted_customers,
+         SUM(CASE WHEN stayed = 1 AND cu < ru THEN 1 ELSE 0 END) AS contracted_customers,
          SUM(churned) AS churned_customers
   FROM classified GROUP BY m),
 sweep AS (
@@ -278,7 +293,8 @@ cohort_steps AS (
 filled AS (
   SELECT mo.m,
          COALESCE(b.net, 0) AS net, COALESCE(b.new_mrr, 0) AS new_mrr, COALESCE(b.expansion_mrr, 0) AS expansion_mrr,
-         COALESCE(b.reactivation_mrr, 0) AS reactivation_mrr, COALESCE(b.contraction_mrr, 0) AS contraction_mrr,
+         COALESCE(b.reactivation_mrr, 0) AS reactivation_mrr, COALESCE(b.fx_mrr, 0) AS fx_mrr,
+         COALESCE(b.contraction_mrr, 0) AS contraction_mrr, COALESCE(b.net_contraction_mrr, 0) AS net_contraction_mrr,
          COALESCE(b.churned_mrr, 0) AS churned_mrr, COALESCE(b.net_customers, 0) AS net_customers,
          COALESCE(b.new_customers, 0) AS new_customers, COALESCE(b.expanded_customers, 0) AS expanded_customers,
          COALESCE(b.reactivated_customers, 0) AS reactivated_customers,
@@ -289,7 +305,8 @@ filled AS (
   FROM months AS mo LEFT JOIN by_month AS b ON b.m = mo.m LEFT JOIN cohort_steps AS s ON s.m = mo.m
   LEFT JOIN no_rates AS r ON r.m = mo.m),
 totals AS (
-  SELECT m, new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr, churned_mrr, new_customers,
+  SELECT m, new_mrr, expansion_mrr, reactivation_mrr, fx_mrr, contraction_mrr, net_contraction_mrr, churned_mrr,
+         new_customers,
          expanded_customers, reactivated_customers, contracted_customers, churned_customers,
          SUM(net) OVER (ORDER BY m {running}) AS mrr,
          SUM(net_customers) OVER (ORDER BY m {running}) AS customers,
@@ -302,8 +319,10 @@ totals AS (
 SELECT CAST(m AS BIGINT) AS month,
        CAST(COALESCE(LAG(mrr) OVER (ORDER BY m), 0) AS DOUBLE) AS start_mrr,
        CAST(new_mrr AS DOUBLE) AS new_mrr, CAST(expansion_mrr AS DOUBLE) AS expansion_mrr,
-       CAST(reactivation_mrr AS DOUBLE) AS reactivation_mrr, CAST(contraction_mrr AS DOUBLE) AS contraction_mrr,
+       CAST(reactivation_mrr AS DOUBLE) AS reactivation_mrr, CAST(fx_mrr AS DOUBLE) AS fx_mrr,
+       CAST(contraction_mrr AS DOUBLE) AS contraction_mrr,
        CAST(churned_mrr AS DOUBLE) AS churned_mrr, CAST(mrr AS DOUBLE) AS mrr,
+       CAST(net_contraction_mrr AS DOUBLE) AS net_contraction_mrr,
        CAST(COALESCE(LAG(customers) OVER (ORDER BY m), 0) AS BIGINT) AS start_customers,
        CAST(new_customers AS BIGINT) AS new_customers, CAST(expanded_customers AS BIGINT) AS expanded_customers,
        CAST(reactivated_customers AS BIGINT) AS reactivated_customers,

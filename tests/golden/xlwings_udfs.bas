@@ -232,13 +232,13 @@ failed:
     GROSS_MARGIN = Err.Description
 End Function
 
-Function GRR(start_mrr, contraction_mrr, churned_mrr)
+Function GRR(start_mrr, net_contraction_mrr, churned_mrr)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        GRR = XLPy.CallUDF("kpi_addin.excel.functions", "GRR", Array(start_mrr, contraction_mrr, churned_mrr), ThisWorkbook, Application.Caller)
+        GRR = XLPy.CallUDF("kpi_addin.excel.functions", "GRR", Array(start_mrr, net_contraction_mrr, churned_mrr), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        GRR = XLPy.CallUDF("kpi_addin.excel.functions", "GRR", Array(start_mrr, contraction_mrr, churned_mrr))
+        GRR = XLPy.CallUDF("kpi_addin.excel.functions", "GRR", Array(start_mrr, net_contraction_mrr, churned_mrr))
         Exit Function
     #End If
 failed:
@@ -401,13 +401,13 @@ failed:
     NPS = Err.Description
 End Function
 
-Function NRR(start_mrr, expansion_mrr, contraction_mrr, churned_mrr)
+Function NRR(start_mrr, expansion_mrr, contraction_mrr, churned_mrr, Optional fx_mrr)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        NRR = XLPy.CallUDF("kpi_addin.excel.functions", "NRR", Array(start_mrr, expansion_mrr, contraction_mrr, churned_mrr), ThisWorkbook, Application.Caller)
+        NRR = XLPy.CallUDF("kpi_addin.excel.functions", "NRR", Array(start_mrr, expansion_mrr, contraction_mrr, churned_mrr, fx_mrr), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        NRR = XLPy.CallUDF("kpi_addin.excel.functions", "NRR", Array(start_mrr, expansion_mrr, contraction_mrr, churned_mrr))
+        NRR = XLPy.CallUDF("kpi_addin.excel.functions", "NRR", Array(start_mrr, expansion_mrr, contraction_mrr, churned_mrr, fx_mrr))
         Exit Function
     #End If
 failed:

@@ -43,6 +43,7 @@ COLOURS = {
     "new": "2F5597",  # blue: a gain
     "expansion": "548235",  # green: a gain
     "reactivation": "9DC3E6",  # light blue: a gain
+    "fx": "A6A6A6",  # grey: the currency, not the customers (either sign)
     "contraction": "E06666",  # light red: a loss
     "churned": "C00000",  # red: a loss
     "customers": "9DC3E6",
@@ -184,6 +185,7 @@ MOVEMENTS = (
     ("new_mrr", "new"),
     ("expansion_mrr", "expansion"),
     ("reactivation_mrr", "reactivation"),
+    ("fx_mrr", "fx"),
     ("contraction_negative", "contraction"),
     ("churn_negative", "churned"),
 )
@@ -197,7 +199,7 @@ def mrr_movements(ctx: Context, sources: ChartSources) -> ChartBase:
     # or its "new MRR" bar (the whole book) would flatten every real month
     skip = 1 if ctx.report.opening_month is not None and ctx.n > 1 else 0
     first = revenue.first_row + skip
-    # new, expansion, reactivation above zero; contraction (−) and churned (−) below
+    # new, expansion, reactivation above zero; FX impact on either side; contraction (−) and churned (−) below
     for id, colour in MOVEMENTS:
         column = revenue.columns[id]
         chart.add_data(_ref(revenue.ws, column, first, revenue.last_row))
@@ -206,8 +208,8 @@ def mrr_movements(ctx: Context, sources: ChartSources) -> ChartBase:
         fill(chart.series[-1], COLOURS[colour])
     chart.set_categories(_ref(revenue.ws, 1, first, revenue.last_row))
     m = ctx.report.monthly.iloc[skip:]
-    gains = m["new_mrr"] + m["expansion_mrr"] + m["reactivation_mrr"]
-    losses = m["contraction_mrr"] + m["churned_mrr"]
+    gains = m["new_mrr"] + m["expansion_mrr"] + m["reactivation_mrr"] + m["fx_mrr"].clip(lower=0)
+    losses = m["contraction_mrr"] + m["churned_mrr"] - m["fx_mrr"].clip(upper=0)
     chart.y_axis.number_format = money_axis(ctx, [*gains, *losses])
     chart.x_axis.tickLblPos = "low"  # month labels under the negative bars, not on zero
     chart.legend.position = "b"

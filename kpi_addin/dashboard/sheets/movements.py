@@ -27,7 +27,7 @@ DEFAULT_MONTHS = 12
 #: bridge column → (movement type, what is summed: "change" or a count of counted rows, sign)
 BRIDGE_CELLS = {
     **{amount: (kind, "change", sign) for kind, (amount, _count, sign) in BRIDGE_OF_TYPE.items()},
-    **{count: (kind, "counted", 1.0) for kind, (_amount, count, _sign) in BRIDGE_OF_TYPE.items()},
+    **{count: (kind, "counted", 1.0) for kind, (_amount, count, _sign) in BRIDGE_OF_TYPE.items() if count},
 }
 
 
@@ -100,11 +100,10 @@ def build(ctx: Context) -> MovementLog:
     frame = log.assign(
         month=log["month"].dt.to_timestamp(),
         counted=log["counted"].astype(int),
-        fx_only=log["fx_only"].astype(int),
     )
     money_style = styles[number_format("money", ctx.currency)]
     kinds = {c: "text" for c in headers} | {"month": "date"}
-    kinds |= dict.fromkeys(("mrr_before", "mrr_after", "change", "counted", "fx_only"), "number")
+    kinds |= dict.fromkeys(("mrr_before", "mrr_after", "change", "counted"), "number")
     ctx.streamed[ws.title] = StreamedRows(
         frame,
         headers,
@@ -118,7 +117,7 @@ def build(ctx: Context) -> MovementLog:
     last = FIRST + max(len(log), 1) - 1
     add_table(ws, TABLE, f"A{HEADER_ROW}:{get_column_letter(len(headers))}{last}", headers, "TableStyleLight9")
     ws.freeze_panes = f"A{FIRST}"
-    widths = {"A": 10, "B": 12, "C": 26, "D": 13, "E": 13, "F": 13, "G": 13, "H": 9, "I": 9, "J": 18, "K": 18}
+    widths = {"A": 10, "B": 12, "C": 26, "D": 13, "E": 13, "F": 13, "G": 13, "H": 9, "I": 18, "J": 18}
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
     return MovementLog(log, frozenset(months), rows, ws.title)

@@ -24,6 +24,7 @@ BRIDGE_STEPS = (
     ("bridge_new", "new_mrr", 1),
     ("bridge_expansion", "expansion_mrr", 1),
     ("bridge_reactivation", "reactivation_mrr", 1),
+    ("bridge_fx", "fx_mrr", 1),
     ("bridge_contraction", "contraction_mrr", -1),
     ("bridge_churned", "churned_mrr", -1),
 )
@@ -48,7 +49,9 @@ def build(
     extras = ctx.report.extras
     m = monthly.ref
     columns = kpi_columns(
-        ctx, monthly, ["mrr", "arr", "new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr"]
+        ctx,
+        monthly,
+        ["mrr", "arr", "new_mrr", "expansion_mrr", "reactivation_mrr", "fx_mrr", "contraction_mrr", "churned_mrr"],
     )
     columns.append(
         Column(
@@ -59,6 +62,7 @@ def build(
                 m("new_mrr", i)
                 + m("expansion_mrr", i)
                 + m("reactivation_mrr", i)
+                + m("fx_mrr", i)
                 - m("contraction_mrr", i)
                 - m("churned_mrr", i)
             ),
@@ -113,7 +117,7 @@ def build(
 def arr_bridge(ctx: Context, view: MonthlyView, monthly: MonthlyTable, ledger: LedgerAggregates) -> charts.Block:
     """ARR at the start of the last twelve months, each movement over them (× 12), ARR at the end.
 
-    The steps tie: start + new + expansion + reactivation − contraction − churned = end,
+    The steps tie: start + new + expansion + reactivation + FX − contraction − churned = end,
     because the monthly bridge ties month by month.  Columns C–F carry the waterfall chart:
     an invisible base, then the totals (navy), increases (green) and decreases (red).
     """

@@ -1,8 +1,8 @@
 """The largest movements of the as-of month on the Revenue sheet: top 10 expansions,
 contractions and churns, each cell a reference into the ``MRRMovements`` table.
 
-Only customers' own moves are ranked: rows where only the exchange rate moved
-(``fx_only``) or the change is under one cent (not ``counted``) are left out.
+Only customers' own moves are ranked: FX impact is a type of its own (``fx``) and is not
+listed; a change under one cent (not ``counted``) is left out.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ KINDS = ("expansion", "contraction", "churned")
 
 def largest(log: pd.DataFrame, month: pd.Period, kind: str, top: int = TOP) -> pd.DataFrame:
     """The ``top`` largest moves of ``kind`` in ``month`` by the size of the change (ties by customer id)."""
-    rows = log[(log["month"] == month) & (log["type"] == kind) & log["counted"] & ~log["fx_only"]]
+    rows = log[(log["month"] == month) & (log["type"] == kind) & log["counted"]]
     size = rows["change"].abs()
     order = rows.assign(_size=size).sort_values(["_size", "customer_id"], ascending=[False, True], kind="stable")
     return order.drop(columns="_size").head(top)
