@@ -5,7 +5,8 @@
 Every customer has one subscription; the remaining ones are plan changes on the same
 day (expansion / contraction), returns after a gap (reactivation) or add-ons that
 overlap.  Monthly / quarterly / annual / weekly intervals, seats, trials, and 10 % of
-customers billed in EUR with a rate per month.
+customers billed in EUR with a rate per month.  A ``plan`` column names each price
+(Starter … Enterprise), for ``kpi-addin metrics --by plan``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+#: monthly price → plan name (the plan column; no random draw, so the other columns are as before)
+PLANS = {29.0: "Starter", 49.0: "Basic", 99.0: "Growth", 149.0: "Pro", 299.0: "Scale", 499.0: "Enterprise"}
 
 
 def make_ledger(n_subs: int, n_customers: int, n_months: int, seed: int = 1) -> dict[str, pd.DataFrame]:
@@ -57,6 +61,7 @@ def make_ledger(n_subs: int, n_customers: int, n_months: int, seed: int = 1) -> 
             "customer_id": pd.Series(owner).map(lambda i: f"C{i:07d}")
             if len(owner) < 50_000
             else np.char.add("C", np.char.zfill(owner.astype(str), 7)),
+            "plan": pd.Categorical(monthly_price, categories=list(PLANS)).rename_categories(list(PLANS.values())),
             "amount": amount,
             "interval": interval,
             "quantity": quantity,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -246,3 +247,19 @@ def dashboard_options(command):
     for option in reversed(options):
         command = option(command)
     return command
+
+
+BY_HELP = (
+    "Also by segment: a column of the subscriptions (plan, currency, or any other) or of the customers "
+    "sheet (country, channel, ...). Repeat for combinations: --by plan --by country."
+)
+
+
+def by_segment(output: Callable[[], str]) -> str:
+    """``--by``'s output; an attribute the data does not have is a bad option, not a traceback."""
+    from .metrics import KPIInputError
+
+    try:
+        return output()
+    except KPIInputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("by: "), param_hint="--by") from None

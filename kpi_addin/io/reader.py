@@ -21,6 +21,7 @@ from ..metrics.company import CompanyData
 from ..metrics.report import BALANCE_SHEET_KEYS, MONTHLY_KEYS
 from ..metrics.settings import Origin, ReportSettings
 from . import schema
+from .customers import attach_customer_attributes
 from .loading import load_raw_sheets
 from .problems import InputError, Problem, RawSheet, report
 from .settings_sheet import read_settings_sheet, sheet_settings
@@ -101,6 +102,10 @@ def company_from_sheets(
     fx = frames.get("fx_rates")
     if fx is not None and "fx_rates" in raws:
         problems += _check_fx_rates(raws["fx_rates"], fx)
+    customers = frames.get("customers")
+    if customers is not None and subs is not None and not subs.empty and "customers" in raws:
+        subs, found = attach_customer_attributes(customers, raws["customers"], subs)  # attributes for --by
+        problems += found
     if not problems:
         try:
             settings = ReportSettings.resolve(given, values, by=by, defaults={"reporting_currency": currency})

@@ -18,6 +18,10 @@ def sample_path() -> Path:
     return Path(str(resources.files("kpi_addin") / "sample_data"))
 
 
+#: The sheets the sample has (it has no optional customers sheet).
+SAMPLE_SHEETS = tuple(name for name in SHEETS if (sample_path() / f"{name}.csv").exists())
+
+
 def write_sample(out: Path, *, fmt: str = "xlsx", force: bool = False) -> list[Path]:
     """Write the sample as ``out/kpi_input.xlsx`` (one sheet per input) or as CSV files.
 
@@ -27,7 +31,7 @@ def write_sample(out: Path, *, fmt: str = "xlsx", force: bool = False) -> list[P
     source = sample_path()
     if fmt == "csv":
         written = []
-        for name in SHEETS:
+        for name in SAMPLE_SHEETS:
             target = out / f"{name}.csv"
             with atomic_output(target, force=force) as tmp:
                 tmp.write_bytes((source / f"{name}.csv").read_bytes())
@@ -38,7 +42,7 @@ def write_sample(out: Path, *, fmt: str = "xlsx", force: bool = False) -> list[P
     target = out / "kpi_input.xlsx"
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for name in SHEETS:
+    for name in SAMPLE_SHEETS:
         frame = pd.read_csv(source / f"{name}.csv", dtype=str, keep_default_na=False)
         sheet = workbook.create_sheet(name)
         sheet.append(list(frame.columns))

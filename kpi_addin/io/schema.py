@@ -96,10 +96,12 @@ FX_RATES = Sheet(
     "fx_rates",
     (Column("currency", "currency", required=True), Column("rate", "rate", required=True), Column("month", "month")),
 )
+#: Optional customer attributes (country, channel, ...): ``customer_id`` plus any columns (``io/customers.py``).
+CUSTOMERS = Sheet("customers", (Column("customer_id", "text", required=True),))
 SETTINGS = Sheet("settings", (Column("key", "text", required=True), Column("value", "text")), unique="key")
 
 SHEETS: dict[str, Sheet] = {
-    s.name: s for s in (SUBSCRIPTIONS, FUNNEL, COSTS, NPS, BALANCE_SHEET, TARGETS, FX_RATES, SETTINGS)
+    s.name: s for s in (SUBSCRIPTIONS, FUNNEL, COSTS, NPS, BALANCE_SHEET, TARGETS, FX_RATES, CUSTOMERS, SETTINGS)
 }
 
 #: Interval words → (canonical interval, multiplier of the count): the one table of interval

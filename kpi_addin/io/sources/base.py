@@ -29,6 +29,7 @@ import pandas as pd
 from .. import export_dates, files
 from .. import values as values_
 from ..problems import Problem, RawSheet, ReadNote, column_letter
+from .attributes import export_attributes
 
 CANONICAL = (
     "customer_id",
@@ -450,6 +451,9 @@ def canonical_sheet(
     when the column is taken from different export columns row by row.
     """
     frame = pd.DataFrame({name: columns[name] for name in CANONICAL if name in columns})
+    attributes = export_attributes(list(export.frame.columns), {*frame.columns, *CANONICAL})
+    for name, header in attributes.items():  # segment attributes (--by), kept as the export has them
+        frame[name] = export.frame[header].to_numpy()
     frame = frame.replace({"": None})
     rows = export.rows
     mask = keep.to_numpy(dtype=bool) if keep is not None else np.ones(len(frame), dtype=bool)
@@ -461,7 +465,7 @@ def canonical_sheet(
             name = export.role(name)
         return export.letters.get(name) if name else None
 
-    letters: dict[str, str] = {}
+    letters: dict[str, str] = {name: export.letters[h] for name, h in attributes.items() if h in export.letters}
     cell_letters: dict[str, np.ndarray] = {}
     for name, src in sources.items():
         if isinstance(src, pd.Series):

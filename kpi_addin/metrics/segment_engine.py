@@ -1,0 +1,322 @@
+"""The segmented MRR engine: month-end MRR, its bridge, counts and retention by segment.
+
+The rules (``docs/conventions.md``, *Segments*):
+
+* **Money by where it is billed.**  A customer's MRR in segment S is the MRR of its
+  subscriptions in S.  For customer c and month M let a and b be its MRR in S at the
+  ends of M−1 and M, and A and B its whole MRR (the company's figures).  A = 0 < B: S
+  gets new (or reactivation) b.  B = 0 < A: S gets churned a.  Both paying: S gets the
+  FX part of its previous local amounts (``fx``), then expansion or contraction by the
+  rest (a, b > 0), ``entered`` b (a = 0) or ``left`` a + its FX part (b = 0).
+* **Customers and retention by where the customer started.**  A customer's segment at a
+  month is the one holding most of its MRR then (ties: the first by name).  Counts at a
+  month use it then; churn and retention use it at the start of their window and follow
+  the customer's whole MRR.
+
+How it is computed, without a customer × month table and without a Python loop over
+customers: the ledger is run through :func:`~.mrr.customer_mrr` a second time with each
+(customer, segment) *pair* as the customer, keeping sub-cent levels (``paying_only``
+False), so each pair's changes carry their own FX part.  Every pair change, and every
+pair of a customer at a month its whole MRR starts or stops paying, is an *event*; the
+pair's MRR before and after and the customer's before and after are looked up by binary
+search in the two change logs, the rules above are applied to the event arrays at once,
+and ``np.bincount`` sums them per (segment, month).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .mrr import CustomerMRR, MonthEndCursor
+
+#: Per (segment, month) arrays of :class:`SegmentArrays`, money by where it is billed.
+MONEY_MOVES = (
+    "new_mrr",
+    "expansion_mrr",
+    "reactivation_mrr",
+    "fx_mrr",
+    "entered_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "left_mrr",
+)
+
+
+@dataclass(frozen=True)
+class SegmentArrays:
+    """Per segment (rows, in segment code order) and month (columns, ``cm.months``).
+
+    ``money``: ``mrr``, ``start_mrr`` and :data:`MONEY_MOVES` by where it is billed.
+    ``customers``: ``customers``, ``start_customers``, ``new_customers``,
+    ``reactivated_customers`` (segment at the month), ``churned_customers`` (at the start).
+    ``retention``: by the customers' segment at the start of the month and their whole
+    MRR: ``customer_mrr`` (the MRR of the customers whose segment it is, for ARPU),
+    ``retention_start_mrr``, ``retention_expansion_mrr`` (rises, FX included),
+    ``net_contraction_mrr`` (falls, FX included), ``retention_churned_mrr``.
+    ``dominant``: the customer × month segment log (a :class:`CustomerMRR` whose "MRR" is
+    segment code + 1, 0 when not paying) for the twelve-month cohorts.
+    ``events``: one entry per (customer, segment, month) whose MRR in the segment moved:
+    ``customer`` (code in ``cm``), ``segment``, ``month`` (position), ``before``, ``after``
+    and each of :data:`MONEY_MOVES` (its amount, 0 if none) — the rows of the segment
+    movement log, whose sums are ``money``.
+    """
+
+    money: dict[str, np.ndarray]
+    customers: dict[str, np.ndarray]
+    retention: dict[str, np.ndarray]
+    dominant: CustomerMRR
+    events: dict[str, np.ndarray]
+
+
+def _at(keys: np.ndarray, values: np.ndarray, owner: np.ndarray, month: np.ndarray, height: int) -> np.ndarray:
+    """Each ``owner``'s value at the end of ``month``: its latest change at or before it (0 if none).
+
+    ``keys`` = owner × ``height`` + month of the changes, ascending; ``month`` may be −1 (before any).
+    """
+    idx = np.searchsorted(keys, owner * height + month, side="right") - 1
+    ok = (idx >= 0) & (month >= 0)
+    ok[ok] = keys[idx[ok]] // height == owner[ok]
+    return np.where(ok, values[np.maximum(idx, 0)], 0.0)
+
+
+def _exact(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index, found) of each ``query`` key among ``keys`` (ascending)."""
+    if not len(keys):
+        return np.zeros(len(query), dtype=np.int64), np.zeros(len(query), dtype=bool)
+    idx = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    return idx, keys[idx] == query
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct integers (a sort: numpy's hashing ``unique`` is several times slower here)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
+def _expand(groups: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each entry of ``groups``, every position ``bounds[g]..bounds[g + 1]``: (entry, position)."""
+    counts = bounds[groups + 1] - bounds[groups]
+    entry = np.repeat(np.arange(len(groups)), counts)
+    offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return entry, np.repeat(bounds[groups], counts) + offset
+
+
+def segment_arrays(
+    cm: CustomerMRR,
+    pairs: CustomerMRR,
+    pair_customer: np.ndarray,
+    pair_segment: np.ndarray,
+    n_segments: int,
+    single: np.ndarray,
+) -> SegmentArrays:
+    """Apply the segment rules to the company's and the pairs' change logs.
+
+    ``single[c]`` is customer ``c``'s segment when all its subscriptions are in one, else
+    −1: such a customer's MRR in its segment is its MRR, so its changes are the company's.
+    ``pairs`` is :func:`~.mrr.customer_mrr` of the other customers' subscriptions with each
+    (customer, segment) pair as the customer (``paying_only=False``), over the same months
+    as ``cm``; ``pair_customer[p]`` / ``pair_segment[p]`` are pair ``p``'s customer code in
+    ``cm`` and its segment code (segment codes in name order: the lower wins a tie).
+    """
+    n = len(cm.months)
+    height = n + 1
+    cells = n_segments * n
+
+    def per_cell(segment: np.ndarray, month: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        keep = segment >= 0
+        w = None if weights is None else weights[keep]
+        total = np.bincount(segment[keep] * n + month[keep], weights=w, minlength=cells)
+        return total.reshape(n_segments, n).astype(float)
+
+    # The company: each change's key, paying before and after, new (a customer's first gain).
+    c_customer = cm.change_customer.astype(np.int64)
+    c_month = cm.change_month.astype(np.int64)
+    c_key = c_customer * height + c_month
+    c_was, c_now = cm.mrr_before > 0, cm.mrr_after > 0  # sub-unit MRR is already 0
+    gained = c_now & ~c_was
+    first_gain = np.zeros(len(c_key), dtype=bool)
+    gains = np.flatnonzero(gained)
+    if len(gains):
+        first_gain[gains[np.r_[True, c_customer[gains][1:] != c_customer[gains][:-1]]]] = True
+    c_single = single[c_customer]
+    one = np.flatnonzero(c_single >= 0)  # the changes of customers in one segment
+    many = np.flatnonzero(c_single < 0)
+
+    # The pairs of the other customers: keys, and each customer's pairs (positions by customer).
+    p_key = pairs.change_customer.astype(np.int64) * height + pairs.change_month
+    p_level = pairs.mrr_after.copy()
+    p_level[np.abs(p_level) < 1e-7] = 0.0  # a running sum's float residue is no MRR
+    p_before = np.r_[0.0, p_level[:-1]] if len(p_level) else p_level.copy()
+    if len(p_level):
+        p_before[np.r_[True, pairs.change_customer[1:] != pairs.change_customer[:-1]]] = 0.0
+    by_customer = np.argsort(pair_customer, kind="stable")
+    bounds = np.searchsorted(pair_customer[by_customer], np.arange(len(cm.customer_ids) + 1))
+
+    # Their events: every pair change, and every pair of a customer whose whole MRR starts or
+    # stops paying (a change of the customer that its pair did not make).
+    flips = many[c_was[many] != c_now[many]]
+    entry, position = _expand(c_customer[flips], bounds)
+    flip_keys = by_customer[position].astype(np.int64) * height + c_month[flips][entry]
+    _idx, known = _exact(p_key, flip_keys)
+    extra = _distinct(flip_keys[~known])
+    x_pair, x_month = np.divmod(extra, height)
+    e_pair = np.concatenate([pairs.change_customer.astype(np.int64), x_pair])
+    e_month = np.concatenate([pairs.change_month.astype(np.int64), x_month])
+    a_raw = np.concatenate([p_before, _at(p_key, p_level, x_pair, x_month - 1, height)])
+    b_raw = np.concatenate([p_level, _at(p_key, p_level, x_pair, x_month, height)])
+    fx_raw = np.concatenate([pairs.fx_change, np.zeros(len(extra))])
+    e_customer = pair_customer[e_pair].astype(np.int64)
+    # The customer's MRR at the two month ends: one search finds its latest change at or
+    # before the month; a change in the month gives both, an earlier one the level of both.
+    idx = np.searchsorted(c_key, e_customer * height + e_month, side="right") - 1
+    ok = idx >= 0
+    idx = np.maximum(idx, 0)
+    ok &= c_customer[idx] == e_customer if len(c_key) else ok
+    found = ok & (c_month[idx] == e_month) if len(c_key) else ok
+    big_b = np.where(ok, cm.mrr_after[idx], 0.0) if len(c_key) else np.zeros(len(e_customer))
+    big_a = np.where(found, cm.mrr_before[idx], big_b) if len(c_key) else big_b
+    is_new = found & (first_gain[idx] if len(c_key) else found)
+
+    # With the single-segment customers' changes, as they are.
+    e_customer = np.concatenate([c_customer[one], e_customer])
+    e_segment = np.concatenate([c_single[one], pair_segment[e_pair].astype(np.int64)])
+    e_month = np.concatenate([c_month[one], e_month])
+    big_a = np.concatenate([cm.mrr_before[one], big_a])
+    big_b = np.concatenate([cm.mrr_after[one], big_b])
+    a = np.where(big_a > 0, np.concatenate([cm.mrr_before[one], a_raw]), 0.0)
+    b = np.where(big_b > 0, np.concatenate([cm.mrr_after[one], b_raw]), 0.0)
+    fx = np.concatenate([cm.fx_change[one], fx_raw])
+    is_new = np.concatenate([first_gain[one], is_new])
+
+    joined, leaving, staying = (big_a <= 0) & (big_b > 0), (big_a > 0) & (big_b <= 0), (big_a > 0) & (big_b > 0)
+    had, has = a != 0, b != 0
+    stay = staying & had & has
+    fx = np.where(staying & had, fx, 0.0)
+    rest = np.where(stay, b - a - fx, 0.0)
+    rest[np.abs(rest) <= 1e-9 * np.maximum(np.abs(a), np.abs(b))] = 0.0  # float noise is not a move
+    events = {
+        "customer": e_customer,
+        "segment": e_segment,
+        "month": e_month,
+        "before": a,
+        "after": b,
+        "new_mrr": np.where(joined & is_new, b, 0.0),
+        "expansion_mrr": np.maximum(rest, 0.0),
+        "reactivation_mrr": np.where(joined & ~is_new, b, 0.0),
+        "fx_mrr": fx,
+        "entered_mrr": np.where(staying & ~had & has, b, 0.0),
+        "contraction_mrr": np.maximum(-rest, 0.0),
+        "churned_mrr": np.where(leaving, a, 0.0),
+        "left_mrr": np.where(staying & had & ~has, a + fx, 0.0),
+    }
+    money = {k: per_cell(e_segment, e_month, events[k]) for k in MONEY_MOVES}
+    mrr = np.cumsum(per_cell(e_segment, e_month, b - a), axis=1)
+    mrr[np.abs(mrr) < 1e-7] = 0.0  # a segment emptied is 0, not the running sum's float residue
+    money["mrr"] = mrr
+    money["start_mrr"] = np.concatenate([np.zeros((n_segments, 1)), mrr[:, :-1]], axis=1)
+
+    # Each customer's segment whenever it may change: the one holding most of its MRR.
+    # One segment: it while paying.  Several: the pair holding most, at each month one moves.
+    moments = _distinct(
+        np.concatenate([pair_customer[e_pair].astype(np.int64) * height + e_month[len(one) :], c_key[many]])
+    )
+    m_customer, m_month = np.divmod(moments, height)
+    level_now = _at(c_key, cm.mrr_after, m_customer, m_month, height)
+    entry, position = _expand(m_customer, bounds)
+    candidate = by_customer[position].astype(np.int64)
+    held = _at(p_key, p_level, candidate, m_month[entry], height)
+    order = np.lexsort((pair_segment[candidate], -held, entry))
+    first = order[np.r_[True, entry[order][1:] != entry[order][:-1]]] if len(order) else order
+    dominant = np.full(len(moments), -1, dtype=np.int64)
+    dominant[entry[first]] = pair_segment[candidate[first]]
+    dominant[level_now <= 0] = -1
+    same_customer = np.concatenate([[False], m_customer[1:] == m_customer[:-1]])[: len(m_customer)]
+    previous = np.where(same_customer, np.concatenate([[-1], dominant[:-1]])[: len(dominant)], -1)
+    # The single-segment customers' moments are their changes.
+    s_previous = np.where(c_was[one], c_single[one], -1)
+    s_dominant = np.where(c_now[one], c_single[one], -1)
+    all_keys = np.concatenate([c_key[one], moments])
+    all_previous = np.concatenate([s_previous, previous])
+    all_dominant = np.concatenate([s_dominant, dominant])
+    changed = np.flatnonzero(all_dominant != all_previous)
+    changed = changed[np.argsort(all_keys[changed], kind="stable")]  # by customer, then month
+    log_customer, log_month = np.divmod(all_keys[changed], height)
+    log = CustomerMRR(
+        months=cm.months,
+        customer_ids=cm.customer_ids,
+        change_customer=log_customer,
+        change_month=log_month,
+        mrr_before=(all_previous + 1)[changed].astype(float),
+        mrr_after=(all_dominant + 1)[changed].astype(float),
+        reporting_currency=cm.reporting_currency,
+        fx_change=np.zeros(len(changed)),
+    )
+    # Each month end: the customers and their MRR by their segment, summed (not a running sum:
+    # a part summed so stays below its whole, as a churn rate's numerator must).
+    customer_mrr = np.zeros((n_segments, n))
+    counts = {"customers": np.zeros((n_segments, n))}
+    levels, segment_of = MonthEndCursor(cm), MonthEndCursor(log)
+    for j, period in enumerate(cm.months):
+        level = levels.at(period)
+        paying = np.flatnonzero(level > 0)
+        segment = segment_of.at(period)[paying].astype(np.int64) - 1
+        customer_mrr[:, j] = np.bincount(segment, weights=level[paying], minlength=n_segments)
+        counts["customers"][:, j] = np.bincount(segment, minlength=n_segments)
+    counts["start_customers"] = np.concatenate([np.zeros((n_segments, 1)), counts["customers"][:, :-1]], axis=1)
+
+    # The company's changes: each customer's segment at the start and at the end of the month.
+    start_segment = np.empty(len(c_key), dtype=np.int64)
+    now_segment = np.empty(len(c_key), dtype=np.int64)
+    start_segment[one], now_segment[one] = s_previous, s_dominant
+    at, _found = _exact(moments, c_key[many])
+    start_segment[many], now_segment[many] = previous[at], dominant[at]
+
+    month = cm.change_month.astype(np.int64)
+    whole = cm.mrr_after - cm.mrr_before
+    stayed = c_was & c_now
+    noise = 1e-9 * np.maximum(cm.mrr_after, cm.mrr_before)
+    counts["new_customers"] = per_cell(np.where(gained & first_gain, now_segment, -1), month)
+    counts["reactivated_customers"] = per_cell(np.where(gained & ~first_gain, now_segment, -1), month)
+    churned = c_was & ~c_now
+    counts["churned_customers"] = per_cell(np.where(churned, start_segment, -1), month)
+    retention = {
+        "customer_mrr": customer_mrr,
+        "retention_start_mrr": np.concatenate([np.zeros((n_segments, 1)), customer_mrr[:, :-1]], axis=1),
+        "retention_expansion_mrr": per_cell(start_segment, month, np.where(stayed & (whole > noise), whole, 0.0)),
+        "net_contraction_mrr": per_cell(start_segment, month, np.where(stayed & (whole < -noise), -whole, 0.0)),
+        "retention_churned_mrr": per_cell(start_segment, month, np.where(churned, cm.mrr_before, 0.0)),
+    }
+    for name in counts:
+        counts[name] = np.rint(counts[name])
+    return SegmentArrays(money, counts, retention, log, events)
+
+
+def cohorts_12m_by_segment(
+    cm: CustomerMRR, dominant: CustomerMRR, n_segments: int, months: list[int], earliest: int
+) -> dict[str, np.ndarray]:
+    """``nrr_12m``, ``grr_12m``, ``logo_retention_12m`` by the customers' segment twelve months before.
+
+    ``months`` and ``earliest`` are positions in ``cm.months`` (as :func:`~.trailing.cohort_retention_12m`:
+    a window reaching before ``earliest`` is undefined).  Returns (segment × len(months)) arrays.
+    """
+    out = {k: np.full((n_segments, len(months)), np.nan) for k in ("nrr_12m", "grr_12m", "logo_retention_12m")}
+    then, later, segment_then = MonthEndCursor(cm), MonthEndCursor(cm), MonthEndCursor(dominant)
+    for k, j in enumerate(months):
+        base = j - 12
+        if base < earliest or base < 0:
+            continue
+        cohort = np.flatnonzero(then.at(cm.months[base]) > 0)
+        before, now = then.level[cohort], later.at(cm.months[j])[cohort]
+        segment = segment_then.at(cm.months[base])[cohort].astype(np.int64) - 1
+        total = np.bincount(segment, weights=before, minlength=n_segments)
+        kept = np.bincount(segment, weights=now, minlength=n_segments)
+        floor = np.bincount(segment, weights=np.minimum(now, before), minlength=n_segments)
+        size = np.bincount(segment, minlength=n_segments).astype(float)
+        paying = np.bincount(segment, weights=(now > 0).astype(float), minlength=n_segments)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["nrr_12m"][:, k] = np.where(total > 0, kept / total, np.nan)
+            out["grr_12m"][:, k] = np.where(total > 0, floor / total, np.nan)
+            out["logo_retention_12m"][:, k] = np.where(size > 0, paying / size, np.nan)
+    return out

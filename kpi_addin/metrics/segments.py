@@ -1,0 +1,383 @@
+"""Every KPI by segment: plan, currency, country, channel or any attribute of a subscription.
+
+A *segment* is a value of one attribute (``--by plan``) or a combination of values of
+several (``--by plan --by country``).  The rules (``docs/conventions.md``, *Segments*)
+are applied by :mod:`.segment_engine`; this module names the segments, runs the engine
+and derives each KPI of the registry from the segment's columns with the same function
+the company's figure uses, so a segment's NRR is computed as the company's is.
+
+Segments partition the company: MRR, new, churned, reactivation and FX impact MRR,
+customer counts and the retention sums add up to the company's; a segment's expansion −
+contraction + entered − left adds up to the company's expansion − contraction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from ._core import KPIInputError
+from .catalogue import DERIVED, DOMAINS, KPIS, MONTHLY_KEYS, OPENING
+from .company import CompanyData
+from .expression import Months
+from .months import month_number, number_of
+from .mrr import CustomerMRR, customer_mrr, subscription_monthly_value
+from .report import KPIReport
+from .segment_engine import cohorts_12m_by_segment, segment_arrays
+
+#: A blank attribute is this segment (never dropped).
+NONE_LABEL = "(none)"
+#: The segment holding the values beyond :data:`MAX_VALUES` − 1.
+OTHER_LABEL = "(other)"
+#: At most this many values of one attribute; beyond, the top 49 by latest MRR and ``(other)``.
+MAX_VALUES = 50
+#: The columns of ``subscriptions`` that are not attributes (``plan``, ``currency``,
+#: ``interval`` are columns *and* attributes).
+NOT_ATTRIBUTES = frozenset(
+    {"customer_id", "customer_name", "amount", "quantity", "start_date", "end_date", "trial_end"}
+)
+#: The keys of a segment's month: the registry's, with the moves between segments after FX.
+SEGMENT_KEYS: tuple[str, ...] = tuple(
+    k for key in MONTHLY_KEYS[1:] for k in ((key, "entered_mrr", "left_mrr") if key == "fx_mrr" else (key,))
+)
+#: KPIs whose segment figure follows the customers by their segment at the start of the
+#: month and their whole MRR (retention), or by their segment at the month (ARPU), rather
+#: than money by where it is billed: the registry's formula reads these segment columns in
+#: place of the company's columns it names (``zero``: a column of zeros).
+RETENTION_COLUMNS: dict[str, dict[str, str]] = {
+    "revenue_churn_rate": {"lost_mrr": "retention_lost_mrr", "start_mrr": "retention_start_mrr"},
+    "revenue_churn_rate_3m": {"lost_mrr": "retention_lost_mrr", "mrr": "customer_mrr"},
+    "nrr": {
+        "start_mrr": "retention_start_mrr",
+        "expansion_mrr": "retention_expansion_mrr",
+        "contraction_mrr": "net_contraction_mrr",
+        "churned_mrr": "retention_churned_mrr",
+        "fx_mrr": "zero",  # the customers' whole change is in expansion / contraction here
+    },
+    "grr": {"start_mrr": "retention_start_mrr", "churned_mrr": "retention_churned_mrr"},
+    "crr": {"customers": "retained_customers", "gained_customers": "zero"},
+    "arpu": {"mrr": "customer_mrr"},
+}
+#: The column holding each column's value at the end of the month before (an opening
+#: balance, read with ``history_start`` by a formula looking one month back).
+START_OF = {"mrr": "start_mrr", "customers": "start_customers", "customer_mrr": "retention_start_mrr"}
+
+
+@dataclass
+class SegmentReport:
+    """``monthly``: one row per (month, segment), columns :data:`SEGMENT_KEYS` (``nan`` where
+    undefined or not segmentable); ``segments``: one row per segment code, its attribute
+    values (columns ``by``); ``notes``: what was grouped or left out."""
+
+    by: tuple[str, ...]
+    segments: pd.DataFrame
+    monthly: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    #: the engine's per-event amounts (:class:`~.segment_engine.SegmentArrays` ``events``), for the log
+    events: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    customer_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object), repr=False)
+    months: pd.PeriodIndex = field(default_factory=lambda: pd.PeriodIndex([], freq="M"), repr=False)
+
+    def records(self) -> list[dict[str, object]]:
+        """JSON-ready rows: ``{"month", "segment": {attribute: value}, <SEGMENT_KEYS>}`` (None for nan)."""
+        out: list[dict[str, object]] = []
+        labels = self.segments.to_dict("records")
+        values = self.monthly[list(SEGMENT_KEYS)].to_numpy(dtype=float)
+        counts = {k for k in SEGMENT_KEYS if _unit(k) == "count"}
+        for row, (month, code) in enumerate(self.monthly.index):
+            entry: dict[str, object] = {"month": str(month), "segment": {k: str(v) for k, v in labels[code].items()}}
+            for key, value in zip(SEGMENT_KEYS, values[row], strict=True):
+                entry[key] = None if np.isnan(value) else int(value) if key in counts else float(value)
+            out.append(entry)
+        return out
+
+
+def _segment_values(col: dict[str, np.ndarray], s: int, months: pd.PeriodIndex) -> dict[str, pd.Series]:
+    """Segment ``s``'s columns as the registry's formulas read them, and the derived columns."""
+    values = {name: pd.Series(source[s], index=months, dtype=float) for name, source in col.items()}
+    scope = Months(values, DOMAINS)
+    for name, formula in DERIVED.items():
+        if name not in values:
+            values[name] = pd.Series(formula.evaluate(scope), index=months, dtype=float)
+    return values
+
+
+def _scope(
+    values: dict[str, pd.Series], renamed: dict[str, str], col: dict[str, np.ndarray], s: int, opening: int | None
+) -> Months:
+    """The months a formula is evaluated over: ``renamed`` maps a column it names to the segment
+    column read in its place (no derived column reads a renamed one); with ``history_start``
+    (no opening month) the month-end before the first is known."""
+    if renamed:
+        values = {**values, **{name: values[source] for name, source in renamed.items()}}
+    before = {}
+    if opening is None and len(next(iter(values.values()))):
+        sources = {name: renamed.get(name, name) for name in OPENING}
+        before = {name: float(col[START_OF[source]][s][0]) for name, source in sources.items() if source in START_OF}
+    return Months(values, DOMAINS, opening, before)
+
+
+def _unit(key: str) -> str:
+    return next((k.unit for k in KPIS if k.key == key), "money")
+
+
+def attribute_columns(subscriptions: pd.DataFrame) -> list[str]:
+    """The attributes of a ledger: every column but the identifying, money and date ones."""
+    return [c for c in subscriptions.columns if c not in NOT_ATTRIBUTES]
+
+
+def segment_codes(
+    subscriptions: pd.DataFrame, by: Sequence[str], latest_mrr: Callable[[], np.ndarray]
+) -> tuple[np.ndarray, pd.DataFrame, list[str]]:
+    """Each row's segment code, the segments (attribute values, in name order) and notes.
+
+    A blank is :data:`NONE_LABEL`.  An attribute with more than :data:`MAX_VALUES` values
+    keeps the top 49 by ``latest_mrr()`` (each row's MRR at the latest month) and groups
+    the rest as :data:`OTHER_LABEL`, with a note.
+
+    Examples
+    --------
+    >>> subs = pd.DataFrame({"plan": ["Pro", None, "Basic", "Pro"]})
+    >>> codes, segments, notes = segment_codes(subs, ["plan"], lambda: np.zeros(4))
+    >>> codes.tolist(), segments["plan"].tolist(), notes
+    ([2, 0, 1, 2], ['(none)', 'Basic', 'Pro'], [])
+    """
+    notes: list[str] = []
+    labels = []
+    for column in by:
+        if column not in subscriptions:
+            known = ", ".join(attribute_columns(subscriptions)) or "none"
+            raise KPIInputError("by", f"no attribute {column!r} in the subscriptions (attributes: {known})")
+        raw = subscriptions[column]
+        text = raw.astype(object).where(raw.notna(), "").astype(str).str.strip()
+        text = text.where(text != "", NONE_LABEL)
+        values = pd.unique(text)
+        if len(values) > MAX_VALUES:
+            mrr = (
+                pd.Series(latest_mrr(), index=text.index)
+                .groupby(text)
+                .sum()
+                .sort_values(ascending=False, kind="stable")
+            )
+            kept = set(mrr.index[: MAX_VALUES - 1])
+            notes.append(
+                f"{column}: {len(values)} values; the {MAX_VALUES - 1} with the most MRR in the latest month are "
+                f"shown, the other {len(values) - MAX_VALUES + 1} as {OTHER_LABEL}"
+            )
+            text = text.where(text.isin(kept), OTHER_LABEL)
+        labels.append(text.to_numpy(dtype=object))
+    keys = pd.MultiIndex.from_arrays(labels, names=list(by))
+    codes, uniques = keys.factorize(sort=True)  # name order: the lowest code wins a tie
+    segments = pd.MultiIndex.from_tuples(list(uniques), names=list(by)).to_frame(index=False)
+    segments.columns = list(by)
+    return codes.astype(np.int64), segments, notes
+
+
+def _latest_mrr(subs: pd.DataFrame, data: CompanyData, as_of: pd.Period) -> np.ndarray:
+    """Each row's MRR at the end of ``as_of`` in the reporting currency (for ranking values only)."""
+    month = number_of(as_of)
+    value = subscription_monthly_value(subs)
+    never = -(2**62)
+    first = month_number(subs["start_date"])
+    if "trial_end" in subs:
+        first = np.maximum(first, month_number(subs["trial_end"]))
+    stop = month_number(subs["end_date"]) if "end_date" in subs else np.full(len(subs), never)
+    earning = (first <= month) & ((stop == never) | (stop > month))
+    rate = np.ones(len(subs))
+    if "currency" in subs and data.fx_rates is not None:
+        rates = data.fx_rates.sort_values("month", na_position="first").drop_duplicates("currency", keep="last")
+        mapped = subs["currency"].map(rates.set_index("currency")["rate"]).to_numpy(dtype=float)
+        domestic = subs["currency"].astype(str).str.upper().to_numpy() == data.settings.reporting_currency.upper()
+        rate = np.where(domestic, 1.0, np.nan_to_num(mapped))
+    mrr: np.ndarray = np.where(earning, value * rate, 0.0)
+    return mrr
+
+
+def _pair_mrr(
+    subs: pd.DataFrame, rows: np.ndarray, keys: np.ndarray, data: CompanyData, cm: CustomerMRR
+) -> CustomerMRR:
+    """:func:`~.mrr.customer_mrr` of ledger ``rows`` with ``keys`` as the customers, on ``cm``'s months."""
+    columns = [
+        c for c in ("amount", "interval", "quantity", "currency", "start_date", "end_date", "trial_end") if c in subs
+    ]
+    ledger = subs[columns].iloc[rows].reset_index(drop=True)
+    ledger["customer_id"] = keys
+    empty = CustomerMRR(
+        cm.months,
+        np.empty(0, dtype=np.int64),
+        *(np.empty(0, dtype=np.int64),) * 2,
+        *(np.empty(0),) * 2,
+        cm.reporting_currency,
+        np.empty(0),
+    )
+    if not len(rows):
+        return empty
+    try:
+        pairs = customer_mrr(
+            ledger,
+            reporting_currency=cm.reporting_currency,
+            fx_rates=data.fx_rates,
+            as_of=cm.months[-1],
+            paying_only=False,
+        )
+    except KPIInputError:  # none of them earns at a month end
+        return empty
+    offset = number_of(pairs.months[0]) - number_of(cm.months[0])
+    return replace(pairs, months=cm.months, change_month=pairs.change_month + offset)
+
+
+def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> SegmentReport:
+    """Every monthly KPI of every segment of ``by`` over the report's months.
+
+    ``data`` is the company the ``report`` was computed from (:func:`~.report.monthly_kpis`).
+    KPIs that need an input without a segment (costs, funnel, NPS) are ``nan`` with a note.
+    Raises :class:`KPIInputError` naming ``by`` for an attribute the ledger does not have.
+    """
+    by = tuple(dict.fromkeys(by))
+    if not by:
+        raise KPIInputError("by", "name at least one attribute to segment by")
+    cm = report.customer_mrr
+    subs = report.ledger  # the subscriptions as counted (the convention applied)
+    codes, segments, notes = segment_codes(subs, by, lambda: _latest_mrr(subs, data, report.as_of))
+    n_segments = len(segments)
+    # Each row's customer code in ``cm`` (strings hashed once per customer, not per row).
+    row_code, uniques = pd.factorize(subs["customer_id"])
+    customer = pd.Index(cm.customer_ids).get_indexer(uniques)[row_code]
+    customer[row_code < 0] = -1
+    # A customer whose subscriptions are all in one segment: its changes are the segment's.
+    low = np.full(len(cm.customer_ids), n_segments, dtype=np.int64)
+    high = np.full(len(cm.customer_ids), -1, dtype=np.int64)
+    earning = customer >= 0
+    np.minimum.at(low, customer[earning], codes[earning])
+    np.maximum.at(high, customer[earning], codes[earning])
+    single = np.where(low == high, low, -1)
+    # The others' subscriptions again, with each (customer, segment) pair as the customer.
+    several = np.flatnonzero(earning & (single[np.maximum(customer, 0)] < 0))
+    pairs = _pair_mrr(subs, several, customer[several] * n_segments + codes[several], data, cm)
+    pair_ids = pairs.customer_ids.astype(np.int64)
+    arrays = segment_arrays(cm, pairs, pair_ids // n_segments, pair_ids % n_segments, n_segments, single)
+
+    # Columns (segment × month) named as the registry's arguments, for the report's months.
+    months = pd.PeriodIndex(report.monthly.index)
+    first = number_of(cm.months[0])
+    positions = [number_of(m) - first for m in months]
+    col: dict[str, np.ndarray] = {}
+    for group in (arrays.money, arrays.customers, arrays.retention):
+        col.update({k: v[:, positions] for k, v in group.items()})
+    col["retention_lost_mrr"] = col["retention_churned_mrr"] + col["net_contraction_mrr"]  # as DERIVED lost_mrr
+    col["retained_customers"] = col["start_customers"] - col["churned_customers"]
+    col["zero"] = np.zeros_like(col["mrr"])
+    earliest = 0 if report.opening_month is not None else max(0, positions[0] - 1)
+    col.update(cohorts_12m_by_segment(cm, arrays.dominant, n_segments, positions, earliest))
+
+    out: dict[str, np.ndarray] = {}
+    not_segmentable = []
+    opening_at = 0 if report.opening_month is not None else None
+    computed = []
+    for entry in KPIS:
+        if not entry.monthly or entry.key == "month":
+            continue
+        if entry.input_sheets:
+            not_segmentable.append(entry.key)
+            out[entry.key] = np.full((n_segments, len(months)), np.nan)
+        elif entry.formula is None:  # the 12-month cohorts, computed above by segment
+            out[entry.key] = col[entry.key]
+        elif entry.taken is not None and entry.key not in RETENTION_COLUMNS:
+            out[entry.key] = col[entry.taken]
+        else:
+            computed.append(entry)
+            out[entry.key] = np.full((n_segments, len(months)), np.nan)
+    for s in range(n_segments):
+        values = _segment_values(col, s, months)
+        for entry in computed:
+            scope = _scope(values, RETENTION_COLUMNS.get(entry.key, {}), col, s, opening_at)
+            result = pd.Series(entry.evaluate(scope), index=months, dtype=float)
+            out[entry.key][s] = result.to_numpy()
+            values[entry.key] = result  # a later KPI may read it (LTV reads ARPU)
+    out["entered_mrr"], out["left_mrr"] = col["entered_mrr"], col["left_mrr"]
+    if not_segmentable:
+        notes.append(
+            "by segment, "
+            + ", ".join(not_segmentable)
+            + " are blank: their inputs (costs, funnel, NPS) have no segment"
+        )
+    index = pd.MultiIndex.from_product([months, range(n_segments)], names=["month", "segment"])
+    frame = pd.DataFrame({k: out[k].T.reshape(-1) for k in SEGMENT_KEYS}, index=index)
+    return SegmentReport(by, segments, frame, notes, arrays.events, cm.customer_ids, cm.months)
+
+
+#: Segment movement types, in the order of the segment bridge, with the sign of ``change``.
+SEGMENT_MOVES = (
+    ("new", "new_mrr", 1.0),
+    ("expansion", "expansion_mrr", 1.0),
+    ("reactivation", "reactivation_mrr", 1.0),
+    ("fx", "fx_mrr", 1.0),
+    ("entered", "entered_mrr", 1.0),
+    ("contraction", "contraction_mrr", -1.0),
+    ("churned", "churned_mrr", -1.0),
+    ("left", "left_mrr", -1.0),
+)
+
+
+def segment_movements(
+    result: SegmentReport, start: pd.Period | None = None, end: pd.Period | None = None
+) -> pd.DataFrame:
+    """The movement log by segment: one row per customer, segment, month and move.
+
+    Columns ``month``, ``customer_id``, the attributes of ``result.by``, ``type`` (as
+    :data:`SEGMENT_MOVES`: the company's types and ``entered`` / ``left``), ``mrr_before``,
+    ``mrr_after`` (the customer's MRR in that segment) and ``change``.  A segment's ``fx`` row
+    comes from its previous MRR to the same amounts at this month's rate, and its own move
+    (expansion, contraction, left) from there, so each row's change is after − before.  Its
+    sums by month, segment and type are the segment bridge (contraction, churned and left with
+    a minus sign).
+    """
+    e = result.events
+    month = e["month"]
+    keep = np.ones(len(month), dtype=bool)
+    first = number_of(result.months[0]) if len(result.months) else 0
+    if start is not None:
+        keep &= month >= number_of(start) - first
+    if end is not None:
+        keep &= month <= number_of(end) - first
+    before, after, fx = e["before"], e["after"], e["fx_mrr"]
+    revalued = before + fx
+    parts = []
+    for order, (kind, column, sign) in enumerate(SEGMENT_MOVES):
+        amount = e[column]
+        rows = np.flatnonzero(keep & (amount != 0))
+        if kind in ("new", "reactivation", "entered"):
+            was, now = np.zeros(len(rows)), after[rows]
+        elif kind == "churned":
+            was, now = before[rows], np.zeros(len(rows))
+        elif kind == "fx":
+            own = (e["expansion_mrr"] + e["contraction_mrr"] + e["left_mrr"])[rows] != 0
+            was, now = before[rows], np.where(own, revalued[rows], after[rows])
+        else:  # expansion, contraction, left: from the previous amounts at this month's rate
+            was, now = revalued[rows], after[rows]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "_month": month[rows],
+                    "_order": order,
+                    "customer_id": result.customer_ids[e["customer"][rows]],
+                    "_segment": e["segment"][rows],
+                    "type": kind,
+                    "mrr_before": was,
+                    "mrr_after": now,
+                    "change": sign * amount[rows],
+                }
+            )
+        )
+    log = pd.concat(parts, ignore_index=True).sort_values(
+        ["_month", "_order", "customer_id", "_segment"], kind="stable"
+    )
+    log.insert(0, "month", result.months[log["_month"].to_numpy()])
+    labels = result.segments.iloc[log["_segment"].to_numpy()].reset_index(drop=True)
+    log = log.drop(columns=["_month", "_order", "_segment"]).reset_index(drop=True)
+    for k, column in enumerate(result.by):
+        log.insert(2 + k, column, labels[column].astype(str).to_numpy())
+    return log
