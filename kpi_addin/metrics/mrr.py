@@ -368,6 +368,35 @@ def customer_mrr(
     )
 
 
+def ledger_customer_codes(subs: pd.DataFrame, as_of: pd.Period) -> np.ndarray:
+    """Each ledger row's customer in :func:`customer_mrr`'s numbering (its position in
+    ``customer_ids`` for the same ``as_of``); −1 for a row that earns at no month end.
+
+    The ids are hashed once (a look-up of the ids in ``customer_ids`` would hash them again):
+    ``customer_mrr`` numbers customers in order of first appearance among the earning rows.
+
+    Examples
+    --------
+    >>> subs = pd.DataFrame({"customer_id": ["b", "a", "b", "c"], "amount": [0.0, 10.0, 7.0, 0.0],
+    ...     "interval": "month", "start_date": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-02-01", "2025-01-01"]),
+    ...     "end_date": pd.NaT})
+    >>> ledger_customer_codes(subs, pd.Period("2025-03", "M")).tolist()
+    [-1, 0, 1, -1]
+    >>> customer_mrr(subs, as_of=pd.Period("2025-03", "M")).customer_ids.tolist()
+    ['a', 'b']
+    """
+    _first, _n_months, rows, *_ = _earning_spans(subs, as_of)
+    row_code, uniques = pd.factorize(subs["customer_id"])
+    earning = row_code[rows]
+    valid = earning >= 0
+    seen, first_at = np.unique(earning[valid], return_index=True)
+    number = np.full(len(uniques), -1, dtype=np.int64)
+    number[seen[np.argsort(first_at, kind="stable")]] = np.arange(len(seen))
+    out = np.full(len(subs), -1, dtype=np.int64)
+    out[rows[valid]] = number[earning[valid]]
+    return out
+
+
 def _earning_spans(
     subs: pd.DataFrame, as_of: pd.Period | None
 ) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

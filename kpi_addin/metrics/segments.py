@@ -24,7 +24,7 @@ from .catalogue import DERIVED, DOMAINS, KPIS, MONTHLY_KEYS, OPENING
 from .company import CompanyData
 from .expression import Months
 from .months import month_number, number_of
-from .mrr import CustomerMRR, customer_mrr, subscription_monthly_value
+from .mrr import CustomerMRR, customer_mrr, ledger_customer_codes, subscription_monthly_value
 from .report import KPIReport
 from .segment_engine import cohorts_12m_by_segment, segment_arrays
 
@@ -146,34 +146,40 @@ def segment_codes(
     ([2, 0, 1, 2], ['(none)', 'Basic', 'Pro'], [])
     """
     notes: list[str] = []
-    labels = []
+    names: list[np.ndarray] = []  # each attribute's segment names, sorted
+    row_codes: list[np.ndarray] = []  # each row's position among them
     for column in by:
         if column not in subscriptions:
             known = ", ".join(attribute_columns(subscriptions)) or "none"
             raise KPIInputError("by", f"no attribute {column!r} in the subscriptions (attributes: {known})")
-        raw = subscriptions[column]
-        text = raw.astype(object).where(raw.notna(), "").astype(str).str.strip()
-        text = text.where(text != "", NONE_LABEL)
-        values = pd.unique(text)
+        # The distinct values are cleaned, not the rows: a million rows hold a few plans.
+        raw_codes, raw_values = pd.factorize(subscriptions[column])
+        stripped = pd.Series(np.asarray(raw_values, dtype=object)).astype(str).str.strip()
+        cleaned: np.ndarray = np.append(stripped.where(stripped != "", NONE_LABEL).to_numpy(dtype=object), NONE_LABEL)
+        values = np.unique(cleaned[np.unique(raw_codes)])  # a blank cell (code −1) is the last: (none)
         if len(values) > MAX_VALUES:
-            mrr = (
-                pd.Series(latest_mrr(), index=text.index)
-                .groupby(text)
-                .sum()
-                .sort_values(ascending=False, kind="stable")
-            )
+            text = cleaned[raw_codes]
+            mrr = pd.Series(latest_mrr()).groupby(text).sum().sort_values(ascending=False, kind="stable")
             kept = set(mrr.index[: MAX_VALUES - 1])
             notes.append(
                 f"{column}: {len(values)} values; the {MAX_VALUES - 1} with the most MRR in the latest month are "
                 f"shown, the other {len(values) - MAX_VALUES + 1} as {OTHER_LABEL}"
             )
-            text = text.where(text.isin(kept), OTHER_LABEL)
-        labels.append(text.to_numpy(dtype=object))
-    keys = pd.MultiIndex.from_arrays(labels, names=list(by))
-    codes, uniques = keys.factorize(sort=True)  # name order: the lowest code wins a tie
-    segments = pd.MultiIndex.from_tuples(list(uniques), names=list(by)).to_frame(index=False)
-    segments.columns = list(by)
-    return codes.astype(np.int64), segments, notes
+            cleaned = np.where(pd.Series(cleaned).isin(kept).to_numpy(), cleaned, OTHER_LABEL).astype(object)
+        named = np.unique(cleaned[np.unique(raw_codes)])  # the values present, sorted
+        names.append(named)
+        row_codes.append(np.searchsorted(named, cleaned).astype(np.int64)[raw_codes])
+    # The combinations present, in name order (attribute by attribute): the lowest code wins a tie.
+    key = np.zeros(len(subscriptions), dtype=np.int64)
+    for named, code in zip(names, row_codes, strict=True):
+        key = key * len(named) + code
+    present, codes = np.unique(key, return_inverse=True)
+    columns = {}
+    for k in range(len(by) - 1, -1, -1):
+        present, position = np.divmod(present, len(names[k]))
+        columns[by[k]] = names[k][position]
+    segments = pd.DataFrame({column: columns[column] for column in by})
+    return codes.astype(np.int64).reshape(-1), segments, notes
 
 
 def _latest_mrr(subs: pd.DataFrame, data: CompanyData, as_of: pd.Period) -> np.ndarray:
@@ -243,10 +249,8 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
     subs = report.ledger  # the subscriptions as counted (the convention applied)
     codes, segments, notes = segment_codes(subs, by, lambda: _latest_mrr(subs, data, report.as_of))
     n_segments = len(segments)
-    # Each row's customer code in ``cm`` (strings hashed once per customer, not per row).
-    row_code, uniques = pd.factorize(subs["customer_id"])
-    customer = pd.Index(cm.customer_ids).get_indexer(uniques)[row_code]
-    customer[row_code < 0] = -1
+    # Each row's customer code in ``cm`` (−1: the row earns at no month end).
+    customer = ledger_customer_codes(subs, cm.months[-1])
     # A customer whose subscriptions are all in one segment: its changes are the segment's.
     low = np.full(len(cm.customer_ids), n_segments, dtype=np.int64)
     high = np.full(len(cm.customer_ids), -1, dtype=np.int64)
