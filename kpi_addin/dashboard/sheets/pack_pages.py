@@ -53,6 +53,7 @@ DETAIL_PAGES = (
             "new_mrr",
             "expansion_mrr",
             "reactivation_mrr",
+            "fx_mrr",
             "contraction_mrr",
             "churned_mrr",
             "net_new_mrr",
@@ -128,7 +129,7 @@ CONVERSIONS = {
     "mql_to_sql": ("sql", "mql"),
     "sql_to_customer": ("new_customers", "sql"),
 }
-MOVEMENT_KEYS = ("new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr", "churned_mrr")
+MOVEMENT_KEYS = ("new_mrr", "expansion_mrr", "reactivation_mrr", "fx_mrr", "contraction_mrr", "churned_mrr")
 
 
 def series_of(ctx: Context, monthly: MonthlyTable, key: str) -> tuple[list[Expr], list[float], str]:
@@ -143,6 +144,7 @@ def series_of(ctx: Context, monthly: MonthlyTable, key: str) -> tuple[list[Expr]
                 r("new_mrr", i)
                 + r("expansion_mrr", i)
                 + r("reactivation_mrr", i)
+                + r("fx_mrr", i)
                 - r("contraction_mrr", i)
                 - r("churned_mrr", i)
             )
