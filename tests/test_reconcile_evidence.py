@@ -92,3 +92,51 @@ def test_an_independent_model_is_not_explained_by_chance(sample):
     differs = table["difference"].abs() > 0.005
     assert not table.loc[differs, "explained"].any()
     assert result.applied == ()
+
+
+def test_a_tool_without_an_fx_line_is_explained_by_fx_booked_in_expansion():
+    """Hand-worked (issue 19): ``eu`` pays 100 EUR a month, the rate 1.10 in January, 1.20 in
+    February, 1.15 in March; ``us`` pays 50 USD and upgrades to 80 in March.  We show FX impact
+    +10 (February) and −5 (March) on its own line; a tool without one books them as expansion
+    10 in February and contraction 5 in March (with its customer), its expansion in March being
+    the upgrade, 30."""
+    from kpi_addin.metrics import CompanyData
+    from kpi_addin.metrics.settings import ReportSettings
+
+    subs = pd.DataFrame(
+        {
+            "customer_id": ["eu", "us", "us"],
+            "amount": [100.0, 50.0, 80.0],
+            "interval": "month",
+            "currency": ["EUR", "USD", "USD"],
+            "start_date": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-03-01"]),
+            "end_date": pd.to_datetime([None, "2025-03-01", None]),
+        }
+    )
+    fx = pd.DataFrame(
+        {
+            "currency": "EUR",
+            "rate": [1.10, 1.20, 1.15],
+            "month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]),
+        }
+    )
+    data = CompanyData(subs, fx_rates=fx, settings=ReportSettings(as_of=pd.Period("2025-03", "M")))
+    ours = monthly_kpis(data).monthly
+    assert ours["fx_mrr"].round(2).tolist() == [0.0, 10.0, -5.0]
+    assert ours["expansion_mrr"].round(2).tolist() == [0.0, 0.0, 30.0]
+    assert ours["contraction_mrr"].round(2).tolist() == [0.0, 0.0, 0.0]
+    theirs = pd.DataFrame(
+        {
+            "month": pd.period_range("2025-02", "2025-03", freq="M"),
+            "mrr": [170.0, 195.0],  # 120 + 50, 115 + 80: the same
+            "expansion_mrr": [10.0, 30.0],
+            "contraction_mrr": [0.0, 5.0],
+        }
+    )
+    result = reconcile(data, theirs)
+    assert result.applied == ("fx_in_expansion",)
+    table = result.table
+    assert table["explained"].all()
+    assert table.loc[(pd.Period("2025-02", "M"), "expansion_mrr"), "fx_in_expansion"] == pytest.approx(10.0)
+    assert table.loc[(pd.Period("2025-03", "M"), "contraction_mrr"), "fx_in_expansion"] == pytest.approx(5.0)
+    assert table.loc[(pd.Period("2025-03", "M"), "expansion_mrr"), "fx_in_expansion"] == pytest.approx(0.0)
