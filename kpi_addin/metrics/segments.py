@@ -281,13 +281,18 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
     not_segmentable = []
     opening_at = 0 if report.opening_month is not None else None
     computed = []
+    # What a segment has: its columns, the derived ones, and the KPIs segmentable so far.
+    available = set(col) | set(DERIVED)
     for entry in KPIS:
         if not entry.monthly or entry.key == "month":
             continue
-        if entry.input_sheets:
+        readable = entry.key in col if entry.formula is None else set(entry.arguments) <= available
+        if entry.input_sheets or not readable:  # an input, or a per-customer figure, with no segment
             not_segmentable.append(entry.key)
             out[entry.key] = np.full((n_segments, len(months)), np.nan)
-        elif entry.formula is None:  # the 12-month cohorts, computed above by segment
+            continue
+        available.add(entry.key)
+        if entry.formula is None:  # the 12-month cohorts, computed above by segment
             out[entry.key] = col[entry.key]
         elif entry.taken is not None and entry.key not in RETENTION_COLUMNS:
             out[entry.key] = col[entry.taken]
@@ -306,7 +311,7 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
         notes.append(
             "by segment, "
             + ", ".join(not_segmentable)
-            + " are blank: their inputs (costs, funnel, NPS) have no segment"
+            + " are blank: their inputs (costs, funnel, NPS, cash) or per-customer figures have no segment"
         )
     index = pd.MultiIndex.from_product([months, range(n_segments)], names=["month", "segment"])
     frame = pd.DataFrame({k: out[k].T.reshape(-1) for k in SEGMENT_KEYS}, index=index)
