@@ -20,9 +20,8 @@ from click.core import ParameterSource
 from . import __version__
 from .cli_options import (
     AS_OF_HELP,
-    BY_HELP,
     DATA_HELP,
-    by_segment,
+    by_option,
     dashboard_options,
     engine_option,
     export_options,
@@ -105,7 +104,7 @@ def cli() -> None:
     show_default=True,
     help="month: every monthly KPI; quarter or year: the MRR/ARR bridge, churn and retention of each period.",
 )
-@click.option("--by", "by", multiple=True, metavar="COLUMN", help=BY_HELP)
+@by_option
 @reporting_options
 @export_options
 @engine_option
@@ -122,12 +121,10 @@ def metrics(
     **exports: Any,
 ) -> None:
     """Compute every monthly KPI and print it as a table, JSON or CSV."""
-    from .metrics_output import metrics_text
     from .segments_output import metrics_by_text
 
     company, report = load_report(data, as_of, exports_of(**exports), history_start, convention, period=period)
-    by_text = by_segment(lambda: metrics_by_text(company, report, by, fmt, months)) if by else None
-    click.echo(by_text or metrics_text(report, fmt, months), nl=False)
+    click.echo(metrics_by_text(company, report, by, fmt, months), nl=False)
 
 
 @cli.command()
@@ -135,7 +132,7 @@ def metrics(
 @click.option("--from", "first", metavar="YYYY-MM", help="First month to list (default: the first reported month).")
 @click.option("--to", "last", metavar="YYYY-MM", help="Last month to list: the reporting month, as --as-of of metrics.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "table"]), default="table", show_default=True)
-@click.option("--by", "by", multiple=True, metavar="COLUMN", help=BY_HELP)
+@by_option
 @reporting_options
 @export_options
 @refusals
@@ -150,7 +147,6 @@ def movements(
     **exports: Any,
 ) -> None:
     """List every customer whose MRR moved, month by month: the customers behind the MRR bridge."""
-    from .movements_output import movements_text
     from .segments_output import movements_by_text
 
     start = month_option(first, "--from")
@@ -158,8 +154,7 @@ def movements(
     start = max(start, report.monthly.index[0]) if start is not None else report.monthly.index[0]
     if start > report.as_of:
         raise click.BadParameter(f"{start} is after --to {report.as_of}", param_hint="--from")
-    by_text = by_segment(lambda: movements_by_text(company, report, by, start, fmt)) if by else None
-    click.echo(by_text or movements_text(report, start, fmt), nl=False)
+    click.echo(movements_by_text(company, report, by, start, fmt), nl=False)
 
 
 @cli.command()

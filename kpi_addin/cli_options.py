@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -255,11 +254,5 @@ BY_HELP = (
 )
 
 
-def by_segment(output: Callable[[], str]) -> str:
-    """``--by``'s output; an attribute the data does not have is a bad option, not a traceback."""
-    from .metrics import KPIInputError
-
-    try:
-        return output()
-    except KPIInputError as exc:
-        raise click.BadParameter(str(exc).removeprefix("by: "), param_hint="--by") from None
+#: ``--by COLUMN`` (repeatable) of ``metrics`` and ``movements``.
+by_option = click.option("--by", "by", multiple=True, metavar="COLUMN", help=BY_HELP)

@@ -10,14 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
+import click
 import pandas as pd
 
 from .formatting import csv_text, format_unit, terminal_text, text_table
-from .metrics import CompanyData, KPIReport
+from .metrics import CompanyData, KPIInputError, KPIReport
 from .metrics.catalogue import unit_of
 from .metrics.segments import SEGMENT_KEYS, SegmentReport, segment_movements, segment_report
+
+T = TypeVar("T")
 
 #: Labels of the keys only segments have (the registry's labels live in templates/lang).
 SEGMENT_ONLY_LABELS = {"entered_mrr": "MRR entered segment", "left_mrr": "MRR left segment"}
@@ -66,15 +70,25 @@ def segments_table(result: SegmentReport, currency: str, label: object) -> str:
     return "\n".join(parts)
 
 
+def _by(output: Callable[[], T]) -> T:
+    """``--by``'s output; an attribute the data does not have is a bad option, not a traceback."""
+    try:
+        return output()
+    except KPIInputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("by: "), param_hint="--by") from None
+
+
 def metrics_by_text(company: CompanyData, report: KPIReport, by: Sequence[str], fmt: str, months: int) -> str:
-    """What ``kpi-addin metrics --by`` prints: the company as without ``--by``, and its segments.
+    """What ``kpi-addin metrics [--by ...]`` prints: the company as without ``--by``, and its segments.
 
     JSON: the company's object with a ``segments`` object; CSV: one row per month ×
     segment; table: the company's table, then the latest month by segment.
     """
-    from .metrics_output import metrics_table
+    from .metrics_output import metrics_table, metrics_text
 
-    result = segment_report(company, report, by)
+    if not by:
+        return metrics_text(report, fmt, months)
+    result = _by(lambda: segment_report(company, report, by))
     if fmt == "json":
         document = report.to_dict()
         document["segments"] = segments_json(result)
@@ -102,9 +116,13 @@ def segment_log(company: CompanyData, report: KPIReport, by: Sequence[str], star
 
 
 def movements_by_text(company: CompanyData, report: KPIReport, by: Sequence[str], start: pd.Period, fmt: str) -> str:
-    """What ``kpi-addin movements --by`` prints: each customer's moves by segment, with the
+    """What ``kpi-addin movements [--by ...]`` prints: each customer's moves by segment, with the
     moves between segments (``entered`` / ``left``)."""
-    log = segment_log(company, report, by, start)
+    from .movements_output import movements_text
+
+    if not by:
+        return movements_text(report, start, fmt)
+    log = _by(lambda: segment_log(company, report, by, start))
     text_columns = ["customer_id", "customer_name", *by, "type"]
     if fmt == "json":
         rows = []

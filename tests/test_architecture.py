@@ -150,7 +150,7 @@ ALLOWED = {
     "metrics_output": {"metrics", "formatting", "lang"},
     "movements_output": {"metrics", "formatting"},
     "reconcile_output": {"metrics", "io", "formatting"},
-    "segments_output": {"metrics", "formatting", "lang", "metrics_output"},
+    "segments_output": {"metrics", "formatting", "lang", "metrics_output", "movements_output"},
     "cli_options": {"metrics", "io"},
     "cli": {
         "kpi_addin", "metrics", "io", "formatting", "pipeline", "cli_options",

@@ -95,10 +95,13 @@ class SegmentReport:
         return out
 
 
-def _segment_values(col: dict[str, np.ndarray], s: int, months: pd.PeriodIndex) -> dict[str, pd.Series]:
-    """Segment ``s``'s columns as the registry's formulas read them, and the derived columns."""
+def _segment_values(
+    col: dict[str, np.ndarray], s: int, months: pd.PeriodIndex, opening: int | None
+) -> dict[str, pd.Series]:
+    """Segment ``s``'s columns as the registry's formulas read them, and the derived columns
+    (``opening``: the position of the opening month, which ``known`` leaves out)."""
     values = {name: pd.Series(source[s], index=months, dtype=float) for name, source in col.items()}
-    scope = Months(values, DOMAINS)
+    scope = Months(values, DOMAINS, opening)
     for name, formula in DERIVED.items():
         if name not in values:
             values[name] = pd.Series(formula.evaluate(scope), index=months, dtype=float)
@@ -300,7 +303,7 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
             computed.append(entry)
             out[entry.key] = np.full((n_segments, len(months)), np.nan)
     for s in range(n_segments):
-        values = _segment_values(col, s, months)
+        values = _segment_values(col, s, months, opening_at)
         for entry in computed:
             scope = _scope(values, RETENTION_COLUMNS.get(entry.key, {}), col, s, opening_at)
             result = pd.Series(entry.evaluate(scope), index=months, dtype=float)
