@@ -26,6 +26,7 @@ from .cli_options import (
     engine_option,
     export_options,
     exports_of,
+    plan_options,
     reporting_options,
 )
 from .formatting import console_safe, terminal_text
@@ -106,6 +107,7 @@ def cli() -> None:
 )
 @by_option
 @reporting_options
+@plan_options
 @export_options
 @engine_option
 @refusals
@@ -118,12 +120,14 @@ def metrics(
     by: tuple[str, ...],
     history_start: str | None,
     convention: str | None,
+    plan_scenario: str | None,
     **exports: Any,
 ) -> None:
     """Compute every monthly KPI and print it as a table, JSON or CSV."""
     from .segments_output import metrics_by_text
 
-    company, report = load_report(data, as_of, exports_of(**exports), history_start, convention, period=period)
+    given = {"period": period, "plan_scenario": plan_scenario}
+    company, report = load_report(data, as_of, exports_of(**exports), history_start, convention, **given)
     click.echo(metrics_by_text(company, report, by, fmt, months), nl=False)
 
 
@@ -224,6 +228,7 @@ def dashboard(
     as_of: str | None,
     history_start: str | None,
     convention: str | None,
+    plan_scenario: str | None,
     lang: str,
     force: bool,
     include_ledger: bool,
@@ -252,7 +257,9 @@ def dashboard(
     )
     run_dashboard(
         request,
-        lambda: load_report(data, as_of, exports_of(**exports), history_start, convention, language=lang),
+        lambda: load_report(
+            data, as_of, exports_of(**exports), history_start, convention, language=lang, plan_scenario=plan_scenario
+        ),
         progress_bar,
         lambda text, warning: click.echo(terminal_text(text) if warning else text, err=warning),
     )

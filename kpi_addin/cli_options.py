@@ -132,6 +132,17 @@ def engine_option(command):
     )(command)
 
 
+PLAN_SCENARIO_HELP = (
+    "The plan scenario to compare with (a name in the plan sheet's scenario column; "
+    "default: settings plan_scenario, else the plan's first)."
+)
+
+
+def plan_options(command):
+    """--plan-scenario: which of the plan sheet's scenarios the actuals are compared with."""
+    return click.option("--plan-scenario", "plan_scenario", metavar="NAME", help=PLAN_SCENARIO_HELP)(command)
+
+
 def exports_of(
     subscriptions: Path | None,
     source: str,
@@ -196,6 +207,7 @@ def dashboard_options(command):
         ),
         click.option("--as-of", "as_of", metavar="YYYY-MM", help=AS_OF_HELP),
         reporting_options,
+        plan_options,
         click.option(
             "--lang",
             type=click.Choice(LANGUAGES),

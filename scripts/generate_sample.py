@@ -251,6 +251,7 @@ def main() -> None:
         {"kpi": "saas_quick_ratio", "target": 4.0, "direction": "higher", "due": ""},
         {"kpi": "current_ratio", "target": 2.0, "direction": "higher", "due": ""},
     ]
+    plan = budget()
     settings = [
         {"key": "reporting_currency", "value": "USD"},
         {"key": "company", "value": "Northwind Cloud Inc."},
@@ -266,6 +267,7 @@ def main() -> None:
         ("balance_sheet", balance),
         ("targets", targets),
         ("fx_rates", fx),
+        ("plan", plan),
         ("settings", settings),
     ]:
         with open(OUT / f"{name}.csv", "w", newline="", encoding="utf-8") as handle:
@@ -273,6 +275,39 @@ def main() -> None:
             writer.writeheader()
             writer.writerows(rows)
         print(f"{name}: {len(rows)} rows")
+
+
+def budget() -> list[dict[str, object]]:
+    """The 2025 budget, as it was set at the end of 2024 from 2024's second half.
+
+    From the 2024-12 close (MRR 30,118, 139 customers): new MRR 3,400 in January (the H2
+    mean was 3,124), growing 3 % a month; net expansion (expansion − contraction +
+    reactivation) 290 a month (H2: 289); churned MRR 4.5 % of the month's opening MRR (H2
+    revenue churn 4.75 %); 17 new customers a month (H2: 15.3) and 3 % of the opening
+    customers churned (H2: 3.2 %); sales 23,000 and marketing 16,000 in January (H2 ended
+    at 22,594 and 15,807), each growing 2 % a month.  MRR and money are rounded to tens,
+    costs to hundreds.
+    """
+    mrr, customers = 30_118.0, 139
+    rows: list[dict[str, object]] = []
+    for i in range(12):
+        new = round(3_400 * 1.03**i, -1)
+        churned = round(0.045 * mrr, -1)
+        mrr = round(mrr + new + 290 - churned, -1)
+        customers = customers + 17 - round(0.03 * customers)
+        rows.append(
+            {
+                "month": f"2025-{i + 1:02d}",
+                "scenario": "budget",
+                "mrr": int(mrr),
+                "new_mrr": int(new),
+                "churned_mrr": int(churned),
+                "customers": customers,
+                "sales": int(round(23_000 * 1.02**i, -2)),
+                "marketing": int(round(16_000 * 1.02**i, -2)),
+            }
+        )
+    return rows
 
 
 if __name__ == "__main__":

@@ -359,3 +359,40 @@ def test_a_stray_cell_far_down_the_goals_sheet_costs_nothing(last_month, tmp_pat
     carried = read_last(edited, [EN])
     assert time.perf_counter() - started < 10  # it took 35 s (and 1.3 GB) visiting every row
     assert [item.where for item in carried.leftovers] == [f"{EN.sheets['goals']}!A1048000"]
+
+
+def _plan_table(path: Path) -> dict[tuple[str, str], object]:
+    """(month, key) → value of the Plan table in the workbook at ``path``."""
+    from openpyxl.utils import range_boundaries
+
+    wb = load_workbook(path)
+    ws = next(ws for ws in wb.worksheets if "Plan" in ws.tables)
+    low_col, low_row, high_col, high_row = range_boundaries(ws.tables["Plan"].ref)
+    rows = list(ws.iter_rows(min_row=low_row, max_row=high_row, min_col=low_col, max_col=high_col, values_only=True))
+    out = {}
+    for row in rows[1:]:
+        for key, value in zip(rows[0][1:], row[1:], strict=True):
+            out[(row[0].strftime("%Y-%m"), key)] = value
+    return out
+
+
+def test_update_carries_a_plan_typed_into_last_months_file(last_month, tmp_path):
+    from openpyxl.utils import range_boundaries
+
+    edited = tmp_path / "board_2025-11.xlsx"
+    wb = load_workbook(last_month)
+    ws = next(ws for ws in wb.worksheets if "Plan" in ws.tables)
+    low_col, low_row, _high_col, _high_row = range_boundaries(ws.tables["Plan"].ref)
+    header = [c.value for c in ws[low_row]][low_col - 1 :]
+    mrr_col = low_col + header.index("mrr")
+    december = low_row + 12  # the budget's months: 2025-01 .. 2025-12
+    assert ws.cell(row=december, column=low_col).value.strftime("%Y-%m") == "2025-12"
+    assert ws.cell(row=december, column=mrr_col).value == 58610  # the sample's budget
+    ws.cell(row=december, column=mrr_col).value = 66000  # a reforecast typed in by a person
+    wb.save(edited)
+    result = run("dashboard", "--update", str(edited), "--as-of", "2025-12")
+    assert "72 plan values" in result.stderr + result.output  # 12 months x 6 keys
+    plan = _plan_table(tmp_path / "board_2025-12.xlsx")
+    assert plan[("2025-12", "mrr")] == 66000
+    assert plan[("2025-11", "mrr")] == 56140  # untouched values kept
+    assert plan[("2025-12", "sales")] == 28600

@@ -22,7 +22,7 @@ from .pdf import PdfError, require_soffice
 from .sheets import PROGRESS_STEPS
 from .template import load_template
 from .typed import mark_carried_comments, unplaced
-from .update import UpdateError, default_output, read_last
+from .update import UpdateError, carry_plan, default_output, read_last
 from .writer import write_dashboard
 
 
@@ -81,6 +81,9 @@ def run_dashboard(
     if update is not None:
         out = prepare_update(update, out if request.out_given else None, report, options, request.force_carry)
         check_output(out, inputs)
+        typed = options.carried.plan if options.carried is not None else None
+        if typed is not None:
+            company.plan = carry_plan(company.plan, typed, company.plan_scenario)
         if pdf == "":  # --pdf without a path: beside the refreshed workbook
             pdf_path = out.with_suffix(".pdf")
     steps = len(PROGRESS_STEPS) + (pdf_path is not None)
@@ -108,7 +111,8 @@ def run_dashboard(
         notes = sum(len(g.notes) for g in carried.goals) + len(carried.comment_notes)
         say(
             f"carried over from {update}: {len(carried.goals)} goals, "
-            f"{len(carried.comments)} commentary cells, {notes} notes",
+            f"{len(carried.comments)} commentary cells, {notes} notes"
+            + (f", {len(carried.plan)} plan values" if carried.plan is not None else ""),
             False,
         )
         if request.force_carry:  # carried across companies or currencies: say exactly what

@@ -89,6 +89,8 @@ class Carried:
     #: False when last month's file has no Goals table left: the new build's goals then
     #: come from the input's targets and the template's defaults, never from nothing
     goals_found: bool = True
+    #: the Plan table as typed (long: month, kpi, value); None when the file has none
+    plan: pd.DataFrame | None = None
 
     def goals_frame(self) -> pd.DataFrame:
         """The goals as the builder's targets frame: kpi, target, direction, due."""

@@ -98,7 +98,62 @@ def read_last(path: Path, languages: list[Language]) -> Carried:
     labels = _labels(languages)
     _read_goals(workbook, carried, labels, languages)
     _read_comments(workbook, carried)
+    carried.plan = _read_plan(workbook, carried)
     return carried
+
+
+def carry_plan(plan: pd.DataFrame | None, typed: pd.DataFrame, scenario: str | None) -> pd.DataFrame:
+    """The input's plan (long) with the values typed into last month's Plan table over it,
+    month by month and key by key, as the compared ``scenario`` (the others are kept)."""
+    typed = typed.assign(scenario=scenario)[["scenario", "month", "kpi", "value"]]
+    if plan is None or plan.empty:
+        return typed.reset_index(drop=True)
+    if scenario is None and plan["scenario"].notna().any():
+        typed["scenario"] = plan["scenario"].dropna().iloc[0]  # the default: the plan's first
+    merged = pd.concat([plan, typed], ignore_index=True)
+    return merged.drop_duplicates(["scenario", "month", "kpi"], keep="last").reset_index(drop=True)
+
+
+def _read_plan(workbook: object, carried: Carried) -> pd.DataFrame | None:
+    """The Excel Table ``Plan`` (month, then a column per key) as typed, long; blanks unplanned."""
+    from ..metrics import KPIInputError
+    from ..metrics.plan import check_plan_key
+    from .sheets.plan import TABLE_NAME
+
+    for ws in workbook.worksheets:  # type: ignore[attr-defined]  # an openpyxl Workbook
+        if TABLE_NAME not in ws.tables:
+            continue
+        low_col, low_row, high_col, high_row = range_boundaries(ws.tables[TABLE_NAME].ref)
+        rows = list(ws.iter_rows(min_row=low_row, max_row=high_row, min_col=low_col, max_col=high_col))
+        header = [_text(c.value).lower() for c in rows[0]]
+        records = []
+        for row in rows[1:]:
+            month = _month(row[0].value)
+            for name, cell in zip(header[1:], row[1:], strict=True):
+                if month is None or not isinstance(cell.value, int | float) or isinstance(cell.value, bool):
+                    if month is None and cell.value not in (None, ""):
+                        carried.leftovers.append(
+                            Leftover(f"{ws.title}!{cell.coordinate}", "plan", name, _text(cell.value), "no month")
+                        )
+                    continue
+                try:
+                    key = check_plan_key(name)
+                except KPIInputError as exc:
+                    reason = str(exc).removeprefix("plan key: ")
+                    carried.leftovers.append(Leftover(f"{ws.title}!{cell.coordinate}", "plan", name, "", reason))
+                    continue
+                records.append((month, key, float(cell.value)))
+        return pd.DataFrame(records, columns=["month", "kpi", "value"])
+    return None
+
+
+def _month(value: object) -> pd.Period | None:
+    if isinstance(value, dt.date | dt.datetime):
+        return pd.Period(value, "M")
+    try:
+        return pd.Period(str(value).strip()[:7], "M") if value not in (None, "") else None
+    except ValueError:
+        return None
 
 
 def default_output(last: Path, last_as_of: str | None, as_of: pd.Period) -> Path:

@@ -374,10 +374,11 @@ def canonical_columns(sheet: str, available: list[str]) -> dict[str, str]:
     """canonical name → the table's own name, for the sheet's columns the table has
     (case-insensitive, spaces as underscores, as file headers are read)."""
     wanted = {c.name for c in schema.SHEETS[sheet].columns}
+    every = schema.SHEETS[sheet].open_columns  # the plan: a column per key planned
     found: dict[str, str] = {}
     for original in available:
         name = str(original).strip().lower().replace(" ", "_")
-        if name in wanted and name not in found:
+        if (name in wanted or every) and name not in found:
             found[name] = original
     return found
 

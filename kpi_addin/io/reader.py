@@ -18,11 +18,13 @@ import pandas as pd
 
 from ..metrics import KPIInputError
 from ..metrics.company import CompanyData
+from ..metrics.plan import select_scenario
 from ..metrics.report import BALANCE_SHEET_KEYS, MONTHLY_KEYS
 from ..metrics.settings import Origin, ReportSettings
 from . import schema
 from .customers import attach_customer_attributes
 from .loading import load_raw_sheets
+from .plan import read_plan
 from .problems import InputError, Problem, RawSheet, report
 from .settings_sheet import read_settings_sheet, sheet_settings
 from .validation import validate_sheet
@@ -74,7 +76,7 @@ def company_from_sheets(
             problems.append(raw.problem("the sheet is empty: it has no header row"))
             frames[name] = None
             continue
-        frame, found = validate_sheet(raw, sheet)
+        frame, found = read_plan(raw) if name == "plan" else validate_sheet(raw, sheet)
         if frame is not None and frame.empty and name != "subscriptions":
             warnings.append(f"{raw.file} {raw.label}: the sheet has no data rows; treated as absent")
             frames[name] = None
@@ -111,6 +113,8 @@ def company_from_sheets(
             settings = ReportSettings.resolve(given, values, by=by, defaults={"reporting_currency": currency})
         except KPIInputError as exc:
             problems.append(Problem(source, str(exc)))
+        else:
+            problems += _check_scenario(frames.get("plan"), raws.get("plan"), settings, source)
     if problems:
         raise InputError(problems)
     if subs is None and ledger_elsewhere:
@@ -151,10 +155,28 @@ def _company(
         balance_sheet=frames.get("balance_sheet"),
         targets=frames.get("targets"),
         fx_rates=frames.get("fx_rates"),
+        plan=frames.get("plan"),
         company=str(sheet_values["company"]) if sheet_values.get("company") else None,
         source=source,
         settings=settings,
     )
+
+
+def _check_scenario(
+    plan: pd.DataFrame | None, raw: RawSheet | None, settings: ReportSettings, source: str
+) -> list[Problem]:
+    """The plan scenario asked for (``--plan-scenario``, settings ``plan_scenario``) is one the plan has."""
+    asked = settings.plan_scenario
+    if asked is None:
+        return []
+    by = "--plan-scenario" if settings.origin["plan_scenario"] == "command line" else "plan_scenario"
+    if plan is None or raw is None:
+        return [Problem(source, f"{by} {asked!r}: the input has no plan sheet")]
+    try:
+        select_scenario(plan, asked)
+    except KPIInputError as exc:
+        return [raw.problem(f"{by} {str(exc).removeprefix('plan scenario: ')}", column="scenario")]
+    return []
 
 
 def _check_subscriptions(raw: RawSheet, subs: pd.DataFrame, fx: pd.DataFrame | None, currency: str) -> list[Problem]:

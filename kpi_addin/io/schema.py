@@ -24,6 +24,8 @@ class Sheet:
     name: str
     columns: tuple[Column, ...]
     unique: str | None = None  # a column whose values may appear once only
+    #: any other column is read too (the plan: one column per key planned)
+    open_columns: bool = False
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -98,10 +100,22 @@ FX_RATES = Sheet(
 )
 #: Optional customer attributes (country, channel, ...): ``customer_id`` plus any columns (``io/customers.py``).
 CUSTOMERS = Sheet("customers", (Column("customer_id", "text", required=True),))
+#: The plan (:mod:`kpi_addin.io.plan`): wide (``month`` and one column per key planned) or
+#: long (``month, kpi, value``), each with an optional ``scenario`` column.
+PLAN = Sheet(
+    "plan",
+    (
+        Column("month", "month", required=True),
+        Column("scenario", "text"),
+        Column("kpi", "text"),
+        Column("value", "number"),
+    ),
+    open_columns=True,
+)
 SETTINGS = Sheet("settings", (Column("key", "text", required=True), Column("value", "text")), unique="key")
 
 SHEETS: dict[str, Sheet] = {
-    s.name: s for s in (SUBSCRIPTIONS, FUNNEL, COSTS, NPS, BALANCE_SHEET, TARGETS, FX_RATES, CUSTOMERS, SETTINGS)
+    s.name: s for s in (SUBSCRIPTIONS, FUNNEL, COSTS, NPS, BALANCE_SHEET, TARGETS, FX_RATES, CUSTOMERS, PLAN, SETTINGS)
 }
 
 #: Interval words → (canonical interval, multiplier of the count): the one table of interval

@@ -21,6 +21,7 @@ SETTING_DEFAULTS: dict[str, str | None] = {
     "as_of": None,
     "history_start": None,
     "convention": "month-end",
+    "plan_scenario": None,
 }
 
 
@@ -82,6 +83,8 @@ def sheet_settings(
             values["history_start"] = parse_month(sheet["history_start"], "settings history_start")
         except ValueError as exc:
             problems.append(Problem(source, str(exc), "settings"))
+    if sheet.get("plan_scenario") not in (None, ""):
+        values["plan_scenario"] = str(sheet["plan_scenario"]).strip()
     if sheet.get("convention") not in (None, ""):
         try:
             values["convention"] = check_convention(sheet["convention"])

@@ -37,8 +37,11 @@ class CompanyData:
     crm_customers: pd.DataFrame | None = None
     #: The plan, long: ``scenario`` (or None), ``month`` (Period), ``kpi`` (a plan key), ``value``.
     plan: pd.DataFrame | None = None
-    #: The plan scenario to compare with (None: the plan's first).
-    plan_scenario: str | None = None
+
+    @property
+    def plan_scenario(self) -> str | None:
+        """The plan scenario to compare with (None: the plan's first); a setting."""
+        return self.settings.plan_scenario
 
     @property
     def reporting_currency(self) -> str:

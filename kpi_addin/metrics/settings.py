@@ -46,6 +46,8 @@ class ReportSettings:
     period: str = "month"
     reporting_currency: str = "USD"
     language: str = "en"
+    #: the plan scenario compared with the actuals (None: the plan's first)
+    plan_scenario: str | None = None
     #: where each setting came from: "command line", "settings sheet" or "default"
     origin: Mapping[str, Origin] = field(default_factory=dict, compare=False)
 
@@ -62,6 +64,8 @@ class ReportSettings:
             raise KPIValueError("period", f"{self.period!r} is not one of {', '.join(PERIODS)}")
         if self.language not in LANGUAGES:
             raise KPIValueError("language", f"{self.language!r} is not one of {', '.join(LANGUAGES)}")
+        if self.plan_scenario is not None:
+            set_(self, "plan_scenario", str(self.plan_scenario).strip() or None)
         origin = {name: self.origin.get(name, "default") for name in SETTING_NAMES}
         set_(self, "origin", MappingProxyType(origin))
 
