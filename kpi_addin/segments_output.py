@@ -87,7 +87,7 @@ def metrics_by_text(company: CompanyData, report: KPIReport, by: Sequence[str], 
     from .metrics_output import metrics_table, metrics_text
 
     if not by:
-        return metrics_text(report, fmt, months)
+        return metrics_text(report, fmt, months, company)
     result = _by(lambda: segment_report(company, report, by))
     if fmt == "json":
         document = report.to_dict()

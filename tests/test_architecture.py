@@ -147,7 +147,8 @@ ALLOWED = {
     "dashboard": {"kpi_addin", "metrics", "io", "lang", "formatting"},
     "excel": {"kpi_addin", "metrics", "io", "lang"},  # the functions' help words are the language file's
     "pipeline": {"metrics", "io"},
-    "metrics_output": {"metrics", "formatting", "lang"},
+    "metrics_output": {"metrics", "formatting", "lang", "plan_output"},
+    "plan_output": {"metrics", "formatting"},
     "movements_output": {"metrics", "formatting"},
     "reconcile_output": {"metrics", "io", "formatting"},
     "segments_output": {"metrics", "formatting", "lang", "metrics_output", "movements_output"},

@@ -31,12 +31,13 @@ def test_json_contract(sample_json):
     assert set(sample_json) == {
         *("reporting_currency", "as_of", "month_to_date", "opening_month", "history_start", "convention"),
         *("months", "balance_sheet", "warnings", "notes"),
+        "plan_scenario",  # the sample has a plan
     }
     assert sample_json["reporting_currency"] == "USD"
     months = sample_json["months"]
     assert len(months) == 24 and months[0]["month"] == "2024-01" and months[-1]["month"] == "2025-12"
     for entry in months:
-        assert list(entry) == list(MONTHLY_KEYS)
+        assert list(entry) == [*MONTHLY_KEYS, "plan", "variance"]
     assert set(BALANCE_SHEET_KEYS) <= set(sample_json["balance_sheet"])
     first = months[0]
     assert first["customer_churn_rate"] is None and first["nrr"] is None  # no start: undefined, not 0
@@ -74,7 +75,8 @@ def test_as_of_cuts_the_months():
 
 def test_csv_matches_json(sample_json):
     rows = list(csv.DictReader(io.StringIO(invoke("metrics", "--format", "csv").stdout)))
-    assert list(rows[0]) == list(MONTHLY_KEYS)
+    assert list(rows[0])[: len(MONTHLY_KEYS)] == list(MONTHLY_KEYS)
+    assert list(rows[0])[len(MONTHLY_KEYS)] == "mrr_plan"  # then the sample's plan
     last = rows[-1]
     assert float(last["mrr"]) == sample_json["months"][-1]["mrr"]  # full precision, not rounded
     assert rows[0]["ltv"] == ""  # undefined is blank

@@ -314,7 +314,8 @@ def test_period_command_formats():
     code, out = run("metrics", "--period", "quarter", "--format", "csv")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == ",".join(PERIOD_KEYS) and lines[-1].startswith("2025Q4,2025-10,2025-12,3,True,")
+    assert lines[0].startswith(",".join(PERIOD_KEYS) + ",mrr_plan,")  # then the sample's plan
+    assert lines[-1].startswith("2025Q4,2025-10,2025-12,3,True,")
     code, out = run("metrics", "--period", "year")
     assert code == 0 and "2024 (part)" in out and "end_arr" in out
     code, out = run("metrics", "--period", "year", "--format", "json")
