@@ -26,6 +26,7 @@ from .cli_options import (
     engine_option,
     export_options,
     exports_of,
+    forecast_options,
     plan_options,
     reporting_options,
 )
@@ -57,6 +58,18 @@ def refusals(command: Callable[..., None]) -> Callable[..., None]:
             fail(exc.lines, exc.summary)
 
     return run
+
+
+def written(write: Callable[[], list[Path]], out: Path) -> None:
+    """Write files (never over existing ones unless forced) and say which."""
+    try:
+        paths = write()
+    except OutputExistsError as exc:
+        fail([str(exc)])
+    except OSError as exc:
+        fail([f"{out}: cannot write ({exc.strerror or exc})"])
+    for path in paths:
+        click.echo(f"wrote {path}")
 
 
 def month_option(value: str | None, option: str = "--as-of") -> pd.Period | None:
@@ -129,6 +142,22 @@ def metrics(
     given = {"period": period, "plan_scenario": plan_scenario}
     company, report = load_report(data, as_of, exports_of(**exports), history_start, convention, **given)
     click.echo(metrics_by_text(company, report, by, fmt, months), nl=False)
+
+
+@cli.command()
+@click.option("--data", type=click.Path(path_type=Path), help=DATA_HELP)
+@forecast_options
+@reporting_options
+@plan_options
+@export_options
+@refusals
+def forecast(data: Path | None, as_of: str | None, months: int, scenario: str, fmt: str, **options: Any) -> None:
+    """Forecast MRR: what the ledger already commits, and a projection from trailing drivers."""
+    from .forecast_output import forecast_text
+
+    given = {k: options.pop(k) for k in ("history_start", "convention", "plan_scenario")}
+    company, report = load_report(data, as_of, exports_of(**options), **given)
+    click.echo(forecast_text(company, report, months, scenario, fmt), nl=False)
 
 
 @cli.command()
@@ -207,14 +236,7 @@ def reconcile(
 @click.option("--force", is_flag=True, help="Replace files that exist.")
 def sample(out: Path, fmt: str, force: bool) -> None:
     """Write the bundled sample company: the template to fill in with your own data."""
-    try:
-        written = write_sample(out, fmt=fmt, force=force)
-    except OutputExistsError as exc:
-        fail([str(exc)])
-    except OSError as exc:
-        fail([f"{out}: cannot write ({exc.strerror or exc})"])
-    for path in written:
-        click.echo(f"wrote {path}")
+    written(lambda: write_sample(out, fmt=fmt, force=force), out)
 
 
 @cli.command()
@@ -222,44 +244,27 @@ def sample(out: Path, fmt: str, force: bool) -> None:
 @dashboard_options
 @refusals
 def dashboard(
-    data: Path | None,
-    template_name: str,
-    out: Path,
-    as_of: str | None,
-    history_start: str | None,
-    convention: str | None,
-    plan_scenario: str | None,
-    lang: str,
-    force: bool,
-    include_ledger: bool,
-    movements_months: int,
-    update: Path | None,
-    force_carry: bool,
-    pdf: str | None,
-    **exports: Any,
+    data: Path | None, template_name: str, out: Path, as_of: str | None, update: Path | None, **o: Any
 ) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
     # Imported here: the dashboard (openpyxl) is heavy and the other commands do not need it.
     from .dashboard.command import DashboardRequest, run_dashboard
 
-    given = [exports[k] for k in ("subscriptions", "mapping", "visitors", "costs", "cash", "accounts", "funnel")]
-    request = DashboardRequest(
-        template_name,
-        out,
-        click.get_current_context().get_parameter_source("out") is not ParameterSource.DEFAULT,
-        force,
-        include_ledger,
-        movements_months,
+    given = {k: o.pop(k) for k in ("history_start", "convention", "plan_scenario")}
+    given["language"] = o.pop("lang")
+    out_given = click.get_current_context().get_parameter_source("out") is not ParameterSource.DEFAULT
+    files = [
+        data,
+        *(o[k] for k in ("subscriptions", "mapping", "visitors", "costs", "cash", "accounts", "funnel")),
         update,
-        pdf,
-        [data, *given, update],
-        force_carry,
+    ]
+    force, ledger, movements, carry = (o.pop(k) for k in ("force", "include_ledger", "movements_months", "force_carry"))
+    request = DashboardRequest(
+        template_name, out, out_given, force, ledger, movements, update, o.pop("pdf"), files, carry
     )
     run_dashboard(
         request,
-        lambda: load_report(
-            data, as_of, exports_of(**exports), history_start, convention, language=lang, plan_scenario=plan_scenario
-        ),
+        lambda: load_report(data, as_of, exports_of(**o), **given),
         progress_bar,
         lambda text, warning: click.echo(terminal_text(text) if warning else text, err=warning),
     )
@@ -286,14 +291,7 @@ def lite(out: Path, force: bool) -> None:
     """Write main.py and requirements.txt for xlwings Lite (Excel on Mac, Windows and the web)."""
     from .excel.lite import write_lite
 
-    try:
-        written = write_lite(out, force=force)
-    except OutputExistsError as exc:
-        fail([str(exc)])
-    except OSError as exc:
-        fail([f"{out}: cannot write ({exc.strerror or exc})"])
-    for path in written:
-        click.echo(f"wrote {path}")
+    written(lambda: write_lite(out, force=force), out)
     click.echo("Paste main.py into the xlwings Lite editor and requirements.txt into its requirements tab.")
 
 

@@ -143,6 +143,42 @@ def plan_options(command):
     return click.option("--plan-scenario", "plan_scenario", metavar="NAME", help=PLAN_SCENARIO_HELP)(command)
 
 
+def forecast_options(command):
+    """The forecast command's own options: how many months, which scenario, which format."""
+    from .metrics.forecast import SCENARIOS
+
+    options = [
+        click.option(
+            "--as-of",
+            "as_of",
+            metavar="YYYY-MM",
+            help="The last actual month, forecast from (default: as for metrics, the last month reported).",
+        ),
+        click.option(
+            "--months",
+            type=click.IntRange(1, 120),
+            default=12,
+            show_default=True,
+            metavar="N",
+            help="Months to forecast after the last actual month.",
+        ),
+        click.option(
+            "--scenario",
+            type=click.Choice(SCENARIOS),
+            default="base",
+            show_default=True,
+            help="base: the drivers' trailing 6-month means; low/high: each driver moved by one standard "
+            "deviation of its trailing months, against or in favour of MRR.",
+        ),
+        click.option(
+            "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def exports_of(
     subscriptions: Path | None,
     source: str,

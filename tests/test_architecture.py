@@ -149,13 +149,15 @@ ALLOWED = {
     "pipeline": {"metrics", "io"},
     "metrics_output": {"metrics", "formatting", "lang", "plan_output"},
     "plan_output": {"metrics", "formatting"},
+    "forecast_output": {"metrics", "formatting"},
     "movements_output": {"metrics", "formatting"},
     "reconcile_output": {"metrics", "io", "formatting"},
     "segments_output": {"metrics", "formatting", "lang", "metrics_output", "movements_output"},
     "cli_options": {"metrics", "io"},
     "cli": {
         "kpi_addin", "metrics", "io", "formatting", "pipeline", "cli_options",
-        "metrics_output", "movements_output", "reconcile_output", "segments_output", "dashboard", "excel",
+        "metrics_output", "movements_output", "reconcile_output", "segments_output", "forecast_output",
+        "dashboard", "excel",
     },
 }  # fmt: skip
 #: The command line calls one entry point per command in the dashboard and the Excel layer.
