@@ -96,7 +96,8 @@ def load_report(
     """The options' months parsed, the inputs read (the settings given here win over the
     settings sheet) and every KPI computed."""
     start = month_option(history_start, "--history-start")
-    given.update(as_of=month_option(as_of), history_start=start, convention=convention)
+    through = month_option(given.pop("data_through", None), "--data-through")  # type: ignore[arg-type]  # click gives text
+    given.update(as_of=month_option(as_of), history_start=start, convention=convention, data_through=through)
     return pipeline_report(data, given, exports, say=say_note)
 
 
@@ -133,13 +134,14 @@ def metrics(
     by: tuple[str, ...],
     history_start: str | None,
     convention: str | None,
+    data_through: str | None,
     plan_scenario: str | None,
     **exports: Any,
 ) -> None:
     """Compute every monthly KPI and print it as a table, JSON or CSV."""
     from .segments_output import metrics_by_text
 
-    given = {"period": period, "plan_scenario": plan_scenario}
+    given = {"period": period, "plan_scenario": plan_scenario, "data_through": data_through}
     company, report = load_report(data, as_of, exports_of(**exports), history_start, convention, **given)
     click.echo(metrics_by_text(company, report, by, fmt, months), nl=False)
 
@@ -155,7 +157,7 @@ def forecast(data: Path | None, as_of: str | None, months: int, scenario: str, f
     """Forecast MRR: what the ledger already commits, and a projection from trailing drivers."""
     from .forecast_output import forecast_text
 
-    given = {k: options.pop(k) for k in ("history_start", "convention", "plan_scenario")}
+    given = {k: options.pop(k) for k in ("history_start", "convention", "plan_scenario", "data_through")}
     company, report = load_report(data, as_of, exports_of(**options), **given)
     click.echo(forecast_text(company, report, months, scenario, fmt), nl=False)
 
@@ -177,13 +179,16 @@ def movements(
     by: tuple[str, ...],
     history_start: str | None,
     convention: str | None,
+    data_through: str | None,
     **exports: Any,
 ) -> None:
     """List every customer whose MRR moved, month by month: the customers behind the MRR bridge."""
     from .segments_output import movements_by_text
 
     start = month_option(first, "--from")
-    company, report = load_report(data, last, exports_of(**exports), history_start, convention)
+    company, report = load_report(
+        data, last, exports_of(**exports), history_start, convention, data_through=data_through
+    )
     start = max(start, report.monthly.index[0]) if start is not None else report.monthly.index[0]
     if start > report.as_of:
         raise click.BadParameter(f"{start} is after --to {report.as_of}", param_hint="--from")
@@ -209,6 +214,7 @@ def reconcile(
     as_of: str | None,
     history_start: str | None,
     convention: str | None,
+    data_through: str | None,
     fmt: str,
     **exports: Any,
 ) -> None:
@@ -219,7 +225,9 @@ def reconcile(
     theirs, read_notes = read_against(against)
     for note in read_notes:
         say_note(note)
-    company, report = load_report(data, as_of, exports_of(**exports), history_start, convention)
+    company, report = load_report(
+        data, as_of, exports_of(**exports), history_start, convention, data_through=data_through
+    )
     click.echo(reconcile_output(company, report, theirs, against, fmt), nl=False)
 
 
@@ -250,7 +258,7 @@ def dashboard(
     # Imported here: the dashboard (openpyxl) is heavy and the other commands do not need it.
     from .dashboard.command import DashboardRequest, run_dashboard
 
-    given = {k: o.pop(k) for k in ("history_start", "convention", "plan_scenario")}
+    given = {k: o.pop(k) for k in ("history_start", "convention", "plan_scenario", "data_through")}
     given["language"] = o.pop("lang")
     out_given = click.get_current_context().get_parameter_source("out") is not ParameterSource.DEFAULT
     files = [

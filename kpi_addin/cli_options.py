@@ -100,7 +100,8 @@ def export_options(command):
 
 
 def reporting_options(command):
-    """--history-start and --convention: where the reported history starts, how a month counts."""
+    """--history-start, --convention and --data-through: where the reported history starts, how
+    a month counts, up to which month the data is known."""
     options = [
         click.option(
             "--history-start",
@@ -113,6 +114,13 @@ def reporting_options(command):
             "--convention",
             type=click.Choice(CONVENTIONS),
             help="Count a subscription at the month end (default) or on the 1st (settings convention).",
+        ),
+        click.option(
+            "--data-through",
+            "data_through",
+            metavar="YYYY-MM",
+            help="The last month the data is known through (default: settings data_through, else the month "
+            "of the latest date in the inputs); a later --as-of is refused (use forecast).",
         ),
     ]
     for option in reversed(options):

@@ -19,7 +19,6 @@ import numpy as np
 OUT = Path(__file__).resolve().parents[1] / "kpi_addin" / "sample_data"
 FIRST = dt.date(2024, 1, 1)
 MONTHS = 24
-AS_OF = "2025-12"
 PLANS = {"Starter": 49.0, "Growth": 149.0, "Scale": 499.0}
 EUR_PRICES = {"Starter": 45.0, "Growth": 139.0, "Scale": 459.0}
 ORDER = list(PLANS)
@@ -252,10 +251,16 @@ def main() -> None:
         {"kpi": "current_ratio", "target": 2.0, "direction": "higher", "due": ""},
     ]
     plan = budget()
+    # as_of is not pinned: a user who appends 2026 data sees 2026 (the note says how to pin it)
     settings = [
-        {"key": "reporting_currency", "value": "USD"},
-        {"key": "company", "value": "Northwind Cloud Inc."},
-        {"key": "as_of", "value": AS_OF},
+        {"key": "reporting_currency", "value": "USD", "note": "The currency every figure is reported in."},
+        {
+            "key": "company",
+            "value": "Northwind Cloud Inc.",
+            "note": "To pin the reporting month add a row: as_of, YYYY-MM (without it: the last complete "
+            "month, up to the month the data runs through). data_through, YYYY-MM says the data runs "
+            "through a later month than its latest date (a ledger exported later, with no changes since).",
+        },
     ]
     del new_by_month
     OUT.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ SETTING_DEFAULTS: dict[str, str | None] = {
     "history_start": None,
     "convention": "month-end",
     "plan_scenario": None,
+    "data_through": None,
 }
 
 
@@ -81,6 +82,11 @@ def sheet_settings(
     if sheet.get("history_start") not in (None, ""):
         try:
             values["history_start"] = parse_month(sheet["history_start"], "settings history_start")
+        except ValueError as exc:
+            problems.append(Problem(source, str(exc), "settings"))
+    if sheet.get("data_through") not in (None, ""):
+        try:
+            values["data_through"] = parse_month(sheet["data_through"], "settings data_through")
         except ValueError as exc:
             problems.append(Problem(source, str(exc), "settings"))
     if sheet.get("plan_scenario") not in (None, ""):

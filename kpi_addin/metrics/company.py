@@ -59,6 +59,29 @@ class CompanyData:
         known = np.concatenate(dates)
         return known[known > -(2**62)]
 
+    def known_through(self) -> pd.Period | None:
+        """The last month the data is known through: the ``data_through`` setting, else the
+        month of the latest date anywhere in the inputs — a start, end or trial end, a
+        funnel, cost or NPS month (None: no dates at all).
+
+        Examples
+        --------
+        >>> subs = pd.DataFrame({"customer_id": ["a"], "amount": [10.0], "interval": ["month"],
+        ...     "start_date": pd.to_datetime(["2025-01-05"]), "end_date": pd.to_datetime([None]),
+        ...     "trial_end": pd.to_datetime(["2025-02-03"])})
+        >>> CompanyData(subs).known_through()
+        Period('2025-02', 'M')
+        >>> CompanyData(subs, settings=ReportSettings(data_through=pd.Period("2025-06", "M"))).known_through()
+        Period('2025-06', 'M')
+        """
+        if self.settings.data_through is not None:
+            return self.settings.data_through
+        months = self._activity_months()
+        if "trial_end" in self.subscriptions:
+            trials = month_number(self.subscriptions["trial_end"])
+            months = np.concatenate([months, trials[trials > -(2**62)]])
+        return period_of(int(months.max())) if months.size else None
+
     def reporting_month(self, today: dt.date | None = None) -> tuple[pd.Period, bool]:
         """The month to report up to, and whether it is month-to-date (still running).
 
@@ -83,13 +106,26 @@ class CompanyData:
         """
         current = pd.Period(today or dt.date.today(), "M")
         as_of = self.settings.as_of
+        through = self.known_through()
         if as_of is not None:
             if as_of > current:
                 raise KPIInputError(
                     "as_of",
                     f"{as_of} has not begun (today is {today or dt.date.today()}); report {current} or earlier",
                 )
+            if through is not None and as_of > through:
+                how = "by data_through" if self.settings.data_through is not None else "its latest date"
+                raise KPIInputError(
+                    "as_of",
+                    f"{as_of} is after {through}, the month the data runs through ({how}): a month after it "
+                    f"would be reported as actuals with no data; report {through} or earlier, project the months "
+                    f"after it with `kpi-addin forecast --as-of {through}`, or, if the ledger was exported later "
+                    "with no changes since, say so with --data-through YYYY-MM",
+                )
             return as_of, as_of == current
+        if self.settings.data_through is not None:  # said by the user: the data runs through it
+            last_complete = current - 1
+            return min(last_complete, self.settings.data_through), False
         months = self._activity_months()
         happened = months[months <= number_of(current)]
         last_complete = current - 1

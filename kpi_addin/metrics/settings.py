@@ -48,6 +48,8 @@ class ReportSettings:
     language: str = "en"
     #: the plan scenario compared with the actuals (None: the plan's first)
     plan_scenario: str | None = None
+    #: the last month the data is known through (None: the month of its latest date)
+    data_through: pd.Period | None = None
     #: where each setting came from: "command line", "settings sheet" or "default"
     origin: Mapping[str, Origin] = field(default_factory=dict, compare=False)
 
