@@ -46,18 +46,31 @@ def test_the_data_runs_through_its_latest_date_of_any_kind() -> None:
     assert CompanyData(_subs(), settings=said).known_through() == M("2025-09", "M")
 
 
+def asked(**values: object) -> ReportSettings:
+    """Settings as a person gives them (the command line): their as-of is checked."""
+    return ReportSettings.resolve(values)
+
+
 def test_an_as_of_after_the_data_is_an_error_naming_the_month_and_forecast() -> None:
-    data = CompanyData(_subs(), settings=ReportSettings(as_of=M("2025-05", "M")))
+    data = CompanyData(_subs(), settings=asked(as_of=M("2025-05", "M")))
     with pytest.raises(KPIInputError, match=r"2025-05 is after 2025-04, the month the data runs through") as caught:
         data.reporting_month(TODAY)
     assert "kpi-addin forecast --as-of 2025-04" in str(caught.value) and "--data-through" in str(caught.value)
     # the month the data runs through is still reported, as are earlier ones
-    ok = CompanyData(_subs(), settings=ReportSettings(as_of=M("2025-04", "M")))
+    ok = CompanyData(_subs(), settings=asked(as_of=M("2025-04", "M")))
     assert ok.reporting_month(TODAY) == (M("2025-04", "M"), False)
+    # a program building its settings (a hand-worked test, a backtest) reports what it asks for
+    built = CompanyData(_subs(), settings=ReportSettings(as_of=M("2025-05", "M")))
+    assert built.reporting_month(TODAY) == (M("2025-05", "M"), False)
 
 
 def test_data_through_allows_later_months_and_sets_the_default() -> None:
-    later = ReportSettings(as_of=M("2025-08", "M"), data_through=M("2025-08", "M"))
+    later = asked(as_of=M("2025-08", "M"), data_through=M("2025-08", "M"))
+    too_late = asked(as_of=M("2025-09", "M"), data_through=M("2025-08", "M"))
+    with pytest.raises(
+        KPIInputError, match=r"2025-09 is after 2025-08, the month the data runs through \(by data_through\)"
+    ):
+        CompanyData(_subs(), settings=too_late).reporting_month(TODAY)
     assert CompanyData(_subs(), settings=later).reporting_month(TODAY) == (M("2025-08", "M"), False)
     # without an as-of, the last complete month up to data_through (not the last activity, 2025-03)
     said = ReportSettings(data_through=M("2025-08", "M"))

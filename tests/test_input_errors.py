@@ -150,7 +150,8 @@ def test_missing_fx_rate_for_a_month_is_reported_by_the_cli(tmp_path):
         {
             "subscriptions": [HEADER, ["c1", "A", 100, "month", "EUR", "2025-01-01", None]],
             "fx_rates": [["currency", "rate", "month"], ["EUR", 1.1, "2025-01"]],
-            "settings": [["key", "value"], ["as_of", "2025-02"]],
+            # the ledger was exported in February, with no change since January
+            "settings": [["key", "value"], ["as_of", "2025-02"], ["data_through", "2025-02"]],
         },
     )
     result = run("metrics", "--data", str(path))

@@ -308,7 +308,7 @@ def test_the_date_as_written_counts_not_its_utc_conversion(tmp_path):
         "c1,100,2024-01-31T20:00:00-05:00,2024-02-29 23:30:00 -0800\n"
         "c2,50,2024-01-15 09:00:00 PST,\n"
     )
-    result = metrics("--data", csv_file(tmp_path, text), "--as-of", "2024-03")
+    result = metrics("--data", csv_file(tmp_path, text), "--as-of", "2024-02")  # the data runs through February
     assert result.month("2024-01", "mrr") == 150.0
     assert result.month("2024-02", "mrr") == 50.0
 
