@@ -375,6 +375,7 @@ def packs(tmp_path_factory):
                 "Customers and retention",
                 "Unit economics",
                 "Funnel and NPS",
+                "Plan vs actual",  # the sample's 2025 budget
                 "Forecast",
                 "Cohorts",
                 "Goals",
@@ -389,6 +390,7 @@ def packs(tmp_path_factory):
                 "Revenue",
                 "Customers and retention",
                 "Unit economics",
+                "Plan vs actual",
                 "Forecast",
                 "Goals",
             ],
@@ -403,6 +405,7 @@ def packs(tmp_path_factory):
                 "고객과 유지율",
                 "단위 경제성",
                 "퍼널과 NPS",
+                "계획 대비 실적",
                 "전망",
                 "코호트",
                 "목표",

@@ -76,7 +76,7 @@ def test_executive_shows_summary_and_goals_only(sample_data, tmp_path):
     build(sample_data, path, template="executive")
     visible = [s["name"] for s in describe(path)["sheets"] if s["state"] == "visible"]
     pack = ["Pack overview", "Pack scorecard", "Pack revenue", "Pack retention", "Pack unit economics"]
-    pack += ["Pack forecast", "Pack goals"]  # the plan page is hidden: the sample has no plan
+    pack += ["Pack plan", "Pack forecast", "Pack goals"]  # the sample's budget shows on the plan page
     assert visible == ["Summary", "Goals", "Definitions", *pack]
 
 
