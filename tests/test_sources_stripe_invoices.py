@@ -239,7 +239,7 @@ def test_the_snapshot_misreads_an_upgrade_that_the_invoices_date(tmp_path):
         "id,Customer ID,Plan,Quantity,Currency,Interval,Amount,Status,Start (UTC),Current Period End (UTC)\n"
         "sub_C,cus_C,price_pro_m,1,usd,month,150.00,active,2025-01-15 12:00,2025-05-15 12:00\n"
     )
-    snapshot = months_of(path, "--as-of", "2025-04")
+    snapshot = months_of(path, "--as-of", "2025-04", "--data-through", "2025-04")  # exported in April
     assert [m["mrr"] for m in snapshot] == [150, 150, 150, 150]  # as if 150 had been paid since January
     invoices = tmp_path / "invoices.csv"
     invoices.write_text(

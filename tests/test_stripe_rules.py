@@ -65,7 +65,7 @@ def write(path: Path, columns: list[str], rows: list[dict]) -> Path:
 
 
 def mrr_by_month(path: Path, as_of: str) -> tuple[dict[str, float], list[str]]:
-    result = metrics("--subscriptions", path, "--as-of", as_of)
+    result = metrics("--subscriptions", path, "--as-of", as_of, "--data-through", as_of)  # exported then
     assert result.code == 0, result.err
     return {m["month"]: m["mrr"] for m in result.json()["months"]}, result.warnings
 
