@@ -26,7 +26,9 @@ def _company(sample: CompanyData) -> CompanyData:
     targets = pd.DataFrame(
         {"kpi": ["mrr", "arr"], "target": [80_000.0, 2_000_000.0], "direction": ["higher"] * 2, "due": pd.NaT}
     )
-    return dataclasses.replace(sample, subscriptions=subs, targets=targets)
+    # reported through 2025-12 (the sample pins no as-of: its scheduled March end would otherwise count)
+    settings = sample.settings.given(as_of=pd.Period("2025-12", "M"))
+    return dataclasses.replace(sample, subscriptions=subs, targets=targets, settings=settings)
 
 
 def _cell(wb, name: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
