@@ -251,9 +251,7 @@ def sample(out: Path, fmt: str, force: bool) -> None:
 @click.option("--data", type=click.Path(path_type=Path), help=DATA_HELP)
 @dashboard_options
 @refusals
-def dashboard(
-    data: Path | None, template_name: str, out: Path, as_of: str | None, update: Path | None, **o: Any
-) -> None:
+def dashboard(data: Path | None, template_name: str, out: Path, as_of: str | None, **o: Any) -> None:
     """Build the KPI dashboard workbook (plain Excel: formulas, charts, no add-in needed)."""
     # Imported here: the dashboard (openpyxl) is heavy and the other commands do not need it.
     from .dashboard.command import DashboardRequest, run_dashboard
@@ -261,15 +259,9 @@ def dashboard(
     given = {k: o.pop(k) for k in ("history_start", "convention", "plan_scenario", "data_through")}
     given["language"] = o.pop("lang")
     out_given = click.get_current_context().get_parameter_source("out") is not ParameterSource.DEFAULT
-    files = [
-        data,
-        *(o[k] for k in ("subscriptions", "mapping", "visitors", "costs", "cash", "accounts", "funnel")),
-        update,
-    ]
-    force, ledger, movements, carry = (o.pop(k) for k in ("force", "include_ledger", "movements_months", "force_carry"))
-    request = DashboardRequest(
-        template_name, out, out_given, force, ledger, movements, update, o.pop("pdf"), files, carry
-    )
+    flags = [o.pop(k) for k in ("force", "include_ledger", "movements_months", "update", "pdf")]
+    files = [data, *(o[k] for k in ("subscriptions", "mapping", "visitors", "costs", "cash", "accounts", "funnel"))]
+    request = DashboardRequest(template_name, out, out_given, *flags, [*files, flags[3]], o.pop("force_carry"))  # type: ignore[call-arg]  # the five flags in the request's order
     run_dashboard(
         request,
         lambda: load_report(data, as_of, exports_of(**o), **given),
