@@ -13,7 +13,7 @@ import sys
 import pandas as pd
 import pytest
 
-from kpi_addin.metrics import CompanyData, ReportSettings, monthly_kpis
+from kpi_addin.metrics import MONTHLY_KEYS, CompanyData, ReportSettings, monthly_kpis
 from kpi_addin.metrics_output import metrics_text
 
 M = pd.Period
@@ -81,7 +81,7 @@ def test_without_a_plan_the_contract_is_unchanged() -> None:
     data.plan = None
     out = json.loads(metrics_text(report, "json", 6, data))  # type: ignore[arg-type]
     assert "plan_scenario" not in out and "plan" not in out["months"][-1]
-    assert metrics_text(report, "csv", 6, data).splitlines()[0].endswith(",nps")  # type: ignore[arg-type]
+    assert metrics_text(report, "csv", 6, data).splitlines()[0] == ",".join(MONTHLY_KEYS)  # type: ignore[arg-type]
 
 
 def test_csv_has_plan_variance_and_percentage_columns() -> None:
