@@ -177,18 +177,14 @@ def movements(
     last: str | None,
     fmt: str,
     by: tuple[str, ...],
-    history_start: str | None,
-    convention: str | None,
-    data_through: str | None,
     **exports: Any,
 ) -> None:
     """List every customer whose MRR moved, month by month: the customers behind the MRR bridge."""
     from .segments_output import movements_by_text
 
     start = month_option(first, "--from")
-    company, report = load_report(
-        data, last, exports_of(**exports), history_start, convention, data_through=data_through
-    )
+    given = {k: exports.pop(k) for k in ("history_start", "convention", "data_through")}
+    company, report = load_report(data, last, exports_of(**exports), **given)
     start = max(start, report.monthly.index[0]) if start is not None else report.monthly.index[0]
     if start > report.as_of:
         raise click.BadParameter(f"{start} is after --to {report.as_of}", param_hint="--from")
@@ -212,9 +208,6 @@ def reconcile(
     against: Path,
     data: Path | None,
     as_of: str | None,
-    history_start: str | None,
-    convention: str | None,
-    data_through: str | None,
     fmt: str,
     **exports: Any,
 ) -> None:
@@ -225,9 +218,8 @@ def reconcile(
     theirs, read_notes = read_against(against)
     for note in read_notes:
         say_note(note)
-    company, report = load_report(
-        data, as_of, exports_of(**exports), history_start, convention, data_through=data_through
-    )
+    given = {k: exports.pop(k) for k in ("history_start", "convention", "data_through")}
+    company, report = load_report(data, as_of, exports_of(**exports), **given)
     click.echo(reconcile_output(company, report, theirs, against, fmt), nl=False)
 
 
