@@ -19,7 +19,7 @@ from kpi_addin.metrics import CompanyData, KPIReport, monthly_kpis
 def build(data: CompanyData, path: Path, template: str = "full", lang: str = "en", **kwargs: object):
     report = monthly_kpis(data)
     options = BuildOptions(load_template(template), load_language(lang), **kwargs)  # type: ignore[arg-type]
-    expected = write_dashboard(data, report, path, options, force=True)
+    expected = write_dashboard(data, report, path, options, force=True).expected
     return report, expected
 
 

@@ -375,6 +375,7 @@ def packs(tmp_path_factory):
                 "Customers and retention",
                 "Unit economics",
                 "Funnel and NPS",
+                "Cash and efficiency",
                 "Plan vs actual",  # the sample's 2025 budget
                 "Forecast",
                 "Cohorts",
@@ -390,6 +391,7 @@ def packs(tmp_path_factory):
                 "Revenue",
                 "Customers and retention",
                 "Unit economics",
+                "Cash and efficiency",
                 "Plan vs actual",
                 "Forecast",
                 "Goals",
@@ -405,6 +407,7 @@ def packs(tmp_path_factory):
                 "고객과 유지율",
                 "단위 경제성",
                 "퍼널과 NPS",
+                "현금과 효율성",
                 "계획 대비 실적",
                 "전망",
                 "코호트",

@@ -75,7 +75,7 @@ def test_executive_shows_summary_and_goals_only(sample_data, tmp_path):
     path = tmp_path / "dashboard.xlsx"
     build(sample_data, path, template="executive")
     visible = [s["name"] for s in describe(path)["sheets"] if s["state"] == "visible"]
-    pack = ["Pack overview", "Pack scorecard", "Pack revenue", "Pack retention", "Pack unit economics"]
+    pack = ["Pack overview", "Pack scorecard", "Pack revenue", "Pack retention", "Pack unit economics", "Pack cash"]
     pack += ["Pack plan", "Pack forecast", "Pack goals"]  # the sample's budget shows on the plan page
     assert visible == ["Summary", "Goals", "Definitions", *pack]
 

@@ -95,14 +95,30 @@ def test_without_a_plan_the_plan_page_is_hidden_and_not_printed(planned):
     assert "Pack plan" not in built.printed and "Pack forecast" in built.printed
     assert built.workbook["Pack plan"].sheet_state == "hidden"
     with_plan = build_workbook(planned, monthly_kpis(planned), options)
-    assert with_plan.printed.index("Pack plan") == with_plan.printed.index("Pack unit economics") + 2
+    assert with_plan.printed.index("Pack plan") == with_plan.printed.index("Pack cash") + 1
+
+
+def test_the_cash_page_holds_the_librarys_figures_and_needs_cash(built, planned):
+    path, report, expected = built
+    ws = load_workbook(path)["Pack cash"]
+    values = expected["Pack cash"]
+    last = max(c.row for c in ws["A"] if c.value is not None and str(c.value).startswith("="))
+    headers = {ws.cell(row=r, column=c).value: c for r in range(1, last) for c in range(2, 11)}
+    month = report.monthly.loc[AS_OF]
+    for key in ("cash_balance", "burn_3m", "runway_months", "burn_multiple", "gross_margin"):
+        column = headers[load_language("en").label(key)]
+        assert values[ws.cell(row=last, column=column).coordinate] == pytest.approx(float(month[key])), key
+    costs = planned.costs.assign(cash=float("nan"))
+    data = dataclasses.replace(planned, costs=costs)
+    without = build_workbook(data, monthly_kpis(data), BuildOptions(load_template("full"), load_language("en")))
+    assert "Pack cash" not in without.printed and without.workbook["Pack cash"].sheet_state == "hidden"
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_recalculates_both_pages_to_the_librarys_values(built, tmp_path):
+def test_libreoffice_recalculates_the_pages_to_the_librarys_values(built, tmp_path):
     require_soffice()
     path, _report, expected = built
     recalculated = recalculated_values(path, tmp_path)
-    pages = {k: v for k, v in expected.items() if k in ("Pack plan", "Pack forecast")}
-    assert pages["Pack plan"] and pages["Pack forecast"]
+    pages = {k: v for k, v in expected.items() if k in ("Pack plan", "Pack forecast", "Pack cash")}
+    assert pages["Pack plan"] and pages["Pack forecast"] and pages["Pack cash"]
     assert mismatches(pages, {k: recalculated[k] for k in pages}) == []

@@ -89,7 +89,9 @@ def run_dashboard(
     steps = len(PROGRESS_STEPS) + (pdf_path is not None)
     with progress(steps) as step:
         try:
-            write_dashboard(company, report, out, options, force=force, progress=lambda _step: step(), pdf=pdf_path)
+            written = write_dashboard(
+                company, report, out, options, force=force, progress=lambda _step: step(), pdf=pdf_path
+            )
         except OutputExistsError as exc:
             raise CommandError([str(exc)]) from None
         except PdfError as exc:
@@ -102,8 +104,7 @@ def run_dashboard(
         False,
     )
     if pdf_path is not None:
-        sheets = ", ".join(options.language.sheets[s] for s in options.template.sheets)
-        say(f"wrote {pdf_path} (the board pack: {sheets})", False)
+        say(f"wrote {pdf_path} (the board pack, {len(written.printed)} pages: {', '.join(written.printed)})", False)
     for warning in report.warnings:
         say(f"warning: {warning}", True)
     if options.carried is not None:

@@ -34,6 +34,7 @@ PACK_PAGES = (
     "pack_retention",
     "pack_unit_economics",
     "pack_funnel",
+    "pack_cash",
     "pack_plan",
     "pack_forecast",
     "pack_cohorts",

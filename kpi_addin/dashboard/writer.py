@@ -6,12 +6,20 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from ..io.safe_write import atomic_output
 from ..metrics import CompanyData, KPIReport
 from .builder import BuildOptions, build_workbook
 from .cache import fill_cached_values
 from .pdf import export_pdf, printable_copy
+
+
+class Written(NamedTuple):
+    """What was written: the expected value of every formula cell, and the pack pages printed."""
+
+    expected: dict[str, dict[str, object]]
+    printed: list[str]
 
 
 def write_dashboard(
@@ -23,8 +31,9 @@ def write_dashboard(
     force: bool = False,
     progress: Callable[[str], None] | None = None,
     pdf: Path | None = None,
-) -> dict[str, dict[str, object]]:
-    """Write the dashboard to ``out`` atomically; returns the expected value of every formula cell.
+) -> Written:
+    """Write the dashboard to ``out`` atomically; returns the expected value of every formula
+    cell and the titles of the board pack's printed pages.
 
     With ``pdf``, also the board pack (the template's report sheets) as PDF; both files
     are written or neither.  A failure at any step leaves existing files exactly as they were.
@@ -47,4 +56,4 @@ def write_dashboard(
             # LibreOffice does not print sparklines: the PDF shows the same trends as text
             printable = printable_copy(filled, Path(work) / f"{out.stem}.xlsx", built.printed, built.trend_text)
             export_pdf(printable, pdf, force=force)
-    return built.expected
+    return Written(built.expected, built.printed)

@@ -122,7 +122,27 @@ DETAIL_PAGES = (
             ("nps_trend", (("nps", "nps", "left"),), "line"),
         ),
     ),
+    DetailPage(
+        "pack_cash",
+        ("cash_balance", "burn_3m", "runway_months", "burn_multiple", "rule_of_40"),
+        (
+            "cash_balance",
+            "net_burn",
+            "burn_3m",
+            "runway_months",
+            "burn_multiple",
+            "gross_margin",
+            "rule_of_40",
+            "ltv_cac_gm_trailing",
+        ),
+        (
+            ("pack_cash_balance", (("cash_balance", "mrr", "left"),), "line"),
+            ("pack_burn", (("burn_3m", "churned", "left"),), "line"),
+        ),
+    ),
 )
+#: Pages shown only when their input is there: the page key → the input column it needs.
+NEEDS_INPUT = {"pack_cash": "cash"}
 #: Stage-to-stage conversions the funnel page draws: (id, numerator, denominator) of the month.
 CONVERSIONS = {
     "lead_to_mql": ("mql", "leads"),
@@ -168,6 +188,11 @@ def build(ctx: Context, monthly: MonthlyTable) -> dict[str, Page]:
     for spec in DETAIL_PAGES:
         if spec.key in ctx.sheets:
             pages[spec.key] = detail_page(ctx, monthly, spec)
+            needed = NEEDS_INPUT.get(spec.key)
+            costs = ctx.data.costs
+            if needed and (costs is None or needed not in costs or costs[needed].isna().all()):
+                ctx.sheets[spec.key].sheet_state = "hidden"  # no cash in the input: nothing to print
+                ctx.unprinted.add(spec.key)
     return pages
 
 
