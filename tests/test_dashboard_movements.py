@@ -161,4 +161,4 @@ def test_input_cells_have_one_style_and_a_name_each(full):
         goals["C5"].value == 120000 and goals["D5"].value == "higher" and goals["E5"].value == dt.datetime(2025, 12, 1)
     )
     assert goals["I5"].value == '=IF(D5="lower","lower","higher")'
-    assert wb.defined_names[MARKER_NAME].attr_text == '"kpi-addin 0.1.0 as_of 2025-12"'
+    assert wb.defined_names[MARKER_NAME].attr_text == '"kpi-addin 0.1.0 as_of 2025-12 currency USD"'

@@ -21,7 +21,7 @@ from .builder import BuildOptions
 from .pdf import PdfError, require_soffice
 from .sheets import PROGRESS_STEPS
 from .template import load_template
-from .typed import mark_carried_comments, unplaced
+from .typed import company_mark, mark_carried_comments, unplaced
 from .update import UpdateError, carry_plan, default_output, read_last
 from .writer import write_dashboard
 
@@ -140,7 +140,7 @@ def prepare_update(
     differs = []
     if carried.currency is not None and carried.currency != report.reporting_currency:
         differs.append(f"reporting currency {carried.currency}, not {report.reporting_currency}")
-    if carried.company and report.company and carried.company.strip() != report.company.strip():
+    if carried.company and report.company and carried.company != company_mark(report.company):
         differs.append(f"company {carried.company!r}, not {report.company!r}")
     if differs and not force_carry:
         raise CommandError(

@@ -30,6 +30,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
+from .cells import XML_ILLEGAL_RE
 
 MARKER_NAME = "KPIADDIN_DASHBOARD"
 MARKER_PROPERTY = "kpi-addin dashboard"
@@ -152,8 +153,8 @@ def mark_workbook(
     text = f"kpi-addin {__version__} as_of {as_of} currency {currency}"
     wb.defined_names[MARKER_NAME] = DefinedName(MARKER_NAME, attr_text=f'"{text}"')
     wb.custom_doc_props.append(StringProperty(name=MARKER_PROPERTY, value=text))
-    if company:
-        wb.custom_doc_props.append(StringProperty(name=COMPANY_PROPERTY, value=company))
+    if company and company_mark(company):
+        wb.custom_doc_props.append(StringProperty(name=COMPANY_PROPERTY, value=company_mark(company)))
     ref = f"{quote_sheetname(goals.title)}!$A${header_row}:${last_column}${header_row}"
     wb.defined_names[GOALS_NAME] = DefinedName(GOALS_NAME, attr_text=ref)
 
@@ -162,6 +163,12 @@ def marker_as_of(text: str) -> str | None:
     """The ``as_of`` month a marker names (``kpi-addin 0.1.0 as_of 2025-11`` → ``2025-11``)."""
     found = re.search(r"as_of (\d{4}-\d{2})", text)
     return found.group(1) if found else None
+
+
+def company_mark(company: str) -> str:
+    """The company as the file records it: untrusted text, so XML-illegal characters dropped
+    and cut at 255 characters (a document property Excel shows whole)."""
+    return XML_ILLEGAL_RE.sub("", company).strip()[:255]
 
 
 def marker_currency(text: str) -> str | None:
