@@ -26,43 +26,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import export_dates, files
+from .. import export_dates, files, schema
 from .. import values as values_
 from ..problems import Problem, RawSheet, ReadNote, column_letter
 from .attributes import export_attributes
 
-CANONICAL = (
-    "customer_id",
-    "customer_name",
-    "plan",
-    "amount",
-    "interval",
-    "quantity",
-    "currency",
-    "start_date",
-    "end_date",
-    "trial_end",
-)
-
-#: Interval words in exports → (canonical interval, multiplier of the count).
-INTERVAL_UNITS = {
-    "day": ("week", 1 / 7),
-    "days": ("week", 1 / 7),
-    "daily": ("week", 1 / 7),
-    "week": ("week", 1),
-    "weeks": ("week", 1),
-    "weekly": ("week", 1),
-    "month": ("month", 1),
-    "months": ("month", 1),
-    "monthly": ("month", 1),
-    "quarter": ("quarter", 1),
-    "quarterly": ("quarter", 1),
-    "year": ("year", 1),
-    "years": ("year", 1),
-    "yearly": ("year", 1),
-    "annual": ("year", 1),
-    "annually": ("year", 1),
-}
+#: The canonical subscriptions columns an export becomes, in the schema's order (one table: io/schema.py).
+CANONICAL = tuple(c.name for c in schema.SUBSCRIPTIONS.columns)
+#: Interval words in exports → (canonical interval, multiplier of the count): the schema's one table.
+INTERVAL_UNITS = schema.INTERVAL_UNITS
 
 
 def normalise(name: object) -> str:
