@@ -135,6 +135,10 @@ def _other_calls(ranges: dict) -> list[tuple[str, tuple]]:
         ("KPI", ("$handle", "not_a_kpi", MISSING)),
         ("KPI", ("$handle", "mrr", "2031-01")),
         ("KPI", ("kpi#00000000: 2025-12, 24 months", "mrr", MISSING)),
+        ("KPI", ("$handle", "mrr", "2025-12", "plan=Growth")),
+        ("KPI", ("$handle", "nrr", "2025-06", "currency=EUR")),
+        ("KPI", ("$handle", "mrr", MISSING, "plan=Nope")),
+        ("KPI_TABLE", ("$handle", "mrr, entered_mrr, left_mrr, customers", 2.0, "plan")),
     ]
     # an error cell in an end date, a Table without its header, a Table with a Total row
     broken = [list(row) for row in subs[:4]]

@@ -28,6 +28,7 @@ import pickle
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -51,6 +52,8 @@ class Entry:
     months: tuple[str, ...] = ()
     #: quarter / year tables, computed on first use
     periods: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: figures by segment (attributes → :class:`~kpi_addin.metrics.segments.SegmentReport`), on first use
+    segments: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
 
 _CACHE: OrderedDict[str, Entry] = OrderedDict()

@@ -15,8 +15,10 @@ import numpy as np
 
 from ..metrics import monthly_kpis
 from ..metrics.catalogue import BALANCE_SHEET_KEYS, COUNT_KEYS, MONTHLY_KEYS, REGISTRY
+from ..metrics.segments import SEGMENT_KEYS, attribute_columns
 from . import handles
 from .convert import DIV0, EXCEL_ERRORS, NA, flatten, optional, scalar_call, table_call, worksheet_function
+from .segment_figures import segment_rows, segment_value
 
 SUBSCRIPTIONS_DOC = "The subscriptions range (customer_id, amount, interval, start_date, ...); a header row is optional"
 FX_DOC = "Optional FX rates range: currency, rate, month"
@@ -109,19 +111,25 @@ def settings_arg(settings: object) -> object:
         "handle": HANDLE_DOC,
         "key": "The KPI's key, as in kpi-addin metrics' JSON: mrr, customer_churn_rate, nrr_12m, cac_trailing, ...",
         "month": "Optional month (YYYY-MM or a date; default the reporting month), quarter (2025Q3) or year (2025)",
+        "segment": 'Optional segment, as "plan=Pro" (several: "plan=Pro; country=KR"); default the whole company',
     },
 )
-def KPI(handle, key, month=None):
-    """One figure of a KPI_REPORT: any KPI key, for a month (default the reporting month), quarter or year."""
-    return scalar_call(lambda: _figure(handle, key, optional(month, None)))
+def KPI(handle, key, month=None, segment=None):
+    """One figure of a KPI_REPORT: any KPI key, for a month (default the last), quarter, year or segment."""
+    return scalar_call(lambda: _figure(handle, key, optional(month, None), optional(segment, None)))
 
 
-def _figure(handle: object, key: object, month: object) -> object:
+def _figure(handle: object, key: object, month: object, segment: object = None) -> object:
     passed = _passed_error(handle)
     if passed:
         return passed
     entry = handles.entry_of(handle)
     label = handles.period_label(month)
+    if segment is not None and str(segment).strip():
+        if label is not None and len(label) != 7:
+            raise LookupError(f"month: {label} — figures by segment are monthly; give a month (YYYY-MM)")
+        figure = segment_value(entry, key, label or entry.months[-1], segment)
+        return _shown_segment(entry, str(key).strip().lower(), figure)
     if label is not None and len(label) != 7:  # a quarter or a year
         return _period_figure(entry, str(key).strip().lower(), label)
     name = handles.known_key(key)
@@ -180,11 +188,11 @@ def _passed_error(value: object) -> str | None:
         "handle": HANDLE_DOC,
         "keys": 'Optional KPI keys: a range of keys or text such as "mrr, nrr, cac"; default every monthly KPI',
         "months": 'Optional: the last N months (a number), a range of months, or "2025-01:2025-06"; default all',
-        "by": 'Optional "month" (default), "quarter" or "year"',
+        "by": 'Optional "month" (default), "quarter", "year", or attributes to segment by ("plan", "plan, country")',
     },
 )
 def KPI_TABLE(handle, keys=None, months=None, by=None):
-    """A table of a KPI_REPORT: one row per month (or quarter, or year), one column per KPI key."""
+    """A table of a KPI_REPORT: a row per month (or quarter, year, month and segment), a column per KPI key."""
 
     def build() -> list[list[object]]:
         passed = _passed_error(handle)
@@ -193,7 +201,7 @@ def KPI_TABLE(handle, keys=None, months=None, by=None):
         entry = handles.entry_of(handle)
         period = str(optional(by, "month")).strip().lower()
         if period not in PERIODS:
-            raise ValueError(f"by: {period!r} is not month, quarter or year")
+            return _segment_table(entry, keys, months, period)
         if period == "month":
             return _monthly_table(entry, keys, months)
         return _period_table(entry, keys, months, period)
@@ -244,6 +252,34 @@ def _monthly_table(entry: handles.Entry, keys: object, months: object) -> list[l
             row.append(_shown(entry, name, value))
         rows.append(row)
     return rows
+
+
+def _segment_table(entry: handles.Entry, keys: object, months: object, by: str) -> list[list[object]]:
+    """``KPI_TABLE(handle, keys, months, "plan")``: one row per month and segment."""
+    attributes = tuple(dict.fromkeys(a.strip() for a in by.split(",") if a.strip()))
+    known = attribute_columns(entry.report.ledger)
+    unknown = [a for a in attributes if a not in known]
+    if not attributes or unknown:
+        raise ValueError(
+            f"by: {by!r} is not month, quarter, year or attributes of the ledger ({', '.join(known) or 'none'})"
+        )
+    given = optional(keys, None)
+    cells = [] if given is None else [c for c in flatten(given) if c not in (None, "")]
+    names = [p.strip() for c in cells for p in str(c).split(",") if p.strip()] or list(SEGMENT_KEYS)
+    header, rows = segment_rows(entry, attributes, names, _chosen_labels(months, list(entry.months)))
+    width = len(attributes) + 1
+    shown = [
+        [*row[:width], *(_shown_segment(entry, n, v) for n, v in zip(header[width:], row[width:], strict=True))]
+        for row in rows
+    ]
+    return [list[object](header), *shown]
+
+
+def _shown_segment(entry: handles.Entry, name: str, value: object) -> object:
+    """A segment's figure as a cell shows it: a KPI whose input has no segment is ``#N/A``."""
+    if isinstance(value, float) and math.isnan(value) and name in REGISTRY and REGISTRY[name].input_sheets:
+        return NA
+    return _shown(entry, name, value) if name in REGISTRY else (DIV0 if value != value else value)
 
 
 def _period_table(entry: handles.Entry, keys: object, months: object, period: str) -> list[list[object]]:

@@ -258,13 +258,13 @@ failed:
     INTEREST_COVERAGE = Err.Description
 End Function
 
-Function KPI(handle, key, Optional month)
+Function KPI(handle, key, Optional month, Optional segment)
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        KPI = XLPy.CallUDF("kpi_addin.excel.functions", "KPI", Array(handle, key, month), ThisWorkbook, Application.Caller)
+        KPI = XLPy.CallUDF("kpi_addin.excel.functions", "KPI", Array(handle, key, month, segment), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        KPI = XLPy.CallUDF("kpi_addin.excel.functions", "KPI", Array(handle, key, month))
+        KPI = XLPy.CallUDF("kpi_addin.excel.functions", "KPI", Array(handle, key, month, segment))
         Exit Function
     #End If
 failed:
