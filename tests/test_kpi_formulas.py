@@ -58,6 +58,8 @@ EXAMPLES: list[tuple[str, dict[str, float], float]] = [
     ("opex_share_rd", {"research_development": 1_500, "revenue": 3_450}, 1_500 / 3_450),
     ("opex_share_ga", {"general_administrative": 800, "revenue": 3_450}, 800 / 3_450),
     ("opex_share_cs", {"customer_success": 400, "revenue": 3_450}, 400 / 3_450),
+    # issue 23: the payback of the 3-month CAC, 3,000 / (250 × 80 %)
+    ("cac_payback_trailing", {"cac_trailing": 3_000, "arpu": 250, "gross_margin": 0.8}, 15),
     # ↑ new monthly KPIs' rows go above this line
     ("current_ratio", {"current_assets": 300_000, "current_liabilities": 150_000}, 2),
     ("quick_ratio", {"current_assets": 300_000, "inventories": 60_000, "current_liabilities": 150_000}, 1.6),
@@ -101,6 +103,15 @@ WINDOW_EXAMPLES: list[tuple[str, dict[str, list[float]], float]] = [
             "revenue": [3_250, 3_250, 3_450, 3_450, 2_650, 2_750, 2_750, 3_050, 3_050, 2_950, 3_450, 3_450],
         },
         100 * (3_300 / 2_700 - 1 - 42_900 / 37_500),
+    ),
+    # issue 23: the sample's October..December 2025 answers, 41 + 58 + 45
+    ("nps_answers_3m", {"nps_answers": [0, 41, 58, 45]}, 144),
+    # 60 promoters and 20 detractors of 144 answers pooled: 100 × 40 / 144 (the months' own
+    # scores, 50, 20.7 and 11.1, would average 27.3)
+    (
+        "nps_3m",
+        {"nps_answers": [0, 41, 58, 45], "nps_promoters": [0, 25, 20, 15], "nps_detractors": [0, 5, 8, 7]},
+        100 * 40 / 144,
     ),
     # Q1 2026: ARR 2,900 × 12 at December → 3,300 × 12 at March; Q4 2025's sales and marketing 9,000
     (

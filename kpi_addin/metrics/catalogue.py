@@ -54,6 +54,7 @@ from .finance_kpis import ENTRIES as FINANCE_ENTRIES
 from .finance_kpis import FINANCIAL_COLUMNS as FINANCIAL_COLUMNS
 from .finance_kpis import SIGNED_COST_COLUMNS as SIGNED_COST_COLUMNS
 from .finance_kpis import SIGNED_KPIS
+from .window_kpis import ENTRIES as WINDOW_ENTRIES
 from .kpi_entry import KPI as KPI
 from .kpi_entry import Direction as Direction
 from .kpi_entry import Family as Family
@@ -328,6 +329,8 @@ _ENTRIES: tuple[KPI, ...] = (
     ),
     # cash, efficiency and margins (issue 21): kpi_addin/metrics/finance_kpis.py
     *FINANCE_ENTRIES,
+    # the pack's windows (issue 23): kpi_addin/metrics/window_kpis.py
+    *WINDOW_ENTRIES,
     # ↑ new monthly KPIs go above this line (new JSON keys come last); below: the balance-sheet ratios
     KPI(
         "current_ratio",

@@ -184,10 +184,11 @@ def _missing_months_warning(sheet: str, frame: pd.DataFrame | None, months: pd.P
 
 def _nps_counts(nps: pd.DataFrame | None, months: pd.PeriodIndex) -> pd.DataFrame:
     """Answers, promoters and detractors per month (0 where none, as a spreadsheet COUNTIFS
-    gives: NPS is undefined there, never 0)."""
-    counts = pd.DataFrame({"answers": 0.0, "promoters": 0.0, "detractors": 0.0}, index=months)
+    gives: NPS is undefined there, never 0); without any answer at all (no ``nps`` sheet, or
+    an empty one) not known (``nan``), so the 3-month counts are too."""
     if nps is None or nps.empty:
-        return counts
+        return pd.DataFrame({"answers": np.nan, "promoters": np.nan, "detractors": np.nan}, index=months)
+    counts = pd.DataFrame({"answers": 0.0, "promoters": 0.0, "detractors": 0.0}, index=months)
     scores = nps.assign(month=nps["date"].dt.to_period("M"))
     grouped = scores.groupby("month")["score"]
     counts["answers"] = grouped.count().reindex(months).fillna(0).astype(float)

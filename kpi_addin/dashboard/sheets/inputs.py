@@ -72,7 +72,9 @@ def build(ctx: Context, ledger: LedgerAggregates) -> InputsByMonth:
                     "nps_promoters": f',NPS[score],">={PROMOTER_MIN}"',
                     "nps_detractors": f',NPS[score],"<={DETRACTOR_MAX}"',
                 }[column]
-                ctx.book.formula(ws, cell, f"COUNTIFS({window}{extra})", expected, "#,##0")
+                # no answer at all: no NPS input (#N/A, as the library's null), not zero answers
+                formula = f"IF(COUNTA(NPS[score])=0,NA(),COUNTIFS({window}{extra}))"
+                ctx.book.formula(ws, cell, formula, expected, "#,##0", error=NA)
     ws.freeze_panes = f"B{FIRST}"
     grey_errors(ws, f"B{FIRST}:{get_column_letter(len(columns))}{FIRST + ctx.n - 1}")
     for i in range(2, len(columns) + 1):
