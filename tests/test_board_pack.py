@@ -253,7 +253,7 @@ def test_template_defaults_are_labelled_and_no_answers_is_na(tmp_path):
     assert summary[f"F{row}"].value in ("met", "below target", "far below", "n/a")
     goals = wb["Goals"]
     assert goals["E5"].value == "template default"
-    nps_row = next(r for r in range(6, 30) if summary[f"A{r}"].value == "NPS")
+    nps_row = next(r for r in range(6, 30) if summary[f"A{r}"].value == "NPS, 3 months")
     assert summary[f"B{nps_row}"].value == "#N/A"  # no answers is no input, not #DIV/0!
 
 

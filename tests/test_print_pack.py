@@ -60,7 +60,8 @@ def page_texts(pdf: Path) -> list[str]:
 
 def synthetic_company(folder: Path, months: int, subscriptions: int = 50_000, seed: int = 7) -> Path:
     """A canonical CSV folder: ``subscriptions`` over ``months`` months ending 2025-12, with
-    costs, funnel and NPS for every month (a company of the size the board pack must print)."""
+    costs (with EBITDA and cash), funnel and NPS for every month and a budget for the last
+    year (a company of the size the board pack must print, with every page it can have)."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     first = pd.Period("2025-12", "M") - (months - 1)
@@ -94,8 +95,20 @@ def synthetic_company(folder: Path, months: int, subscriptions: int = 50_000, se
             "infrastructure": rng.uniform(30_000, 50_000, n).round(2),
             "retention_programs": rng.uniform(5_000, 10_000, n).round(2),
             "cogs": rng.uniform(80_000, 120_000, n).round(2),
+            "ebitda": rng.uniform(-600_000, -200_000, n).round(2),
+            "cash": (60_000_000 - np.cumsum(rng.uniform(300_000, 700_000, n))).round(2),
         }
     ).to_csv(folder / "costs.csv", index=False)
+    # a budget for the last year, so the plan page prints beside the cash page
+    budget = month_list[-12:]
+    pd.DataFrame(
+        {
+            "month": budget,
+            "scenario": "budget",
+            "mrr": np.linspace(1_500_000, 2_000_000, 12).round(0),
+            "customers": np.linspace(20_000, 24_000, 12).round(0),
+        }
+    ).to_csv(folder / "plan.csv", index=False)
     visitors = rng.integers(200_000, 300_000, n)
     leads = (visitors * 0.02).astype(int)
     mql = (leads * 0.4).astype(int)
@@ -179,7 +192,10 @@ def test_the_pack_has_its_pages_in_order_and_each_page_is_one_page(printed):
 
 
 def test_a_36_month_company_prints_as_many_pages_as_a_24_month_one(printed):
-    assert len(page_texts(printed("full", "en", 36)[1])) == len(page_texts(printed("full", "en", 24)[1]))
+    pages = page_texts(printed("full", "en", 36)[1])
+    assert len(pages) == len(page_texts(printed("full", "en", 24)[1]))
+    # with costs, cash, EBITDA, a funnel, NPS and a budget every page of the pack prints
+    assert len(pages) == len(load_template("full").pack)
 
 
 def test_the_executive_pack_holds_no_customer_pages(printed):

@@ -63,8 +63,9 @@ BRIDGE_COLOURS = {
 QUARTERS = 4
 #: Headline tiles of the overview: (KPI, months back the change is against).
 TILES = (("arr", 12), ("mrr", 1), ("customers", 1), ("nrr_12m", 12), ("grr_12m", 12))
-#: Cash and efficiency tiles, shown when the inputs give them.
-CASH_TILES = ("cash_balance", "net_burn", "runway_months", "burn_multiple", "gross_margin", "top10_share")
+#: Cash, efficiency and concentration tiles, shown when the inputs give them (net burn is on
+#: the cash page; the runway is the burn a board reads here).
+CASH_TILES = ("cash_balance", "runway_months", "burn_multiple", "gross_margin", "top10_share")
 
 
 @dataclass

@@ -98,17 +98,17 @@ DETAIL_PAGES = (
     ),
     DetailPage(
         "pack_unit_economics",
-        ("arpu", "ltv_trailing", "cac_trailing", "ltv_cac_trailing", "cac_payback_months"),
-        ("arpu", "ltv_trailing", "cac_trailing", "ltv_cac_trailing", "cac_payback_months", "saas_quick_ratio", "cts"),
+        ("arpu", "ltv_trailing", "cac_trailing", "ltv_cac_trailing", "cac_payback_trailing"),
+        ("arpu", "ltv_trailing", "cac_trailing", "ltv_cac_trailing", "cac_payback_trailing", "saas_quick_ratio", "cts"),
         (
             ("pack_ltv_cac", (("ltv_cac_trailing", "ltv_cac", "left"),), "line"),
-            ("pack_payback", (("cac_payback_months", "cac_payback", "left"),), "line"),
+            ("pack_payback", (("cac_payback_trailing", "cac_payback", "left"),), "line"),
         ),
     ),
     DetailPage(
         "pack_funnel",
-        ("visitors", "leads", "sql", "new_customers", "nps"),
-        ("visitors", "leads", "mql", "sql", "new_customers", "ccr", "nps"),
+        ("visitors", "leads", "sql", "new_customers", "nps_3m"),
+        ("visitors", "leads", "mql", "sql", "new_customers", "ccr", "nps_3m", "nps_answers_3m"),
         (
             (
                 "pack_stage_conversion",
@@ -119,7 +119,7 @@ DETAIL_PAGES = (
                 ),
                 "line",
             ),
-            ("nps_trend", (("nps", "nps", "left"),), "line"),
+            ("nps_trend", (("nps_3m", "nps", "left"),), "line"),
         ),
     ),
     DetailPage(
