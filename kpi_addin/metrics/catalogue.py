@@ -54,12 +54,12 @@ from .finance_kpis import ENTRIES as FINANCE_ENTRIES
 from .finance_kpis import FINANCIAL_COLUMNS as FINANCIAL_COLUMNS
 from .finance_kpis import SIGNED_COST_COLUMNS as SIGNED_COST_COLUMNS
 from .finance_kpis import SIGNED_KPIS
-from .window_kpis import ENTRIES as WINDOW_ENTRIES
 from .kpi_entry import KPI as KPI
 from .kpi_entry import Direction as Direction
 from .kpi_entry import Family as Family
 from .kpi_entry import Unit as Unit
 from .trailing import CAC_WINDOW, CHURN_WINDOW, COHORT_MONTHS, LTV_CHURN_WINDOW
+from .window_kpis import ENTRIES as WINDOW_ENTRIES
 
 
 def _taken(key: str, unit: Unit, direction: Direction | None, family: Family, **kw: Any) -> KPI:

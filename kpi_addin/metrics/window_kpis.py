@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from .expression import col, if_positive, na_if_zero, window_sum
 from .kpi_entry import KPI
-from .trailing import CAC_WINDOW
 
 c = col
 
