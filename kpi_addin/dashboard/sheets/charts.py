@@ -60,6 +60,8 @@ COLOURS = {
     "total": "1F3864",
 }
 #: Chart sizes (cm): every chart of a page takes one of these, so they line up.
+#: The height of one row (20 px) in cm, and the colour of a printed chart's title.
+ROW_CM, TITLE_COLOUR = 20 / 37.8, "1F3864"
 SIZES = {"summary": (10.7, 7.4), "sheet": (16.0, 8.5), "pack": (10.3, 6.0), "pack_narrow": (6.2, 5.6)}
 #: Rows and columns one chart of each size spans on a sheet of default cell sizes.
 ROWS_PER_CHART = {"summary": 15, "sheet": 18, "pack": 12, "pack_narrow": 11}
@@ -350,10 +352,18 @@ def place(ctx: Context, ws: Worksheet, kind: str, chart: ChartBase | None, ancho
     last_col, last_row = span(ws, anchor, width, height)
     seen = ctx.extents.get(ws.title, (0, 0))
     ctx.extents[ws.title] = (max(seen[0], last_col), max(seen[1], last_row))
+    on_page = size.startswith("pack")
+    if on_page:
+        # A printed page's chart title is a cell above the chart, in the same space: LibreOffice,
+        # which renders the PDF, puts gaps between Hangul and Latin letters in a chart's title.
+        letter, row = coordinate_from_string(anchor)
+        put_text(ws[anchor], ctx.lang.charts[kind])
+        ws[anchor].font = CellFont(bold=True, size=11, color=TITLE_COLOUR)
+        anchor, height = f"{letter}{row + 1}", height - ROW_CM
     if chart is None:
         no_data(ctx, ws, kind, anchor, width, height)
         return
-    chart.title = title(ctx.lang.charts[kind], 1100 if size == "summary" else 1200, ctx.font)
+    chart.title = None if on_page else title(ctx.lang.charts[kind], 1100 if size == "summary" else 1200, ctx.font)
     chart.width, chart.height = width, height
     if not isinstance(chart, PieChart):
         chart.x_axis.delete = False

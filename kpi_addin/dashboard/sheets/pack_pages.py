@@ -31,6 +31,7 @@ from .page import (
     page_months,
     unit_format,
 )
+from .summary import on_margin
 
 #: Each detail page: (page key, headline KPIs, table KPIs, charts as (title key, [(KPI, colour, axis)], kind)).
 ChartSpec = tuple[str, Sequence[tuple[str, str, str]], str]
@@ -119,7 +120,7 @@ DETAIL_PAGES = (
                 ),
                 "line",
             ),
-            ("nps_trend", (("nps_3m", "nps", "left"),), "line"),
+            ("pack_nps_3m", (("nps_3m", "nps", "left"),), "line"),
         ),
     ),
     DetailPage(
@@ -141,6 +142,8 @@ DETAIL_PAGES = (
         ),
     ),
 )
+#: A chart's title when its series are shown on gross margin (:func:`.summary.on_margin`).
+MARGIN_TITLES = {"pack_ltv_cac": "pack_ltv_cac_gm"}
 #: Pages shown only when their input is there: the page key → the input column it needs.
 NEEDS_INPUT = {"pack_cash": "cash"}
 #: Stage-to-stage conversions the funnel page draws: (id, numerator, denominator) of the month.
@@ -196,7 +199,20 @@ def build(ctx: Context, monthly: MonthlyTable) -> dict[str, Page]:
     return pages
 
 
+def chart_on_margin(ctx: Context, chart: ChartSpec) -> ChartSpec:
+    """A chart's series (and title) on gross margin when the Summary shows them so."""
+    title, lines, kind = chart
+    keys = [key for key, _colour, _axis in lines]
+    shown = on_margin(ctx, keys)
+    if shown == keys:
+        return chart
+    return MARGIN_TITLES.get(title, title), [(k, c, a) for k, (_key, c, a) in zip(shown, lines, strict=True)], kind
+
+
 def detail_page(ctx: Context, monthly: MonthlyTable, spec: DetailPage) -> Page:
+    # the Summary's LTV and LTV:CAC: on gross margin when COGS are given
+    on_gm = tuple(chart_on_margin(ctx, chart) for chart in spec.charts)
+    spec = DetailPage(spec.key, tuple(on_margin(ctx, spec.tiles)), tuple(on_margin(ctx, spec.table)), on_gm)
     ws = ctx.sheets[spec.key]
     page = Page(ctx, ws)
     as_of = ctx.report.as_of

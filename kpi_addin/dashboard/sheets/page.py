@@ -79,9 +79,13 @@ def money_format(ctx: Context, values: Sequence[float]) -> str:
 
 
 def unit_format(ctx: Context, unit: str, values: Sequence[float]) -> str:
-    """The page format of a figure of ``unit`` (money scaled; rates with one decimal)."""
+    """The page format of a figure of ``unit`` (money scaled; rates with one decimal, two
+    when every value is under 1 %, as a visitor-to-customer conversion is)."""
     if unit == "money":
         return money_format(ctx, values)
+    finite = [abs(float(v)) for v in values if v is not None and not math.isnan(float(v))]
+    if unit == "rate" and finite and max(finite) < 0.01:
+        return "0.00%"
     return {
         "rate": "0.0%",
         "count": "#,##0",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
@@ -55,15 +56,21 @@ TREND_MONTHS = 12
 CHARTS_PER_ROW = 3
 
 
-#: A headline KPI shown on gross margin instead when the costs give COGS (labelled so).
-ON_GROSS_MARGIN = {"ltv_cac_trailing": "ltv_cac_gm_trailing"}
+#: Headline KPIs shown on gross margin instead when the costs give COGS (labelled so): LTV
+#: and LTV:CAC together, so the page never shows a revenue LTV beside a margin LTV:CAC.
+ON_GROSS_MARGIN = {"ltv_trailing": "ltv_gm_trailing", "ltv_cac_trailing": "ltv_cac_gm_trailing"}
+
+
+def on_margin(ctx: Context, keys: Sequence[str]) -> list[str]:
+    """``keys`` with LTV and LTV:CAC on gross margin in their place when COGS are given."""
+    margin = ctx.report.monthly.get("gross_margin")
+    with_margin = margin is not None and bool(margin.notna().any())
+    return [ON_GROSS_MARGIN.get(k, k) if with_margin else k for k in keys]
 
 
 def headline_keys(ctx: Context) -> list[str]:
-    """The template's headline KPIs; LTV:CAC on gross margin in place of LTV:CAC when COGS are given."""
-    margin = ctx.report.monthly.get("gross_margin")
-    with_margin = margin is not None and bool(margin.notna().any())
-    return [ON_GROSS_MARGIN.get(k, k) if with_margin else k for k in ctx.template.summary_kpis]
+    """The template's headline KPIs, on gross margin when COGS are given (:func:`on_margin`)."""
+    return on_margin(ctx, ctx.template.summary_kpis)
 
 
 def build(
