@@ -253,7 +253,8 @@ def dashboard(data: Path | None, template_name: str, out: Path, as_of: str | Non
     out_given = click.get_current_context().get_parameter_source("out") is not ParameterSource.DEFAULT
     flags = [o.pop(k) for k in ("force", "include_ledger", "movements_months", "update", "pdf")]
     files = [data, *(o[k] for k in ("subscriptions", "mapping", "visitors", "costs", "cash", "accounts", "funnel"))]
-    request = DashboardRequest(template_name, out, out_given, *flags, [*files, flags[3]], o.pop("force_carry"))  # type: ignore[call-arg]  # the five flags in the request's order
+    carry_by = [o.pop(k) for k in ("force_carry", "by")]
+    request = DashboardRequest(template_name, out, out_given, *flags, [*files, flags[3]], *carry_by)  # type: ignore[call-arg]  # the five flags in the request's order
     run_dashboard(
         request,
         lambda: load_report(data, as_of, exports_of(**o), **given),

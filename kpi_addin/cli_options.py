@@ -231,6 +231,12 @@ def exports_of(
     }
 
 
+DASHBOARD_BY_HELP = (
+    "The Segments sheet and pack page by this column of the subscriptions or the customers sheet (plan, "
+    "currency, country, ...) instead of the template's segments list. Repeat for combinations."
+)
+
+
 def dashboard_options(command):
     """The dashboard command's own options: template, output, language, ledger, refresh, PDF."""
     options = [
@@ -252,6 +258,7 @@ def dashboard_options(command):
         click.option("--as-of", "as_of", metavar="YYYY-MM", help=AS_OF_HELP),
         reporting_options,
         plan_options,
+        click.option("--by", "by", multiple=True, metavar="COLUMN", help=DASHBOARD_BY_HELP),
         click.option(
             "--lang",
             type=click.Choice(LANGUAGES),

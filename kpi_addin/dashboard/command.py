@@ -17,6 +17,7 @@ from ..io.problems import CommandError
 from ..io.safe_write import OutputExistsError, check_output
 from ..lang import LANGUAGES, TemplateError, load_language
 from ..metrics import CompanyData, KPIReport
+from ..metrics.segments import attribute_columns
 from .builder import BuildOptions
 from .pdf import PdfError, require_soffice
 from .sheets import PROGRESS_STEPS
@@ -40,6 +41,7 @@ class DashboardRequest:
     pdf: str | None  # None: no PDF; "": beside the workbook; else its path
     inputs: list[object]  # every input path: the outputs must not overwrite one
     force_carry: bool = False  # --force-carry: carry LAST of another company or currency
+    by: tuple[str, ...] = ()  # --by: the Segments sheet's attributes (else the template's)
 
 
 def run_dashboard(
@@ -75,8 +77,14 @@ def run_dashboard(
         language = load_language(report.settings.language)
     except TemplateError as exc:
         raise CommandError([str(exc)]) from None
+    by = tuple(dict.fromkeys(request.by))
+    attributes = attribute_columns(report.ledger)
+    for column in by:
+        if column not in attributes:
+            known = ", ".join(attributes) or "none"
+            raise CommandError([f"--by {column}: no such column in the subscriptions or customers (columns: {known})"])
     options = BuildOptions(
-        template, language, include_ledger=request.include_ledger, movements_months=request.movements_months
+        template, language, include_ledger=request.include_ledger, movements_months=request.movements_months, by=by
     )
     if update is not None:
         out = prepare_update(update, out if request.out_given else None, report, options, request.force_carry)

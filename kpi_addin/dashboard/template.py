@@ -19,6 +19,7 @@ REPORT_SHEETS = (
     "summary",
     "revenue",
     "customers",
+    "segments",
     "funnel",
     "unit_economics",
     "nps",
@@ -32,6 +33,7 @@ PACK_PAGES = (
     "pack_scorecard",
     "pack_revenue",
     "pack_retention",
+    "pack_segments",
     "pack_unit_economics",
     "pack_funnel",
     "pack_cash",
@@ -57,6 +59,7 @@ TEMPLATE_KEYS = {
     "pack",
     "show_supporting_sheets",
     "customer_data",
+    "segments",
     "summary",
     "targets",
 }
@@ -75,6 +78,8 @@ class Template:
     customer_data: bool = True
     #: the board pack's pages (what ``--pdf`` prints), in order
     pack: tuple[str, ...] = PACK_PAGES
+    #: the attributes the Segments sheet and page are by (``segments = ["plan"]``); ``--by`` replaces them
+    segments: tuple[str, ...] = ()
 
 
 def _names(path: Path, where: str, values: object, allowed: tuple[str, ...]) -> tuple[str, ...]:
@@ -125,6 +130,11 @@ def load_template(name_or_path: str) -> Template:
     customer_data = data.get("customer_data", True)
     if not isinstance(customer_data, bool):
         raise TemplateError(path, "customer_data", "must be true or false")
+    segments = data.get("segments", [])
+    if not isinstance(segments, list) or not all(isinstance(v, str) and v.strip() for v in segments):
+        raise TemplateError(path, "segments", 'must be a list of column names in quotes, e.g. ["plan"]')
+    if len(set(segments)) != len(segments):
+        raise TemplateError(path, "segments", "names a column twice")
     summary = data.get("summary", {})
     if not isinstance(summary, dict):
         raise TemplateError(path, "summary", "must be a table ([summary])")
@@ -147,4 +157,15 @@ def load_template(name_or_path: str) -> Template:
         if direction not in ("higher", "lower"):
             raise TemplateError(path, f"{where}.direction", f"must be 'higher' or 'lower', got {direction!r}")
         targets[kpi] = (float(target), direction)
-    return Template(str(data.get("name", path.stem)), path, sheets, show, kpis, charts, targets, customer_data, pack)
+    return Template(
+        str(data.get("name", path.stem)),
+        path,
+        sheets,
+        show,
+        kpis,
+        charts,
+        targets,
+        customer_data,
+        pack,
+        tuple(s.strip() for s in segments),
+    )

@@ -80,6 +80,9 @@ class SegmentReport:
     events: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     customer_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object), repr=False)
     months: pd.PeriodIndex = field(default_factory=lambda: pd.PeriodIndex([], freq="M"), repr=False)
+    #: the segment columns the KPIs are computed from (segment × report month): ``start_mrr``,
+    #: ``start_customers``, ``customer_mrr``, ... (for a table a workbook's formulas sum)
+    columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def records(self) -> list[dict[str, object]]:
         """JSON-ready rows: ``{"month", "segment": {attribute: value}, <SEGMENT_KEYS>}`` (None for nan)."""
@@ -318,7 +321,7 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
         )
     index = pd.MultiIndex.from_product([months, range(n_segments)], names=["month", "segment"])
     frame = pd.DataFrame({k: out[k].T.reshape(-1) for k in SEGMENT_KEYS}, index=index)
-    return SegmentReport(by, segments, frame, notes, arrays.events, cm.customer_ids, cm.months)
+    return SegmentReport(by, segments, frame, notes, arrays.events, cm.customer_ids, cm.months, col)
 
 
 #: Segment movement types, in the order of the segment bridge, with the sign of ``change``.

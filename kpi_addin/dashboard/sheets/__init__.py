@@ -40,15 +40,18 @@ from . import (
     pack_overview,
     pack_pages,
     pack_plan,
+    pack_segments,
     plan,
     printing,
     revenue,
+    segment_data,
+    segments,
     summary,
     unit_economics,
 )
 from .common import Context
 
-SUPPORTING_SHEETS = ("monthly", "ledger", "movements", "inputs", *data.SHEET_KEYS)
+SUPPORTING_SHEETS = ("monthly", "ledger", "movements", "inputs", "segment_data", *data.SHEET_KEYS)
 #: Working sheets after the template's report sheets, not printed in the board pack (they
 #: hold months after the as-of month: forecasts, never actuals); visible with the supporting sheets.
 WORKING_SHEETS = ("plan", "forecast")
@@ -75,6 +78,8 @@ STEPS: tuple[Step, ...] = (
     Step("plan", "report sheets", plan.build, ("monthly", "inputs")),
     Step("revenue", "report sheets", revenue.build, ("monthly", "ledger", "goals", "movements", "plan")),
     Step("customers", "report sheets", customers.build, ("monthly",)),
+    Step("segment_data", "report sheets", segment_data.build),
+    Step("segments", "report sheets", segments.build, ("monthly", "ledger", "segment_data")),
     Step("funnel", "report sheets", funnel.build, ("monthly", "inputs")),
     Step("unit_economics", "report sheets", unit_economics.build, ("monthly", "inputs")),
     Step("nps", "report sheets", nps.build, ("monthly", "inputs")),
@@ -93,6 +98,7 @@ STEPS: tuple[Step, ...] = (
     Step("pack_cohorts", "board pack", pack_cohorts.build),
     Step("pack_goals", "board pack", pack_goals.build, ("goals",)),
     Step("pack_plan", "board pack", pack_plan.build, ("plan",)),
+    Step("pack_segments", "board pack", pack_segments.build, ("segments",)),
     Step("pack_forecast", "board pack", pack_forecast.build, ("monthly", "forecast")),
     Step("print", "report sheets", printing.build),
 )

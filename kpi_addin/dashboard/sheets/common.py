@@ -65,6 +65,7 @@ class BuildOptions:
     ledger_limit: int = DEFAULT_LEDGER_LIMIT
     movements_months: int = 12  # months of the movement log on the Movements sheet (all with include_ledger)
     carried: Carried | None = None  # what a person typed into last month's file (dashboard --update)
+    by: tuple[str, ...] = ()  # --by: the attributes of the Segments sheet (else the template's)
 
 
 def number_format(unit: str, currency: str, *, cents: bool = False) -> str:

@@ -1,0 +1,169 @@
+"""The board pack's segments page: the month by segment and MRR by segment over the year.
+
+One table — MRR, share, net new MRR, customers, ARPU, churn rate over 3 months and NRR over
+12 months for the largest :data:`PAGE_SEGMENTS` segments, the others as one ``(other)`` row,
+and the total (the company's, by the Segments sheet's check) — and one stacked column chart
+of MRR by segment over the last thirteen months (never the opening month).  Every figure is
+a formula over the Segments sheet.  Without segments (none chosen, the attribute missing, or
+a single segment) the page is not printed.
+"""
+
+from __future__ import annotations
+
+from openpyxl.utils import get_column_letter, quote_sheetname
+
+from ...metrics.segments import OTHER_LABEL
+from ..cells import put_text
+from . import charts
+from .common import Context
+from .page import BOLD, HELPER, HELPER_COLUMN, Page, PageColumn, month_title, page_months
+from .segments import CHART_COLUMN, SegmentsSheet, stacked_chart
+
+#: Segments with a row of their own on the page (with "(other)" and the total: at most 10 rows).
+PAGE_SEGMENTS = 8
+#: The page's columns: (key on the Segments sheet, label, page unit).
+COLUMNS = (
+    ("mrr", "mrr", "money"),
+    ("share", "segment_share", "rate"),
+    ("net_new", "segment_net_new_mrr", "money"),
+    ("customers", "customers", "count"),
+    ("arpu", "arpu", "money"),
+    ("churn", "customer_churn_rate_3m", "rate"),
+    ("nrr", "nrr_12m", "rate"),
+)
+#: Columns summed over segments (the others are ratios of these).
+SUMS = ("mrr", "net_new", "customers", "customer_mrr", "churned_3m", "start_3m")
+
+
+def build(ctx: Context, segments: SegmentsSheet) -> None:
+    if "pack_segments" not in ctx.sheets:
+        return
+    ws = ctx.sheets["pack_segments"]
+    page = Page(ctx, ws)
+    title = f"{ctx.ui('title_pack_segments')} — {month_title(ctx.report.as_of, ctx.lang.code)}"
+    table = segments.table
+    if table.result is None or len(segments.labels) < 2 or segments.ws is None:
+        page.title(title, ctx.subtitle())
+        page.note(table.note or ctx.ui("segments_one"))
+        page.finish()
+        ws.sheet_state = "hidden"
+        ctx.unprinted.add("pack_segments")
+        return
+    by = " × ".join(table.by)
+    page.title(title, f"{ctx.subtitle()} · {ctx.ui('segments_by', by=by)}")
+    source = segments.ws
+    n = len(segments.labels)
+    rows = list(range(n)) if n <= PAGE_SEGMENTS + 1 else list(range(PAGE_SEGMENTS))
+    capped = len(rows) < n
+
+    def ref(cell: str) -> str:
+        return ctx.book.ref(source, cell).excel()
+
+    def letter_of(key: str) -> str:
+        return segments.cells[0][key].rstrip("0123456789")
+
+    total_row = segments.total_row
+    first_row = int(segments.cells[0]["mrr"][len(letter_of("mrr")) :])
+    labels: list[tuple[str, object, str]] = [(segments.labels[k], None, "") for k in rows]
+    formulas: dict[str, list[str]] = {key: [ref(segments.cells[k][key]) for k in rows] for key, _l, _u in COLUMNS}
+    values: dict[str, list[float]] = {key: [segments.values[k][key] for k in rows] for key, _l, _u in COLUMNS}
+    if capped:
+        labels.append((OTHER_LABEL, None, ""))
+        last_shown = first_row + len(rows) - 1
+        other: dict[str, str] = {}
+        other_values: dict[str, float] = {}
+        for key in SUMS:
+            L = letter_of(key)
+            span = f"{quote_sheetname(source.title)}!{L}{first_row}:{L}{last_shown}"
+            other[key] = f"({ref(f'{L}{total_row}')}-SUM({span}))"
+            other_values[key] = sum(segments.values[k][key] for k in range(n)) - sum(
+                segments.values[k][key] for k in rows
+            )
+        company_mrr = float(ctx.report.monthly["mrr"].iloc[-1])
+        ratios = {
+            "share": (("mrr", None), other_values["mrr"] / company_mrr if company_mrr else float("nan")),
+            "arpu": (("customer_mrr", "customers"), _div(other_values["customer_mrr"], other_values["customers"])),
+            "churn": (("churned_3m", "start_3m"), _div(other_values["churned_3m"], other_values["start_3m"])),
+        }
+        for key, _l, _u in COLUMNS:
+            if key in other:
+                formulas[key].append(other[key])
+                values[key].append(other_values[key])
+            elif key in ratios:
+                (num, den), value = ratios[key]
+                divisor = other[den] if den else ref(f"{letter_of('mrr')}{total_row + 1}")
+                formulas[key].append(f"{other[num]}/{divisor}")
+                values[key].append(value)
+            else:  # NRR of the others together: not a sum of theirs
+                formulas[key].append("NA()")
+                values[key].append(float("nan"))
+    labels.append((ctx.ui("segments_total"), None, ""))
+    for key, _l, _u in COLUMNS:
+        cell = f"{letter_of(key)}{total_row if key != 'nrr' else total_row + 1}"
+        formulas[key].append(ref(cell))
+        values[key].append(_total_value(ctx, segments, key))
+    columns = [
+        PageColumn(ctx.lang.label(label) if label in ctx.lang.kpis else ctx.ui(label), unit, formulas[key], values[key])
+        for key, label, unit in COLUMNS
+    ]
+    top = page.table(labels, columns)
+    last = top + len(labels)
+    for c in range(1, len(COLUMNS) + 2):
+        ws.cell(row=last, column=c).font = BOLD
+    _chart(ctx, page, segments)
+    notes = [ctx.ui("pack_segments_note")]
+    if capped:
+        notes.append(ctx.ui("segments_capped", shown=len(rows), total=n) + " " + ctx.ui("pack_segments_other_nrr"))
+    page.note(" ".join(notes))
+    page.finish()
+
+
+def _div(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
+def _total_value(ctx: Context, segments: SegmentsSheet, key: str) -> float:
+    """The total row's figure (the company's NRR: segments' NRR do not add up)."""
+    i = ctx.n - 1
+    m = ctx.report.monthly
+    if key == "nrr":
+        return float(m["nrr_12m"].iloc[i])
+    n = range(len(segments.values))
+    sums = {k: sum(segments.values[j][k] for j in n) for k in SUMS}
+    if key in sums:
+        return sums[key]
+    if key == "share":
+        return _div(sums["mrr"], float(m["mrr"].iloc[i]))
+    if key == "arpu":
+        return _div(sums["customer_mrr"], sums["customers"])
+    return _div(sums["churned_3m"], sums["start_3m"])
+
+
+def _chart(ctx: Context, page: Page, segments: SegmentsSheet) -> None:
+    """MRR by segment, stacked, over the page's months: formulas over the Segments sheet's chart data."""
+    ws, source = page.ws, segments.ws
+    assert source is not None
+    months = page_months(ctx)
+    names = segments.chart_names
+    col0 = HELPER_COLUMN + 10
+    head = page.row
+    ws.cell(row=head, column=col0).font = HELPER
+    for k, name in enumerate(names, start=1):
+        cell = ws.cell(row=head, column=col0 + k)
+        put_text(cell, name)
+        cell.font = HELPER
+    for r, i in enumerate(months, start=head + 1):
+        ctx.book.value(ws, f"{get_column_letter(col0)}{r}", ctx.months[i].to_timestamp().to_pydatetime(), "mmm yy")
+        ws.cell(row=r, column=col0).font = HELPER
+        for k in range(1, len(names) + 1):
+            src = f"{get_column_letter(CHART_COLUMN + k)}{segments.chart_first + i}"
+            value = segments.ctx.book.expected.get(source.title, {}).get(src)
+            ctx.book.formula(ws, f"{get_column_letter(col0 + k)}{r}", ctx.book.ref(source, src), value)
+            ws.cell(row=r, column=col0 + k).font = HELPER
+    last = head + len(months)
+    other = bool(names) and names[-1] == OTHER_LABEL
+    chart = stacked_chart(ctx, ws, col0, head, last, len(names), other)
+    anchor = f"A{page.row}"
+    charts.place(ctx, ws, "pack_segments_chart", chart, anchor, "pack")
+    page.charts_at.append(charts.span(ws, anchor, *charts.SIZES["pack"])[1])
+    page.row = page.charts_at[-1] + 2
