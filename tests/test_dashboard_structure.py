@@ -71,13 +71,13 @@ def test_monthly_table_and_defined_names(sample_data, tmp_path):
     assert values["B28"].value == pytest.approx(report.monthly["mrr"].iloc[-1])
 
 
-def test_executive_shows_summary_and_goals_only(sample_data, tmp_path):
+def test_executive_shows_summary_segments_and_goals_only(sample_data, tmp_path):
     path = tmp_path / "dashboard.xlsx"
     build(sample_data, path, template="executive")
     visible = [s["name"] for s in describe(path)["sheets"] if s["state"] == "visible"]
-    pack = ["Pack overview", "Pack scorecard", "Pack revenue", "Pack retention", "Pack unit economics", "Pack cash"]
-    pack += ["Pack plan", "Pack forecast", "Pack goals"]  # the sample's budget shows on the plan page
-    assert visible == ["Summary", "Goals", "Definitions", *pack]
+    pack = ["Pack overview", "Pack scorecard", "Pack revenue", "Pack retention", "Pack segments"]
+    pack += ["Pack unit economics", "Pack cash", "Pack plan", "Pack forecast", "Pack goals"]  # the sample's budget
+    assert visible == ["Summary", "Goals", "Segments", "Definitions", *pack]  # segments by plan: no customer
 
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "＝1+1", "\t=1+1", "a\x07b"]

@@ -280,3 +280,36 @@ def test_every_style_names_its_font(printed):
         assert all(n is not None and n.get("val") == font for n in names), [
             n.get("val") if n is not None else None for n in names
         ]
+
+
+def test_the_segments_page_prints_the_library_figures(printed):
+    """The sample by plan: each segment's MRR, share and customers as the page prints them."""
+    from kpi_addin.metrics import monthly_kpis
+    from kpi_addin.metrics.segments import segment_report
+
+    _xlsx, pdf = printed("full", "en")
+    data = read_company_data(sample_path())[0]
+    report = monthly_kpis(data)
+    result = segment_report(data, report, ("plan",))
+    latest = result.monthly.xs(report.as_of, level="month")
+    page = next(t for t in page_texts(pdf) if t.strip().startswith("Segments"))
+    assert "Segments — December 2025" in page and "by plan" in page
+    lines: dict[str, list[str]] = {}
+    for line in page.splitlines():  # a segment's row is the first line it starts (the chart's legend is later)
+        if line.strip():
+            lines.setdefault(line.split()[0], line.split()[1:])
+    company_mrr = float(report.monthly["mrr"].iloc[-1])
+    checked = 0
+    for code, plan in enumerate(result.segments["plan"]):
+        mrr = float(latest["mrr"].iloc[code])
+        if mrr < 1_000:
+            continue
+        figures = lines[str(plan)]
+        assert figures[0] == f"${mrr / 1e3:.1f}k", (plan, figures)  # money scaled for the page
+        assert figures[1] == f"{mrr / company_mrr:.1%}", (plan, figures)
+        assert figures[3] == f"{latest['customers'].iloc[code]:,.0f}", (plan, figures)
+        checked += 1
+    assert checked >= 3
+    total = next(line for line in page.splitlines() if line.strip().startswith("Total of segments"))
+    assert f"${company_mrr / 1e3:.1f}k" in total and "100.0%" in total
+    assert "MRR by segment" in page
