@@ -373,6 +373,7 @@ def packs(tmp_path_factory):
                 "KPI scorecard",
                 "Revenue",
                 "Customers and retention",
+                "Segments",  # by plan (the template's segments)
                 "Unit economics",
                 "Funnel and NPS",
                 "Cash and efficiency",
@@ -390,6 +391,7 @@ def packs(tmp_path_factory):
                 "KPI scorecard",
                 "Revenue",
                 "Customers and retention",
+                "Segments",
                 "Unit economics",
                 "Cash and efficiency",
                 "Plan vs actual",
@@ -405,6 +407,7 @@ def packs(tmp_path_factory):
                 "KPI 성과표",
                 "매출",
                 "고객과 유지율",
+                "세그먼트",
                 "단위 경제성",
                 "퍼널과 NPS",
                 "현금과 효율성",

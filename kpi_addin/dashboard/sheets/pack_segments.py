@@ -10,7 +10,7 @@ a single segment) the page is not printed.
 
 from __future__ import annotations
 
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter
 
 from ...metrics.segments import OTHER_LABEL
 from ..cells import put_text
@@ -42,7 +42,10 @@ def build(ctx: Context, segments: SegmentsSheet) -> None:
     page = Page(ctx, ws)
     title = f"{ctx.ui('title_pack_segments')} — {month_title(ctx.report.as_of, ctx.lang.code)}"
     table = segments.table
-    if table.result is None or len(segments.labels) < 2 or segments.ws is None:
+    # a segment with no MRR, no customers and no change this month (a plan whose last customer
+    # left earlier in the churn window) has nothing to print: its zeros add nothing up
+    active = [k for k, v in enumerate(segments.values) if any(v[key] != 0 for key in ("mrr", "customers", "net_new"))]
+    if table.result is None or len(active) < 2 or segments.ws is None:
         page.title(title, ctx.subtitle())
         page.note(table.note or ctx.ui("segments_one"))
         page.finish()
@@ -53,8 +56,8 @@ def build(ctx: Context, segments: SegmentsSheet) -> None:
     page.title(title, f"{ctx.subtitle()} · {ctx.ui('segments_by', by=by)}")
     source = segments.ws
     n = len(segments.labels)
-    rows = list(range(n)) if n <= PAGE_SEGMENTS + 1 else list(range(PAGE_SEGMENTS))
-    capped = len(rows) < n
+    rows = active if len(active) <= PAGE_SEGMENTS + 1 else active[:PAGE_SEGMENTS]
+    capped = len(rows) < len(active)
 
     def ref(cell: str) -> str:
         return ctx.book.ref(source, cell).excel()
@@ -63,19 +66,16 @@ def build(ctx: Context, segments: SegmentsSheet) -> None:
         return segments.cells[0][key].rstrip("0123456789")
 
     total_row = segments.total_row
-    first_row = int(segments.cells[0]["mrr"][len(letter_of("mrr")) :])
     labels: list[tuple[str, object, str]] = [(segments.labels[k], None, "") for k in rows]
     formulas: dict[str, list[str]] = {key: [ref(segments.cells[k][key]) for k in rows] for key, _l, _u in COLUMNS}
     values: dict[str, list[float]] = {key: [segments.values[k][key] for k in rows] for key, _l, _u in COLUMNS}
     if capped:
         labels.append((OTHER_LABEL, None, ""))
-        last_shown = first_row + len(rows) - 1
         other: dict[str, str] = {}
         other_values: dict[str, float] = {}
         for key in SUMS:
-            L = letter_of(key)
-            span = f"{quote_sheetname(source.title)}!{L}{first_row}:{L}{last_shown}"
-            other[key] = f"({ref(f'{L}{total_row}')}-SUM({span}))"
+            shown_cells = ",".join(ref(segments.cells[k][key]) for k in rows)
+            other[key] = f"({ref(f'{letter_of(key)}{total_row}')}-SUM({shown_cells}))"
             other_values[key] = sum(segments.values[k][key] for k in range(n)) - sum(
                 segments.values[k][key] for k in rows
             )
@@ -113,7 +113,7 @@ def build(ctx: Context, segments: SegmentsSheet) -> None:
     _chart(ctx, page, segments)
     notes = [ctx.ui("pack_segments_note")]
     if capped:
-        notes.append(ctx.ui("segments_capped", shown=len(rows), total=n) + " " + ctx.ui("pack_segments_other_nrr"))
+        notes += [ctx.ui("segments_capped", shown=len(rows), total=len(active)), ctx.ui("pack_segments_other_nrr")]
     page.note(" ".join(notes))
     page.finish()
 
