@@ -166,6 +166,9 @@ ERROR_CASES = [
     ("LTV", (50.0, 0.0, MISSING), "#DIV/0!"),  # no churn
     ("CAC", (1_000.0, 500.0, 0.0), "#DIV/0!"),
     ("NPS", (((None,), (None,)),), "#DIV/0!"),  # no answers
+    # a test of the formula that fails is #N/A, as the workbook's IF(...,NA()): cash-flow positive
+    ("RUNWAY", (70_000.0, -1_000 / 3), "#N/A"),
+    ("RUNWAY", (70_000.0, 0.0), "#N/A"),
     ("CHURN", ("ten", 200.0), "#VALUE!"),  # text where a number belongs
     ("CHURN", (None, 200.0), "#VALUE!"),  # a blank is not zero
     ("CHURN", (True, 200.0), "#VALUE!"),

@@ -330,7 +330,7 @@ def test_the_worksheet_functions_of_the_new_kpis_on_the_hand_worked_numbers():
 
     assert xl.GROSS_MARGIN(600, 2_850) == pytest.approx(2_250 / 2_850)  # January 2026
     assert xl.RUNWAY(63_000, 7_000 / 3) == pytest.approx(27.0)  # March 2026
-    assert xl.RUNWAY(70_000, -1_000 / 3) == "#DIV/0!"  # cash-flow positive: no runway (never a number)
+    assert xl.RUNWAY(70_000, -1_000 / 3) == "#N/A"  # cash-flow positive: no runway (never a number)
     assert xl.ASP_NEW(500, 1) == 500.0
     assert xl.ARR_PER_CUSTOMER(39_600, 15) == 2_640.0
     assert xl.GROSS_MARGIN(-1, 2_850) == "#NUM!"  # negative cogs: impossible input

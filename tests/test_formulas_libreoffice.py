@@ -149,6 +149,12 @@ def test_every_formula_recomputed_by_libreoffice_equals_the_library(make, tmp_pa
             if entry.formula is not None and not math.isnan(library):
                 defined.add(key)
     assert problems == []
+    # cash-flow positive (3-month burn 0 or below): the runway is #N/A, as =RUNWAY() gives it
+    # (tests/test_excel_functions.py), never #DIV/0! or a number
+    runway = get_column_letter(MONTHLY_KEYS.index("runway_months") + 1)
+    positive = [i for i, burn in enumerate(report.monthly["burn_3m"]) if burn <= 0]
+    assert positive or make is sample
+    assert [shown.get(f"{runway}{FIRST_ROW + i}") for i in positive] == ["#N/A"] * len(positive)
     # every formula is exercised with numbers somewhere (the inputs are complete enough)
     with_formula = {k for k in MONTHLY_KEYS[1:] if REGISTRY[k].formula is not None}
     assert with_formula - defined == set()

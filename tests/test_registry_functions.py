@@ -22,6 +22,7 @@ from kpi_addin.excel.convert import excel_call, optional
 from kpi_addin.excel.help_text import MAX_DESCRIPTION
 from kpi_addin.metrics import monthly_kpis
 from kpi_addin.metrics.catalogue import excel_functions
+from kpi_addin.metrics.expression import closed_gate
 
 GENERATED = functions.GENERATED
 empty = inspect.Parameter.empty
@@ -97,9 +98,11 @@ def test_values_and_errors_are_the_library_functions_over_a_grid_of_cells(sample
         cases.append([0.0] * len(good))
         for cells in cases:
             # as the hand-written function did: an omitted or blank optional argument takes its default
-            expected = excel_call(
-                library, *[optional(c, d) if d is not empty else c for c, d in zip(cells, defaults, strict=True)]
-            )
+            given = [optional(c, d) if d is not empty else c for c, d in zip(cells, defaults, strict=True)]
+            expected = excel_call(library, *given)
+            values = dict(zip(function.__kpi__.arguments, given, strict=True))
+            if expected == "#DIV/0!" and closed_gate(function.__kpi__.formula, values):
+                expected = "#N/A"  # the formula's own test failed (RUNWAY, cash-flow positive): the workbook's NA()
             got = function(*cells)
             if isinstance(expected, float):
                 assert got == pytest.approx(expected, rel=1e-12), (name, cells)

@@ -5,7 +5,9 @@ columns the formula reads, in order of first appearance; the entry's ``excel_def
 optional trailing ones, such as ``CAC_PAYBACK``'s ``gross_margin``, 1), its value
 :meth:`KPI.evaluate` on the cells — which checks each argument's domain and the entry's
 limits — and its errors go through :func:`~kpi_addin.excel.convert.excel_call`: a zero
-denominator is ``#DIV/0!``, text or a blank ``#VALUE!``, an impossible number ``#NUM!``.
+denominator is ``#DIV/0!``, a test of the formula that fails ``#N/A`` (``RUNWAY`` when the
+burn is 0 or below: cash-flow positive, as the workbook's ``IF(…,NA())``), text or a blank
+``#VALUE!``, an impossible number ``#NUM!``.
 Its description and argument help come from the language file
 (:mod:`kpi_addin.excel.help_text`).
 
@@ -18,13 +20,14 @@ and in xlwings Lite (Office.js custom functions) read it as they read a hand-wri
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..metrics.catalogue import KPIS
-from ..metrics.expression import reaches_back
+from ..metrics.expression import closed_gate, reaches_back
 from ..metrics.kpi_entry import KPI
-from .convert import excel_call, optional, worksheet_function
+from .convert import NA, excel_call, optional, worksheet_function
 from .help_text import ExcelHelp
 
 #: The module xlwings is told the functions live in (the ``UDF Modules`` entry).
@@ -59,6 +62,7 @@ def kpi_function(entry: KPI, words: ExcelHelp) -> Callable[..., object]:
         raise ValueError(f"{entry.key}: only an entry with a formula and excel= makes a worksheet function")
     if reaches_back(entry.formula):
         raise ValueError(f"{entry.key}: its formula reads other months; a one-month function cannot give it")
+    formula = entry.formula
     shown = signature(entry)
     omitted = defaults(entry)
 
@@ -66,7 +70,15 @@ def kpi_function(entry: KPI, words: ExcelHelp) -> Callable[..., object]:
         bound = shown.bind(*cells, **named)
         bound.apply_defaults()
         values = {a: optional(v, omitted[a]) if a in omitted else v for a, v in bound.arguments.items()}
-        return excel_call(entry.evaluate, values, name=name)
+        return excel_call(value_of, values, name=name)
+
+    def value_of(values: dict[str, object]) -> object:
+        # a formula's own test that fails (RUNWAY when burn <= 0: cash-flow positive) is #N/A,
+        # as the workbook's IF(...,NA()) shows it; a zero denominator stays #DIV/0!
+        result = entry.evaluate(values)
+        if isinstance(result, float) and math.isnan(result) and closed_gate(formula, values):
+            return NA
+        return result
 
     function.__annotations__ = {}  # no hints: xlwings would take them as converters (see functions.py)
     function.__name__ = function.__qualname__ = name

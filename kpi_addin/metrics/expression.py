@@ -339,6 +339,26 @@ class IfPositive(Expr):
         return f"{self.value.text(back)} (none unless {self.test.text(back)} > 0)"
 
 
+def closed_gate(expr: Expr, months: Months | Mapping[str, Any]) -> bool:
+    """Whether one month's value of ``expr`` is undefined because a test of the formula itself
+    failed — an :func:`if_positive` test of 0 or below (a runway when the company is
+    cash-flow positive), an :func:`na_if_zero` test of 0 — rather than by a zero denominator.
+    The workbook writes such a test ``IF(…,NA())``: Excel shows ``#N/A``, never ``#DIV/0!``.
+
+    >>> runway = if_positive(col("burn"), col("cash") / col("burn"))
+    >>> closed_gate(runway, {"cash": 70_000.0, "burn": -100.0}), closed_gate(runway, {"cash": 1.0, "burn": 2.0})
+    (True, False)
+    """
+    m = months if isinstance(months, Months) else Months(months)
+    while isinstance(expr, IfPositive | NAIfZero):
+        test = expr.test._eval(m)
+        if isinstance(test, int | float) and not math.isnan(test):
+            if test == 0 or (isinstance(expr, IfPositive) and test < 0):
+                return True
+        expr = expr.value
+    return False
+
+
 def col(name: str) -> Col:
     """A monthly column (bridge, input, derived or an earlier KPI)."""
     return Col(name)
