@@ -83,12 +83,73 @@ def test_each_layout_gives_the_hand_worked_costs(tmp_path, layout):
     read = read_costs(path, EXAMPLE_MAP)
     frame = read.sheet.frame
     assert list(frame["month"]) == ["2025-01", "2025-02", "2025-03", "2025-04"]
-    assert list(frame.columns) == ["month", *READ_COLUMNS]
+    # the statement's own lines: QuickBooks' Net Operating Income (the EBITDA proxy) and Net Income, Xero's Net Profit
+    lines = ["ebitda", "net_income"] if layout == "quickbooks" else ["net_income"]
+    assert list(frame.columns) == ["month", *READ_COLUMNS, *lines]
     assert list(frame["retention_programs"]) == [0, 0, 0, 0]  # no account fed it: 0, with a note
     assert "no account is mapped to retention_programs: 0 in every month" in " ".join(read.notes)
     for column, values in EXPECTED.items():
         assert list(frame[column]) == pytest.approx(values), column
     assert read.layout == ("QuickBooks Online Profit and Loss" if layout == "quickbooks" else "Xero Profit and Loss")
+
+
+#: By hand from the fixtures: revenue − cogs − expenses (Net Operating Income), then − 10.00 of
+#: interest (Net Income; Xero's Net Profit, its interest among the operating expenses).
+OPERATING = [430 - 52.47 - 7_774, 550 - 60.95 - 10_224, 580 - 66.82 - 7_574, 490 - 64.21 - 7_974]
+NET_INCOME = [value - 10 for value in OPERATING]
+
+
+@pytest.mark.parametrize("layout", ["quickbooks", "xero csv", "xero xlsx"])
+def test_net_income_and_ebitda_are_the_statements_own_lines(tmp_path, layout):
+    path = {"quickbooks": QUICKBOOKS, "xero csv": XERO}.get(layout) or xero_workbook(tmp_path)
+    read = read_costs(path, EXAMPLE_MAP)
+    frame, notes = read.sheet.frame, " ".join(read.notes)
+    assert NET_INCOME == pytest.approx([-7_406.47, -9_744.95, -7_070.82, -7_558.21])
+    assert list(frame["net_income"]) == pytest.approx(NET_INCOME)
+    if layout == "quickbooks":
+        assert list(frame["ebitda"]) == pytest.approx(OPERATING)
+        assert "ebitda = the statement's operating line 'Net Operating Income', an EBITDA proxy" in notes
+        assert "net_income = the statement's line 'Net Income'" in notes
+    else:  # Xero's P&L has no operating line: no EBITDA (never a sum of our own)
+        assert "ebitda" not in frame
+        assert "net_income = the statement's line 'Net Profit'" in notes
+
+
+def test_a_line_the_map_names_wins_and_ignore_refuses_the_proxy(tmp_path):
+    path, accounts = QUICKBOOKS, tmp_path / "map.toml"
+    base = EXAMPLE_MAP.read_text()
+    accounts.write_text(base + '"Net Other Income" = "net_income"\n"Net Operating Income" = "ignore"\n')
+    read = read_costs(path, accounts)
+    assert list(read.sheet.frame["net_income"]) == [-10.0] * 4  # the line named, not Net Income
+    assert "ebitda" not in read.sheet.frame  # the proxy refused
+    assert "net_income = the statement's line 'Net Other Income' (named net_income in map.toml)" in " ".join(read.notes)
+    accounts.write_text(base + '"Net Income" = "ebitda"\n')  # a statement whose bottom line is its EBITDA
+    assert list(read_costs(path, accounts).sheet.frame["ebitda"]) == pytest.approx(NET_INCOME)
+
+
+@pytest.mark.parametrize(
+    ("operating", "net"),
+    [
+        ("Résultat d'exploitation", "Résultat net"),
+        ("Betriebsergebnis", "Jahresüberschuss"),
+        ("영업이익", "당기순이익"),
+        ("EBITDA", "Net Profit"),
+        ("Operating Profit", "Net Earnings"),
+    ],
+)
+def test_the_lines_in_each_language(tmp_path, operating, net):
+    text = (
+        "Profit and Loss,,\n,Jan 2025,Feb 2025\nIncome,,\nSubscriptions,1000.00,1200.00\nTotal Income,1000.00,1200.00\n"
+        "Expenses,,\nRent,300.00,300.00\nTotal Expenses,300.00,300.00\n"
+        f"{operating},700.00,900.00\nOther Expenses,,\nTax,70.00,90.00\nTotal Other Expenses,70.00,90.00\n"
+        f"{net},630.00,810.00\n"
+    )
+    path = tmp_path / "pl.csv"
+    path.write_text(text, encoding="utf-8")
+    frame = read_costs(path, EXAMPLE_MAP).sheet.frame
+    assert list(frame["ebitda"]) == [700.0, 900.0]
+    assert list(frame["net_income"]) == [630.0, 810.0]
+    assert list(frame["general_administrative"]) == [300.0, 300.0]  # Rent: the lines are never costs
 
 
 @pytest.mark.parametrize("path", [QUICKBOOKS, XERO])

@@ -67,6 +67,7 @@ from .. import values as values_
 from ..problems import InputError, Problem, RawSheet, column_letter
 from ..schema import COST_COLUMNS
 from .base import ExportWarning
+from .pnl_lines import LINE_TARGETS, Amounts, profit_lines
 from .pnl_words import COST_HEADINGS, DERIVED, INCOME_HEADINGS, LESS, TOTAL, month_of
 
 IGNORE = "ignore"
@@ -77,7 +78,7 @@ EXPENSE_COLUMNS = (*COST_COLUMNS, "research_development", "general_administrativ
 RECURRING = "recurring_revenue"
 #: Balance-sheet accounts (bank, cash equivalents) whose month-end balances are the cash.
 CASH = "cash"
-TARGETS = (*EXPENSE_COLUMNS, RECURRING, CASH, IGNORE)
+TARGETS = (*EXPENSE_COLUMNS, RECURRING, CASH, *LINE_TARGETS, IGNORE)
 EXAMPLE_MAP = Path(__file__).resolve().parents[2] / "sample_data" / "accounts_map.example.toml"
 
 
@@ -226,9 +227,14 @@ def read_costs(path: Path, accounts: Path) -> CostsRead:
     """Read a P&L by month into the canonical ``costs`` sheet; raises :class:`InputError` naming bad cells."""
     mapping = AccountsMap.load(accounts)
     statement = _statement(path, "Profit and Loss")
-    grid, label, read_notes, header_at, months, parsed, found, unknown = statement
+    grid, label, read_notes, header_at, months, parsed, found, unknown, lines = statement
     layout = _layout(grid, grid[header_at])
     read = _costs(path, accounts, label, layout, mapping, found, unknown, months, header_at, parsed)
+    profit, notes = profit_lines(lines, lambda name: mapping.target([name]), path.name, accounts.name)
+    frame = read.sheet.frame
+    for column, amounts in profit.items():
+        frame[column] = [amounts[pd.Timestamp(f"{m}-01")] for m in frame["month"]]
+    read.notes[1:1] = notes
     read.notes[1:1] = read_notes
     return read
 
@@ -240,7 +246,7 @@ def read_cash(path: Path, accounts: Path) -> CostsRead:
     Read like a P&L (the same structure, amounts and month headers); every other account is
     left out, counted in a note.  Raises :class:`InputError` when no account is cash."""
     mapping = AccountsMap.load(accounts)
-    grid, label, read_notes, header_at, months, parsed, found, _unknown = _statement(path, "Balance Sheet")
+    grid, label, read_notes, header_at, months, parsed, found, _unknown, _lines = _statement(path, "Balance Sheet")
     ordered = sorted(set(months.values()))
     cash = dict.fromkeys(ordered, 0.0)
     named: list[str] = []
@@ -269,9 +275,12 @@ def read_cash(path: Path, accounts: Path) -> CostsRead:
     return CostsRead(RawSheet("costs", str(path), label, frame, rows, letters), notes, layout)
 
 
-def _statement(
-    path: Path, what: str
-) -> tuple[list[list[object]], str, list[str], int, dict[int, pd.Timestamp], values_.Parsed, list[_Account], list[str]]:
+_Grid = list[list[object]]
+#: A statement read: grid, label, notes, header row, month columns, amounts, accounts, unknown headings, lines.
+_Read = tuple[_Grid, str, list[str], int, dict[int, pd.Timestamp], values_.Parsed, list[_Account], list[str], list]
+
+
+def _statement(path: Path, what: str) -> _Read:
     """A statement by month read to its accounts: the grid, its label, notes on how it was
     read, the header row, the month columns, the parsed amounts, the accounts with their
     place and the headings not known as income or costs."""
@@ -316,8 +325,8 @@ def _statement(
         raise InputError(problems)
     number = parsed.values.fillna(0.0).to_numpy(dtype=float).reshape(-1, width) if width else np.zeros((0, 0))
     filled = (~values_.blank_mask(parsed.values)[0]).to_numpy(dtype=bool).reshape(-1, width)
-    found, unknown = _structure(grid, header_at, months, order, number, filled)
-    return grid, label, read_notes, header_at, months, parsed, found, unknown
+    found, unknown, lines = _structure(grid, header_at, months, order, number, filled)
+    return grid, label, read_notes, header_at, months, parsed, found, unknown, lines
 
 
 def _layout(grid: list[list[object]], header: list[object]) -> str:
@@ -336,13 +345,15 @@ def _structure(
     order: list[int],
     number: np.ndarray,
     filled: np.ndarray,
-) -> tuple[list[_Account], list[str]]:
-    """The accounts with their place in the statement, read from its structure alone."""
+) -> tuple[list[_Account], list[str], list[tuple[str, Amounts]]]:
+    """The accounts with their place in the statement, read from its structure alone, the
+    headings not known, and the derived lines with amounts (Net Income...: :mod:`.pnl_lines`)."""
     stack: list[str] = []  # open groups, the section first
     section = ""
     sections_seen = 0
     unknown: list[str] = []
     found: list[_Account] = []
+    lines: list[tuple[str, Amounts]] = []
     for offset, at in enumerate(range(header_at + 1, len(grid))):
         row = grid[at]
         name = str(row[0]).strip() if row and row[0] is not None else ""
@@ -351,6 +362,8 @@ def _structure(
         has_amounts = bool(filled[offset].any()) if len(order) else False
         if DERIVED.match(name):
             stack, section = [], ""  # between sections
+            if has_amounts:
+                lines.append((name, {months[i]: float(number[offset, j]) for j, i in enumerate(order)}))
             continue
         closed, prefixed = _closed(name)
         keys = [_heading(p) for p in stack]
@@ -370,7 +383,7 @@ def _structure(
             continue
         amounts = {months[i]: float(number[offset, j]) for j, i in enumerate(order)}
         found.append(_Account(name, list(stack), section if stack else "", amounts, at + 1))
-    return found, unknown
+    return found, unknown, lines
 
 
 def _costs(
@@ -408,7 +421,7 @@ def _costs(
                     totals[RECURRING][month] += value
             mapped.update(("revenue", RECURRING) if target == RECURRING else ("revenue",))
             continue
-        if target in (RECURRING, CASH):  # only an income account is revenue; cash is a balance
+        if target in (RECURRING, CASH, *LINE_TARGETS):  # only income is revenue; cash a balance; profit a line
             target = None
         if target is None:
             (unmapped if account.section else unplaced)[where] = (unmapped if account.section else unplaced).get(
