@@ -129,7 +129,8 @@ def _formula_notation() -> list[str]:
         "over the `n` months ending at M and are undefined unless all are known and none is the",
         "opening month. A zero denominator is undefined (null; `#DIV/0!` in the workbook);",
         "`x (none unless t > 0)` is `x` where `t` is above 0, else undefined (`#N/A`). `margin_revenue` is the",
-        "costs' `recurring_revenue` when the sheet has any, else MRR; `quarter_end` is 1 in a calendar",
+        "costs' `recurring_revenue` when the sheet has any, else MRR; `margin_profit` is the costs' `ebitda`",
+        "when the sheet has any, else the free cash flow (`cash` − `cash[M−1]`); `quarter_end` is 1 in a calendar",
         "quarter's last month, else 0.",
         "The opening balance stands for the month before the first: "
         + ", ".join(f"`{k}[M−1]` of the first month is its `{v}`" for k, v in OPENING.items())

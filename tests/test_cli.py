@@ -31,8 +31,10 @@ def test_json_contract(sample_json):
     assert set(sample_json) == {
         *("reporting_currency", "as_of", "month_to_date", "opening_month", "history_start", "convention"),
         *("months", "balance_sheet", "warnings", "notes"),
+        "rule_of_40_margin",  # which margin the Rule of 40 took: the sample has EBITDA
         "plan_scenario",  # the sample has a plan
     }
+    assert sample_json["rule_of_40_margin"] == "ebitda"
     assert sample_json["reporting_currency"] == "USD"
     months = sample_json["months"]
     assert len(months) == 24 and months[0]["month"] == "2024-01" and months[-1]["month"] == "2025-12"

@@ -165,6 +165,44 @@ def test_rule_of_40_by_hand():
     assert fin.rule_of_40(growth, margin[month("2026-03")]) == pytest.approx(-92.1778, abs=1e-4)
 
 
+def test_rule_of_40_without_ebitda_takes_the_free_cash_flow_margin_and_says_so():
+    report = monthly_kpis(company(costs=costs(without=("ebitda",))))
+    # April 2025 .. March 2026: cash went from 90,000 (March 2025) to 63,000, −27,000, on revenue
+    # Σ MRR 35,700 + 12 × 150 = 37,500; growth 3,300 / 2,700 − 1
+    assert at(report, "rule_of_40", "2026-03") == pytest.approx(100 * (3_300 / 2_700 - 1 - 27_000 / 37_500))
+    assert at(report, "rule_of_40", "2026-03") == pytest.approx(-49.7778, abs=1e-4)
+    # February 2025 .. January 2026: 100,000 → 67,000 on 34,450 + 1,800
+    assert at(report, "rule_of_40", "2026-01") == pytest.approx(100 * (2_800 / 2_600 - 1 - 33_000 / 36_250))
+    assert report.monthly["rule_of_40"].iloc[:12].isna().all()
+    assert report.rule_of_40_margin == report.to_dict()["rule_of_40_margin"] == "free_cash_flow"
+    assert "costs: no ebitda; the Rule of 40 takes the free-cash-flow margin (the month's change in cash)" in (
+        report.warnings
+    )
+    assert monthly_kpis(company(costs=costs())).to_dict()["rule_of_40_margin"] == "ebitda"
+    neither = monthly_kpis(company(costs=costs(without=("ebitda", "cash"))))
+    assert neither.monthly["rule_of_40"].isna().all() and neither.rule_of_40_margin is None
+    assert "costs: columns ebitda and cash absent; rule_of_40 left out" in neither.warnings
+
+
+@pytest.mark.libreoffice
+def test_the_workbooks_rule_of_40_on_the_free_cash_flow_equals_the_library(tmp_path):
+    from openpyxl.utils import get_column_letter
+
+    from kpi_addin.metrics import MONTHLY_KEYS
+
+    from .dashboard_helpers import build
+    from .libreoffice import recalculated_values
+
+    path = tmp_path / "dashboard.xlsx"
+    report, _expected = build(company(costs=costs(without=("ebitda",))), path)
+    shown = recalculated_values(path, tmp_path)["Monthly KPIs"]
+    column = get_column_letter(MONTHLY_KEYS.index("rule_of_40") + 1)
+    values = [shown.get(f"{column}{5 + i}") for i in range(len(MONTHS))]
+    assert all(v in ("#N/A", "#DIV/0!") for v in values[:12])  # no twelve months yet
+    assert values[12:] == pytest.approx(report.monthly["rule_of_40"].iloc[12:].tolist(), rel=1e-9)
+    assert values[14] == pytest.approx(-49.7778, abs=1e-4)
+
+
 # --------------------------------------------------------------------------- margins and customers
 
 

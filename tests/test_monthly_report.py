@@ -140,6 +140,7 @@ def test_json_dict_nulls_and_integers(report):
     assert set(out) == {
         *("reporting_currency", "as_of", "month_to_date", "opening_month", "history_start", "convention"),
         *("months", "balance_sheet", "warnings", "notes"),
+        "rule_of_40_margin",
     }
     feb = out["months"][1]
     assert list(feb) == list(MONTHLY_KEYS)

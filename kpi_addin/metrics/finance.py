@@ -30,6 +30,7 @@ __all__ = [
     "burn_multiple",
     "magic_number",
     "margin_12m",
+    "margin_profit",
     "net_burn",
     "opex_share",
     "rule_of_40",
@@ -43,6 +44,8 @@ BURN_WINDOW = 3
 MARGIN_WINDOW = 12
 #: The number of largest customers of ``top10_share``.
 TOP_CUSTOMERS = 10
+#: Which profit the Rule of 40's margin is taken on (the JSON's ``rule_of_40_margin``).
+EBITDA_MARGIN, FCF_MARGIN = "ebitda", "free_cash_flow"
 
 
 def net_burn(cash_start: NumberOrSeries, cash_end: NumberOrSeries) -> NumberOrSeries:
@@ -128,6 +131,32 @@ def margin_12m(profit: pd.Series, revenue: pd.Series) -> pd.Series:
         divide(profit.rolling(window, min_periods=window).sum(), revenue.rolling(window, min_periods=window).sum()),
         index=profit.index,
     )
+
+
+def margin_profit(given: pd.DataFrame | None, costs: pd.DataFrame) -> tuple[pd.Series, str | None]:
+    """The profit the Rule of 40's margin is taken on, by month, and which profit it is:
+    ``ebitda`` when the costs sheet (``given``, as read) has any; else the **free cash
+    flow**, taken as the month's change in cash (−net burn: cash at M − cash at M−1, so a
+    funding round counts in it), when it has cash; else none (undefined, ``None``).
+    ``costs`` is the costs sheet by month.
+
+    Examples
+    --------
+    >>> costs = pd.DataFrame({"ebitda": [np.nan] * 3, "cash": [100.0, 80.0, 90.0]})
+    >>> profit, basis = margin_profit(costs, costs)
+    >>> profit.tolist(), basis
+    ([nan, -20.0, 10.0], 'free_cash_flow')
+    """
+
+    def has(column: str) -> bool:
+        return given is not None and column in given and bool(given[column].notna().any())
+
+    if has("ebitda"):
+        return costs["ebitda"].astype(float), EBITDA_MARGIN
+    if has("cash"):
+        cash = costs["cash"].astype(float)
+        return pd.Series(-np.asarray(net_burn(cash.shift(1), cash), dtype=float), index=costs.index), FCF_MARGIN
+    return pd.Series(np.nan, index=costs.index), None
 
 
 def rule_of_40(growth: NumberOrSeries, margin: NumberOrSeries) -> NumberOrSeries:

@@ -12,6 +12,9 @@ dashboard's *Inputs by month* writes the same rule as formulas):
 
 * ``margin_revenue`` — the revenue the gross margin is taken on: ``recurring_revenue``
   when the costs sheet has any, else MRR (said in a warning);
+* ``margin_profit`` — the profit the Rule of 40's margin is taken on: ``ebitda`` when the
+  costs sheet has any, else the free cash flow (the month's change in cash, −net burn) when
+  it has cash (said in a warning; the JSON's ``rule_of_40_margin`` names which);
 * ``quarter_end`` — 1 in the last month of a calendar quarter, else 0 (the magic number
   is a quarterly figure, shown in its quarter's last month).
 
@@ -139,9 +142,12 @@ ENTRIES: tuple[KPI, ...] = (
         "score",
         "higher",
         "cash",
-        ("costs.ebitda", "costs.revenue"),
+        ("costs.revenue",),  # and ebitda, else cash: margin_profit
         formula=100
-        * (c("mrr_growth_yoy") + window_sum(c("ebitda"), MARGIN_WINDOW) / window_sum(c("revenue"), MARGIN_WINDOW)),
+        * (
+            c("mrr_growth_yoy")
+            + window_sum(c("margin_profit"), MARGIN_WINDOW) / window_sum(c("revenue"), MARGIN_WINDOW)
+        ),
         window="12 months",
     ),
     KPI(

@@ -35,7 +35,7 @@ from .company import CompanyData
 from .conventions import apply_convention
 from .customers import DETRACTOR_MAX, PROMOTER_MIN, annualized_churn
 from .expression import Months
-from .finance import top_share
+from .finance import EBITDA_MARGIN, FCF_MARGIN, margin_profit, top_share
 from .funnel import funnel_conversions
 from .goals import COURSE_MONTHS, check_direction, goal_course, goal_progress, goal_status
 from .mrr import CustomerMRR, customer_mrr
@@ -83,6 +83,8 @@ class KPIReport:
     settings: ReportSettings = field(default_factory=ReportSettings)
     #: the subscriptions as counted: the ledger with the convention applied (once, here)
     ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the profit the Rule of 40's margin is taken on: "ebitda", "free_cash_flow" or None
+    rule_of_40_margin: str | None = None
 
     @property
     def history_start(self) -> pd.Period | None:
@@ -149,6 +151,7 @@ class KPIReport:
             "balance_sheet": sheet,
             "warnings": list(self.warnings),
             "notes": list(self.notes),
+            "rule_of_40_margin": self.rule_of_40_margin,
         }
 
 
@@ -335,6 +338,13 @@ def monthly_kpis(
         if note:
             warnings.append(note)
     margin_revenue, margin = _gross_margin(data.costs, costs, bridge["mrr"], warnings)
+    profit, profit_basis = margin_profit(data.costs, costs)
+    if data.costs is not None and profit_basis != EBITDA_MARGIN:
+        warnings.append(
+            "costs: no ebitda; the Rule of 40 takes the free-cash-flow margin (the month's change in cash)"
+            if profit_basis == FCF_MARGIN
+            else "costs: columns ebitda and cash absent; rule_of_40 left out"
+        )
     cts_total = costs[list(COST_TO_SERVE_COMPONENTS)].sum(axis=1, min_count=1)  # blanks ignored; all blank → blank
     counts = _nps_counts(data.nps, months)
 
@@ -345,6 +355,7 @@ def monthly_kpis(
     quarter_end = pd.Series((months.month % 3 == 0).astype(float), index=months)
     # gross_margin is a KPI, read by CAC payback above it: the column is its formula over the inputs
     columns.update(cts_total=cts_total, margin_revenue=margin_revenue, gross_margin=margin, quarter_end=quarter_end)
+    columns["margin_profit"] = profit
     columns.update({f"nps_{name}": counts[name] for name in counts.columns})
     opening_position = 0 if opening_month is not None else None
     # the opening balance (the month-end before the first month) is known with history_start
@@ -385,6 +396,7 @@ def monthly_kpis(
     inputs = pd.concat([costs, funnel], axis=1)
     inputs["cts_total"] = cts_total
     inputs["margin_revenue"] = margin_revenue
+    inputs["margin_profit"] = profit
     inputs["gross_margin"] = margin
     inputs["quarter_end"] = quarter_end
     inputs["nps_answers"] = counts["answers"]
@@ -424,6 +436,7 @@ def monthly_kpis(
         opening_month=opening_month,
         settings=settings,
         ledger=ledger,
+        rule_of_40_margin=profit_basis,
     )
 
 

@@ -21,6 +21,7 @@ COLUMNS = (
     "nps_detractors",
     *FINANCIAL_COLUMNS,
     "margin_revenue",
+    "margin_profit",
     "quarter_end",
 )
 
@@ -62,6 +63,10 @@ def build(ctx: Context, ledger: LedgerAggregates) -> InputsByMonth:
             elif column == "margin_revenue":  # recurring revenue as booked, else MRR (finance_kpis)
                 recurring = f"{letters['recurring_revenue']}{row}"
                 formula = f"IF(COUNT(Costs[recurring_revenue])=0,{ledger.ref('mrr', i).excel()},{recurring})"
+                ctx.book.formula(ws, cell, formula, expected, money, error=NA)
+            elif column == "margin_profit":  # EBITDA, else the change in cash (free cash flow; finance_kpis)
+                change = f"{letters['cash']}{row}-{letters['cash']}{row - 1}" if i else "NA()"
+                formula = f"IF(COUNT(Costs[ebitda])=0,{change},{letters['ebitda']}{row})"
                 ctx.book.formula(ws, cell, formula, expected, money, error=NA)
             elif column == "quarter_end":  # 1 in a calendar quarter's last month
                 ctx.book.formula(ws, cell, f"IF(MOD(MONTH({month}),3)=0,1,0)", expected, "0")
