@@ -66,16 +66,12 @@ def test_metrics_and_movements_from_duckdb(duckdb_url, from_files, movements_fro
 def test_engine_database_gives_the_local_engines_numbers(duckdb_url, from_files):
     got = json.loads(ok("metrics", "--format", "json", "--db", duckdb_url, *TABLES, *AS_OF, "--engine", "database"))
     assert [m["month"] for m in got["months"]] == [m["month"] for m in from_files["months"]]
-    from kpi_addin.metrics.report import DATABASE_ENGINE_LEAVES_OUT
-
-    assert any("top10_share left out" in w for w in got["warnings"])
+    assert not any("top10_share" in w for w in got["warnings"])  # computed inside the database too
     for mine, theirs in zip(got["months"], from_files["months"], strict=True):
         for key, value in theirs.items():
             if key in ("plan", "variance"):  # the files' plan: the database gives no plan table
                 continue
-            if key in DATABASE_ENGINE_LEAVES_OUT:  # ranks each customer's MRR: local engine only, said
-                assert mine[key] is None
-            elif isinstance(value, float):
+            if isinstance(value, float):
                 assert mine[key] == pytest.approx(value, rel=1e-9, abs=0.005), (mine["month"], key)
             else:
                 assert mine[key] == value, (mine["month"], key)

@@ -225,10 +225,10 @@ def database_report(
             "fx_rates", f"no exchange rate in {listed} (add a row to the fx_rates sheet; rates are never assumed 1:1)"
         )
     months = pd.period_range(period_of(int(first)), periods=last - int(first) + 1, freq="M", name="month")
-    bridge, cohort_sums = rules.figures(result, months)
+    bridge, cohort_sums, top_mrr = rules.figures(result, months)
     settings = data.settings if data.settings.as_of is not None else dataclasses.replace(data.settings, as_of=as_of)
     company = dataclasses.replace(data, settings=settings)
-    return monthly_kpis(company, today=today, figures=SubscriptionFigures(bridge, cohort_sums))
+    return monthly_kpis(company, today=today, figures=SubscriptionFigures(bridge, cohort_sums, top_mrr))
 
 
 __all__ = ["database_report"]

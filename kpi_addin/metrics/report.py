@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import balance_sheet as bs
-from ._core import KPIInputError
+from ._core import KPIInputError, divide
 from .bridge import mrr_bridge
 from .catalogue import (
     BALANCE_SHEET_KEYS,
@@ -46,8 +46,6 @@ from .unit_economics import cost_to_serve_share
 
 __all__ = ["BALANCE_SHEET_KEYS", "COUNT_KEYS", "MONTHLY_KEYS", "KPIReport", "SubscriptionFigures", "monthly_kpis"]
 
-#: The KPIs ``--engine database`` leaves out (null, with a warning): they rank each customer's MRR.
-DATABASE_ENGINE_LEAVES_OUT = ("top10_share",)
 #: The cost-to-serve components: the costs columns the registry says ``cts`` needs.
 COST_TO_SERVE_COMPONENTS = kpi("cts").input_columns("costs")
 
@@ -256,12 +254,16 @@ def _gross_margin(
     return revenue, margin
 
 
-def _top_share(cm: CustomerMRR | None, months: pd.PeriodIndex) -> pd.Series:
-    """The share of MRR from the ten largest customers, month by month (undefined when the
-    figures came from a database: it needs each customer's MRR)."""
-    if cm is None:
-        return pd.Series(np.nan, index=months)
-    return pd.Series([top_share(cm.mrr_at(month)) for month in months], index=months)
+def _top_share(cm: CustomerMRR | None, figures: SubscriptionFigures | None, bridge: pd.DataFrame) -> pd.Series:
+    """The share of MRR from the ten largest customers, month by month: from each customer's
+    MRR, or (``--engine database``) the ten largest customers' MRR summed inside the database
+    over the month's MRR (:func:`.finance.top_share`'s rule: no MRR is undefined)."""
+    months = pd.PeriodIndex(bridge.index)
+    if cm is not None:
+        return pd.Series([top_share(cm.mrr_at(month)) for month in months], index=months)
+    assert figures is not None
+    top = figures.top_mrr.reindex(months).to_numpy(dtype=float)
+    return pd.Series(divide(top, bridge["mrr"].to_numpy(dtype=float)), index=months)
 
 
 @dataclass(frozen=True)
@@ -273,6 +275,8 @@ class SubscriptionFigures:
 
     bridge: pd.DataFrame
     cohort_sums: pd.DataFrame
+    #: the ten largest customers' MRR by month (``top10_share``'s numerator)
+    top_mrr: pd.Series
 
 
 def monthly_kpis(
@@ -371,12 +375,7 @@ def monthly_kpis(
     else:
         assert figures is not None
         derived = derived.join(cohort_12m_from_sums(figures.cohort_sums, months, earliest))
-    derived["top10_share"] = _top_share(cm, months)
-    if cm is None:
-        warnings.append(
-            f"engine: {', '.join(DATABASE_ENGINE_LEAVES_OUT)} left out: it needs each customer's MRR, which the "
-            "database engine does not send back (the local engine computes it)"
-        )
+    derived["top10_share"] = _top_share(cm, figures, bridge)
     columns.update({name: derived[name] for name in (*COHORT_12M_KEYS, "top10_share")})
     absent = _absent_inputs(data, warnings)
     m = pd.DataFrame(index=months)

@@ -21,6 +21,12 @@ the tests tie the two engines on random ledgers, every key of every month to the
   (this month's rate − last month's), from each foreign cell's level and the next
   month's rate; expansion and contraction are the rest of the change (their customers
   counted against the previous MRR at this month's rate);
+* the ten largest customers' MRR (``top10_share``): each customer's MRR is constant over a
+  span (from one change point to its next), so a month's ten largest are its ten largest
+  spans covering it.  The :data:`TOP_CANDIDATES` largest spans give each month a floor (its
+  10th largest among them, at most its true 10th largest); only spans at or above the
+  lowest floor — and every span touching a month with fewer than ten candidates — are
+  ranked month by month, so no customer × month table either;
 * the 12-month cohort: for month M, the customers paying at the end of M−12, their MRR
   then and at M.  Two running sums per customer (its MRR now, and its MRR shifted by 12
   months) give both levels at each of its change points, so no customer × month table.
@@ -38,6 +44,7 @@ import pandas as pd
 
 from .bridge import BRIDGE_COLUMNS
 from .currency import minor_unit_digits
+from .finance import TOP_CUSTOMERS
 from .mrr import INTERVAL_FACTORS
 
 #: The dialects the query is compiled for (sqlglot's names).
@@ -45,7 +52,10 @@ DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery")
 #: The 12-month cohort sums each month's row carries (see :func:`cohort_12m`).
 COHORT_SUMS = ("cohort_customers", "cohort_base_mrr", "cohort_mrr", "cohort_kept_mrr", "cohort_paying")
 #: What the monthly query returns, in order.
-RESULT_COLUMNS = ("month", *BRIDGE_COLUMNS, *COHORT_SUMS, "missing_rates")
+RESULT_COLUMNS = ("month", *BRIDGE_COLUMNS, *COHORT_SUMS, "top10_mrr", "missing_rates")
+#: How many of the largest constant-MRR spans set the floor below which no span can be among
+#: a month's ten largest customers (see :func:`monthly_sql`; the result is exact for any number).
+TOP_CANDIDATES = 100_000
 #: The ledger's columns the query reads (canonical names).
 LEDGER_COLUMNS = ("customer_id", "amount", "interval", "quantity", "currency", "start_date", "end_date", "trial_end")
 
@@ -223,8 +233,28 @@ summed AS (SELECT c, m, SUM(d) AS d, SUM(fx) AS fx, SUM(fxc) AS fxc FROM points 
 raw_levels AS (SELECT c, m, SUM(d) OVER (PARTITION BY c ORDER BY m {running}) + fx AS x, fxc FROM summed),
 levels AS (SELECT c, m, CASE WHEN {units} <= 0 THEN CAST(0 AS DOUBLE) ELSE x END AS lvl, fxc FROM raw_levels),
 paired AS (
-  SELECT c, m, lvl AS cur, COALESCE(LAG(lvl) OVER (PARTITION BY c ORDER BY m), CAST(0 AS DOUBLE)) AS prev, fxc
+  SELECT c, m, lvl AS cur, COALESCE(LAG(lvl) OVER (PARTITION BY c ORDER BY m), CAST(0 AS DOUBLE)) AS prev, fxc,
+         LEAD(m, 1, {end}) OVER (PARTITION BY c ORDER BY m) AS m_next
   FROM levels),
+level_spans AS (SELECT m, m_next, cur FROM paired WHERE cur > 0),
+candidates AS (SELECT m, m_next, cur FROM level_spans ORDER BY cur DESC LIMIT {TOP_CANDIDATES}),
+candidate_ranks AS (
+  SELECT mo.m, s.cur, ROW_NUMBER() OVER (PARTITION BY mo.m ORDER BY s.cur DESC) AS r
+  FROM candidates AS s JOIN months AS mo ON mo.m >= s.m AND mo.m < s.m_next),
+floors AS (
+  SELECT mo.m, COALESCE(cr.cur, CAST(0 AS DOUBLE)) AS f
+  FROM months AS mo LEFT JOIN candidate_ranks AS cr ON cr.m = mo.m AND cr.r = {TOP_CUSTOMERS}),
+bounds AS (
+  SELECT MIN(CASE WHEN f > 0 THEN f END) AS f, MIN(CASE WHEN f <= 0 THEN m END) AS thin_first,
+         MAX(CASE WHEN f <= 0 THEN m END) AS thin_last
+  FROM floors),
+large AS (
+  SELECT s.m, s.m_next, s.cur FROM level_spans AS s CROSS JOIN bounds AS bo
+  WHERE s.cur >= COALESCE(bo.f, CAST(0 AS DOUBLE)) OR (s.m <= bo.thin_last AND s.m_next > bo.thin_first)),
+large_ranks AS (
+  SELECT mo.m, s.cur, ROW_NUMBER() OVER (PARTITION BY mo.m ORDER BY s.cur DESC) AS r
+  FROM large AS s JOIN months AS mo ON mo.m >= s.m AND mo.m < s.m_next),
+top_sums AS (SELECT m, SUM(cur) AS top_mrr FROM large_ranks WHERE r <= {TOP_CUSTOMERS} GROUP BY m),
 changes AS (
   SELECT c, m, cur, prev, fxc, {_units("cur", reporting_currency)} AS cu, {_units("prev", reporting_currency)} AS pu
   FROM paired WHERE cur <> prev OR fxc <> 0),
@@ -301,9 +331,9 @@ filled AS (
          COALESCE(b.contracted_customers, 0) AS contracted_customers,
          COALESCE(b.churned_customers, 0) AS churned_customers,
          COALESCE(s.k, 0) AS k, COALESCE(s.b, 0) AS b, COALESCE(s.n, 0) AS n, COALESCE(s.kept, 0) AS kept,
-         COALESCE(s.p, 0) AS p, COALESCE(r.no_rate, 0) AS no_rate
+         COALESCE(s.p, 0) AS p, COALESCE(r.no_rate, 0) AS no_rate, COALESCE(ts.top_mrr, 0) AS top_mrr
   FROM months AS mo LEFT JOIN by_month AS b ON b.m = mo.m LEFT JOIN cohort_steps AS s ON s.m = mo.m
-  LEFT JOIN no_rates AS r ON r.m = mo.m),
+  LEFT JOIN no_rates AS r ON r.m = mo.m LEFT JOIN top_sums AS ts ON ts.m = mo.m),
 totals AS (
   SELECT m, new_mrr, expansion_mrr, reactivation_mrr, fx_mrr, contraction_mrr, net_contraction_mrr, churned_mrr,
          new_customers,
@@ -314,7 +344,7 @@ totals AS (
          SUM(b) OVER (ORDER BY m {running}) AS cohort_base_mrr,
          SUM(n) OVER (ORDER BY m {running}) AS cohort_mrr,
          SUM(kept) OVER (ORDER BY m {running}) AS cohort_kept_mrr,
-         SUM(p) OVER (ORDER BY m {running}) AS cohort_paying, no_rate
+         SUM(p) OVER (ORDER BY m {running}) AS cohort_paying, no_rate, top_mrr
   FROM filled)
 SELECT CAST(m AS BIGINT) AS month,
        CAST(COALESCE(LAG(mrr) OVER (ORDER BY m), 0) AS DOUBLE) AS start_mrr,
@@ -330,7 +360,8 @@ SELECT CAST(m AS BIGINT) AS month,
        CAST(churned_customers AS BIGINT) AS churned_customers, CAST(customers AS BIGINT) AS customers,
        CAST(cohort_customers AS BIGINT) AS cohort_customers, CAST(cohort_base_mrr AS DOUBLE) AS cohort_base_mrr,
        CAST(cohort_mrr AS DOUBLE) AS cohort_mrr, CAST(cohort_kept_mrr AS DOUBLE) AS cohort_kept_mrr,
-       CAST(cohort_paying AS BIGINT) AS cohort_paying, CAST(no_rate AS BIGINT) AS missing_rates
+       CAST(cohort_paying AS BIGINT) AS cohort_paying, CAST(top_mrr AS DOUBLE) AS top10_mrr,
+       CAST(no_rate AS BIGINT) AS missing_rates
 FROM totals ORDER BY m
 """
     return compile_sql(query, dialect)
@@ -345,13 +376,14 @@ def compile_sql(query: str, dialect: str) -> str:
     return str(sqlglot.transpile(query, read="duckdb", write=dialect)[0])
 
 
-def figures(result: pd.DataFrame, months: pd.PeriodIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The monthly query's rows as ``(bridge, cohort sums)`` indexed by ``months``; the bridge has
-    :data:`.mrr.BRIDGE_COLUMNS`, exactly what :func:`.mrr.mrr_bridge` gives."""
+def figures(result: pd.DataFrame, months: pd.PeriodIndex) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """The monthly query's rows as ``(bridge, cohort sums, the ten largest customers' MRR)``
+    indexed by ``months``; the bridge has :data:`.mrr.BRIDGE_COLUMNS`, exactly what
+    :func:`.mrr.mrr_bridge` gives."""
     frame = result.set_index(pd.PeriodIndex(months, name="month"))
     bridge = frame[list(BRIDGE_COLUMNS)].copy()
     counts = [c for c in BRIDGE_COLUMNS if c.endswith("customers")]
     bridge[counts] = bridge[counts].astype(np.int64)
     money = [c for c in BRIDGE_COLUMNS if not c.endswith("customers")]
     bridge[money] = bridge[money].astype(float)
-    return bridge, frame[list(COHORT_SUMS)].astype(float)
+    return bridge, frame[list(COHORT_SUMS)].astype(float), frame["top10_mrr"].astype(float)
