@@ -235,9 +235,10 @@ def golden_ledger() -> rules.Ledger:
     )
 
 
+@pytest.mark.parametrize("query", ["monthly", "top"])
 @pytest.mark.parametrize("dialect", rules.DIALECTS)
-def test_the_sql_for_each_warehouse_matches_its_golden_file(dialect):
-    sql = rules.monthly_sql(
+def test_the_sql_for_each_warehouse_matches_its_golden_file(dialect, query):
+    sql = (rules.monthly_sql if query == "monthly" else rules.top_sql)(
         golden_ledger(),
         dialect=dialect,
         reporting_currency="USD",
@@ -250,7 +251,7 @@ def test_the_sql_for_each_warehouse_matches_its_golden_file(dialect):
     import sqlglot
 
     sqlglot.parse_one(sql, read=dialect)  # it parses back in its own dialect
-    golden = GOLDEN / f"monthly.{dialect}.sql"
+    golden = GOLDEN / f"{query}.{dialect}.sql"
     if os.environ.get("KPI_UPDATE_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(sql + "\n", encoding="utf-8")

@@ -225,7 +225,8 @@ def database_report(
             "fx_rates", f"no exchange rate in {listed} (add a row to the fx_rates sheet; rates are never assumed 1:1)"
         )
     months = pd.period_range(period_of(int(first)), periods=last - int(first) + 1, freq="M", name="month")
-    bridge, cohort_sums, top_mrr = rules.figures(result, months)
+    top = conn.arrow(rules.top_sql(ledger, first=int(first), last=last, rates=rates, **options)).to_pandas()
+    bridge, cohort_sums, top_mrr = rules.figures(result, top, months)
     settings = data.settings if data.settings.as_of is not None else dataclasses.replace(data.settings, as_of=as_of)
     company = dataclasses.replace(data, settings=settings)
     return monthly_kpis(company, today=today, figures=SubscriptionFigures(bridge, cohort_sums, top_mrr))

@@ -52,7 +52,7 @@ DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery")
 #: The 12-month cohort sums each month's row carries (see :func:`cohort_12m`).
 COHORT_SUMS = ("cohort_customers", "cohort_base_mrr", "cohort_mrr", "cohort_kept_mrr", "cohort_paying")
 #: What the monthly query returns, in order.
-RESULT_COLUMNS = ("month", *BRIDGE_COLUMNS, *COHORT_SUMS, "top10_mrr", "missing_rates")
+RESULT_COLUMNS = ("month", *BRIDGE_COLUMNS, *COHORT_SUMS, "missing_rates")
 #: How many of the largest constant-MRR spans set the floor below which no span can be among
 #: a month's ten largest customers (see :func:`monthly_sql`; the result is exact for any number).
 TOP_CANDIDATES = 100_000
@@ -164,10 +164,8 @@ def foreign_currencies_sql(
     )
 
 
-def monthly_sql(
+def _levels_ctes(
     ledger: Ledger,
-    *,
-    dialect: str,
     reporting_currency: str,
     interval_names: Mapping[str, str],
     convention: str,
@@ -175,8 +173,9 @@ def monthly_sql(
     last: int,
     rates: list[tuple[str, int | None, float]],
 ) -> str:
-    """The query: one row per month ``first..last`` (months since 1970-01) with
-    :data:`RESULT_COLUMNS`.  ``rates`` are (currency, month or None for every month, rate)."""
+    """The query's first steps, shared by :func:`monthly_sql` and :func:`top_sql`: ``months``
+    and ``levels`` — each customer's MRR (reporting currency, sub-unit amounts 0) at each of
+    its change points — with ``foreign_cells``, ``no_rates`` and the others they need."""
     end = last + 1
     currency = _literal(reporting_currency)
     rate_rows = (
@@ -189,7 +188,7 @@ def monthly_sql(
     )
     running = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
     units = _units("x", reporting_currency)
-    query = f"""
+    return f"""
 WITH RECURSIVE months(m) AS (SELECT {first} UNION ALL SELECT m + 1 FROM months WHERE m < {last}),
 src AS ({_subscriptions(ledger, reporting_currency, interval_names, convention)}),
 spans AS (
@@ -232,29 +231,30 @@ points AS (
 summed AS (SELECT c, m, SUM(d) AS d, SUM(fx) AS fx, SUM(fxc) AS fxc FROM points GROUP BY c, m),
 raw_levels AS (SELECT c, m, SUM(d) OVER (PARTITION BY c ORDER BY m {running}) + fx AS x, fxc FROM summed),
 levels AS (SELECT c, m, CASE WHEN {units} <= 0 THEN CAST(0 AS DOUBLE) ELSE x END AS lvl, fxc FROM raw_levels),
+"""
+
+
+def monthly_sql(
+    ledger: Ledger,
+    *,
+    dialect: str,
+    reporting_currency: str,
+    interval_names: Mapping[str, str],
+    convention: str,
+    first: int,
+    last: int,
+    rates: list[tuple[str, int | None, float]],
+) -> str:
+    """The query: one row per month ``first..last`` (months since 1970-01) with
+    :data:`RESULT_COLUMNS`.  ``rates`` are (currency, month or None for every month, rate)."""
+    end = last + 1
+    running = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    query = (
+        _levels_ctes(ledger, reporting_currency, interval_names, convention, first, last, rates)
+        + f"""
 paired AS (
-  SELECT c, m, lvl AS cur, COALESCE(LAG(lvl) OVER (PARTITION BY c ORDER BY m), CAST(0 AS DOUBLE)) AS prev, fxc,
-         LEAD(m, 1, {end}) OVER (PARTITION BY c ORDER BY m) AS m_next
+  SELECT c, m, lvl AS cur, COALESCE(LAG(lvl) OVER (PARTITION BY c ORDER BY m), CAST(0 AS DOUBLE)) AS prev, fxc
   FROM levels),
-level_spans AS (SELECT m, m_next, cur FROM paired WHERE cur > 0),
-candidates AS (SELECT m, m_next, cur FROM level_spans ORDER BY cur DESC LIMIT {TOP_CANDIDATES}),
-candidate_ranks AS (
-  SELECT mo.m, s.cur, ROW_NUMBER() OVER (PARTITION BY mo.m ORDER BY s.cur DESC) AS r
-  FROM candidates AS s JOIN months AS mo ON mo.m >= s.m AND mo.m < s.m_next),
-floors AS (
-  SELECT mo.m, COALESCE(cr.cur, CAST(0 AS DOUBLE)) AS f
-  FROM months AS mo LEFT JOIN candidate_ranks AS cr ON cr.m = mo.m AND cr.r = {TOP_CUSTOMERS}),
-bounds AS (
-  SELECT MIN(CASE WHEN f > 0 THEN f END) AS f, MIN(CASE WHEN f <= 0 THEN m END) AS thin_first,
-         MAX(CASE WHEN f <= 0 THEN m END) AS thin_last
-  FROM floors),
-large AS (
-  SELECT s.m, s.m_next, s.cur FROM level_spans AS s CROSS JOIN bounds AS bo
-  WHERE s.cur >= COALESCE(bo.f, CAST(0 AS DOUBLE)) OR (s.m <= bo.thin_last AND s.m_next > bo.thin_first)),
-large_ranks AS (
-  SELECT mo.m, s.cur, ROW_NUMBER() OVER (PARTITION BY mo.m ORDER BY s.cur DESC) AS r
-  FROM large AS s JOIN months AS mo ON mo.m >= s.m AND mo.m < s.m_next),
-top_sums AS (SELECT m, SUM(cur) AS top_mrr FROM large_ranks WHERE r <= {TOP_CUSTOMERS} GROUP BY m),
 changes AS (
   SELECT c, m, cur, prev, fxc, {_units("cur", reporting_currency)} AS cu, {_units("prev", reporting_currency)} AS pu
   FROM paired WHERE cur <> prev OR fxc <> 0),
@@ -331,9 +331,9 @@ filled AS (
          COALESCE(b.contracted_customers, 0) AS contracted_customers,
          COALESCE(b.churned_customers, 0) AS churned_customers,
          COALESCE(s.k, 0) AS k, COALESCE(s.b, 0) AS b, COALESCE(s.n, 0) AS n, COALESCE(s.kept, 0) AS kept,
-         COALESCE(s.p, 0) AS p, COALESCE(r.no_rate, 0) AS no_rate, COALESCE(ts.top_mrr, 0) AS top_mrr
+         COALESCE(s.p, 0) AS p, COALESCE(r.no_rate, 0) AS no_rate
   FROM months AS mo LEFT JOIN by_month AS b ON b.m = mo.m LEFT JOIN cohort_steps AS s ON s.m = mo.m
-  LEFT JOIN no_rates AS r ON r.m = mo.m LEFT JOIN top_sums AS ts ON ts.m = mo.m),
+  LEFT JOIN no_rates AS r ON r.m = mo.m),
 totals AS (
   SELECT m, new_mrr, expansion_mrr, reactivation_mrr, fx_mrr, contraction_mrr, net_contraction_mrr, churned_mrr,
          new_customers,
@@ -344,7 +344,7 @@ totals AS (
          SUM(b) OVER (ORDER BY m {running}) AS cohort_base_mrr,
          SUM(n) OVER (ORDER BY m {running}) AS cohort_mrr,
          SUM(kept) OVER (ORDER BY m {running}) AS cohort_kept_mrr,
-         SUM(p) OVER (ORDER BY m {running}) AS cohort_paying, no_rate, top_mrr
+         SUM(p) OVER (ORDER BY m {running}) AS cohort_paying, no_rate
   FROM filled)
 SELECT CAST(m AS BIGINT) AS month,
        CAST(COALESCE(LAG(mrr) OVER (ORDER BY m), 0) AS DOUBLE) AS start_mrr,
@@ -360,10 +360,61 @@ SELECT CAST(m AS BIGINT) AS month,
        CAST(churned_customers AS BIGINT) AS churned_customers, CAST(customers AS BIGINT) AS customers,
        CAST(cohort_customers AS BIGINT) AS cohort_customers, CAST(cohort_base_mrr AS DOUBLE) AS cohort_base_mrr,
        CAST(cohort_mrr AS DOUBLE) AS cohort_mrr, CAST(cohort_kept_mrr AS DOUBLE) AS cohort_kept_mrr,
-       CAST(cohort_paying AS BIGINT) AS cohort_paying, CAST(top_mrr AS DOUBLE) AS top10_mrr,
-       CAST(no_rate AS BIGINT) AS missing_rates
+       CAST(cohort_paying AS BIGINT) AS cohort_paying, CAST(no_rate AS BIGINT) AS missing_rates
 FROM totals ORDER BY m
 """
+    )
+    return compile_sql(query, dialect)
+
+
+def top_sql(
+    ledger: Ledger,
+    *,
+    dialect: str,
+    reporting_currency: str,
+    interval_names: Mapping[str, str],
+    convention: str,
+    first: int,
+    last: int,
+    rates: list[tuple[str, int | None, float]],
+) -> str:
+    """The ten largest customers' MRR of each month ``first..last`` (rows ``month``,
+    ``top10_mrr``), a query of its own beside :func:`monthly_sql`, from the same ``levels``.
+
+    A customer's MRR is constant over a span (a change point to its next), so a month's ten
+    largest customers are its ten largest spans covering it.  The :data:`TOP_CANDIDATES`
+    largest spans give each month a floor (its 10th largest among them — 0 when fewer than
+    ten cover it — at most its true 10th largest); a span is ranked only in the months it
+    covers, and only when it reaches the lowest floor over them (a table of every
+    ``(first, end)`` month pair: months², not customers × months)."""
+    end = last + 1
+    query = (
+        _levels_ctes(ledger, reporting_currency, interval_names, convention, first, last, rates)
+        + f"""
+level_spans AS (
+  SELECT m, LEAD(m, 1, {end}) OVER (PARTITION BY c ORDER BY m) AS m_next, lvl AS cur FROM levels),
+candidates AS (SELECT m, m_next, cur FROM level_spans WHERE cur > 0 ORDER BY cur DESC LIMIT {TOP_CANDIDATES}),
+candidate_ranks AS (
+  SELECT mo.m, s.cur, ROW_NUMBER() OVER (PARTITION BY mo.m ORDER BY s.cur DESC) AS r
+  FROM candidates AS s JOIN months AS mo ON mo.m >= s.m AND mo.m < s.m_next),
+floors AS (
+  SELECT mo.m, COALESCE(cr.cur, CAST(0 AS DOUBLE)) AS f
+  FROM months AS mo LEFT JOIN candidate_ranks AS cr ON cr.m = mo.m AND cr.r = {TOP_CUSTOMERS}),
+range_floors AS (
+  SELECT a.m AS a, b.m + 1 AS b, MIN(f.f) AS f
+  FROM months AS a JOIN months AS b ON b.m >= a.m JOIN floors AS f ON f.m >= a.m AND f.m <= b.m
+  GROUP BY a.m, b.m),
+large AS (
+  SELECT s.m, s.m_next, s.cur FROM level_spans AS s JOIN range_floors AS rf ON rf.a = s.m AND rf.b = s.m_next
+  WHERE s.cur > 0 AND s.cur >= rf.f),
+large_ranks AS (
+  SELECT mo.m, s.cur, ROW_NUMBER() OVER (PARTITION BY mo.m ORDER BY s.cur DESC) AS r
+  FROM large AS s JOIN months AS mo ON mo.m >= s.m AND mo.m < s.m_next)
+SELECT CAST(mo.m AS BIGINT) AS month, CAST(COALESCE(SUM(lr.cur), 0) AS DOUBLE) AS top10_mrr
+FROM months AS mo LEFT JOIN large_ranks AS lr ON lr.m = mo.m AND lr.r <= {TOP_CUSTOMERS}
+GROUP BY mo.m ORDER BY mo.m
+"""
+    )
     return compile_sql(query, dialect)
 
 
@@ -376,14 +427,17 @@ def compile_sql(query: str, dialect: str) -> str:
     return str(sqlglot.transpile(query, read="duckdb", write=dialect)[0])
 
 
-def figures(result: pd.DataFrame, months: pd.PeriodIndex) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """The monthly query's rows as ``(bridge, cohort sums, the ten largest customers' MRR)``
-    indexed by ``months``; the bridge has :data:`.mrr.BRIDGE_COLUMNS`, exactly what
-    :func:`.mrr.mrr_bridge` gives."""
+def figures(
+    result: pd.DataFrame, top: pd.DataFrame, months: pd.PeriodIndex
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """The monthly query's rows and :func:`top_sql`'s as ``(bridge, cohort sums, the ten
+    largest customers' MRR)`` indexed by ``months``; the bridge has
+    :data:`.mrr.BRIDGE_COLUMNS`, exactly what :func:`.mrr.mrr_bridge` gives."""
     frame = result.set_index(pd.PeriodIndex(months, name="month"))
     bridge = frame[list(BRIDGE_COLUMNS)].copy()
     counts = [c for c in BRIDGE_COLUMNS if c.endswith("customers")]
     bridge[counts] = bridge[counts].astype(np.int64)
     money = [c for c in BRIDGE_COLUMNS if not c.endswith("customers")]
     bridge[money] = bridge[money].astype(float)
-    return bridge, frame[list(COHORT_SUMS)].astype(float), frame["top10_mrr"].astype(float)
+    top_mrr = pd.Series(top["top10_mrr"].to_numpy(dtype=float), index=frame.index)
+    return bridge, frame[list(COHORT_SUMS)].astype(float), top_mrr
