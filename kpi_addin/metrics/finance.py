@@ -244,8 +244,7 @@ def top_share(mrr_by_customer: pd.Series | np.ndarray, top: int = TOP_CUSTOMERS)
 def top_share_by_month(first: np.ndarray, end: np.ndarray, level: np.ndarray, months: int) -> np.ndarray:
     """:func:`top_share` of each month ``0 .. months − 1`` from spans of constant MRR: a
     customer's MRR is ``level[k]`` from month ``first[k]`` until month ``end[k]`` (excluded),
-    one span per customer at a time.  The spans are sorted by MRR once, so a month's
-    customers come out largest first (no per-month table of customer ids).
+    one span per customer at a time (no per-month table of customer ids is built).
 
     Examples
     --------
@@ -256,8 +255,7 @@ def top_share_by_month(first: np.ndarray, end: np.ndarray, level: np.ndarray, mo
     >>> round(float(many[0]), 6)  # (3 + ... + 12) / (1 + ... + 12)
     0.961538
     """
-    order = np.argsort(-np.asarray(level, dtype=float), kind="stable")
-    first, end, level = np.asarray(first)[order], np.asarray(end)[order], np.asarray(level, dtype=float)[order]
+    level = np.asarray(level, dtype=float)
     paying = level > 0
-    first, end, level = first[paying], end[paying], level[paying]
+    first, end, level = np.asarray(first)[paying], np.asarray(end)[paying], level[paying]
     return np.array([top_share(level[(first <= j) & (end > j)]) for j in range(months)], dtype=float)
