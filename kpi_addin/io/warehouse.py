@@ -169,6 +169,10 @@ def database_report(
     ledger, label = _ledger(conn, table, query)
     _check_types(conn, ledger, label)
     _validate(conn, ledger, label)
+    if conn.dialect == "duckdb" and "preserve_insertion_order" not in conn.url.url:
+        # the queries below order what they return: DuckDB need not keep rows in order, so it
+        # streams and spills to disk under its memory_limit (20M subscriptions: docs/performance.md)
+        conn.execute("SET preserve_insertion_order = false")
     options: dict[str, Any] = {
         "dialect": conn.dialect,
         "reporting_currency": data.reporting_currency,
