@@ -10,6 +10,7 @@ a single segment) the page is not printed.
 
 from __future__ import annotations
 
+from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
 from ...metrics.segments import OTHER_LABEL
@@ -110,7 +111,9 @@ def build(ctx: Context, segments: SegmentsSheet) -> None:
     last = top + len(labels)
     for c in range(1, len(COLUMNS) + 2):
         ws.cell(row=last, column=c).font = BOLD
+    anchor_row = page.row
     _chart(ctx, page, segments)
+    _moves_chart(ctx, page, segments, [segments.labels[k] for k in rows], rows, capped, anchor_row)
     notes = [ctx.ui("pack_segments_note")]
     if capped:
         notes += [ctx.ui("segments_capped", shown=len(rows), total=len(active)), ctx.ui("pack_segments_other_nrr")]
@@ -166,4 +169,70 @@ def _chart(ctx: Context, page: Page, segments: SegmentsSheet) -> None:
     anchor = f"A{page.row}"
     charts.place(ctx, ws, "pack_segments_chart", chart, anchor, "pack")
     page.charts_at.append(charts.span(ws, anchor, *charts.SIZES["pack"])[1])
-    page.row = page.charts_at[-1] + 2
+
+
+#: The moves chart's series: (name key, bridge columns summed, sign, colour).
+MOVES = (
+    ("segments_gained", ("new_mrr", "expansion_mrr", "reactivation_mrr", "entered_mrr"), 1, "expansion"),
+    ("segments_lost", ("contraction_mrr", "churned_mrr", "left_mrr"), -1, "churned"),
+    ("fx_mrr", ("fx_mrr",), 1, "fx"),
+)
+
+
+def _moves_chart(
+    ctx: Context, page: Page, segments: SegmentsSheet, names: list[str], rows: list[int], capped: bool, top: int
+) -> None:
+    """The month's MRR gained (new, expansion, reactivation, entered) and lost (contraction, churned,
+    left, below zero) and FX, by segment: formulas over the Segments sheet's bridge."""
+    ws, source = page.ws, segments.ws
+    assert source is not None
+    col0 = HELPER_COLUMN + 25
+    head = page.row
+    categories = [*names, OTHER_LABEL] if capped else names
+    put_text(ws.cell(row=head, column=col0), "")
+    for j, (key, _columns, _sign, _colour) in enumerate(MOVES, start=1):
+        label = ctx.lang.label(key) if key in ctx.lang.kpis else ctx.ui(key)
+        put_text(ws.cell(row=head, column=col0 + j), label)
+        ws.cell(row=head, column=col0 + j).font = HELPER
+
+    def ref(cell: str) -> str:
+        return ctx.book.ref(source, cell).excel()
+
+    money = ctx.money()
+    plotted: list[float] = []
+    for r, name in enumerate(categories, start=head + 1):
+        put_text(ws.cell(row=r, column=col0), name)
+        ws.cell(row=r, column=col0).font = HELPER
+        for j, (_key, columns, sign, _colour) in enumerate(MOVES, start=1):
+            parts, value = [], 0.0
+            for column in columns:
+                key = f"bridge_{column}"
+                if capped and r == head + len(categories):
+                    shown = ",".join(ref(segments.cells[k][key]) for k in rows)
+                    letter = segments.cells[0][key].rstrip("0123456789")
+                    parts.append(f"({ref(f'{letter}{segments.bridge_total_row}')}-SUM({shown}))")
+                    every = sum(v[key] for v in segments.values)
+                    value += every - sum(segments.values[k][key] for k in rows)
+                else:
+                    k = rows[r - head - 1]
+                    parts.append(ref(segments.cells[k][key]))
+                    value += segments.values[k][key]
+            formula = "+".join(parts)
+            formula = f"-({formula})" if sign < 0 else formula
+            ctx.book.formula(ws, f"{get_column_letter(col0 + j)}{r}", formula, sign * value, money)
+            plotted.append(sign * value)
+            ws.cell(row=r, column=col0 + j).font = HELPER
+    last = head + len(categories)
+    chart = BarChart()
+    chart.type, chart.grouping, chart.overlap, chart.gapWidth = "col", "stacked", 100, 60
+    for j, (_key, _columns, _sign, colour) in enumerate(MOVES, start=1):
+        chart.add_data(Reference(ws, min_col=col0 + j, min_row=head, max_row=last), titles_from_data=True)
+        charts.fill(chart.series[-1], charts.COLOURS[colour])
+    chart.set_categories(Reference(ws, min_col=col0, min_row=head + 1, max_row=last))
+    chart.y_axis.number_format = charts.money_axis(ctx, plotted)
+    chart.x_axis.tickLblPos = "low"  # the segment names below the losses, not across them
+    chart.legend.position = "b"
+    anchor = f"F{top}"
+    charts.place(ctx, ws, "pack_segments_moves", chart, anchor, "pack")
+    page.charts_at.append(charts.span(ws, anchor, *charts.SIZES["pack"])[1])
+    page.row = max(page.charts_at) + 2

@@ -65,6 +65,7 @@ class SegmentsSheet:
     cells: list[dict[str, str]] = field(default_factory=list)
     values: list[dict[str, float]] = field(default_factory=list)
     total_row: int = 0
+    bridge_total_row: int = 0  # the bridge's total row (its cells: ``cells[row]["bridge_<key>"]``)
     chart_names: list[str] = field(default_factory=list)  # the chart's series, in columns CHART_COLUMN + 1 ..
     chart_first: int = 0  # the first month's row of the chart data (month in column CHART_COLUMN)
 
@@ -90,6 +91,8 @@ def build(ctx: Context, monthly: MonthlyTable, ledger: LedgerAggregates, segment
     ctx.book.value(ws, "B3", _date(as_of), "yyyy-mm")
     put_text(ws["C3"], ctx.ui("segments_window_from"))
     ctx.book.formula(ws, "D3", "DATE(YEAR($B$3),MONTH($B$3)-2,1)", _date(as_of - 2), "yyyy-mm")
+    for cell in ("B3", "D3"):  # beside their labels, not against the next one
+        ws[cell].alignment = Alignment(horizontal="left")
     put_text(ws["A4"], ctx.ui("segments_rules"))
     ws["A4"].font = NOTE_FONT
     shown = table.order[:SHEET_ROWS] if len(table.order) > SHEET_ROWS + 1 else table.order
@@ -196,7 +199,7 @@ def _block(
     capped: bool,
     top: int,
     *,
-    record: bool = False,
+    record: str | None = None,
 ) -> tuple[int, dict[str, str], dict[str, dict[str, float]]]:
     """A table from row ``top``: segment rows, ``(other)``, the total, the company, the check.
 
@@ -262,10 +265,7 @@ def _block(
                 library = float(lookups[col.library].iloc[code])
                 values[col.key] = library
                 _put(ctx, ws, f"{letters[col.key]}{r}", formulas[col.key], library, col.fmt)
-        if record:
-            sheet.labels.append(name)
-            sheet.cells.append({k: f"{letters[k]}{r}" for k in letters})
-            sheet.values.append(values)
+        _remember(sheet, record, r - first, name, {k: f"{letters[k]}{r}" for k in letters}, values)
         r += 1
     every = {col.key: _amount(table, col, i, None) for col in columns if col.table}
     if capped:
@@ -277,10 +277,7 @@ def _block(
             if (k := col.key) in every
         }
         fill(r, values, formulas)
-        if record:
-            sheet.labels.append(OTHER_LABEL)
-            sheet.cells.append({k: f"{letters[k]}{r}" for k in letters})
-            sheet.values.append(values)
+        _remember(sheet, record, r - first, OTHER_LABEL, {k: f"{letters[k]}{r}" for k in letters}, values)
         r += 1
     last = r - 1
     total, company, check = r, r + 1, r + 2
@@ -363,9 +360,25 @@ def _kpi_block(
         Col("start_3m", ctx.ui("segment_start_3m"), "#,##0", table="start_customers", window=True, helper=True),
     ]
     title = f"{ctx.ui('segments_by_segment')} — {month_title(ctx.report.as_of, ctx.lang.code)}"
-    check, _letters, _rows = _block(ctx, sheet, title, columns, shown, capped, top, record=True)
+    check, _letters, _rows = _block(ctx, sheet, title, columns, shown, capped, top, record="")
     sheet.total_row = check - 2
     return check
+
+
+def _remember(
+    sheet: SegmentsSheet, record: str | None, k: int, name: str, cells: dict[str, str], values: dict[str, float]
+) -> None:
+    """Row ``k``'s cells and values for the pack page: the first table's as they are, the bridge's
+    (``record`` "bridge_") added to the same row's under prefixed keys (the rows are the same)."""
+    if record is None:
+        return
+    if not record:
+        sheet.labels.append(name)
+        sheet.cells.append(cells)
+        sheet.values.append(values)
+        return
+    sheet.cells[k].update({record + key: cell for key, cell in cells.items()})
+    sheet.values[k].update({record + key: value for key, value in values.items()})
 
 
 def _bridge_block(
@@ -406,7 +419,8 @@ def _bridge_block(
         Col("end_mrr", ctx.ui("segment_end_mrr"), money, row=(("start_mrr", 1), *BRIDGE), company=company("mrr")),
     ]
     title = f"{ctx.ui('segments_bridge')} — {month_title(ctx.report.as_of, ctx.lang.code)}"
-    check, letters, rows = _block(ctx, sheet, title, columns, shown, capped, top)
+    check, letters, rows = _block(ctx, sheet, title, columns, shown, capped, top, record="bridge_")
+    sheet.bridge_total_row = check - 2
     ws = sheet.ws
     assert ws is not None
     # expansion, contraction, entered and left tie together: a switch is no movement for the company
