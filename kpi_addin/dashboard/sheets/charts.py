@@ -18,7 +18,7 @@ from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.chart._chart import ChartBase
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.marker import DataPoint, Marker
-from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.series import SeriesLabel, StrRef
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
@@ -26,7 +26,7 @@ from openpyxl.drawing.line import LineProperties
 from openpyxl.drawing.text import CharacterProperties, Font, Paragraph, ParagraphProperties, RegularTextRun
 from openpyxl.styles import Alignment, Border, Side
 from openpyxl.styles import Font as CellFont
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -62,6 +62,9 @@ COLOURS = {
 #: Chart sizes (cm): every chart of a page takes one of these, so they line up.
 #: The height of one row (20 px) in cm, and the colour of a printed chart's title.
 ROW_CM, TITLE_COLOUR = 20 / 37.8, "1F3864"
+#: Segment colours, largest segment first; "(other)" is grey.
+SEGMENT_COLOURS = ("1F3864", "2F5597", "9DC3E6", "548235", "A9D18E", "BF9000", "7030A0", "C55A11")
+SEGMENT_OTHER = "BFBFBF"
 SIZES = {"summary": (10.7, 7.4), "sheet": (16.0, 8.5), "pack": (10.3, 6.0), "pack_narrow": (6.2, 5.6)}
 #: Rows and columns one chart of each size spans on a sheet of default cell sizes.
 ROWS_PER_CHART = {"summary": 15, "sheet": 18, "pack": 12, "pack_narrow": 11}
@@ -407,3 +410,26 @@ def no_data(ctx: Context, ws: Worksheet, kind: str, anchor: str, width_cm: float
                 top=side if r == row else None,
                 bottom=side if r == row + rows - 1 else None,
             )
+
+
+def stacked_by_segment(
+    ctx: Context, ws: Worksheet, col0: int, head: int, last: int, series: int, other: bool, first: int | None = None
+) -> BarChart:
+    """Stacked columns of MRR by segment: series in columns ``col0 + 1 ..``, headers on ``head``,
+    months in ``col0`` from ``first`` (default the row under the header) to ``last``."""
+    first = head + 1 if first is None else first
+    chart = BarChart()
+    chart.type, chart.grouping, chart.overlap, chart.gapWidth = "col", "stacked", 100, 60
+    for k in range(1, series + 1):
+        chart.add_data(Reference(ws, min_col=col0 + k, min_row=first, max_row=last))
+        chart.series[-1].tx = SeriesLabel(
+            strRef=StrRef(f"{quote_sheetname(ws.title)}!${get_column_letter(col0 + k)}${head}")
+        )
+        colour = SEGMENT_OTHER if other and k == series else SEGMENT_COLOURS[(k - 1) % len(SEGMENT_COLOURS)]
+        fill(chart.series[-1], colour)
+    chart.set_categories(Reference(ws, min_col=col0, min_row=first, max_row=last))
+    chart.x_axis.number_format = "mmm yy"
+    chart.y_axis.number_format = money_axis(ctx, ctx.report.monthly["mrr"])
+    chart.y_axis.scaling.min = 0
+    chart.legend.position = "b"
+    return chart

@@ -18,7 +18,7 @@ from ..cells import put_text
 from . import charts
 from .common import Context
 from .page import BOLD, HELPER, HELPER_COLUMN, Page, PageColumn, month_title, page_months
-from .segments import CHART_COLUMN, SegmentsSheet, stacked_chart
+from .segments import CHART_COLUMN, SegmentsSheet
 
 #: Segments with a row of their own on the page (with "(other)" and the total: at most 10 rows).
 PAGE_SEGMENTS = 8
@@ -165,7 +165,7 @@ def _chart(ctx: Context, page: Page, segments: SegmentsSheet) -> None:
             ws.cell(row=r, column=col0 + k).font = HELPER
     last = head + len(months)
     other = bool(names) and names[-1] == OTHER_LABEL
-    chart = stacked_chart(ctx, ws, col0, head, last, len(names), other)
+    chart = charts.stacked_by_segment(ctx, ws, col0, head, last, len(names), other)
     anchor = f"A{page.row}"
     charts.place(ctx, ws, "pack_segments_chart", chart, anchor, "pack")
     page.charts_at.append(charts.span(ws, anchor, *charts.SIZES["pack"])[1])

@@ -26,10 +26,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from openpyxl.chart import BarChart, Reference
-from openpyxl.chart.series import SeriesLabel, StrRef
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ...metrics.segments import OTHER_LABEL
@@ -46,9 +44,6 @@ from .segment_data import BRIDGE, SegmentTable
 SHEET_ROWS = 24
 #: Series of the MRR-by-segment chart: the largest segments, then "(other)".
 CHART_SEGMENTS = 8
-#: Chart colours, largest segment first ("(other)" is grey).
-PALETTE = ("1F3864", "2F5597", "9DC3E6", "548235", "A9D18E", "BF9000", "7030A0", "C55A11")
-OTHER_COLOUR = "BFBFBF"
 MONTH, SINCE = "$B$3", "$D$3"
 CHECK_FONT = Font(bold=True, color="2E7D32")
 
@@ -477,28 +472,5 @@ def _chart(ctx: Context, sheet: SegmentsSheet, monthly: MonthlyTable, anchor_row
     sheet.chart_first = head + 1
     sheet.chart_names = names
     last = head + ctx.n
-    chart = stacked_chart(ctx, ws, col0, head, last, len(names), other)
+    chart = charts.stacked_by_segment(ctx, ws, col0, head, last, len(names), other)
     charts.place(ctx, ws, "segments_mrr", chart, f"A{anchor_row}", "sheet")
-
-
-def stacked_chart(
-    ctx: Context, ws: Worksheet, col0: int, head: int, last: int, series: int, other: bool, first: int | None = None
-) -> BarChart:
-    """Stacked columns of MRR by segment: series in columns ``col0 + 1 ..``, headers on ``head``,
-    months in ``col0`` from ``first`` (default the row under the header) to ``last``."""
-    first = head + 1 if first is None else first
-    chart = BarChart()
-    chart.type, chart.grouping, chart.overlap, chart.gapWidth = "col", "stacked", 100, 60
-    for k in range(1, series + 1):
-        chart.add_data(Reference(ws, min_col=col0 + k, min_row=first, max_row=last))
-        chart.series[-1].tx = SeriesLabel(
-            strRef=StrRef(f"{quote_sheetname(ws.title)}!${get_column_letter(col0 + k)}${head}")
-        )
-        colour = OTHER_COLOUR if other and k == series else PALETTE[(k - 1) % len(PALETTE)]
-        charts.fill(chart.series[-1], colour)
-    chart.set_categories(Reference(ws, min_col=col0, min_row=first, max_row=last))
-    chart.x_axis.number_format = "mmm yy"
-    chart.y_axis.number_format = charts.money_axis(ctx, ctx.report.monthly["mrr"])
-    chart.y_axis.scaling.min = 0
-    chart.legend.position = "b"
-    return chart
