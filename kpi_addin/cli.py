@@ -30,10 +30,10 @@ from .cli_options import (
     plan_options,
     reporting_options,
 )
-from .formatting import console_safe, terminal_text
+from .formatting import console_safe, run_console, terminal_text
 from .io import parse_month, write_sample
 from .io.problems import CommandError
-from .io.safe_write import OutputExistsError
+from .io.safe_write import OutputExistsError, failed_path, private_temp
 from .metrics import CompanyData, KPIReport
 from .pipeline import load_report as pipeline_report
 
@@ -67,7 +67,7 @@ def written(write: Callable[[], list[Path]], out: Path) -> None:
     except OutputExistsError as exc:
         fail([str(exc)])
     except OSError as exc:
-        fail([f"{out}: cannot write ({exc.strerror or exc})"])
+        fail([f"{failed_path(exc, out)}: cannot write ({exc.strerror or exc})"])
     for path in paths:
         click.echo(f"wrote {path}")
 
@@ -290,7 +290,8 @@ def lite(out: Path, force: bool) -> None:
 
 def main() -> None:
     console_safe(sys.stdout, sys.stderr)
-    cli(prog_name="kpi-addin")
+    with private_temp():
+        run_console(lambda: cli(prog_name="kpi-addin"))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from typing import NoReturn
 
 from .metrics.catalogue import unit_of
 from .metrics.currency import CURRENCY_SYMBOLS, minor_unit_digits
@@ -139,3 +141,41 @@ def console_safe(*streams: object) -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors=CONSOLE_ERRORS)
+
+
+def run_console(command: Callable[[], object]) -> NoReturn:
+    """Run the command line's ``command`` (which exits) and end the process without a
+    traceback when its own output cannot be written: a full disk, a closed pipe.  The
+    output stream is pointed at the null device, so nothing is left for the interpreter to
+    fail flushing at exit (``Exception ignored ... Traceback``).  SIGTERM ends the command
+    as an interrupt does, so that its temporary files are removed."""
+    import os
+    import signal
+    import sys
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, stop)
+    code: object = 0
+    try:
+        try:
+            command()
+        except SystemExit as exc:
+            code = exc.code
+        sys.stdout.flush()
+    except OSError as exc:
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        if not isinstance(exc, BrokenPipeError):
+            try:
+                sys.stderr.write(f"error: cannot write the output ({exc.strerror or exc})\n")
+                sys.stderr.flush()
+            except OSError:
+                pass
+        code = 1
+    raise SystemExit(code)

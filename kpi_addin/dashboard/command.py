@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..io.problems import CommandError
-from ..io.safe_write import OutputExistsError, check_output
+from ..io.safe_write import OutputExistsError, check_output, failed_path
 from ..lang import LANGUAGES, TemplateError, load_language
 from ..metrics import CompanyData, KPIReport
 from ..metrics.segments import attribute_columns
@@ -105,7 +105,8 @@ def run_dashboard(
         except PdfError as exc:
             raise CommandError([f"{pdf_path}: {exc}; nothing was changed"]) from None
         except OSError as exc:
-            raise CommandError([f"{out}: cannot write ({exc.strerror or exc}); nothing was changed"]) from None
+            where = failed_path(exc, out)
+            raise CommandError([f"{where}: cannot write ({exc.strerror or exc}); nothing was changed"]) from None
     say(
         f"wrote {out} ({len(report.monthly)} months, {report.as_of}, template {options.template.name}, "
         f"language {report.settings.language})",

@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
-from ..io.safe_write import atomic_output
+from ..io.safe_write import atomic_output, work_folder
 
 INSTALL_HINT = (
     "--pdf needs LibreOffice (the soffice command), which was not found. Install it: "
@@ -99,11 +98,11 @@ def only_sheets_visible(xml: str, visible: list[str]) -> str:
 def export_pdf(source: Path, out: Path, *, force: bool = False, binary: str | None = None) -> Path:
     """Convert ``source`` (a workbook prepared for printing) to ``out`` with LibreOffice, atomically."""
     binary = binary or require_soffice()
-    with tempfile.TemporaryDirectory(prefix="kpi-addin-pdf-") as work:
-        profile = Path(work) / "profile"
+    with work_folder() as work:
+        profile = work / "profile"
         (profile / "user").mkdir(parents=True)
         (profile / "user" / "registrymodifications.xcu").write_text(profile_settings(), encoding="utf-8")
-        outdir = Path(work) / "out"
+        outdir = work / "out"
         try:
             done = subprocess.run(
                 [

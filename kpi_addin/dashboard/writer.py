@@ -3,12 +3,11 @@ optionally the board pack as PDF (see :mod:`kpi_addin.dashboard.pdf`)."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from ..io.safe_write import atomic_output
+from ..io.safe_write import atomic_output, work_folder
 from ..metrics import CompanyData, KPIReport
 from .builder import BuildOptions, build_workbook
 from .cache import fill_cached_values
@@ -39,8 +38,8 @@ def write_dashboard(
     are written or neither.  A failure at any step leaves existing files exactly as they were.
     """
     built = build_workbook(data, report, options, progress)
-    with atomic_output(out, force=force) as final, tempfile.TemporaryDirectory(dir=out.parent) as work:
-        raw = Path(work) / "openpyxl.xlsx"
+    with atomic_output(out, force=force) as final, work_folder() as work:
+        raw = work / "openpyxl.xlsx"
         if progress:
             progress("saving")
         built.workbook.save(raw)
@@ -51,9 +50,9 @@ def write_dashboard(
             if progress:
                 progress("pdf")
             # the ledger's rows are left out of the copy LibreOffice prints: they never print anyway
-            filled = Path(work) / "filled.xlsx"
+            filled = work / "filled.xlsx"
             fill_cached_values(raw, filled, built.expected, None)  # type: ignore[arg-type]  # cached values are Value or None
             # LibreOffice does not print sparklines: the PDF shows the same trends as text
-            printable = printable_copy(filled, Path(work) / f"{out.stem}.xlsx", built.printed, built.trend_text)
+            printable = printable_copy(filled, work / f"{out.stem}.xlsx", built.printed, built.trend_text)
             export_pdf(printable, pdf, force=force)
     return Written(built.expected, built.printed)
