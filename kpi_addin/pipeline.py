@@ -42,7 +42,7 @@ def load_report(
         raise CommandError([str(exc)]) from None
     except InputError as exc:
         files = {p.file for p in exc.problems}
-        where = f" in {files.pop()}" if len(files) == 1 else ""
+        where = f" in {_named(files.pop(), data, exports)}" if len(files) == 1 else ""
         raise CommandError(
             [str(p) for p in exc.problems], f"{len(exc.problems)} problem(s){where}; nothing was computed."
         ) from None
@@ -53,6 +53,30 @@ def load_report(
     except KPIInputError as exc:
         raise CommandError([f"{source}: {exc}"]) from None
     return company, _checked(company, report, notes, warnings, source)
+
+
+#: The option that gives each export file, named beside the file when it cannot be read.
+EXPORT_OPTIONS = {
+    "subscriptions": "--subscriptions",
+    "mapping": "--map",
+    "visitors": "--visitors",
+    "costs": "--costs",
+    "cash": "--cash",
+    "accounts": "--accounts",
+    "funnel": "--funnel",
+}
+
+
+def _named(file: str, data: Path | None, exports: Mapping[str, object]) -> str:
+    """``file (--costs)``: the file and the option that gave it (the file alone when no option did)."""
+    given = {str(data): "--data"} if data is not None else {}
+    for key, option in EXPORT_OPTIONS.items():
+        value = exports.get(key)
+        for path in value if isinstance(value, list | tuple) else [value]:
+            if path is not None:
+                given[str(path)] = option
+    named = given.get(str(file))
+    return f"{file} ({named})" if named else str(file)
 
 
 def _checked(

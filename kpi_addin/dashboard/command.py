@@ -145,7 +145,7 @@ def prepare_update(
     try:
         carried = read_last(last, [load_language(code) for code in LANGUAGES])
     except UpdateError as exc:
-        raise CommandError([str(exc)]) from None
+        raise CommandError([str(exc)], f"{last} (--update) cannot be refreshed.") from None
     differs = []
     if carried.currency is not None and carried.currency != report.reporting_currency:
         differs.append(f"reporting currency {carried.currency}, not {report.reporting_currency}")

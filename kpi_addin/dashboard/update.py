@@ -25,6 +25,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..io import workbook_guard
 from ..lang import Language
 from ..metrics.catalogue import BALANCE_SHEET_KEYS, MONTHLY_KEYS, default_direction
 from .typed import (
@@ -71,6 +72,7 @@ def read_last(path: Path, languages: list[Language]) -> Carried:
     path = Path(path)
     if not path.is_file():
         raise UpdateError(f"{path}: no such file")
+    _guard(path)
     try:
         content = _without_large_sheets(path)
         with warnings.catch_warnings():
@@ -100,6 +102,20 @@ def read_last(path: Path, languages: list[Language]) -> Carried:
     _read_comments(workbook, carried)
     carried.plan = _read_plan(workbook, carried)
     return carried
+
+
+def _guard(path: Path) -> None:
+    """The one workbook guard (:mod:`kpi_addin.io.workbook_guard`) over every sheet of LAST
+    before openpyxl reads any: a cell at XFD1048576 or a zip bomb is refused in one sentence."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = {name.strip().lower() for name in workbook_guard.sheet_parts(archive)}
+    except (zipfile.BadZipFile, OSError):
+        return  # not a workbook: said by the reading below
+    try:
+        workbook_guard.check_workbook(str(path), names)
+    except workbook_guard.WorkbookRefused as exc:
+        raise UpdateError(f"{path}: {exc}") from None
 
 
 def carry_plan(plan: pd.DataFrame | None, typed: pd.DataFrame, scenario: str | None) -> pd.DataFrame:

@@ -29,10 +29,10 @@ def read_against(path: Path) -> tuple[pd.DataFrame, list[str]]:
 
     Raises :class:`CommandError` listing every cell that is not a month or a number."""
     if not path.exists():
-        raise CommandError([f"{path}: no such file"])
+        raise CommandError([f"{path}: no such file"], "--against names the other tool's CSV.")
     export, problems = read_export(path)
     if export is None:
-        raise CommandError([str(p) for p in problems], f"{path} cannot be compared.")
+        raise CommandError([str(p) for p in problems], f"{path} (--against) cannot be compared.")
     frame = export.frame
     if "month" not in frame.columns:
         found = ", ".join(export.originals.values()) or "none"
@@ -65,5 +65,5 @@ def read_against(path: Path) -> tuple[pd.DataFrame, list[str]]:
         if not errors:
             out[key] = parsed.values.to_numpy(dtype=float)
     if errors:
-        raise CommandError(errors, f"{len(errors)} problem(s) in {path}; nothing was compared.")
+        raise CommandError(errors, f"{len(errors)} problem(s) in {path} (--against); nothing was compared.")
     return out, notes
