@@ -7,7 +7,10 @@ or ``customer_reference``, ``product_name``, ``product_price_in_cents``,
 ``trial_ended_at``): https://developers.maxio.com/http/advanced-billing-api/api-endpoints/subscriptions
 States as documented there: active, past_due, soft_failure, unpaid, trialing,
 pending_cancellation (live until the period end), canceled, expired, trial_ended,
-on_hold, paused, suspended, awaiting_signup, failed_to_create.
+on_hold, paused, suspended, awaiting_signup, failed_to_create.  ``unpaid`` (dunning ended
+without payment) is not MRR from ``current_period_started_at``, the start of the period
+that was not paid for, as Stripe counts unpaid
+(https://docs.stripe.com/billing/subscriptions/analytics/glossary).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from .base import (
     Aliases,
     Converted,
     Export,
+    ExportWarning,
     Layout,
     amounts,
     canonical_sheet,
@@ -28,7 +32,10 @@ from .base import (
     status_problems,
 )
 
-LIVE = {"active", "past_due", "soft_failure", "unpaid", "trialing", "assessing", "pending_renewal"}
+LIVE = {"active", "past_due", "soft_failure", "trialing", "assessing", "pending_renewal"}
+#: Dunning ended without payment: not MRR from the unpaid period's start (Stripe's rule, which
+#: the other billing readers share: "canceled or marked as unpaid ... no longer counts towards MRR").
+UNPAID = {"unpaid"}
 AT_PERIOD_END = {"pending_cancellation"}
 ENDED = {"canceled", "expired", "trial_ended"}
 HELD = {"on_hold", "paused", "suspended"}
@@ -49,6 +56,7 @@ ALIASES = Aliases(
         "created_at": ("created_at",),
         "canceled_at": ("canceled_at",),
         "expires_at": ("expires_at",),
+        "period_start": ("current_period_started_at",),
         "period_end": ("current_period_ends_at",),
         "cancel_at_end_of_period": ("cancel_at_end_of_period",),
         "trial_end": ("trial_ended_at",),
@@ -59,7 +67,7 @@ ALIASES = Aliases(
 
 def convert(export: Export) -> Converted:
     state = export.text("status").str.lower()
-    problems = status_problems(state, LIVE | AT_PERIOD_END | ENDED | HELD | LEFT_OUT, export, "status")
+    problems = status_problems(state, LIVE | UNPAID | AT_PERIOD_END | ENDED | HELD | LEFT_OUT, export, "status")
     interval, divisor, found = intervals(
         export.text("interval"), export.text("interval_count"), export, "interval", "interval_count"
     )
@@ -76,7 +84,20 @@ def convert(export: Export) -> Converted:
     # pending cancellation and on hold: no MRR after the period already paid for
     end = end.where(~to_period_end, period_end)
     source = source.where(~to_period_end, "period_end")
+    unpaid = state.isin(UNPAID)
+    period_start = export.text("period_start")
+    end, source = end.where(~unpaid, period_start), source.where(~unpaid, "period_start")
     notes: list[str] = []
+    if unpaid.any():
+        notes.append(
+            ExportWarning(
+                f"{export.label}: {int(unpaid.sum())} unpaid subscription(s) are not MRR from their "
+                "current_period_started_at (unpaid counts as churn, as Stripe counts it)"
+            )
+        )
+    problems += require_dates(
+        export, unpaid, period_start, "status", "period_start", "give the start of the unpaid period"
+    )
     fallback = ended & (source == "period_end")
     if fallback.any():
         notes.append(

@@ -17,6 +17,14 @@ unit = "cents"                 # or "units" (the default)
 
 [defaults]
 interval = "month"             # only if the file has no interval column at all
+
+[statuses]                     # optional: your status words → ours (see STATUSES)
+"Gekündigt" = "canceled"
+
+A status column (``status = "State"`` in ``[columns]``, or a column headed Status, State or
+Subscription Status) is read with the billing readers' rules: a canceled, expired or unpaid
+row needs its end date (an error at its status cell, never MRR forever), a paused one the
+end of the period it paid for, a trial its trial end; never-paid rows are left out.
 """
 
 from __future__ import annotations
@@ -31,9 +39,40 @@ import numpy as np
 import pandas as pd
 
 from ..problems import Problem
-from .base import CANONICAL, INTERVAL_UNITS, Converted, Export, Layout, amounts, canonical_sheet, normalise, numbers
+from .base import (
+    CANONICAL,
+    INTERVAL_UNITS,
+    Converted,
+    Export,
+    ExportWarning,
+    Layout,
+    amounts,
+    canonical_sheet,
+    left_out_note,
+    normalise,
+    numbers,
+)
 
-MAPPABLE = (*CANONICAL, "interval_count")
+MAPPABLE = (*CANONICAL, "interval_count", "status")
+#: Status words of the billing exports (:mod:`.stripe`, :mod:`.chargify`, :mod:`.recurly`), by
+#: what they mean for MRR.  ``unpaid`` is churn as Stripe counts it; Recurly's ``canceled``
+#: (live until it expires) is read here as ended, what the word means in a file of one's own.
+STATUSES = {
+    "live": {"active", "live", "past_due", "soft_failure", "trialing", "in_trial", "assessing", "pending_renewal"},
+    "ending": {"pending_cancellation", "non_renewing"},
+    "ended": {"canceled", "cancelled", "expired", "ended", "trial_ended", "churned", "inactive"},
+    "unpaid": {"unpaid"},
+    "held": {"paused", "on_hold", "suspended"},
+    "never_paid": {"incomplete", "incomplete_expired", "future", "failed", "awaiting_signup", "failed_to_create"},
+}
+#: What a row of each kind needs beside it when its end date is blank.
+NEEDS_END = {
+    "ended": "give the date it ended",
+    "unpaid": "give the date it stopped being paid (the start of the unpaid period)",
+    "held": "give the end of the period it paid for",
+}
+TRIALS = {"trialing", "in_trial"}
+STATUS_HEADERS = ("status", "state", "subscription_status")
 REQUIRED = ("customer_id", "amount", "start_date")
 
 
@@ -43,6 +82,7 @@ SECTIONS = {
     "intervals": None,  # any name of yours
     "defaults": ("interval",),
     "dates": ("format",),
+    "statuses": None,  # any word of yours
 }
 INTERVALS = ("month", "quarter", "year", "week")
 
@@ -125,6 +165,17 @@ class Mapping:
                 raise MappingError(
                     path, "dates.format", f"{self.date_format!r} is not a usable pattern ({exc})"
                 ) from None
+        kinds = {word: kind for kind, words in STATUSES.items() for word in words}
+        self.statuses: dict[str, str] = dict(kinds)
+        for word, ours in sections["statuses"].items():
+            kind = kinds.get(str(ours).strip().lower()) or (ours if ours in STATUSES else None)
+            if kind is None:
+                raise MappingError(
+                    path,
+                    f"statuses.{word}",
+                    f"must be one of our status words ({', '.join(sorted(kinds))}), got {ours!r}",
+                )
+            self.statuses[word.strip().lower()] = kind
         self.default_interval = sections["defaults"].get("interval")
         if self.default_interval is not None and self.default_interval not in INTERVALS:
             raise MappingError(path, "defaults.interval", "must be month, quarter, year or week")
@@ -212,6 +263,8 @@ def layout_for(mapping: Mapping) -> Layout:
         count = count.where(count > 0)
         divisor = pd.Series([k[1] if isinstance(k, tuple) else 1.0 for k in known], index=words.index) * count
         columns = {name: col(name) for name in CANONICAL if name in mapping.columns}
+        keep, at_status, notes = _statuses(export, mapping, columns)
+        problems += at_status
         columns["amount"] = amounts(
             col("amount"), cents=mapping.cents, per=divisor.fillna(1.0), export=export, role=mapping.columns["amount"]
         )
@@ -223,8 +276,60 @@ def layout_for(mapping: Mapping) -> Layout:
                 if name in columns:
                     columns[name] = _iso_dates(columns[name], mapping.date_format)
         sources: dict[str, str | pd.Series | None] = {name: mapping.columns.get(name) for name in CANONICAL}
-        return canonical_sheet(export, columns, sources), problems, []
+        return canonical_sheet(export, columns, sources, keep), problems, notes
 
     return Layout(
         name="map", title=f"mapped by {mapping.path.name}", source=str(mapping.path), required=(), convert=convert
     )
+
+
+def _statuses(
+    export: Export, mapping: Mapping, columns: dict[str, pd.Series]
+) -> tuple[pd.Series | None, list[Problem], list[str]]:
+    """The status column's rules (see the module's docstring): the rows kept, the problems
+    at status cells, the notes.  No status column: every row is kept as it is."""
+    header = mapping.columns.get("status")
+    notes: list[str] = []
+    if header is None:
+        header = next(
+            (h for h in STATUS_HEADERS if h in export.frame.columns and h not in mapping.columns.values()), None
+        )
+        if header is None:
+            return None, [], []
+        notes.append(
+            f"{export.label}: its {export.originals[header]} column is read as the status "
+            "(name it in the mapping's [columns] as status = ... to say so)"
+        )
+    words = export.text(header).str.strip().str.lower()
+    kind = words.map(mapping.statuses)
+    problems: list[Problem] = []
+    listed = ", ".join(sorted(mapping.statuses))
+    for position in np.flatnonzero(kind.isna().to_numpy())[:10]:
+        word = export.text(header).iloc[position]
+        message = f"unknown status {word!r}" if word else "the status is blank"
+        problems.append(
+            export.problem(f"{message} (known: {listed}; add yours to the mapping's [statuses])", header, int(position))
+        )
+    blank = pd.Series("", index=words.index, dtype=object)
+    end = columns.get("end_date", blank)
+    end_header = mapping.columns.get("end_date")
+    end_name = export.originals.get(end_header or "", "an end date column")
+    for what, need in NEEDS_END.items():
+        for position in np.flatnonzero(((kind == what) & (end == "")).to_numpy())[:10]:
+            word = export.text(header).iloc[position]
+            problems.append(export.problem(f"{word!r} but {end_name} is blank; {need}", header, int(position)))
+    trial = columns.get("trial_end", blank)
+    trial_name = export.originals.get(mapping.columns.get("trial_end") or "", "a trial end column")
+    for position in np.flatnonzero((words.isin(TRIALS) & (trial == "")).to_numpy())[:10]:
+        word = export.text(header).iloc[position]
+        problems.append(
+            export.problem(f"{word!r} but {trial_name} is blank; give the trial's end", header, int(position))
+        )
+    unpaid = int((kind == "unpaid").sum())
+    if unpaid:
+        notes.append(
+            ExportWarning(f"{export.label}: {unpaid} unpaid subscription(s) are not MRR from their end date (churn)")
+        )
+    keep = kind != "never_paid"
+    notes += left_out_note(export, keep, "subscription(s) never paid are")
+    return keep, problems, notes
