@@ -8,7 +8,7 @@ import click
 
 from .io.database import DatabaseError
 from .io.database_options import database_of
-from .io.sources import SOURCES
+from .io.sources import RULES, SOURCES
 from .metrics.conventions import CONVENTIONS
 from .metrics.settings import LANGUAGES
 
@@ -45,6 +45,24 @@ def export_options(command):
             "mapping",
             type=click.Path(path_type=Path),
             help="A mapping file (TOML) for any other subscriptions CSV.",
+        ),
+        click.option(
+            "--stripe-coupons",
+            "stripe_coupons",
+            type=click.Choice(RULES["stripe_coupons"]),
+            default=RULES["stripe_coupons"][0],
+            show_default=True,
+            help="Stripe invoices: billed (what was billed: a once or repeating coupon lowers MRR while it "
+            "applies) or forever-only (Stripe's MRR: only a forever coupon does; needs a Coupon Duration column).",
+        ),
+        click.option(
+            "--stripe-cancel",
+            "stripe_cancel",
+            type=click.Choice(RULES["stripe_cancel"]),
+            default=RULES["stripe_cancel"][0],
+            show_default=True,
+            help="Stripe subscriptions: a cancellation counts at-period-end (when the paid period ends) or "
+            "immediately (Stripe's MRR: when it was scheduled, Canceled At).",
         ),
         click.option(
             "--visitors", type=click.Path(path_type=Path), help="A Google Analytics 4 users export (by month or day)."
@@ -201,6 +219,8 @@ def exports_of(
     schema: str | None = None,
     engine: str = "local",
     cash: Path | None = None,
+    stripe_coupons: str = RULES["stripe_coupons"][0],
+    stripe_cancel: str = RULES["stripe_cancel"][0],
 ) -> dict:
     fivetran = source == "fivetran-stripe"
     if fivetran and (db is None or subscriptions is not None):
@@ -209,6 +229,9 @@ def exports_of(
         raise click.UsageError("--schema names the Fivetran Stripe schema: give --source fivetran-stripe too")
     if (source != "auto" or mapping) and subscriptions is None and not fivetran:
         raise click.UsageError("--source and --map describe --subscriptions FILE; give that file too")
+    rules = {"stripe_coupons": stripe_coupons, "stripe_cancel": stripe_cancel}
+    if subscriptions is None and any(rules[k] != RULES[k][0] for k in rules):
+        raise click.UsageError("--stripe-coupons and --stripe-cancel describe --subscriptions FILE; give that file too")
     if (costs is None) != (accounts is None):
         raise click.UsageError("--costs FILE and --accounts MAP.toml go together: give both")
     try:
@@ -223,6 +246,7 @@ def exports_of(
         "subscriptions": subscriptions,
         "source": "auto" if fivetran else source,
         "mapping": mapping,
+        "rules": rules,
         "visitors": visitors,
         "costs": costs,
         "accounts": accounts,

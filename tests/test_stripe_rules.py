@@ -201,3 +201,83 @@ def test_unpaid_is_not_mrr_past_due_is(tmp_path, status, extra, expected):
     assert mrr == expected
     if status == "unpaid":
         assert any("1 unpaid subscription(s) are not MRR" in n for n in notes), notes
+
+
+# --------------------------------------------------------------------------- the rule options
+# Where we differ from Stripe's default (docs/sources.md, "Where we differ from Stripe's own
+# MRR"), the other rule is an option: --stripe-coupons forever-only, --stripe-cancel immediately.
+
+
+def mrr_with(path: Path, *options: str) -> list[float]:
+    result = metrics("--subscriptions", path, "--as-of", "2025-03", "--data-through", "2025-03", *options)
+    assert result.code == 0, result.err
+    return [m["mrr"] for m in result.json()["months"]]
+
+
+def coupon_invoices(tmp_path: Path, *, durations: bool = True) -> Path:
+    # sub_A: 100 a month with a 20-off coupon repeating for January and February only;
+    # sub_B: 50 a month with a 10-off coupon forever.
+    #   billed (ours):        A 80, 80, 100 + B 40, 40, 40 = 120, 120, 140 (the coupon's end an expansion)
+    #   forever-only (Stripe): A 100, 100, 100 + B 40, 40, 40 = 140, 140, 140
+    columns = [*INVOICE_COLUMNS, "Coupon Duration"] if durations else INVOICE_COLUMNS
+
+    before = {JAN: (JAN, JAN), FEB: (JAN, FEB), MAR: (FEB, MAR)}  # each invoice's billing window
+
+    def row(number: str, sub: str, month: tuple[str, str], subtotal: str, off: str, duration: str) -> dict:
+        extra = {"Total Discount Amount": off, "Applied Coupons": "co_1" if off != "0.00" else ""}
+        if durations:
+            extra["Coupon Duration"] = duration if off != "0.00" else ""
+        return invoice(number, sub, month[0], month, before[month[0]], subtotal, **extra)
+
+    rows = [
+        row("in_1", "sub_A", (JAN, FEB), "100.00", "20.00", "repeating"),
+        row("in_2", "sub_A", (FEB, MAR), "100.00", "20.00", "repeating"),
+        row("in_3", "sub_A", (MAR, APR), "100.00", "0.00", ""),
+        row("in_4", "sub_B", (JAN, FEB), "50.00", "10.00", "forever"),
+        row("in_5", "sub_B", (FEB, MAR), "50.00", "10.00", "forever"),
+        row("in_6", "sub_B", (MAR, APR), "50.00", "10.00", "forever"),
+    ]
+    return write(tmp_path / "invoices.csv", columns, rows)
+
+
+def test_coupons_billed_by_default_forever_only_as_stripe_counts_them(tmp_path):
+    path = coupon_invoices(tmp_path)
+    assert mrr_with(path) == [120.0, 120.0, 140.0]
+    assert mrr_with(path, "--stripe-coupons", "billed") == [120.0, 120.0, 140.0]
+    assert mrr_with(path, "--stripe-coupons", "forever-only") == [140.0, 140.0, 140.0]
+
+
+def test_forever_only_without_the_coupons_duration_is_a_located_error(tmp_path):
+    path = coupon_invoices(tmp_path, durations=False)
+    result = metrics("--subscriptions", path, "--stripe-coupons", "forever-only")
+    letter = chr(ord("A") + INVOICE_COLUMNS.index("Total Discount Amount"))
+    assert result.code == 1
+    assert f"invoices.csv!{letter}2 (Total Discount Amount): --stripe-coupons forever-only needs" in result.err
+
+
+def test_a_stripe_rule_option_without_a_stripe_export_is_a_usage_error():
+    result = metrics("--stripe-cancel", "immediately")
+    assert result.code == 2 and "give that file too" in result.err
+
+
+@pytest.mark.parametrize(
+    ("status", "extra"),
+    [
+        # still active, set to cancel at the period end (5 March) on 20 February
+        ("active", {"Cancel At Period End": "true", "Canceled At (UTC)": "2025-02-20 10:00"}),
+        # since ended: Canceled At is when it was scheduled, Ended At the period end
+        ("canceled", {"Canceled At (UTC)": "2025-02-20 10:00", "Ended At (UTC)": "2025-03-05 09:00"}),
+    ],
+)
+def test_a_cancellation_counts_at_the_period_end_or_when_made(tmp_path, status, extra):
+    # sub_A 49 from 5 Jan, its last period 5 Feb – 5 Mar; sub_B 50 throughout.
+    #   at-period-end (ours):  99 (Jan), 99 (Feb: paid until 5 Mar), 50 (Mar)
+    #   immediately (Stripe):  99 (Jan), 50 (Feb: canceled on 20 Feb), 50 (Mar)
+    rows = [
+        subscription("sub_A", status, "2025-01-05 09:00", ("2025-02-05 09:00", "2025-03-05 09:00"), **extra),
+        subscription("sub_B", "active", "2025-01-02 09:00", ("2025-03-02 09:00", "2025-04-02 09:00"), Amount="50.00"),
+    ]
+    path = write(tmp_path / "subs.csv", SUBSCRIPTION_COLUMNS, rows)
+    assert mrr_with(path) == [99.0, 99.0, 50.0]
+    assert mrr_with(path, "--stripe-cancel", "at-period-end") == [99.0, 99.0, 50.0]
+    assert mrr_with(path, "--stripe-cancel", "immediately") == [99.0, 50.0, 50.0]

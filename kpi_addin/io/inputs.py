@@ -29,6 +29,7 @@ def load_company(
     subscriptions: Path | None = None,
     source: str = "auto",
     mapping: Path | None = None,
+    rules: Mapping[str, str] | None = None,
     visitors: Path | None = None,
     costs: Path | None = None,
     accounts: Path | None = None,
@@ -51,7 +52,8 @@ def load_company(
     once the KPIs are computed.  ``given``: settings given on the command line.
     ``database`` names tables and queries of a database whose sheets replace (or add to)
     those of ``data``.  ``ledger_elsewhere``: the subscriptions stay in the database
-    (``--engine database``).
+    (``--engine database``).  ``rules``: the export readers' rule options
+    (:data:`kpi_addin.io.sources.RULES`, e.g. ``stripe_cancel``).
     """
     if data is None and subscriptions is None and database is None and not ledger_elsewhere:
         data = sample_path()
@@ -70,7 +72,7 @@ def load_company(
             if raw is not None:
                 raws["subscriptions"] = raw
     if subscriptions is not None:
-        raw, found, found_notes = read_subscriptions_export(subscriptions, source, mapping)
+        raw, found, found_notes = read_subscriptions_export(subscriptions, source, mapping, rules)
         problems += found
         notes += found_notes
         if raw is not None:

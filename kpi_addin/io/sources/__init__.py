@@ -3,6 +3,7 @@ Recurly, Chargify / Maxio, Baremetrics, any CSV with a mapping file, and GA4 vis
 
 from __future__ import annotations
 
+from collections.abc import Mapping as Choices
 from pathlib import Path
 
 from ..problems import Problem, RawSheet
@@ -15,16 +16,24 @@ LAYOUTS: dict[str, Layout] = {
     m.LAYOUT.name: m.LAYOUT for m in (stripe, recurly, chargify, baremetrics, stripe_invoices)
 }
 SOURCES = ("auto", *LAYOUTS)
+#: Rule options of the readers, where we differ from a vendor's default: name → (our default,
+#: the vendor's).  Given on the command line as --stripe-coupons and --stripe-cancel.
+RULES = {
+    "stripe_coupons": ("billed", "forever-only"),
+    "stripe_cancel": ("at-period-end", "immediately"),
+}
 
 
 def read_subscriptions_export(
-    path: Path, source: str = "auto", mapping: Path | None = None
+    path: Path, source: str = "auto", mapping: Path | None = None, rules: Choices[str, str] | None = None
 ) -> tuple[RawSheet | None, list[Problem], list[str]]:
     """The export as the canonical subscriptions sheet, the problems found, and notes
-    (which layout was recognised, rows left out)."""
+    (which layout was recognised, rows left out).  ``rules``: :data:`RULES` chosen (the
+    defaults where not given)."""
     export, problems = read_export(path)
     if export is None:
         return None, problems, []
+    export.rules = {name: choices[0] for name, choices in RULES.items()} | dict(rules or {})
     notes: list[str] = []
     date_format = None
     if mapping is not None:
@@ -70,4 +79,4 @@ def read_subscriptions_export(
     return raw, converted_problems + export.problems, notes + converted_notes
 
 
-__all__ = ["LAYOUTS", "SOURCES", "read_subscriptions_export", "read_visitors"]
+__all__ = ["LAYOUTS", "RULES", "SOURCES", "read_subscriptions_export", "read_visitors"]

@@ -79,6 +79,8 @@ class Export:
     problems: list[Problem] = field(default_factory=list)
     #: ... and, per canonical column, the cells they cover (validation does not report them again)
     reported: dict[str, pd.Series] = field(default_factory=dict)
+    #: the readers' rule options chosen (:data:`kpi_addin.io.sources.RULES`)
+    rules: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:

@@ -88,17 +88,16 @@ def convert(export: Export) -> Converted:
     # (Ended At, else Canceled At, else — with a note — the period end the export gives)
     renewing_end = status.isin(LIVE) & at_period_end
     ended = status.isin(ENDED)
-    end, end_source = first_of(
-        export,
-        ended,
-        [
-            ("ended_at", export.text("ended_at")),
-            ("canceled_at", export.text("canceled_at")),
-            ("period_end", period_end),
-        ],
+    ended_at, canceled_at = ("ended_at", export.text("ended_at")), ("canceled_at", export.text("canceled_at"))
+    # --stripe-cancel immediately (Stripe's MRR): a cancellation counts when it was made
+    immediately = export.rules.get("stripe_cancel") == "immediately"
+    order = [canceled_at, ended_at] if immediately else [ended_at, canceled_at]
+    end, end_source = first_of(export, ended, [*order, ("period_end", period_end)])
+    scheduled, scheduled_source = first_of(
+        export, renewing_end, [canceled_at, ("period_end", period_end)] if immediately else [("period_end", period_end)]
     )
-    end = end.where(~renewing_end, period_end)
-    end_source = end_source.where(~renewing_end, "period_end")
+    end = end.where(~renewing_end, scheduled)
+    end_source = end_source.where(~renewing_end, scheduled_source)
     unpaid = status.isin(UNPAID)
     unpaid_end, unpaid_source = first_of(
         export, unpaid, [("status_date", export.text("status_date")), ("period_start", export.text("period_start"))]
