@@ -17,6 +17,13 @@ closed", https://support.stripe.com/questions/billing-analytics): an ``unpaid``
 subscription stops counting at its status date when the export has one (``Status Date``,
 ``Unpaid At``), else at its ``Current Period Start`` — the start of the period whose
 invoice was not paid.  ``past_due`` stays MRR until it ends (Stripe counts it).
+
+**A cancellation counts when the paid period ends** (``Cancel At Period End``: at the
+``Current Period End``; canceled: at ``Ended At``).  Stripe's own MRR stops counting "after
+the time of the API call" that schedules it
+(https://support.stripe.com/questions/impact-of-subscription-cancellations-on-monthly-recurring-revenue-mrr-in-billing);
+``--stripe-cancel immediately`` (``export.rules["stripe_cancel"]``) applies that rule:
+``Canceled At`` first.
 """
 
 from __future__ import annotations
