@@ -83,6 +83,7 @@ import pandas as pd
 from .. import export_dates
 from ..problems import Problem, RawSheet
 from .base import Converted, Export, Layout, numbers, status_problems
+from .coupons import forever_only
 
 COUNTED = {"paid", "open"}
 LEFT_OUT = {"void", "draft", "uncollectible"}
@@ -100,10 +101,6 @@ WINDOW_START = ("period_start_utc",)
 WINDOW_END = ("period_end_utc",)
 #: A price's usage type: ``licensed`` (a recurring price) or ``metered`` (usage).
 USAGE_TYPE = ("price_recurring_usage_type", "usage_type", "plan_usage_type", "price_usage_type")
-#: The duration of an invoice's coupon (``once``, ``repeating`` or ``forever``): not in the
-#: Dashboard's export; a Sigma query selects it from ``coupons.duration``.
-COUPON_DURATION = ("coupon_duration", "discount_coupon_duration", "applied_coupon_duration", "duration")
-DURATIONS = ("once", "repeating", "forever")
 
 
 def period_months(days: float) -> float:
@@ -120,34 +117,6 @@ def period_months(days: float) -> float:
     if days > 0 and days % 7 == 0:
         return days / 7 * 12 / 52
     return days / DAYS_PER_MONTH
-
-
-def forever_only(export: Export, discount: pd.Series, discount_col: str) -> tuple[pd.Series, list[Problem]]:
-    """``--stripe-coupons forever-only``, Stripe's MRR: a discount lowers MRR only when its
-    coupon is ``forever``; a ``once`` or ``repeating`` one leaves MRR at the price before it
-    (https://support.stripe.com/questions/billing-analytics).  The duration comes from a
-    Coupon Duration column; a discount without one is an error at its cell."""
-    column = export.has(*COUPON_DURATION)
-    duration = export.text(column).str.strip().str.lower() if column else pd.Series("", index=discount.index)
-    discounted = discount.fillna(0.0) != 0
-    unknown = discounted & ~duration.isin(DURATIONS)
-    problems = []
-    for position in np.flatnonzero(unknown.to_numpy())[:10]:
-        if column:
-            written = export.text(column).iloc[position]
-            said = f"{written!r} is not a coupon duration" if written else "the coupon duration is blank"
-            said += " (once, repeating or forever; --stripe-coupons forever-only)"
-            problems.append(export.problem(said, column, int(position)))
-        else:
-            problems.append(
-                export.problem(
-                    "--stripe-coupons forever-only needs each coupon's duration: add a Coupon Duration column "
-                    "(once, repeating or forever: Stripe's coupons.duration)",
-                    discount_col or None,
-                    int(position),
-                )
-            )
-    return discount.where(duration == "forever", 0.0), problems
 
 
 def _timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
