@@ -87,10 +87,10 @@ def test_a_build_killed_mid_write_leaves_nothing_beside_the_output(tmp_path, how
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
-    while not any(temp.iterdir()) and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    # kill it while the workbook is being saved (the first .xlsx in its working folder)
+    while not any(temp.rglob("*.xlsx")) and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
     assert child.poll() is None, "the build ended before it was killed"
-    time.sleep(0.2)  # inside the writing
     child.send_signal(how)
     _out, err = child.communicate(timeout=60)
     assert list(folder.iterdir()) == [], "a killed build leaves nothing beside the output"
