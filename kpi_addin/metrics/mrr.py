@@ -38,7 +38,7 @@ or customers: the loops run over currencies and over a customer's successive cha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -72,7 +72,9 @@ class CustomerMRR:
     part of change ``k`` due to exchange rates alone: the previous month's local amounts
     × (this month's rate − last month's), summed over the customer's currencies (0 for
     reporting-currency money); the bridge counts it only where the customer pays at both
-    month ends (:func:`fx_parts`).
+    month ends (:func:`fx_parts`).  ``row_customer`` is each ledger row's customer code (−1:
+    the row earns at no month end; empty when not known), :func:`ledger_customer_codes`
+    without hashing the ids again.
     """
 
     months: pd.PeriodIndex
@@ -83,6 +85,7 @@ class CustomerMRR:
     mrr_after: np.ndarray
     reporting_currency: str
     fx_change: np.ndarray
+    row_customer: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     @cached_property
     def by_month(self) -> tuple[np.ndarray, np.ndarray]:
@@ -320,6 +323,8 @@ def customer_mrr(
     ids = subs["customer_id"]
     customer_codes, customer_ids = pd.factorize(ids if len(idx) == len(subs) else ids.iloc[idx])
     customer_codes = customer_codes.astype(np.int64, copy=False)
+    row_customer = np.full(len(subs), -1, dtype=np.int64)
+    row_customer[idx] = customer_codes
 
     foreign = np.zeros(len(idx), dtype=bool)
     if "currency" in subs:
@@ -365,6 +370,7 @@ def customer_mrr(
         mrr_after=level[changed],
         reporting_currency=currency_code,
         fx_change=fx[changed] if len(fx) else np.zeros(int(changed.sum())),
+        row_customer=row_customer,
     )
 
 

@@ -124,10 +124,9 @@ def segment_arrays(
     height = n + 1
     cells = n_segments * n
 
-    def per_cell(segment: np.ndarray, month: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        keep = segment >= 0
-        w = None if weights is None else weights[keep]
-        total = np.bincount(segment[keep] * n + month[keep], weights=w, minlength=cells)
+    def per_cell(cell: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """Sums by (segment, month) cell; a cell index of ``cells`` (no segment) is left out."""
+        total = np.bincount(cell, weights=weights, minlength=cells + 1)[:cells]
         return total.reshape(n_segments, n).astype(float)
 
     # The company: each change's key, paying before and after, new (a customer's first gain).
@@ -189,6 +188,7 @@ def segment_arrays(
     b = np.where(big_b > 0, np.concatenate([cm.mrr_after[one], b_raw]), 0.0)
     fx = np.concatenate([cm.fx_change[one], fx_raw])
     is_new = np.concatenate([first_gain[one], is_new])
+    del a_raw, b_raw, fx_raw, idx, ok, found, x_pair, x_month  # event-sized temporaries: a smaller peak
 
     joined, leaving, staying = (big_a <= 0) & (big_b > 0), (big_a > 0) & (big_b <= 0), (big_a > 0) & (big_b > 0)
     had, has = a != 0, b != 0
@@ -211,8 +211,14 @@ def segment_arrays(
         "churned_mrr": np.where(leaving, a, 0.0),
         "left_mrr": np.where(staying & had & ~has, a + fx, 0.0),
     }
-    money = {k: per_cell(e_segment, e_month, events[k]) for k in MONEY_MOVES}
-    mrr = np.cumsum(per_cell(e_segment, e_month, b - a), axis=1)
+    del joined, leaving, staying, had, has, stay, rest, big_a, big_b, is_new
+    e_cell = e_segment * n + e_month  # every event has a segment: one cell index for every sum
+
+    def per_event_cell(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(e_cell, weights=weights, minlength=cells).reshape(n_segments, n)
+
+    money = {k: per_event_cell(events[k]) for k in MONEY_MOVES}
+    mrr = np.cumsum(per_event_cell(b - a), axis=1)
     mrr[np.abs(mrr) < 1e-7] = 0.0  # a segment emptied is 0, not the running sum's float residue
     money["mrr"] = mrr
     money["start_mrr"] = np.concatenate([np.zeros((n_segments, 1)), mrr[:, :-1]], axis=1)
@@ -227,10 +233,13 @@ def segment_arrays(
     entry, position = _expand(m_customer, bounds)
     candidate = by_customer[position].astype(np.int64)
     held = _at(p_key, p_level, candidate, m_month[entry], height)
-    order = np.lexsort((pair_segment[candidate], -held, entry))
-    first = order[np.r_[True, entry[order][1:] != entry[order][:-1]]] if len(order) else order
+    # Per moment (``entry`` ascends): the most held, then the lowest segment holding it; no sort.
     dominant = np.full(len(moments), -1, dtype=np.int64)
-    dominant[entry[first]] = pair_segment[candidate[first]]
+    if len(entry):
+        starts = np.flatnonzero(np.r_[True, entry[1:] != entry[:-1]])
+        most = np.repeat(np.maximum.reduceat(held, starts), np.diff(np.r_[starts, len(entry)]))
+        segment_held = np.where(held == most, pair_segment[candidate], n_segments)
+        dominant[entry[starts]] = np.minimum.reduceat(segment_held, starts)
     dominant[level_now <= 0] = -1
     same_customer = np.concatenate([[False], m_customer[1:] == m_customer[:-1]])[: len(m_customer)]
     previous = np.where(same_customer, np.concatenate([[-1], dominant[:-1]])[: len(dominant)], -1)
@@ -241,7 +250,7 @@ def segment_arrays(
     all_previous = np.concatenate([s_previous, previous])
     all_dominant = np.concatenate([s_dominant, dominant])
     changed = np.flatnonzero(all_dominant != all_previous)
-    changed = changed[np.argsort(all_keys[changed], kind="stable")]  # by customer, then month
+    changed = changed[np.argsort(all_keys[changed])]  # by customer, then month (the keys are distinct)
     log_customer, log_month = np.divmod(all_keys[changed], height)
     log = CustomerMRR(
         months=cm.months,
@@ -273,20 +282,22 @@ def segment_arrays(
     at, _found = _exact(moments, c_key[many])
     start_segment[many], now_segment[many] = previous[at], dominant[at]
 
-    month = cm.change_month.astype(np.int64)
+    start_cell = np.where(start_segment >= 0, start_segment * n + c_month, cells)
+    now_cell = np.where(now_segment >= 0, now_segment * n + c_month, cells)
+    del start_segment, now_segment
     whole = cm.mrr_after - cm.mrr_before
     stayed = c_was & c_now
     noise = 1e-9 * np.maximum(cm.mrr_after, cm.mrr_before)
-    counts["new_customers"] = per_cell(np.where(gained & first_gain, now_segment, -1), month)
-    counts["reactivated_customers"] = per_cell(np.where(gained & ~first_gain, now_segment, -1), month)
+    counts["new_customers"] = per_cell(np.where(gained & first_gain, now_cell, cells))
+    counts["reactivated_customers"] = per_cell(np.where(gained & ~first_gain, now_cell, cells))
     churned = c_was & ~c_now
-    counts["churned_customers"] = per_cell(np.where(churned, start_segment, -1), month)
+    counts["churned_customers"] = per_cell(np.where(churned, start_cell, cells))
     retention = {
         "customer_mrr": customer_mrr,
         "retention_start_mrr": np.concatenate([np.zeros((n_segments, 1)), customer_mrr[:, :-1]], axis=1),
-        "retention_expansion_mrr": per_cell(start_segment, month, np.where(stayed & (whole > noise), whole, 0.0)),
-        "net_contraction_mrr": per_cell(start_segment, month, np.where(stayed & (whole < -noise), -whole, 0.0)),
-        "retention_churned_mrr": per_cell(start_segment, month, np.where(churned, cm.mrr_before, 0.0)),
+        "retention_expansion_mrr": per_cell(start_cell, np.where(stayed & (whole > noise), whole, 0.0)),
+        "net_contraction_mrr": per_cell(start_cell, np.where(stayed & (whole < -noise), -whole, 0.0)),
+        "retention_churned_mrr": per_cell(start_cell, np.where(churned, cm.mrr_before, 0.0)),
     }
     for name in counts:
         counts[name] = np.rint(counts[name])

@@ -256,7 +256,7 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
     codes, segments, notes = segment_codes(subs, by, lambda: _latest_mrr(subs, data, report.as_of))
     n_segments = len(segments)
     # Each row's customer code in ``cm`` (−1: the row earns at no month end).
-    customer = ledger_customer_codes(subs, cm.months[-1])
+    customer = cm.row_customer if len(cm.row_customer) == len(subs) else ledger_customer_codes(subs, cm.months[-1])
     # A customer whose subscriptions are all in one segment: its changes are the segment's.
     low = np.full(len(cm.customer_ids), n_segments, dtype=np.int64)
     high = np.full(len(cm.customer_ids), -1, dtype=np.int64)
