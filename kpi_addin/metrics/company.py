@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from ._core import KPIInputError
-from .months import month_number, number_of, period_of
+from .months import latest_month, number_of, period_of
 from .settings import ReportSettings
 
 __all__ = ["CompanyData"]
@@ -47,17 +46,18 @@ class CompanyData:
     def reporting_currency(self) -> str:
         return self.settings.reporting_currency
 
-    def _activity_months(self) -> np.ndarray:
-        """Months (since 1970-01) of every start, end and input date; trial ends are not activity."""
-        dates: list[np.ndarray] = []
-        for column in ("start_date", "end_date"):
+    def _latest_activity(self, through: int | None = None, *, trials: bool = False) -> int | None:
+        """The month (since 1970-01) of the latest start, end or input date (up to month ``through``
+        when given); trial ends are not activity unless ``trials``.  None: no such date."""
+        dates: list[pd.Series] = []
+        for column in ("start_date", "end_date", *(("trial_end",) if trials else ())):
             if column in self.subscriptions:
-                dates.append(month_number(self.subscriptions[column]))
+                dates.append(self.subscriptions[column])
         for frame, column in ((self.funnel, "month"), (self.costs, "month"), (self.nps, "date")):
             if frame is not None and column in frame:
-                dates.append(month_number(frame[column]))
-        known = np.concatenate(dates)
-        return known[known > -(2**62)]
+                dates.append(frame[column])
+        latest = [m for m in (latest_month(d, through) for d in dates) if m is not None]
+        return max(latest) if latest else None
 
     def known_through(self) -> pd.Period | None:
         """The last month the data is known through: the ``data_through`` setting, else the
@@ -76,11 +76,8 @@ class CompanyData:
         """
         if self.settings.data_through is not None:
             return self.settings.data_through
-        months = self._activity_months()
-        if "trial_end" in self.subscriptions:
-            trials = month_number(self.subscriptions["trial_end"])
-            months = np.concatenate([months, trials[trials > -(2**62)]])
-        return period_of(int(months.max())) if months.size else None
+        latest = self._latest_activity(trials=True)
+        return period_of(latest) if latest is not None else None
 
     def reporting_month(self, today: dt.date | None = None) -> tuple[pd.Period, bool]:
         """The month to report up to, and whether it is month-to-date (still running).
@@ -130,9 +127,8 @@ class CompanyData:
         if self.settings.data_through is not None:  # said by the user: the data runs through it
             last_complete = current - 1
             return min(last_complete, self.settings.data_through), False
-        months = self._activity_months()
-        happened = months[months <= number_of(current)]
+        happened = self._latest_activity(number_of(current))
         last_complete = current - 1
-        if happened.size == 0:
+        if happened is None:
             return last_complete, False
-        return min(last_complete, period_of(int(happened.max()))), False
+        return min(last_complete, period_of(happened)), False

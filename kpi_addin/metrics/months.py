@@ -30,6 +30,25 @@ def month_number(values: pd.Series | np.ndarray) -> np.ndarray:
     return months
 
 
+def latest_month(values: pd.Series | np.ndarray, through: int | None = None) -> int | None:
+    """``month_number(values).max()`` over the known values (those in months up to ``through``
+    only, when given), without converting every value: the month of the latest date.
+
+    Examples
+    --------
+    >>> dates = pd.to_datetime(["2025-01-31 23:00", None, "2025-03-01 00:00", "2024-12-05 08:00"])
+    >>> latest_month(dates), latest_month(dates, through=661), latest_month(dates[1:2])
+    (662, 660, None)
+    """
+    arr = np.asarray(values, dtype="datetime64[ns]")
+    stamps = arr.view(np.int64)[~np.isnat(arr)]
+    if through is not None:  # before the first instant of the month after ``through``
+        stamps = stamps[stamps < np.datetime64(through + 1, "M").astype("datetime64[ns]").view(np.int64)]
+    if not stamps.size:
+        return None
+    return int(month_number(np.array([stamps.max()], dtype="datetime64[ns]"))[0])
+
+
 def period_of(month: int) -> pd.Period:
     """The calendar month ``month`` months after 1970-01."""
     return pd.Period(year=1970 + month // 12, month=month % 12 + 1, freq="M")

@@ -237,10 +237,10 @@ def cohort_retention_12m(cm: CustomerMRR, months: pd.PeriodIndex, earliest: pd.P
     first = cm.months[0] if len(cm.months) else None
     if earliest is None or (first is not None and earliest < first):
         earliest = first
-    out = pd.DataFrame(np.nan, index=months, columns=list(COHORT_12M_KEYS))
+    values = np.full((len(months), len(COHORT_12M_KEYS)), np.nan)
     # Two cursors over the change log, one 12 months behind the other: each change is read twice.
     then, later = MonthEndCursor(cm), MonthEndCursor(cm)
-    for month in months:
+    for k, month in enumerate(months):
         base_month = month - COHORT_MONTHS
         if earliest is None or base_month < earliest:
             continue
@@ -249,11 +249,12 @@ def cohort_retention_12m(cm: CustomerMRR, months: pd.PeriodIndex, earliest: pd.P
         total = float(base.sum())
         if total == 0:
             continue
-        out.loc[month] = [
+        values[k] = [
             float(now.sum()) / total,
             float(np.minimum(now, base).sum()) / total,
             float((now > 0).sum()) / float(len(cohort)),
         ]
+    out = pd.DataFrame(values, index=months, columns=list(COHORT_12M_KEYS))  # one frame, not a .loc per month
     out.index.name = "month"
     return out
 
