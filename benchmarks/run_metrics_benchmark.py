@@ -2,12 +2,17 @@
 own Polars query, the shared tuned Polars (``shared/yardsticks/polars_mrr.py``: lazy, change
 points, every core) and DuckDB SQL, same conventions — and check all agree value by value.
 
-    python benchmarks/run_metrics_benchmark.py [--cases 1m,1m_30y,3m,3m_20y] [--repeat 3]
-        [--tuned-polars PATH]
+    python benchmarks/run_metrics_benchmark.py [--cases 1m,1m_30y,3m,1m_by_plan] [--repeat 3]
+        [--tuned-polars PATH] [--tools kpi-addin,tuned Polars]
 
 The tuned Polars lives outside this repository (the steering repository's ``shared/``);
 ``--tuned-polars`` names it, by default ``../shared/yardsticks/polars_mrr.py`` beside the
 checkout; when it is absent that column is left out with a note.
+
+``1m_by_plan`` runs ``metrics --by plan`` on the 1M ledger beside ``metrics`` without it
+(the ratio of the two is the cost of the segments) and the tuned Polars.  Our package is
+byte-compiled first (``compileall``), as an installed package is: a sandbox that sets
+``PYTHONDONTWRITEBYTECODE`` would otherwise make every run compile our modules again.
 
 Each case is a generated ledger (``make_ledger.py``; made on first use under
 ``benchmarks/data/``).  The tools run alternately, ``--repeat`` rounds, so a busy machine
@@ -36,6 +41,8 @@ CASES = {
     "3m": (3_000_000, 1_800_000, 36),
     "3m_20y": (3_000_000, 1_800_000, 240),
 }
+#: cases that run kpi-addin with extra options on another case's ledger
+VARIANTS = {"1m_by_plan": ("1m", ["--by", "plan"])}
 
 
 def measure(command: list[str]) -> tuple[float, float, str, float]:
@@ -121,12 +128,16 @@ def versions() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", default="1m,1m_30y,3m,3m_20y")
+    parser.add_argument("--cases", default="1m,1m_30y,3m,1m_by_plan")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--duckdb", default="1m,3m", help="Cases DuckDB runs on (it slows and swells with months).")
     shared = HERE.parents[1] / "shared" / "yardsticks" / "polars_mrr.py"
     parser.add_argument("--tuned-polars", type=Path, default=shared, help="The shared tuned Polars yardstick.")
+    parser.add_argument(
+        "--tools", default="", help="Only these tools (comma-separated names), e.g. kpi-addin,tuned Polars."
+    )
     args = parser.parse_args()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "kpi_addin")], check=True)
     tuned = args.tuned_polars if args.tuned_polars.exists() else None
     if tuned is None:
         print(f"note: no tuned Polars at {args.tuned_polars}; that yardstick is left out")
@@ -134,21 +145,26 @@ def main() -> None:
     failed = 0
     table = []
     for case in args.cases.split(","):
-        folder = ledger(case)
+        base, extra = VARIANTS.get(case, (case, []))
+        folder = ledger(base)
         month = as_of(folder)
-        tools = {
-            "kpi-addin": [sys.executable, "-m", "kpi_addin.cli", "metrics", "--data", str(folder), "--format", "json"],
-            "Polars": [sys.executable, str(HERE / "polars_mrr.py"), str(folder), month],
-        }
+        ours = [sys.executable, "-m", "kpi_addin.cli", "metrics", "--data", str(folder), "--format", "json"]
+        tools = {"kpi-addin": [*ours, *extra]}
+        if extra:
+            tools["kpi-addin without " + " ".join(extra)] = ours
+        tools["Polars"] = [sys.executable, str(HERE / "polars_mrr.py"), str(folder), month]
         if tuned is not None:
             tools["tuned Polars"] = [sys.executable, str(tuned), str(folder), month]
         if case in args.duckdb.split(","):
             tools["DuckDB"] = [sys.executable, str(HERE / "duckdb_mrr.py"), str(folder), month]
+        if args.tools:
+            wanted = args.tools.split(",")
+            tools = {k: v for k, v in tools.items() if k in wanted or k.startswith("kpi-addin")}
         runs: dict[str, list[tuple[float, float, str, float]]] = {name: [] for name in tools}
         for _ in range(args.repeat):
             for name, command in tools.items():  # alternating: a busy spell slows every tool alike
                 runs[name].append(measure(command))
-        print(f"{case}: {CASES[case][0]:,} subscriptions, {CASES[case][2]} months")
+        print(f"{case}: {CASES[base][0]:,} subscriptions, {CASES[base][2]} months {' '.join(extra)}")
         best = {name: min(r, key=lambda x: x[0]) for name, r in runs.items()}
         for name in tools:
             seconds, _rss, _out, cpu = best[name]
@@ -157,7 +173,7 @@ def main() -> None:
             print(f"  {name:10} {seconds:6.2f} s (best of {args.repeat}), CPU {cpu:5.2f} s, peak RSS {peak:5.0f} MB")
             table.append((case, name, seconds, cpu, peak, ratio))
         for name in tools:
-            if name != "kpi-addin":
+            if not name.startswith("kpi-addin"):
                 failed += compare(runs["kpi-addin"][0][2], runs[name][0][2], name)
     print("\n| case | tool | wall (best) | CPU | peak RSS | kpi-addin ÷ tool |")
     print("| --- | --- | --- | --- | --- | --- |")
