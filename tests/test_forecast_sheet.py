@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from kpi_addin.dashboard.sheets.forecast import COLUMNS, FIRST, driver_name
+from kpi_addin.dashboard.template import load_template
 from kpi_addin.metrics import CompanyData
 from kpi_addin.metrics.forecast import build_forecast
 
@@ -77,5 +78,6 @@ def test_forecast_sheet_is_visible_and_not_printed(sample_company, tmp_path):
     build(sample_company, path)
     wb = load_workbook(path)
     assert wb["Forecast"].sheet_state == "visible"
-    # after the template's nine report sheets and Plan vs actual
-    assert wb.sheetnames.index("Plan vs actual") == 9 and wb.sheetnames.index("Forecast") == 10
+    # after the template's report sheets (Segments among them), and Plan vs actual
+    reports = len(load_template("full").sheets)
+    assert wb.sheetnames.index("Plan vs actual") == reports and wb.sheetnames.index("Forecast") == reports + 1
