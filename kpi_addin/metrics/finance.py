@@ -36,7 +36,6 @@ __all__ = [
     "rule_of_40",
     "runway_months",
     "top_share",
-    "top_share_by_month",
 ]
 
 #: Months averaged by ``burn_3m`` and summed by ``burn_multiple``.
@@ -239,23 +238,3 @@ def top_share(mrr_by_customer: pd.Series | np.ndarray, top: int = TOP_CUSTOMERS)
     values = values[values > 0]
     largest = np.sort(values)[::-1][:top]
     return float(divide(float(largest.sum()), float(values.sum())))
-
-
-def top_share_by_month(first: np.ndarray, end: np.ndarray, level: np.ndarray, months: int) -> np.ndarray:
-    """:func:`top_share` of each month ``0 .. months − 1`` from spans of constant MRR: a
-    customer's MRR is ``level[k]`` from month ``first[k]`` until month ``end[k]`` (excluded),
-    one span per customer at a time (no per-month table of customer ids is built).
-
-    Examples
-    --------
-    >>> shares = top_share_by_month(np.array([0, 0, 1]), np.array([2, 1, 3]), np.array([30.0, 10.0, 5.0]), 3)
-    >>> [round(float(s), 4) for s in shares]
-    [1.0, 1.0, 1.0]
-    >>> many = top_share_by_month(np.zeros(12, dtype=int), np.ones(12, dtype=int), np.arange(1.0, 13.0), 1)
-    >>> round(float(many[0]), 6)  # (3 + ... + 12) / (1 + ... + 12)
-    0.961538
-    """
-    level = np.asarray(level, dtype=float)
-    paying = level > 0
-    first, end, level = np.asarray(first)[paying], np.asarray(end)[paying], level[paying]
-    return np.array([top_share(level[(first <= j) & (end > j)]) for j in range(months)], dtype=float)

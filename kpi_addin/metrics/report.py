@@ -32,13 +32,13 @@ from .catalogue import (
 )
 from .cohorts import cohort_retention
 from .company import CompanyData
+from .concentration import top_shares
 from .conventions import apply_convention
 from .customers import DETRACTOR_MAX, PROMOTER_MIN, annualized_churn
 from .expression import Months
-from .finance import EBITDA_MARGIN, FCF_MARGIN, margin_profit, top_share_by_month
+from .finance import EBITDA_MARGIN, FCF_MARGIN, margin_profit
 from .funnel import funnel_conversions
 from .goals import COURSE_MONTHS, check_direction, goal_course, goal_progress, goal_status
-from .months import number_of
 from .mrr import CustomerMRR, customer_mrr
 from .revenue import net_new_mrr
 from .settings import ReportSettings
@@ -260,12 +260,8 @@ def _top_share(cm: CustomerMRR | None, figures: SubscriptionFigures | None, brid
     MRR, or (``--engine database``) the ten largest customers' MRR summed inside the database
     over the month's MRR (:func:`.finance.top_share`'s rule: no MRR is undefined)."""
     months = pd.PeriodIndex(bridge.index)
-    if cm is not None:  # each customer's MRR is constant from one change to its next
-        j = number_of(months[0]) - number_of(cm.months[0])
-        same = cm.change_customer[1:] == cm.change_customer[:-1]
-        end = np.r_[np.where(same, cm.change_month[1:], len(cm.months)), len(cm.months)]
-        shares = top_share_by_month(cm.change_month, end, cm.mrr_after, len(cm.months))
-        return pd.Series(shares[j : j + len(months)], index=months)
+    if cm is not None:
+        return top_shares(cm, months)
     assert figures is not None
     top = figures.top_mrr.reindex(months).to_numpy(dtype=float)
     return pd.Series(divide(top, bridge["mrr"].to_numpy(dtype=float)), index=months)
