@@ -266,7 +266,11 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
     single = np.where(low == high, low, -1)
     # The others' subscriptions again, with each (customer, segment) pair as the customer.
     several = np.flatnonzero(earning & (single[np.maximum(customer, 0)] < 0))
-    pairs = _pair_mrr(subs, several, customer[several] * n_segments + codes[several], data, cm)
+    pair_keys = customer[several] * n_segments + codes[several]
+    # Pairs numbered in (customer, segment) order: the engine's look-ups then run in order (a
+    # stable sort keeps each pair's rows in ledger order, so its sums add alike).
+    by_pair = np.argsort(pair_keys, kind="stable")
+    pairs = _pair_mrr(subs, several[by_pair], pair_keys[by_pair], data, cm)
     pair_ids = pairs.customer_ids.astype(np.int64)
     arrays = segment_arrays(cm, pairs, pair_ids // n_segments, pair_ids % n_segments, n_segments, single)
 
