@@ -1,6 +1,8 @@
 """Time ``kpi-addin metrics --format json`` as a whole process beside three yardsticks — our
 own Polars query, the shared tuned Polars (``shared/yardsticks/polars_mrr.py``: lazy, change
 points, every core) and DuckDB SQL, same conventions — and check all agree value by value.
+Beside them, the ``pandas floor``: Python started, pandas imported and the subscriptions read
+into a DataFrame by pyarrow, nothing computed (what any pandas-interface library pays first).
 
     python benchmarks/run_metrics_benchmark.py [--cases 1m,1m_30y,3m,1m_by_plan] [--repeat 3]
         [--tuned-polars PATH] [--tools kpi-addin,tuned Polars]
@@ -43,6 +45,12 @@ CASES = {
 }
 #: cases that run kpi-addin with extra options on another case's ledger
 VARIANTS = {"1m_by_plan": ("1m", ["--by", "plan"])}
+#: The least any pandas-interface library pays before computing anything: start Python, import
+#: pandas, read the subscriptions CSV with pyarrow into a DataFrame (no validation, no figure).
+PANDAS_FLOOR = (
+    "import sys, pandas, pyarrow.csv as csv; "
+    "csv.read_csv(sys.argv[1] + '/subscriptions.csv').to_pandas()"
+)
 
 
 def measure(command: list[str]) -> tuple[float, float, str, float]:
@@ -155,6 +163,7 @@ def main() -> None:
         tools["Polars"] = [sys.executable, str(HERE / "polars_mrr.py"), str(folder), month]
         if tuned is not None:
             tools["tuned Polars"] = [sys.executable, str(tuned), str(folder), month]
+        tools["pandas floor"] = [sys.executable, "-c", PANDAS_FLOOR, str(folder)]
         if case in args.duckdb.split(","):
             tools["DuckDB"] = [sys.executable, str(HERE / "duckdb_mrr.py"), str(folder), month]
         if args.tools:
@@ -173,7 +182,7 @@ def main() -> None:
             print(f"  {name:10} {seconds:6.2f} s (best of {args.repeat}), CPU {cpu:5.2f} s, peak RSS {peak:5.0f} MB")
             table.append((case, name, seconds, cpu, peak, ratio))
         for name in tools:
-            if not name.startswith("kpi-addin"):
+            if not name.startswith("kpi-addin") and name != "pandas floor":
                 failed += compare(runs["kpi-addin"][0][2], runs[name][0][2], name)
     print("\n| case | tool | wall (best) | CPU | peak RSS | kpi-addin ÷ tool |")
     print("| --- | --- | --- | --- | --- | --- |")
