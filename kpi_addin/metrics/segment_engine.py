@@ -90,8 +90,9 @@ def _exact(keys: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct integers (a sort: numpy's hashing ``unique`` is several times slower here)."""
-    ordered = np.sort(values)
+    """Sorted distinct integers (a sort: numpy's hashing ``unique`` is several times slower here;
+    a stable sort, which merges the sorted runs these keys come in, not a quicksort)."""
+    ordered = np.sort(values, kind="stable")
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
@@ -250,7 +251,8 @@ def segment_arrays(
     all_previous = np.concatenate([s_previous, previous])
     all_dominant = np.concatenate([s_dominant, dominant])
     changed = np.flatnonzero(all_dominant != all_previous)
-    changed = changed[np.argsort(all_keys[changed])]  # by customer, then month (the keys are distinct)
+    # By customer, then month (the keys are distinct): two sorted runs, merged by a stable sort.
+    changed = changed[np.argsort(all_keys[changed], kind="stable")]
     log_customer, log_month = np.divmod(all_keys[changed], height)
     log = CustomerMRR(
         months=cm.months,
