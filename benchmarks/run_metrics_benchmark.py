@@ -47,10 +47,7 @@ CASES = {
 VARIANTS = {"1m_by_plan": ("1m", ["--by", "plan"])}
 #: The least any pandas-interface library pays before computing anything: start Python, import
 #: pandas, read the subscriptions CSV with pyarrow into a DataFrame (no validation, no figure).
-PANDAS_FLOOR = (
-    "import sys, pandas, pyarrow.csv as csv; "
-    "csv.read_csv(sys.argv[1] + '/subscriptions.csv').to_pandas()"
-)
+PANDAS_FLOOR = "import sys, pandas, pyarrow.csv as csv; csv.read_csv(sys.argv[1] + '/subscriptions.csv').to_pandas()"
 
 
 def measure(command: list[str]) -> tuple[float, float, str, float]:
