@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from kpi_addin.metrics import customer_mrr
+from kpi_addin.metrics import concentration, customer_mrr
 from kpi_addin.metrics.concentration import top_shares
 from kpi_addin.metrics.finance import top_share
 
@@ -57,14 +57,14 @@ def test_random_ledgers_equal_the_one_month_rule(subs):
         assert_same(top_shares(cm, cm.months, top=top), one_month_at_a_time(cm, cm.months, top))
 
 
-def test_many_customers_with_ties_and_large_customers_that_come_and_go():
-    # 4,000 subscriptions over 24 months, prices with many ties (the ten largest share a price) and a
-    # few large customers that come and go.
+def many_customers() -> pd.DataFrame:
+    """4,000 subscriptions over 24 months, prices with many ties (the ten largest share a price) and
+    a few large customers that come and go."""
     rng = np.random.default_rng(3)
     n = 4_000
     start = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
     length = pd.to_timedelta(rng.integers(20, 400, n), unit="D")
-    subs = pd.DataFrame(
+    return pd.DataFrame(
         {
             "customer_id": [f"c{i}" for i in rng.integers(0, 2_500, n)],
             "amount": rng.choice([10.0, 20.0, 20.0, 50.0, 5_000.0], size=n, p=[0.4, 0.3, 0.2, 0.097, 0.003]),
@@ -73,7 +73,32 @@ def test_many_customers_with_ties_and_large_customers_that_come_and_go():
             "end_date": (start + length).where(rng.random(n) < 0.6),
         }
     )
-    cm = customer_mrr(subs, as_of=month("2025-12"))
+
+
+def test_many_customers_with_ties_and_large_customers_that_come_and_go():
+    cm = customer_mrr(many_customers(), as_of=month("2025-12"))
     assert_same(top_shares(cm, cm.months), one_month_at_a_time(cm, cm.months, 10))
     later = cm.months[5:]  # a report that starts later (history_start) takes its months
     assert_same(top_shares(cm, later), one_month_at_a_time(cm, later, 10))
+
+
+@pytest.mark.parametrize("candidates", [1, 12, 40, 200, 1_000])
+def test_any_number_of_candidates_gives_the_rule_bit_for_bit(monkeypatch, candidates):
+    # 2,002 customers.  Up to 40 candidates (ten times four at least): the early months, where a
+    # candidate's MRR is below another customer's peak, rank every paying customer, the later ones
+    # the candidates alone; 200 or more candidates decide every month.
+    cm = customer_mrr(many_customers(), as_of=month("2025-12"))
+    assert len(cm.customer_ids) == 2_002
+    monkeypatch.setattr(concentration, "CANDIDATES", candidates)
+    sizes: list[int] = []
+    whole = np.partition
+    monkeypatch.setattr(
+        concentration.np, "partition", lambda values, kth: (sizes.append(len(values)), whole(values, kth))[1]
+    )
+    got = top_shares(cm, cm.months)
+    monkeypatch.setattr(concentration.np, "partition", whole)
+    assert_same(got, one_month_at_a_time(cm, cm.months, 10))
+    ranked = max(candidates, 40)
+    in_full = sum(size > ranked for size in sizes)
+    # the first month has fewer than ten of 40 candidates paying: every customer ranked, no candidates
+    assert (len(sizes) - in_full, in_full) == ((23, 13) if candidates <= 40 else (24, 0))
