@@ -26,6 +26,7 @@ and ``np.bincount`` sums them per (segment, month).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -55,19 +56,57 @@ class SegmentArrays:
     MRR: ``customer_mrr`` (the MRR of the customers whose segment it is, for ARPU),
     ``retention_start_mrr``, ``retention_expansion_mrr`` (rises, FX included),
     ``net_contraction_mrr`` (falls, FX included), ``retention_churned_mrr``.
-    ``dominant``: the customer × month segment log (a :class:`CustomerMRR` whose "MRR" is
-    segment code + 1, 0 when not paying) for the twelve-month cohorts.
-    ``events``: one entry per (customer, segment, month) whose MRR in the segment moved:
-    ``customer`` (code in ``cm``), ``segment``, ``month`` (position), ``before``, ``after``
-    and each of :data:`MONEY_MOVES` (its amount, 0 if none) — the rows of the segment
-    movement log, whose sums are ``money``.
+    ``single``: each customer's segment when all its subscriptions are in one (−1: several);
+    ``dominant``: the segment log of the others (a :class:`CustomerMRR` whose "MRR" is
+    segment code + 1, 0 when not paying), for the twelve-month cohorts.
+    ``parts``: the events of the customers in one segment (their changes) and of the others
+    (their pairs' changes and flips), each ``customer``, ``segment``, ``month``,
+    ``whole_before``, ``whole_after``, ``before``, ``after``, ``fx`` and ``is_new``.
     """
 
     money: dict[str, np.ndarray]
     customers: dict[str, np.ndarray]
     retention: dict[str, np.ndarray]
+    single: np.ndarray
     dominant: CustomerMRR
-    events: dict[str, np.ndarray]
+    parts: tuple[dict[str, np.ndarray], ...]
+
+    @cached_property
+    def events(self) -> dict[str, np.ndarray]:
+        """One entry per (customer, segment, month) whose MRR in the segment moved:
+        ``customer`` (code in ``cm``), ``segment``, ``month`` (position), ``before``, ``after``
+        and each of :data:`MONEY_MOVES` (its amount, 0 if none) — the rows of the segment
+        movement log, whose sums are ``money``.  Built when asked (the log), not for the sums."""
+        keys = ("customer", "segment", "month", "before", "after")
+        moved = [segment_moves(part) for part in self.parts]
+        out = {k: np.concatenate([part[k] for part in self.parts]) for k in keys}
+        out.update({k: np.concatenate([m[k] for m in moved]) for k in MONEY_MOVES})
+        return out
+
+
+def segment_moves(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The rules of *money by where it is billed* on events: each of :data:`MONEY_MOVES`.
+
+    ``whole_before``/``whole_after`` are the customer's MRR at the two month ends (A, B),
+    ``before``/``after`` its MRR in the segment (a, b; 0 where the customer is not paying),
+    ``fx`` the FX part of the segment's previous local amounts, ``is_new`` its first gain.
+    """
+    big_a, big_b, a, b = part["whole_before"], part["whole_after"], part["before"], part["after"]
+    joined, leaving, staying = (big_a <= 0) & (big_b > 0), (big_a > 0) & (big_b <= 0), (big_a > 0) & (big_b > 0)
+    had, has = a != 0, b != 0
+    fx = np.where(staying & had, part["fx"], 0.0)
+    rest = np.where(staying & had & has, b - a - fx, 0.0)
+    rest[np.abs(rest) <= 1e-9 * np.maximum(np.abs(a), np.abs(b))] = 0.0  # float noise is not a move
+    return {
+        "new_mrr": np.where(joined & part["is_new"], b, 0.0),
+        "expansion_mrr": np.maximum(rest, 0.0),
+        "reactivation_mrr": np.where(joined & ~part["is_new"], b, 0.0),
+        "fx_mrr": fx,
+        "entered_mrr": np.where(staying & ~had & has, b, 0.0),
+        "contraction_mrr": np.maximum(-rest, 0.0),
+        "churned_mrr": np.where(leaving, a, 0.0),
+        "left_mrr": np.where(staying & had & ~has, a + fx, 0.0),
+    }
 
 
 def _at(keys: np.ndarray, values: np.ndarray, owner: np.ndarray, month: np.ndarray, height: int) -> np.ndarray:
@@ -179,47 +218,44 @@ def segment_arrays(
     big_a = np.where(found, cm.mrr_before[idx], big_b) if len(c_key) else big_b
     is_new = found & (first_gain[idx] if len(c_key) else found)
 
-    # With the single-segment customers' changes, as they are.
-    e_customer = np.concatenate([c_customer[one], e_customer])
-    e_segment = np.concatenate([c_single[one], pair_segment[e_pair].astype(np.int64)])
-    e_month = np.concatenate([c_month[one], e_month])
-    big_a = np.concatenate([cm.mrr_before[one], big_a])
-    big_b = np.concatenate([cm.mrr_after[one], big_b])
-    a = np.where(big_a > 0, np.concatenate([cm.mrr_before[one], a_raw]), 0.0)
-    b = np.where(big_b > 0, np.concatenate([cm.mrr_after[one], b_raw]), 0.0)
-    fx = np.concatenate([cm.fx_change[one], fx_raw])
-    is_new = np.concatenate([first_gain[one], is_new])
+    # The single-segment customers' events are their changes, as they are (a = A, b = B).
+    parts = (
+        {
+            "customer": c_customer[one],
+            "segment": c_single[one],
+            "month": c_month[one],
+            "whole_before": cm.mrr_before[one],
+            "whole_after": cm.mrr_after[one],
+            "before": cm.mrr_before[one],
+            "after": cm.mrr_after[one],
+            "fx": cm.fx_change[one],
+            "is_new": first_gain[one],
+        },
+        {
+            "customer": e_customer,
+            "segment": pair_segment[e_pair].astype(np.int64),
+            "month": e_month,
+            "whole_before": big_a,
+            "whole_after": big_b,
+            "before": np.where(big_a > 0, a_raw, 0.0),
+            "after": np.where(big_b > 0, b_raw, 0.0),
+            "fx": fx_raw,
+            "is_new": is_new,
+        },
+    )
     del a_raw, b_raw, fx_raw, idx, ok, found, x_pair, x_month  # event-sized temporaries: a smaller peak
-
-    joined, leaving, staying = (big_a <= 0) & (big_b > 0), (big_a > 0) & (big_b <= 0), (big_a > 0) & (big_b > 0)
-    had, has = a != 0, b != 0
-    stay = staying & had & has
-    fx = np.where(staying & had, fx, 0.0)
-    rest = np.where(stay, b - a - fx, 0.0)
-    rest[np.abs(rest) <= 1e-9 * np.maximum(np.abs(a), np.abs(b))] = 0.0  # float noise is not a move
-    events = {
-        "customer": e_customer,
-        "segment": e_segment,
-        "month": e_month,
-        "before": a,
-        "after": b,
-        "new_mrr": np.where(joined & is_new, b, 0.0),
-        "expansion_mrr": np.maximum(rest, 0.0),
-        "reactivation_mrr": np.where(joined & ~is_new, b, 0.0),
-        "fx_mrr": fx,
-        "entered_mrr": np.where(staying & ~had & has, b, 0.0),
-        "contraction_mrr": np.maximum(-rest, 0.0),
-        "churned_mrr": np.where(leaving, a, 0.0),
-        "left_mrr": np.where(staying & had & ~has, a + fx, 0.0),
-    }
-    del joined, leaving, staying, had, has, stay, rest, big_a, big_b, is_new
-    e_cell = e_segment * n + e_month  # every event has a segment: one cell index for every sum
-
-    def per_event_cell(weights: np.ndarray) -> np.ndarray:
-        return np.bincount(e_cell, weights=weights, minlength=cells).reshape(n_segments, n)
-
-    money = {k: per_event_cell(events[k]) for k in MONEY_MOVES}
-    mrr = np.cumsum(per_event_cell(b - a), axis=1)
+    # Sums per (segment, month) cell, part by part: no event table of both is built.
+    money = {k: np.zeros((n_segments, n)) for k in (*MONEY_MOVES, "mrr")}
+    for part in parts:
+        e_cell = part["segment"] * n + part["month"]  # every event has a segment: one cell index for every sum
+        moved = segment_moves(part)
+        for k in MONEY_MOVES:
+            money[k] += np.bincount(e_cell, weights=moved[k], minlength=cells).reshape(n_segments, n)
+        money["mrr"] += np.bincount(e_cell, weights=part["after"] - part["before"], minlength=cells).reshape(
+            n_segments, n
+        )
+        del moved, e_cell
+    mrr = np.cumsum(money["mrr"], axis=1)
     mrr[np.abs(mrr) < 1e-7] = 0.0  # a segment emptied is 0, not the running sum's float residue
     money["mrr"] = mrr
     money["start_mrr"] = np.concatenate([np.zeros((n_segments, 1)), mrr[:, :-1]], axis=1)
@@ -227,7 +263,7 @@ def segment_arrays(
     # Each customer's segment whenever it may change: the one holding most of its MRR.
     # One segment: it while paying.  Several: the pair holding most, at each month one moves.
     moments = _distinct(
-        np.concatenate([pair_customer[e_pair].astype(np.int64) * height + e_month[len(one) :], c_key[many]])
+        np.concatenate([pair_customer[e_pair].astype(np.int64) * height + e_month, c_key[many]])
     )
     m_customer, m_month = np.divmod(moments, height)
     level_now = _at(c_key, cm.mrr_after, m_customer, m_month, height)
@@ -244,23 +280,16 @@ def segment_arrays(
     dominant[level_now <= 0] = -1
     same_customer = np.concatenate([[False], m_customer[1:] == m_customer[:-1]])[: len(m_customer)]
     previous = np.where(same_customer, np.concatenate([[-1], dominant[:-1]])[: len(dominant)], -1)
-    # The single-segment customers' moments are their changes.
-    s_previous = np.where(c_was[one], c_single[one], -1)
-    s_dominant = np.where(c_now[one], c_single[one], -1)
-    all_keys = np.concatenate([c_key[one], moments])
-    all_previous = np.concatenate([s_previous, previous])
-    all_dominant = np.concatenate([s_dominant, dominant])
-    changed = np.flatnonzero(all_dominant != all_previous)
-    # By customer, then month (the keys are distinct): two sorted runs, merged by a stable sort.
-    changed = changed[np.argsort(all_keys[changed], kind="stable")]
-    log_customer, log_month = np.divmod(all_keys[changed], height)
+    # The log of the customers in several segments (the moments are sorted: customer, then month).
+    changed = np.flatnonzero(dominant != previous)
+    log_customer, log_month = np.divmod(moments[changed], height)
     log = CustomerMRR(
         months=cm.months,
         customer_ids=cm.customer_ids,
         change_customer=log_customer,
         change_month=log_month,
-        mrr_before=(all_previous + 1)[changed].astype(float),
-        mrr_after=(all_dominant + 1)[changed].astype(float),
+        mrr_before=(previous + 1)[changed].astype(float),
+        mrr_after=(dominant + 1)[changed].astype(float),
         reporting_currency=cm.reporting_currency,
         fx_change=np.zeros(len(changed)),
     )
@@ -268,7 +297,7 @@ def segment_arrays(
     # a part summed so stays below its whole, as a churn rate's numerator must).
     customer_mrr = np.zeros((n_segments, n))
     counts = {"customers": np.zeros((n_segments, n))}
-    levels, segment_of = MonthEndCursor(cm), MonthEndCursor(log)
+    levels, segment_of = MonthEndCursor(cm), segment_cursor(single, log)
     for j, period in enumerate(cm.months):
         level = levels.at(period)
         paying = np.flatnonzero(level > 0)
@@ -280,7 +309,8 @@ def segment_arrays(
     # The company's changes: each customer's segment at the start and at the end of the month.
     start_segment = np.empty(len(c_key), dtype=np.int64)
     now_segment = np.empty(len(c_key), dtype=np.int64)
-    start_segment[one], now_segment[one] = s_previous, s_dominant
+    start_segment[one] = np.where(c_was[one], c_single[one], -1)  # in one segment: it, while paying
+    now_segment[one] = np.where(c_now[one], c_single[one], -1)
     at, _found = _exact(moments, c_key[many])
     start_segment[many], now_segment[many] = previous[at], dominant[at]
 
@@ -303,11 +333,20 @@ def segment_arrays(
     }
     for name in counts:
         counts[name] = np.rint(counts[name])
-    return SegmentArrays(money, counts, retention, log, events)
+    return SegmentArrays(money, counts, retention, single, log, parts)
+
+
+def segment_cursor(single: np.ndarray, log: CustomerMRR) -> MonthEndCursor:
+    """Every customer's segment code + 1 at each month end in turn (read it where the customer
+    pays): ``single`` + 1 for a customer in one segment, the segment log's level for the others."""
+    cursor = MonthEndCursor(log)
+    one = single >= 0
+    cursor.level[one] = single[one] + 1  # never in the log: it stays
+    return cursor
 
 
 def cohorts_12m_by_segment(
-    cm: CustomerMRR, dominant: CustomerMRR, n_segments: int, months: list[int], earliest: int
+    cm: CustomerMRR, arrays: SegmentArrays, n_segments: int, months: list[int], earliest: int
 ) -> dict[str, np.ndarray]:
     """``nrr_12m``, ``grr_12m``, ``logo_retention_12m`` by the customers' segment twelve months before.
 
@@ -315,7 +354,8 @@ def cohorts_12m_by_segment(
     a window reaching before ``earliest`` is undefined).  Returns (segment × len(months)) arrays.
     """
     out = {k: np.full((n_segments, len(months)), np.nan) for k in ("nrr_12m", "grr_12m", "logo_retention_12m")}
-    then, later, segment_then = MonthEndCursor(cm), MonthEndCursor(cm), MonthEndCursor(dominant)
+    then, later = MonthEndCursor(cm), MonthEndCursor(cm)
+    segment_then = segment_cursor(arrays.single, arrays.dominant)
     for k, j in enumerate(months):
         base = j - 12
         if base < earliest or base < 0:

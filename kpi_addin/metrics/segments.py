@@ -26,7 +26,7 @@ from .expression import Months
 from .months import month_number, number_of
 from .mrr import CustomerMRR, customer_mrr, ledger_customer_codes, subscription_monthly_value
 from .report import KPIReport
-from .segment_engine import cohorts_12m_by_segment, segment_arrays
+from .segment_engine import SegmentArrays, cohorts_12m_by_segment, segment_arrays
 
 #: A blank attribute is this segment (never dropped).
 NONE_LABEL = "(none)"
@@ -76,8 +76,8 @@ class SegmentReport:
     segments: pd.DataFrame
     monthly: pd.DataFrame
     notes: list[str] = field(default_factory=list)
-    #: the engine's per-event amounts (:class:`~.segment_engine.SegmentArrays` ``events``), for the log
-    events: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: the engine's arrays, whose per-event amounts (``events``, built when asked) are the log's
+    arrays: SegmentArrays | None = field(default=None, repr=False)
     customer_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object), repr=False)
     months: pd.PeriodIndex = field(default_factory=lambda: pd.PeriodIndex([], freq="M"), repr=False)
     #: the segment columns the KPIs are computed from (segment × report month): ``start_mrr``,
@@ -285,7 +285,7 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
     col["retained_customers"] = col["start_customers"] - col["churned_customers"]
     col["zero"] = np.zeros_like(col["mrr"])
     earliest = 0 if report.opening_month is not None else max(0, positions[0] - 1)
-    col.update(cohorts_12m_by_segment(cm, arrays.dominant, n_segments, positions, earliest))
+    col.update(cohorts_12m_by_segment(cm, arrays, n_segments, positions, earliest))
 
     out: dict[str, np.ndarray] = {}
     not_segmentable = []
@@ -325,7 +325,7 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
         )
     index = pd.MultiIndex.from_product([months, range(n_segments)], names=["month", "segment"])
     frame = pd.DataFrame({k: out[k].T.reshape(-1) for k in SEGMENT_KEYS}, index=index)
-    return SegmentReport(by, segments, frame, notes, arrays.events, cm.customer_ids, cm.months, col)
+    return SegmentReport(by, segments, frame, notes, arrays, cm.customer_ids, cm.months, col)
 
 
 #: Segment movement types, in the order of the segment bridge, with the sign of ``change``.
@@ -354,7 +354,9 @@ def segment_movements(
     sums by month, segment and type are the segment bridge (contraction, churned and left with
     a minus sign).
     """
-    e = result.events
+    if result.arrays is None:
+        raise ValueError("this SegmentReport has no engine arrays: make it with segment_report()")
+    e = result.arrays.events
     month = e["month"]
     keep = np.ones(len(month), dtype=bool)
     first = number_of(result.months[0]) if len(result.months) else 0
