@@ -153,7 +153,7 @@ def main() -> None:
         base, extra = VARIANTS.get(case, (case, []))
         folder = ledger(base)
         month = as_of(folder)
-        ours = [sys.executable, "-m", "kpi_addin.cli", "metrics", "--data", str(folder), "--format", "json"]
+        ours = [sys.executable, "-m", "kpi_addin", "metrics", "--data", str(folder), "--format", "json"]
         tools = {"kpi-addin": [*ours, *extra]}
         if extra:
             tools["kpi-addin without " + " ".join(extra)] = ours

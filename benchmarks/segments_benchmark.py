@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     folder = ledger(args.case)
-    base = [sys.executable, "-m", "kpi_addin.cli", "metrics", "--format", "json", "--data", str(folder)]
+    base = [sys.executable, "-m", "kpi_addin", "metrics", "--format", "json", "--data", str(folder)]
     commands = {"without --by": base, f"--by {args.by}": [*base, "--by", args.by]}
     best: dict[str, tuple[float, float, float]] = {}
     outputs: dict[str, str] = {}

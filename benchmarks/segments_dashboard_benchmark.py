@@ -49,7 +49,7 @@ def main() -> None:
         for _round in range(args.repeat):
             for name, options in runs.items():
                 out = folder / f"{name.replace(' ', '_')}.xlsx"
-                command = [sys.executable, "-m", "kpi_addin.cli", "dashboard", *data, *options, "--out", str(out)]
+                command = [sys.executable, "-m", "kpi_addin", "dashboard", *data, *options, "--out", str(out)]
                 seconds, rss, _out, cpu = measure([*command, "--force"])
                 if name not in best or seconds < best[name][0]:
                     best[name] = (seconds, cpu, rss)

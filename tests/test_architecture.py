@@ -139,6 +139,7 @@ def _layer(module: str) -> str:
 #: command line uses them all, and nothing imports the command line.
 ALLOWED = {
     "kpi_addin": set(),  # the version
+    "__main__": {"cli"},  # the process's settings, then the command line
     "metrics": set(),
     "io": {"metrics"},
     "lang": {"metrics"},
@@ -272,3 +273,29 @@ def test_the_checks_see_a_forbidden_import_and_a_circle():
     assert _circles(graph) == [{"kpi_addin.metrics.a", "kpi_addin.io.b"}]
     assert "io" not in ALLOWED[_layer("kpi_addin.metrics.a")]
     assert _layer("kpi_addin.cli") == "cli" and _layer("kpi_addin.io.sources.crm") == "io"
+
+
+def test_the_command_line_turns_numpy_huge_pages_off_unless_the_user_set_them():
+    # kpi_addin/__main__.py: before numpy loads; a user's own NUMPY_MADVISE_HUGEPAGE wins.
+    import os
+
+    code = (
+        "import sys, os, io, contextlib; sys.argv = ['kpi-addin', '--version']\n"
+        "from kpi_addin.__main__ import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try: main()\n"
+        "    except SystemExit: pass\n"
+        "import numpy._core.multiarray as m\n"
+        "print(os.environ['NUMPY_MADVISE_HUGEPAGE'], m._get_madvise_hugepage())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.split() == ["0", "False"]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**env, "NUMPY_MADVISE_HUGEPAGE": "1"},
+    )
+    assert done.stdout.split()[0] == "1"

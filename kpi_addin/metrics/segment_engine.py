@@ -262,9 +262,7 @@ def segment_arrays(
 
     # Each customer's segment whenever it may change: the one holding most of its MRR.
     # One segment: it while paying.  Several: the pair holding most, at each month one moves.
-    moments = _distinct(
-        np.concatenate([pair_customer[e_pair].astype(np.int64) * height + e_month, c_key[many]])
-    )
+    moments = _distinct(np.concatenate([pair_customer[e_pair].astype(np.int64) * height + e_month, c_key[many]]))
     m_customer, m_month = np.divmod(moments, height)
     level_now = _at(c_key, cm.mrr_after, m_customer, m_month, height)
     entry, position = _expand(m_customer, bounds)
