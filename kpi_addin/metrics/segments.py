@@ -162,7 +162,9 @@ def segment_codes(
         raw_codes, raw_values = pd.factorize(subscriptions[column])
         stripped = pd.Series(np.asarray(raw_values, dtype=object)).astype(str).str.strip()
         cleaned: np.ndarray = np.append(stripped.where(stripped != "", NONE_LABEL).to_numpy(dtype=object), NONE_LABEL)
-        values = np.unique(cleaned[np.unique(raw_codes)])  # a blank cell (code −1) is the last: (none)
+        # The codes present (a count, not a sort of every row); a blank cell (−1) picks the last: (none).
+        seen = np.flatnonzero(np.bincount(raw_codes + 1, minlength=len(raw_values) + 1)) - 1
+        values = np.unique(cleaned[seen])
         if len(values) > MAX_VALUES:
             text = cleaned[raw_codes]
             mrr = pd.Series(latest_mrr()).groupby(text).sum().sort_values(ascending=False, kind="stable")
@@ -172,20 +174,32 @@ def segment_codes(
                 f"shown, the other {len(values) - MAX_VALUES + 1} as {OTHER_LABEL}"
             )
             cleaned = np.where(pd.Series(cleaned).isin(kept).to_numpy(), cleaned, OTHER_LABEL).astype(object)
-        named = np.unique(cleaned[np.unique(raw_codes)])  # the values present, sorted
+        named = np.unique(cleaned[seen])  # the values present, sorted
         names.append(named)
         row_codes.append(np.searchsorted(named, cleaned).astype(np.int64)[raw_codes])
     # The combinations present, in name order (attribute by attribute): the lowest code wins a tie.
     key = np.zeros(len(subscriptions), dtype=np.int64)
     for named, code in zip(names, row_codes, strict=True):
         key = key * len(named) + code
-    present, codes = np.unique(key, return_inverse=True)
+    present, codes = _distinct_codes(key, int(np.prod([len(named) for named in names])))
     columns = {}
     for k in range(len(by) - 1, -1, -1):
         present, position = np.divmod(present, len(names[k]))
         columns[by[k]] = names[k][position]
     segments = pd.DataFrame({column: columns[column] for column in by})
     return codes.astype(np.int64).reshape(-1), segments, notes
+
+
+def _distinct_codes(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` for keys in ``[0, size)``: by a count when the
+    range is small (every row once, no sort of a million rows)."""
+    if size > max(4 * len(key), 1 << 16):
+        present, codes = np.unique(key, return_inverse=True)
+        return present, codes
+    present = np.flatnonzero(np.bincount(key, minlength=size))
+    lookup = np.zeros(size, dtype=np.int64)
+    lookup[present] = np.arange(len(present))
+    return present, lookup[key]
 
 
 def _latest_mrr(subs: pd.DataFrame, data: CompanyData, as_of: pd.Period) -> np.ndarray:
