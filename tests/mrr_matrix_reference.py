@@ -15,7 +15,8 @@ from kpi_addin.metrics.bridge import BRIDGE_COLUMNS
 from kpi_addin.metrics.change_points import missing_rates_message
 from kpi_addin.metrics.currency import to_units
 from kpi_addin.metrics.months import month_number, number_of, period_of
-from kpi_addin.metrics.mrr import rate_table, subscription_monthly_value
+from kpi_addin.metrics.mrr import rate_table
+from kpi_addin.metrics.spans import subscription_monthly_value
 
 
 def matrix_mrr(

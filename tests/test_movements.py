@@ -19,7 +19,7 @@ from kpi_addin.metrics.movements import (
     movement_log,
     movement_totals,
 )
-from kpi_addin.metrics.mrr import INTERVAL_FACTORS
+from kpi_addin.metrics.spans import INTERVAL_FACTORS
 
 from .conftest import ledger, month
 

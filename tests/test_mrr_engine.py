@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpi_addin.metrics import KPIInputError, cohort_retention, customer_mrr, mrr_bridge
-from kpi_addin.metrics.mrr import INTERVAL_FACTORS
+from kpi_addin.metrics.spans import INTERVAL_FACTORS
 
 from .conftest import ledger, month
 

@@ -131,7 +131,7 @@ def test_bad_history_start_is_a_located_error():
 
 def snapshot_on_the_first(subs: pd.DataFrame, months: pd.PeriodIndex) -> pd.DataFrame:
     """MRR per customer on the 1st of each month, date by date: the month-start definition."""
-    from kpi_addin.metrics.mrr import INTERVAL_FACTORS
+    from kpi_addin.metrics.spans import INTERVAL_FACTORS
 
     out = pd.DataFrame(0.0, index=sorted(set(subs["customer_id"])), columns=months)
     for period in months:

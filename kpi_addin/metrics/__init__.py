@@ -19,10 +19,11 @@ from .customers import *  # noqa: F403
 from .finance import *  # noqa: F403
 from .funnel import *  # noqa: F403
 from .goals import *  # noqa: F403
-from .mrr import CustomerMRR, customer_mrr, subscription_monthly_value
+from .mrr import CustomerMRR, customer_mrr
 from .report import MONTHLY_KEYS, KPIReport, monthly_kpis
 from .revenue import *  # noqa: F403
 from .settings import ReportSettings
+from .spans import subscription_monthly_value
 from .trailing import *  # noqa: F403
 from .unit_economics import *  # noqa: F403
 

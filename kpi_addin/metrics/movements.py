@@ -41,8 +41,9 @@ import pandas as pd
 
 from .currency import to_units
 from .months import month_number, number_of
-from .mrr import CustomerMRR, subscription_monthly_value
+from .mrr import CustomerMRR
 from .report import KPIReport
+from .spans import subscription_monthly_value
 
 #: Movement types, in the order the bridge lists them.
 MOVEMENT_TYPES = ("new", "expansion", "reactivation", "fx", "contraction", "churned")

@@ -44,18 +44,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ._core import KPIInputError, KPIValueError
 from .change_points import levels, with_foreign
 from .currency import to_units
 from .months import month_number, number_of, period_of
-
-#: interval → (numerator, denominator) of the monthly normalisation factor.
-INTERVAL_FACTORS: dict[str, tuple[int, int]] = {
-    "month": (1, 1),
-    "quarter": (1, 3),
-    "year": (1, 12),
-    "week": (52, 12),
-}
+from .spans import EarningSpans, earning_spans
 
 
 @dataclass(frozen=True)
@@ -86,6 +78,9 @@ class CustomerMRR:
     reporting_currency: str
     fx_change: np.ndarray
     row_customer: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    #: the ledger's earning spans it was computed from (:func:`earning_spans`), for a second
+    #: grouping of the same rows (segments); None when not kept
+    spans: EarningSpans | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def by_month(self) -> tuple[np.ndarray, np.ndarray]:
@@ -229,33 +224,6 @@ class MonthEndCursor:
         return self.level
 
 
-def subscription_monthly_value(subscriptions: pd.DataFrame) -> np.ndarray:
-    """Normalised monthly value of each subscription in its own currency.
-
-    ``amount × quantity × numerator / denominator`` of :data:`INTERVAL_FACTORS`
-    (money per month).  Edge cases: an unknown or blank interval raises
-    :class:`KPIValueError` — never silently monthly.
-
-    Examples
-    --------
-    >>> subs = pd.DataFrame({"amount": [1200.0, 300.0, 10.0], "quantity": [1.0, 2.0, 1.0],
-    ...                      "interval": ["year", "quarter", "week"]})
-    >>> subscription_monthly_value(subs).round(4).tolist()
-    [100.0, 200.0, 43.3333]
-    """
-    codes, names = pd.factorize(subscriptions["interval"])
-    unknown = sorted(str(n) for n in names if n not in INTERVAL_FACTORS)
-    if unknown or (codes < 0).any():
-        shown = ", ".join(map(repr, unknown)) or "a blank"
-        raise KPIValueError("interval", f"unknown interval(s) {shown} (use month, quarter, year or week)")
-    numerator = np.array([INTERVAL_FACTORS[n][0] for n in names], dtype=float)[codes]
-    denominator = np.array([INTERVAL_FACTORS[n][1] for n in names], dtype=float)[codes]
-    amount = subscriptions["amount"].to_numpy(dtype=float)
-    quantity = subscriptions["quantity"].to_numpy(dtype=float) if "quantity" in subscriptions else 1.0
-    monthly: np.ndarray = amount * quantity * numerator / denominator
-    return monthly
-
-
 def rate_table(currencies: np.ndarray, first_month: int, n_months: int, fx_rates: pd.DataFrame | None) -> np.ndarray:
     """rates[k, j] = reporting-currency units per unit of ``currencies[k]`` in month j (nan: none)."""
     table = np.full((len(currencies), n_months), np.nan)
@@ -317,21 +285,43 @@ def customer_mrr(
     a               10.0     10.0     10.0
     b                0.0     50.0      0.0
     """
-    currency_code = reporting_currency.upper()
-    subs = subscriptions
-    first, n_months, idx, begin, finish, value = _earning_spans(subs, as_of)
-    ids = subs["customer_id"]
-    customer_codes, customer_ids = pd.factorize(ids if len(idx) == len(subs) else ids.iloc[idx])
-    customer_codes = customer_codes.astype(np.int64, copy=False)
-    row_customer = np.full(len(subs), -1, dtype=np.int64)
-    row_customer[idx] = customer_codes
+    spans = earning_spans(subscriptions, as_of)
+    ids = subscriptions["customer_id"]
+    return mrr_of_spans(
+        spans,
+        ids if len(spans.rows) == len(subscriptions) else ids.iloc[spans.rows],
+        reporting_currency=reporting_currency,
+        fx_rates=fx_rates,
+        paying_only=paying_only,
+        ledger_rows=len(subscriptions),
+    )
 
-    foreign = np.zeros(len(idx), dtype=bool)
-    if "currency" in subs:
-        currency = subs["currency"] if len(idx) == len(subs) else subs["currency"].iloc[idx]
-        currency_codes, currency_names = pd.factorize(currency)
-        foreign_names = [str(n) for n in currency_names if str(n).upper() != currency_code]
-        foreign = np.isin(currency_codes, [i for i, n in enumerate(currency_names) if str(n) in foreign_names])
+
+def mrr_of_spans(
+    spans: EarningSpans,
+    ids: pd.Series | np.ndarray,
+    *,
+    reporting_currency: str = "USD",
+    fx_rates: pd.DataFrame | None = None,
+    paying_only: bool = True,
+    ledger_rows: int = 0,
+) -> CustomerMRR:
+    """:func:`customer_mrr` of earning spans, ``ids[k]`` the customer of span ``k`` (any
+    hashable ids: a segment's (customer, segment) pairs are customers here).  ``ledger_rows``:
+    the ledger's length, for ``row_customer`` (0: not kept)."""
+    currency_code = reporting_currency.upper()
+    first, n_months = spans.first, spans.n_months
+    begin, finish, value = spans.begin, spans.finish, spans.value
+    customer_codes, customer_ids = pd.factorize(ids)
+    customer_codes = customer_codes.astype(np.int64, copy=False)
+    row_customer = np.empty(0, dtype=np.int64)
+    if ledger_rows:
+        row_customer = np.full(ledger_rows, -1, dtype=np.int64)
+        row_customer[spans.rows] = customer_codes
+
+    foreign_names = [n for n in spans.currencies if n.upper() != currency_code]
+    foreign_codes = [k for k, n in enumerate(spans.currencies) if n in foreign_names]
+    foreign = np.isin(spans.currency, foreign_codes) if foreign_codes else np.zeros(len(begin), dtype=bool)
 
     domestic = ~foreign if foreign.any() else slice(None)
     customer, month, level = levels(
@@ -342,13 +332,13 @@ def customer_mrr(
         rates = rate_table(np.asarray(foreign_names), first, n_months, fx_rates)
         local = []
         for name in foreign_names:
-            rows = foreign & (currency_codes == list(map(str, currency_names)).index(name))
+            rows = foreign & (spans.currency == spans.currencies.index(name))
             local.append(levels(customer_codes[rows], begin[rows], finish[rows], value[rows], n_months))
         customer, month, level, fx = with_foreign(
             (customer, month, level), local, rates, foreign_names, len(customer_ids), n_months, first
         )
         del local
-    del customer_codes, begin, finish, value, foreign
+    del customer_codes, foreign
     # MRR below half a cent is no MRR: that customer is not paying.
     if paying_only:
         level[to_units(level, currency_code) <= 0] = 0.0
@@ -363,7 +353,7 @@ def customer_mrr(
     months = pd.period_range(period_of(first), periods=n_months, freq="M", name="month")
     return CustomerMRR(
         months=months,
-        customer_ids=customer_ids.to_numpy(),
+        customer_ids=np.asarray(customer_ids),
         change_customer=customer[changed],
         change_month=month[changed],
         mrr_before=before[changed],
@@ -371,6 +361,7 @@ def customer_mrr(
         reporting_currency=currency_code,
         fx_change=fx[changed] if len(fx) else np.zeros(int(changed.sum())),
         row_customer=row_customer,
+        spans=spans,
     )
 
 
@@ -391,7 +382,7 @@ def ledger_customer_codes(subs: pd.DataFrame, as_of: pd.Period) -> np.ndarray:
     >>> customer_mrr(subs, as_of=pd.Period("2025-03", "M")).customer_ids.tolist()
     ['a', 'b']
     """
-    _first, _n_months, rows, *_ = _earning_spans(subs, as_of)
+    rows = earning_spans(subs, as_of).rows
     row_code, uniques = pd.factorize(subs["customer_id"])
     earning = row_code[rows]
     valid = earning >= 0
@@ -401,38 +392,3 @@ def ledger_customer_codes(subs: pd.DataFrame, as_of: pd.Period) -> np.ndarray:
     out = np.full(len(subs), -1, dtype=np.int64)
     out[rows[valid]] = number[earning[valid]]
     return out
-
-
-def _earning_spans(
-    subs: pd.DataFrame, as_of: pd.Period | None
-) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(first, n_months, rows, begin, finish, value)`` of the subscriptions that earn.
-
-    ``rows`` are their positions in the ledger; they earn ``value`` (own currency) in the
-    months ``[begin, finish)`` counted from ``first``, the first earning month
-    (``finish == n_months``: still earning at ``as_of``).  The ledger-sized temporaries die here.
-    """
-    start = month_number(subs["start_date"])
-    end = month_number(subs["end_date"]) if "end_date" in subs else np.full(len(subs), -(2**62))
-    trial = month_number(subs["trial_end"]) if "trial_end" in subs else np.full(len(subs), -(2**62))
-    if as_of is None:
-        known = np.concatenate([start, end[end > -(2**62)], trial[trial > -(2**62)]])
-        if known.size == 0:
-            raise KPIValueError("subscriptions", "has no rows")
-        last = int(known.max())
-    else:
-        last = number_of(as_of)
-    first_earning = np.maximum(start, trial, out=start)
-    stop = np.where(end == -(2**62), last + 1, np.minimum(end, last + 1, out=end))  # first month not earning
-    del trial
-    value = subscription_monthly_value(subs)
-    earning = (stop > first_earning) & (value != 0)
-    if not earning.any():
-        raise KPIInputError(
-            "subscriptions",
-            "no subscription earns MRR at any month end up to "
-            f"{period_of(last)} (all start after it, end within their first month or are in trial)",
-        )
-    first = int(first_earning[earning].min())
-    rows = np.flatnonzero(earning)
-    return first, last - first + 1, rows, first_earning[rows] - first, stop[rows] - first, value[rows]

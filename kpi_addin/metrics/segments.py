@@ -24,9 +24,10 @@ from .catalogue import DERIVED, DOMAINS, KPIS, MONTHLY_KEYS, OPENING
 from .company import CompanyData
 from .expression import Months
 from .months import month_number, number_of
-from .mrr import CustomerMRR, customer_mrr, ledger_customer_codes, subscription_monthly_value
+from .mrr import CustomerMRR, customer_mrr, ledger_customer_codes, mrr_of_spans
 from .report import KPIReport
 from .segment_engine import SegmentArrays, cohorts_12m_by_segment, segment_arrays
+from .spans import subscription_monthly_value
 
 #: A blank attribute is this segment (never dropped).
 NONE_LABEL = "(none)"
@@ -225,12 +226,8 @@ def _latest_mrr(subs: pd.DataFrame, data: CompanyData, as_of: pd.Period) -> np.n
 def _pair_mrr(
     subs: pd.DataFrame, rows: np.ndarray, keys: np.ndarray, data: CompanyData, cm: CustomerMRR
 ) -> CustomerMRR:
-    """:func:`~.mrr.customer_mrr` of ledger ``rows`` with ``keys`` as the customers, on ``cm``'s months."""
-    columns = [
-        c for c in ("amount", "interval", "quantity", "currency", "start_date", "end_date", "trial_end") if c in subs
-    ]
-    ledger = subs[columns].iloc[rows].reset_index(drop=True)
-    ledger["customer_id"] = keys
+    """:func:`~.mrr.customer_mrr` of ledger ``rows`` with ``keys`` as the customers, on ``cm``'s months
+    (from the company's earning spans when ``cm`` kept them: the dates are not read again)."""
     empty = CustomerMRR(
         cm.months,
         np.empty(0, dtype=np.int64),
@@ -241,6 +238,20 @@ def _pair_mrr(
     )
     if not len(rows):
         return empty
+    spans = cm.spans
+    if spans is not None and len(cm.row_customer) == len(subs):
+        return mrr_of_spans(
+            spans.take(np.searchsorted(spans.rows, rows)),
+            keys,
+            reporting_currency=cm.reporting_currency,
+            fx_rates=data.fx_rates,
+            paying_only=False,
+        )
+    columns = [
+        c for c in ("amount", "interval", "quantity", "currency", "start_date", "end_date", "trial_end") if c in subs
+    ]
+    ledger = subs[columns].iloc[rows].reset_index(drop=True)
+    ledger["customer_id"] = keys
     try:
         pairs = customer_mrr(
             ledger,

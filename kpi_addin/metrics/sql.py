@@ -45,7 +45,7 @@ import pandas as pd
 from .bridge import BRIDGE_COLUMNS
 from .currency import minor_unit_digits
 from .finance import TOP_CUSTOMERS
-from .mrr import INTERVAL_FACTORS
+from .spans import INTERVAL_FACTORS
 
 #: The dialects the query is compiled for (sqlglot's names).
 DIALECTS = ("duckdb", "postgres", "snowflake", "bigquery")
