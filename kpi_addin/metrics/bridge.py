@@ -30,6 +30,11 @@ BRIDGE_COLUMNS = (
 )
 
 
+#: A change's movement, as a code (0: none of them: a change under one cent, or nothing paid).
+NEW, REACTIVATED, CHURNED, EXPANDED, CONTRACTED = 1, 2, 3, 4, 5
+KINDS = 6
+
+
 def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     """The MRR bridge per month: amounts and customer counts of each movement.
 
@@ -74,9 +79,25 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     gain_rows = rows[gained]
     new = np.zeros_like(gained)
     new[np.flatnonzero(gained)[np.r_[True, gain_rows[1:] != gain_rows[:-1]]] if len(gain_rows) else []] = True
-    reactivated = gained & ~new
-    churned = was & ~now
     stayed = was & now
+    # Each change's movement, one code (they exclude each other): the counts and the sums of
+    # each movement come from one count per (movement, month) cell, each cell adding its own
+    # changes in order, as a sum of that movement's changes alone would.
+    kind = np.zeros(len(cols), dtype=np.int64)
+    kind[gained] = REACTIVATED
+    kind[new] = NEW
+    kind[was & ~now] = CHURNED
+    kind[stayed & expanded] = EXPANDED
+    kind[stayed & contracted] = CONTRACTED
+    del gained, new, expanded, contracted
+    cell = kind * n_months
+    cell += cols
+    del kind
+
+    def per_kind(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(cell, weights=weights, minlength=KINDS * n_months).reshape(KINDS, n_months)
+
+    counted, cur_sums, prev_sums = per_kind(), per_kind(cur), per_kind(prev)
     # A relative change below 1e-9 is floating-point noise from the running sums, not money.
     whole = cur - prev
     delta = whole - fx
@@ -87,34 +108,39 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     del noise
     moved &= stayed
     delta[~moved] = 0.0
+    # Rises and falls by sign, each a cell of its own (0: no move).
+    cell -= cols  # back to the movement's offset, reused for the sign's
+    np.multiply(np.sign(delta).astype(np.int64) + 1, n_months, out=cell)
+    cell += cols
+    by_sign = np.bincount(cell, weights=delta, minlength=3 * n_months).reshape(3, n_months)
+    del cell
 
-    def per_month(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        w = None if weights is None else weights[mask]
-        return np.bincount(cols[mask], weights=w, minlength=n_months)
+    def per_month(mask: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return np.bincount(cols[mask], weights=weights[mask], minlength=n_months)
 
-    customers = np.cumsum(per_month(gained) - per_month(churned))
+    customers = np.cumsum(counted[NEW] + counted[REACTIVATED] - counted[CHURNED])
     totals = np.array([level.sum() for level in month_ends(cm)])
-    contraction = np.negative(per_month(delta < 0, delta))  # negating the sum is exact: no -delta copy
+    contraction = np.negative(by_sign[0])  # negating the sum is exact: no -delta copy
     contraction[contraction == 0] = 0  # and no -0.0
     net_contraction = np.negative(per_month(falls, whole))
     net_contraction[net_contraction == 0] = 0
     bridge = pd.DataFrame(
         {
             "start_mrr": np.concatenate([[0.0], totals[:-1]]),
-            "new_mrr": per_month(new, cur),
-            "expansion_mrr": per_month(delta > 0, delta),
-            "reactivation_mrr": per_month(reactivated, cur),
+            "new_mrr": cur_sums[NEW],
+            "expansion_mrr": by_sign[2],
+            "reactivation_mrr": cur_sums[REACTIVATED],
             "fx_mrr": per_month(stayed, fx),
             "contraction_mrr": contraction,
-            "churned_mrr": per_month(churned, prev),
+            "churned_mrr": prev_sums[CHURNED],
             "mrr": totals,
             "net_contraction_mrr": net_contraction,
             "start_customers": np.concatenate([[0], customers[:-1]]),
-            "new_customers": per_month(new),
-            "expanded_customers": per_month(stayed & expanded),
-            "reactivated_customers": per_month(reactivated),
-            "contracted_customers": per_month(stayed & contracted),
-            "churned_customers": per_month(churned),
+            "new_customers": counted[NEW],
+            "expanded_customers": counted[EXPANDED],
+            "reactivated_customers": counted[REACTIVATED],
+            "contracted_customers": counted[CONTRACTED],
+            "churned_customers": counted[CHURNED],
             "customers": customers,
         },
         index=cm.months,
