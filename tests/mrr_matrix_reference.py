@@ -167,7 +167,8 @@ def matrix_bridge(
 
     def per_month(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         w = None if weights is None else weights[mask]
-        return np.bincount(cols[mask], weights=w, minlength=n_months)
+        counted = np.bincount(cols[mask], weights=w, minlength=n_months)
+        return counted if w is None else counted.astype(float)  # money is a float, even when nothing moved
 
     bridge = pd.DataFrame(
         {

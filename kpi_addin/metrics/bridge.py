@@ -94,10 +94,10 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     cell += cols
     del kind
 
-    def per_kind(weights: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(cell, weights=weights, minlength=KINDS * n_months).reshape(KINDS, n_months)
-
-    counted, cur_sums, prev_sums = per_kind(), per_kind(cur), per_kind(prev)
+    counted = np.bincount(cell, minlength=KINDS * n_months).reshape(KINDS, n_months)
+    # money sums as floats even where nothing moved (a count of no changes is an integer 0)
+    cur_sums = np.bincount(cell, weights=cur, minlength=KINDS * n_months).astype(float).reshape(KINDS, n_months)
+    prev_sums = np.bincount(cell, weights=prev, minlength=KINDS * n_months).astype(float).reshape(KINDS, n_months)
     # A relative change below 1e-9 is floating-point noise from the running sums, not money.
     whole = cur - prev
     delta = whole - fx
@@ -112,11 +112,11 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     cell -= cols  # back to the movement's offset, reused for the sign's
     np.multiply(np.sign(delta).astype(np.int64) + 1, n_months, out=cell)
     cell += cols
-    by_sign = np.bincount(cell, weights=delta, minlength=3 * n_months).reshape(3, n_months)
+    by_sign = np.bincount(cell, weights=delta, minlength=3 * n_months).astype(float).reshape(3, n_months)
     del cell
 
     def per_month(mask: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        return np.bincount(cols[mask], weights=weights[mask], minlength=n_months)
+        return np.bincount(cols[mask], weights=weights[mask], minlength=n_months).astype(float)
 
     customers = np.cumsum(counted[NEW] + counted[REACTIVATED] - counted[CHURNED])
     totals = np.array([level.sum() for level in month_ends(cm)])
