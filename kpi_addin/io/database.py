@@ -52,8 +52,8 @@ _SECRET_PARAMETERS = re.compile(r"pass|pwd|secret|token|key|credential", re.IGNO
 #: Columns that locate a row of each sheet in messages (the row key).
 ROW_KEYS: dict[str, tuple[str, ...]] = {
     "subscriptions": ("customer_id", "start_date"),
-    "funnel": ("month",),
-    "costs": ("month",),
+    "funnel": ("month", "segment"),
+    "costs": ("month", "segment"),
     "nps": ("date", "respondent"),
     "balance_sheet": ("period",),
     "targets": ("kpi",),

@@ -55,14 +55,24 @@ def _cost_kind(column: str) -> Kind:
     return "number" if column in catalogue.SIGNED_COST_COLUMNS or column == "headcount" else "money"
 
 
+#: ``segment`` (optional): the rows are then one per month and segment, a blank segment the
+#: company-level part (``kpi_addin.metrics.segment_inputs``; checked by ``.segmented_inputs``).
 FUNNEL = Sheet(
     "funnel",
-    (Column("month", "month", required=True), *(Column(c, "count") for c in FUNNEL_COUNTS)),
+    (
+        Column("month", "month", required=True),
+        *(Column(c, "count") for c in FUNNEL_COUNTS),
+        Column("segment", "text"),
+    ),
     unique="month",
 )
 COSTS = Sheet(
     "costs",
-    (Column("month", "month", required=True), *(Column(c, _cost_kind(c)) for c in catalogue.COSTS_SHEET_COLUMNS)),
+    (
+        Column("month", "month", required=True),
+        *(Column(c, _cost_kind(c)) for c in catalogue.COSTS_SHEET_COLUMNS),
+        Column("segment", "text"),
+    ),
     unique="month",
 )
 NPS = Sheet(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from . import schema
+from . import schema, segmented_inputs
 from . import values as values_
 from .problems import Problem, RawSheet, ReadNote, quoted, report
 from .schema import Column, Sheet
@@ -203,7 +203,9 @@ def validate_sheet(raw: RawSheet, sheet: Sheet) -> tuple[pd.DataFrame | None, li
         known = [c.name for c in sheet.columns]
         out = out[known + [c for c in out.columns if c not in known]]  # the sheet's columns in their order
         out.attrs["absent_columns"] = tuple(absent)  # the KPIs reading them are left out, with a warning
-    if sheet.unique and sheet.unique in out:
+    if sheet.name in segmented_inputs.SHEETS:  # one row per month, or per month and segment
+        problems += segmented_inputs.problems(raw, out)
+    elif sheet.unique and sheet.unique in out:
         key = out[sheet.unique]
         dup = key.notna() & key.duplicated(keep="first")
         shown = key.dt.strftime("%Y-%m") if pd.api.types.is_datetime64_any_dtype(key) else key

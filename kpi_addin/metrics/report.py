@@ -41,6 +41,7 @@ from .funnel import funnel_conversions
 from .goals import COURSE_MONTHS, check_direction, goal_course, goal_progress, goal_status
 from .mrr import CustomerMRR, customer_mrr
 from .revenue import net_new_mrr
+from .segment_inputs import company_by_month
 from .settings import ReportSettings
 from .trailing import COHORT_12M_KEYS, cohort_12m_from_sums, cohort_retention_12m
 from .unit_economics import cost_to_serve_share
@@ -159,18 +160,6 @@ def _json_number(value: object, *, integer: bool = False) -> float | int | None:
         return None
     number = float(value)  # type: ignore[arg-type]  # a cell of a numeric frame
     return int(number) if integer else number
-
-
-def _by_month(frame: pd.DataFrame | None, months: pd.PeriodIndex, columns: tuple[str, ...]) -> pd.DataFrame:
-    """A monthly sheet aligned to ``months``; absent rows and columns are nan."""
-    out = pd.DataFrame(index=months, columns=list(columns), dtype=float)
-    if frame is None or frame.empty:
-        return out
-    indexed = frame.set_index(frame["month"].dt.to_period("M"))
-    for column in columns:
-        if column in indexed:
-            out[column] = indexed[column].reindex(months).astype(float)
-    return out
 
 
 def _missing_months_warning(sheet: str, frame: pd.DataFrame | None, months: pd.PeriodIndex, what: str) -> str | None:
@@ -336,8 +325,8 @@ def monthly_kpis(
         opening_month = None
     months = pd.PeriodIndex(bridge.index)
 
-    costs = _by_month(data.costs, months, COSTS_SHEET_COLUMNS)
-    funnel = _by_month(data.funnel, months, FUNNEL_COLUMNS)
+    costs = company_by_month(data.costs, months, COSTS_SHEET_COLUMNS)
+    funnel = company_by_month(data.funnel, months, FUNNEL_COLUMNS)
     for sheet, frame, what in (("costs", data.costs, "costs"), ("funnel", data.funnel, "funnel KPIs")):
         note = _missing_months_warning(sheet, frame, months, what)
         if note:

@@ -27,6 +27,7 @@ from .months import month_number, number_of
 from .mrr import CustomerMRR, customer_mrr, ledger_customer_codes, mrr_of_spans
 from .report import KPIReport
 from .segment_engine import SegmentArrays, cohorts_12m_by_segment, segment_arrays
+from .segment_inputs import SEGMENTABLE_KEYS, input_columns
 from .spans import subscription_monthly_value
 
 #: A blank attribute is this segment (never dropped).
@@ -270,7 +271,8 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
     """Every monthly KPI of every segment of ``by`` over the report's months.
 
     ``data`` is the company the ``report`` was computed from (:func:`~.report.monthly_kpis`).
-    KPIs that need an input without a segment (costs, funnel, NPS) are ``nan`` with a note.
+    KPIs that need an input without a segment (costs, funnel, NPS) are ``nan`` with a note;
+    costs and funnel given by segment (:mod:`.segment_inputs`) make theirs segmentable.
     Raises :class:`KPIInputError` naming ``by`` for an attribute the ledger does not have.
     """
     by = tuple(dict.fromkeys(by))
@@ -312,6 +314,11 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
     earliest = 0 if report.opening_month is not None else max(0, positions[0] - 1)
     col.update(cohorts_12m_by_segment(cm, arrays, n_segments, positions, earliest))
 
+    # The costs and funnel by segment (their ``segment`` column), when given for this attribute.
+    inputs, input_notes = input_columns(data, by, segments, months, col["mrr"])
+    col.update(inputs)
+    by_input = SEGMENTABLE_KEYS if inputs else frozenset()
+
     out: dict[str, np.ndarray] = {}
     not_segmentable = []
     opening_at = 0 if report.opening_month is not None else None
@@ -322,7 +329,9 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
         if not entry.monthly or entry.key == "month":
             continue
         readable = entry.key in col if entry.formula is None else set(entry.arguments) <= available
-        if entry.input_sheets or not readable:  # an input, or a per-customer figure, with no segment
+        if (
+            entry.input_sheets and entry.key not in by_input
+        ) or not readable:  # an input, or a per-customer figure, with no segment
             not_segmentable.append(entry.key)
             out[entry.key] = np.full((n_segments, len(months)), np.nan)
             continue
@@ -348,6 +357,7 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
             + ", ".join(not_segmentable)
             + " are blank: their inputs (costs, funnel, NPS, cash) or per-customer figures have no segment"
         )
+    notes += input_notes
     index = pd.MultiIndex.from_product([months, range(n_segments)], names=["month", "segment"])
     frame = pd.DataFrame({k: out[k].T.reshape(-1) for k in SEGMENT_KEYS}, index=index)
     return SegmentReport(by, segments, frame, notes, arrays, cm.customer_ids, cm.months, col)
