@@ -18,7 +18,7 @@ from ..metrics.catalogue import BALANCE_SHEET_KEYS, COUNT_KEYS, MONTHLY_KEYS, RE
 from ..metrics.segments import SEGMENT_KEYS, attribute_columns
 from . import handles
 from .convert import DIV0, EXCEL_ERRORS, NA, flatten, optional, scalar_call, table_call, worksheet_function
-from .segment_figures import segment_rows, segment_value
+from .segment_figures import parse_segment, segment_rows, segment_value, segments_of
 
 SUBSCRIPTIONS_DOC = "The subscriptions range (customer_id, amount, interval, start_date, ...); a header row is optional"
 FX_DOC = "Optional FX rates range: currency, rate, month"
@@ -129,7 +129,8 @@ def _figure(handle: object, key: object, month: object, segment: object = None) 
         if label is not None and len(label) != 7:
             raise LookupError(f"month: {label} — figures by segment are monthly; give a month (YYYY-MM)")
         figure = segment_value(entry, key, label or entry.months[-1], segment)
-        return _shown_segment(entry, str(key).strip().lower(), figure)
+        blank = segments_of(entry, tuple(parse_segment(segment, entry))).blank
+        return _shown_segment(entry, str(key).strip().lower(), figure, blank)
     if label is not None and len(label) != 7:  # a quarter or a year
         return _period_figure(entry, str(key).strip().lower(), label)
     name = handles.known_key(key)
@@ -268,16 +269,19 @@ def _segment_table(entry: handles.Entry, keys: object, months: object, by: str) 
     names = [p.strip() for c in cells for p in str(c).split(",") if p.strip()] or list(SEGMENT_KEYS)
     header, rows = segment_rows(entry, attributes, names, _chosen_labels(months, list(entry.months)))
     width = len(attributes) + 1
+    blank = segments_of(entry, attributes).blank
     shown = [
-        [*row[:width], *(_shown_segment(entry, n, v) for n, v in zip(header[width:], row[width:], strict=True))]
+        [*row[:width], *(_shown_segment(entry, n, v, blank) for n, v in zip(header[width:], row[width:], strict=True))]
         for row in rows
     ]
     return [list[object](header), *shown]
 
 
-def _shown_segment(entry: handles.Entry, name: str, value: object) -> object:
-    """A segment's figure as a cell shows it: a KPI whose input has no segment is ``#N/A``."""
-    if isinstance(value, float) and math.isnan(value) and name in REGISTRY and REGISTRY[name].input_sheets:
+def _shown_segment(entry: handles.Entry, name: str, value: object, blank: frozenset[str]) -> object:
+    """A segment's figure as a cell shows it: a KPI whose input has no segment (``blank``) is
+    ``#N/A``; one given by segment (costs by plan) is undefined as the company's is (``#DIV/0!``)."""
+    unsegmented = name in blank and name in REGISTRY and REGISTRY[name].input_sheets
+    if isinstance(value, float) and math.isnan(value) and unsegmented:
         return NA
     return _shown(entry, name, value) if name in REGISTRY else (DIV0 if value != value else value)
 

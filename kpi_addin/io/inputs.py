@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..metrics import CompanyData
+from . import segmented_inputs
 from .database import Database, connection, read_database_sheets
 from .loading import load_raw_sheets
 from .parquet import is_parquet, load_parquet
@@ -128,14 +129,14 @@ def load_company(
     notes = [n for n in notes if not isinstance(n, ExportWarning)] + [w for w in warnings if isinstance(w, ReadNote)]
     warnings = [w for w in warnings if not isinstance(w, ReadNote)]
     if crm is not None:
-        company.funnel = _with_counts(company.funnel, crm.drop(columns="customers", errors="ignore"))
+        company.funnel = _overlaid(company.funnel, crm.drop(columns="customers", errors="ignore"), "funnel", warnings)
         if "customers" in crm:
             company.crm_customers = crm[["month", "customers"]]
     if visits is not None:
-        company.funnel = _with_counts(company.funnel, visits)
+        company.funnel = _overlaid(company.funnel, visits, "funnel", warnings)
     if balances is not None:
         absent = () if company.costs is None else company.costs.attrs.get("absent_columns", ())
-        company.costs = _with_counts(company.costs, balances)
+        company.costs = _overlaid(company.costs, balances, "costs", warnings)
         company.costs.attrs["absent_columns"] = tuple(c for c in absent if c != "cash")
     return company, notes, warnings
 
@@ -147,6 +148,15 @@ def _load_sheets(data: Path) -> tuple[dict[str, RawSheet], list[Problem]]:
     except OSError:
         parquet = False
     return load_parquet(data) if parquet else load_raw_sheets(data)
+
+
+def _overlaid(frame: pd.DataFrame | None, counts: pd.DataFrame, sheet: str, warnings: list[str]) -> pd.DataFrame:
+    """:func:`_with_counts`, on the company (blank-segment) rows of a sheet given by segment."""
+    if frame is None:
+        return _with_counts(frame, counts)
+    out, said = segmented_inputs.with_company_figures(frame, counts, sheet, _with_counts)
+    warnings += said
+    return out
 
 
 def _with_counts(funnel: pd.DataFrame | None, counts: pd.DataFrame) -> pd.DataFrame:

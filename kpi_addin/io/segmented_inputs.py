@@ -8,10 +8,12 @@ check for these sheets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
-from ..metrics.segment_inputs import LEVEL_COLUMNS, LOCATIONS_ATTR, SEGMENT_COLUMN, SEGMENTED_SHEETS
+from ..metrics.segment_inputs import LEVEL_COLUMNS, LOCATIONS_ATTR, SEGMENT_COLUMN, SEGMENTED_SHEETS, is_segmented
 from .problems import Problem, RawSheet, report
 
 #: The sheets with a segment column.
@@ -47,20 +49,50 @@ def problems(raw: RawSheet, out: pd.DataFrame) -> list[Problem]:
     )
     on_segment = segment.notna().to_numpy(dtype=bool)
     for column in LEVEL_COLUMNS:
-        if column not in out:
-            continue
-        filled = pd.Series(on_segment & out[column].notna().to_numpy(dtype=bool), index=out.index)
-        found += report(
-            raw,
-            column,
-            filled,
-            out[column],
-            lambda v, c=column: (
-                f"{v!r} on a segment row: {c} is a month-end balance of the whole company; give it on the "
-                "month's row with a blank segment"
-            ),
-        )
+        if column in out:
+            filled = pd.Series(on_segment & out[column].notna().to_numpy(dtype=bool), index=out.index)
+            found += report(raw, column, filled, out[column], _balance_message(column))
     out.attrs[LOCATIONS_ATTR] = tuple(
         str(raw.problem("", column=SEGMENT_COLUMN, position=int(p))).removesuffix(": ") for p in np.arange(len(out))
     )
     return found
+
+
+def _balance_message(column: str) -> Callable[[object], str]:
+    def message(value: object) -> str:
+        return (
+            f"{value!r} on a segment row: {column} is a month-end balance of the whole company; give it on the "
+            "month's row with a blank segment"
+        )
+
+    return message
+
+
+def with_company_figures(
+    frame: pd.DataFrame, counts: pd.DataFrame, sheet: str, merge: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
+) -> tuple[pd.DataFrame, list[str]]:
+    """A costs or funnel sheet with an export's company figures by month (CRM stages, GA4
+    visitors, a Balance Sheet's cash): ``merge`` puts them on the blank-segment rows; a month
+    and column the export gives is the export's on the segment rows too — they are cleared,
+    so the company's month (the sum of its rows) is the export's figure — said in a warning."""
+    if not is_segmented(frame):
+        return merge(frame, counts), []
+    segment = frame[SEGMENT_COLUMN]
+    company = frame[segment.isna()].reset_index(drop=True)
+    rows = frame[segment.notna()].copy()
+    merged = merge(company, counts)
+    warnings = []
+    for column in (c for c in counts.columns if c != "month"):
+        given = counts.loc[counts[column].notna(), "month"]
+        if column not in rows:
+            continue
+        cleared = rows["month"].isin(given) & rows[column].notna()
+        if cleared.any():
+            rows.loc[cleared, column] = np.nan
+            months = rows.loc[cleared, "month"].dt.strftime("%Y-%m").nunique()
+            warnings.append(
+                f"{sheet}: {column} by segment replaced by the export's company figure in {months} month(s); "
+                f"{column} has no segment figure there"
+            )
+    out = pd.concat([merged, rows], ignore_index=True).sort_values("month", kind="stable").reset_index(drop=True)
+    return out, warnings

@@ -85,6 +85,9 @@ class SegmentReport:
     #: the segment columns the KPIs are computed from (segment × report month): ``start_mrr``,
     #: ``start_customers``, ``customer_mrr``, ... (for a table a workbook's formulas sum)
     columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    #: the KPIs blank for want of a segment of their input (costs, funnel, NPS, cash) or of a
+    #: per-customer figure, as the notes name them
+    blank: frozenset[str] = frozenset()
 
     def records(self) -> list[dict[str, object]]:
         """JSON-ready rows: ``{"month", "segment": {attribute: value}, <SEGMENT_KEYS>}`` (None for nan)."""
@@ -360,7 +363,9 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
     notes += input_notes
     index = pd.MultiIndex.from_product([months, range(n_segments)], names=["month", "segment"])
     frame = pd.DataFrame({k: out[k].T.reshape(-1) for k in SEGMENT_KEYS}, index=index)
-    return SegmentReport(by, segments, frame, notes, arrays, cm.customer_ids, cm.months, col)
+    return SegmentReport(
+        by, segments, frame, notes, arrays, cm.customer_ids, cm.months, col, frozenset(not_segmentable)
+    )
 
 
 #: Segment movement types, in the order of the segment bridge, with the sign of ``change``.
