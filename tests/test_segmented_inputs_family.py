@@ -189,7 +189,8 @@ def test_exports_laid_over_segmented_sheets_land_on_the_company_rows(segmented, 
     ours, theirs = monthly_kpis(data, today=TODAY).monthly, monthly_kpis(plain, today=TODAY).monthly
     for key in ("cash_balance", "visitors", "ccr", "cac"):
         np.testing.assert_allclose(ours[key].to_numpy(float), theirs[key].to_numpy(float), rtol=1e-9)
-    assert any(w.startswith("funnel: visitors by segment replaced by the export's company figure in ") for w in warnings)
+    said = "funnel: visitors by segment replaced by the export's company figure in "
+    assert any(w.startswith(said) for w in warnings)
     assert data.costs is not None and data.costs.loc[data.costs["segment"].notna(), "cash"].isna().all()
 
 
