@@ -221,3 +221,37 @@ def test_a_segment_that_is_no_plan_is_a_located_error_not_dropped_money(tmp_path
     result = metrics("--data", path, "--by", "plan")
     assert result.code == 2 and "'Enterprise' is not a plan of the subscriptions" in result.err
     assert "Traceback" not in result.err
+
+
+def test_costs_of_a_plan_shown_as_other_go_to_other():
+    """52 plans: the two with the least MRR are shown as (other); their costs go there."""
+    from kpi_addin.metrics import CompanyData, ReportSettings
+
+    plans = [f"P{k:02d}" for k in range(52)]
+    subs = pd.DataFrame(
+        {
+            "customer_id": plans,
+            "plan": plans,
+            "amount": [1000.0 - k for k in range(52)],
+            "interval": "month",
+            "start_date": pd.to_datetime("2025-02-10"),
+            "end_date": pd.NaT,
+        }
+    )
+    subs.loc[0, "start_date"] = pd.Timestamp("2025-01-10")  # January: the opening month
+    costs = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2025-02-01"] * 3),
+            "segment": ["P01", "P50", "P51"],
+            "sales": [100.0, 30.0, 50.0],
+        }
+    )
+    data = CompanyData(subs, costs=costs, settings=ReportSettings(as_of=pd.Period("2025-02", "M")))
+    report = monthly_kpis(data, today=TODAY)
+    result = segment_report(data, report, ("plan",))
+    other = result.segments.index[result.segments["plan"] == "(other)"][0]
+    # sales only (marketing absent): CAC needs both columns, so the cost columns are checked
+    assert result.columns["sales"][other][-1] == 80.0  # P50 and P51
+    first = result.segments.index[result.segments["plan"] == "P01"][0]
+    assert result.columns["sales"][first][-1] == 100.0
+    assert report.inputs["sales"].iloc[-1] == 180.0

@@ -17,7 +17,7 @@ company's figures only (a note says how much).  The rules: ``docs/conventions.md
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -107,16 +107,19 @@ def input_columns(
     labels: pd.DataFrame,
     months: pd.PeriodIndex,
     mrr: np.ndarray,
+    grouped: Callable[[], dict[str, str]] = dict,
 ) -> tuple[dict[str, np.ndarray], list[str]]:
     """The segmented costs and funnel columns (segment × month) the registry's formulas read,
     and notes (what stays unallocated, why none are given).
 
     ``labels``: the segments (one row per segment code, the values of ``by``); ``mrr``: each
     segment's MRR by month (the gross margin's revenue when the costs have no recurring
-    revenue, as for the company).  Empty when neither sheet has a segment, when ``by`` names
-    several attributes, or when no segment value is a value of the attribute (each with a
-    note).  Raises :class:`KPIInputError` naming the row of a segment value that is not a
-    value of the attribute while others are: its money would otherwise be dropped.
+    revenue, as for the company); ``grouped()``: the attribute's values shown as another
+    segment (the values beyond 50, shown as ``(other)``) → that segment.  Empty when neither
+    sheet has a segment, when ``by`` names several attributes, or when no segment value is a
+    value of the attribute (each with a note).  Raises :class:`KPIInputError` naming the row
+    of a segment value that is not a value of the attribute while others are: its money
+    would otherwise be dropped.
     """
     sheets = {name: getattr(data, name) for name in SEGMENTED_SHEETS if is_segmented(getattr(data, name))}
     if not sheets:
@@ -126,6 +129,10 @@ def input_columns(
         return {}, [f"by segment, the {given} segments are not used: they are values of one attribute, give one --by"]
     attribute = by[0]
     codes_of = {str(v): k for k, v in enumerate(labels[attribute].astype(str))}
+    values_given = {x for name in sheets for x in sheets[name][SEGMENT_COLUMN].dropna().astype(str).str.strip()}
+    if values_given - set(codes_of):
+        shown_as = {value: label for value, label in grouped().items() if label in codes_of}
+        codes_of.update({value: codes_of[label] for value, label in shown_as.items() if value in values_given})
     values = {name: frame[SEGMENT_COLUMN].dropna().astype(str).str.strip() for name, frame in sheets.items()}
     if not any(v.isin(list(codes_of)).any() for v in values.values()):
         shown = ", ".join(sorted({x for v in values.values() for x in v})[:6])

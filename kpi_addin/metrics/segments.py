@@ -207,6 +207,14 @@ def _distinct_codes(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]
     return present, lookup[key]
 
 
+def _grouped(subs: pd.DataFrame, by: Sequence[str], segments: pd.DataFrame) -> dict[str, str]:
+    """The values of attribute ``by[0]`` shown as :data:`OTHER_LABEL` (beyond :data:`MAX_VALUES`)."""
+    if len(by) != 1 or OTHER_LABEL not in set(segments[by[0]]):
+        return {}
+    values = pd.Series(subs[by[0]].dropna().unique()).astype(str).str.strip()
+    return {v: OTHER_LABEL for v in values if v and v not in set(segments[by[0]])}
+
+
 def _latest_mrr(subs: pd.DataFrame, data: CompanyData, as_of: pd.Period) -> np.ndarray:
     """Each row's MRR at the end of ``as_of`` in the reporting currency (for ranking values only)."""
     month = number_of(as_of)
@@ -318,7 +326,7 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
     col.update(cohorts_12m_by_segment(cm, arrays, n_segments, positions, earliest))
 
     # The costs and funnel by segment (their ``segment`` column), when given for this attribute.
-    inputs, input_notes = input_columns(data, by, segments, months, col["mrr"])
+    inputs, input_notes = input_columns(data, by, segments, months, col["mrr"], lambda: _grouped(subs, by, segments))
     col.update(inputs)
     by_input = SEGMENTABLE_KEYS if inputs else frozenset()
 
