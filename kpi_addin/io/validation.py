@@ -26,9 +26,7 @@ def _text(values: pd.Series, blank: pd.Series | None = None) -> pd.Series:
     ``1001``, not ``1001.0``."""
     if pd.api.types.is_integer_dtype(values):
         return values.astype(str).astype(object)
-    blank = _blank(values) if blank is None else blank
-    text = values_.as_text(values).astype(object)
-    return text.where(~blank, None)
+    return values_.text_objects(values, _blank(values) if blank is None else blank)
 
 
 def _coded(
@@ -40,9 +38,9 @@ def _coded(
     of non-blank cells that ``normalise`` rejected.
     """
     blank = (_blank(values) if blank_cells is None else blank_cells).to_numpy(dtype=bool)
-    codes, uniques = pd.factorize(values_.as_text(values))
+    codes, uniques = values_.factorize_text(values)
     codes = np.where(blank, -1, codes)
-    mapped = [normalise(str(u)) for u in uniques]
+    mapped = [normalise(u) for u in uniques]
     categories = sorted({m for m in mapped if m is not None})
     lookup = np.array([categories.index(m) if m is not None else -1 for m in mapped] + [-1], dtype=np.int64)
     new_codes = lookup[codes]  # code -1 (blank) picks the trailing -1
@@ -191,17 +189,18 @@ def validate_sheet(raw: RawSheet, sheet: Sheet) -> tuple[pd.DataFrame | None, li
                 parsed = parsed.where(~defaulted, default)
                 raw.notes.append(_count_note(raw, column.name, defaulted, original, f"blank, read as {default!r}"))
         columns[column.name] = parsed
-    out = pd.DataFrame(columns)
     for extra in frame.columns:  # extra columns are kept and ignored
-        if extra not in out:
-            out[extra] = frame[extra].reset_index(drop=True)
+        if extra not in columns:
+            columns[extra] = frame[extra].reset_index(drop=True)
+    absent = []
     if sheet.name in SHEETS_WITH_EVERY_COLUMN:
-        absent = [c.name for c in sheet.columns if c.name not in out]
-        for column in sheet.columns:  # absent optional columns: blank, so nothing downstream meets a KeyError
-            if column.name not in out:
-                out[column.name] = _absent(column, len(out))
-        known = [c.name for c in sheet.columns]
-        out = out[known + [c for c in out.columns if c not in known]]  # the sheet's columns in their order
+        absent = [c.name for c in sheet.columns if c.name not in columns]
+        # absent optional columns: blank, so nothing downstream meets a KeyError; the sheet's
+        # columns in their order, then the extra ones
+        known = {c.name: columns[c.name] if c.name in columns else _absent(c, len(frame)) for c in sheet.columns}
+        columns = {**known, **{k: v for k, v in columns.items() if k not in known}}
+    out = _frame(columns, len(frame))
+    if sheet.name in SHEETS_WITH_EVERY_COLUMN:
         out.attrs["absent_columns"] = tuple(absent)  # the KPIs reading them are left out, with a warning
     if sheet.name in segmented_inputs.SHEETS:  # one row per month, or per month and segment
         problems += segmented_inputs.problems(raw, out)
@@ -211,6 +210,13 @@ def validate_sheet(raw: RawSheet, sheet: Sheet) -> tuple[pd.DataFrame | None, li
         shown = key.dt.strftime("%Y-%m") if pd.api.types.is_datetime64_any_dtype(key) else key
         problems += report(raw, sheet.unique, dup, shown, lambda v: f"{v!r} appears more than once")
     return out, problems
+
+
+def _frame(columns: dict[str, pd.Series], length: int) -> pd.DataFrame:
+    """The columns side by side, each kept as its own array (no copy into blocks of one dtype)."""
+    if not columns:
+        return pd.DataFrame(index=pd.RangeIndex(length))
+    return pd.concat(list(columns.values()), axis=1, keys=list(columns))
 
 
 def _absent(column: Column, length: int) -> pd.Series:
