@@ -115,9 +115,9 @@ def blank_mask(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         return values.isna(), pd.Series(False, index=index)
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.isna(), pd.Series(False, index=index)
-    array = arrow_cells.arrow_strings(values)
-    if array is not None:  # the same rules, in Arrow's kernels: a CSV's text column
-        blank, marker = arrow_cells.blank_and_marker(arrow_cells.stripped(array), NULL_MARKERS)
+    arrow = arrow_cells.text_of(values)
+    if arrow is not None:  # the same rules, in Arrow's kernels: a CSV's text column
+        blank, marker = arrow.masks(NULL_MARKERS)
         return pd.Series(blank, index=index), pd.Series(marker, index=index)
     text = as_text(values)
     empty = (text == "").fillna(True).to_numpy(dtype=bool)
@@ -132,21 +132,19 @@ def blank_mask(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def text_objects(values: pd.Series, blank: pd.Series) -> pd.Series:
     """Each cell as stripped text, Python strings in an object column; ``None`` where ``blank``."""
-    array = arrow_cells.arrow_strings(values)
-    if array is not None:
-        cells = arrow_cells.objects(arrow_cells.stripped(array), blank.to_numpy(dtype=bool))
-        return pd.Series(cells, index=values.index, dtype=object)
+    arrow = arrow_cells.text_of(values)
+    if arrow is not None:
+        return pd.Series(arrow.objects(blank.to_numpy(dtype=bool)), index=values.index, dtype=object)
     return as_text(values).astype(object).where(~blank, None)
 
 
 def factorize_text(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """(codes, distinct values) of the cells as stripped text (a missing cell is ``""``)."""
-    array = arrow_cells.arrow_strings(values)
-    if array is not None:
-        codes, uniques = arrow_cells.factorize(arrow_cells.stripped(array))
-        if array.null_count:  # a missing cell is "", as as_text has it
-            codes = np.where(codes < 0, len(uniques), codes)
-            uniques = [*uniques, ""]
+    arrow = arrow_cells.text_of(values)
+    if arrow is not None:
+        codes, uniques = arrow.factorize()
+        if (codes < 0).any():  # a missing cell is "", as as_text has it
+            codes, uniques = np.where(codes < 0, len(uniques), codes), [*uniques, ""]
         return codes, uniques
     codes, found = pd.factorize(as_text(values))
     return codes, [str(u) for u in found]
