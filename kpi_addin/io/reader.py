@@ -129,14 +129,15 @@ def company_from_sheets(
         warnings.append(f"{raw_subs.where()}: no interval column; every subscription is read as monthly")
         subs["interval"] = "month"
     subs["quantity"] = subs["quantity"].fillna(1.0)
-    blank_currency = subs["currency"].isna()
+    codes, names = _codes(subs["currency"])
+    blank_currency = codes < 0
     if blank_currency.any() and "currency" in raw_subs.frame:
-        first = int(np.flatnonzero(blank_currency.to_numpy())[0])
+        first = int(np.flatnonzero(blank_currency)[0])
         warnings.append(
             f"{raw_subs.where('currency')}: {int(blank_currency.sum()):,} cell(s) blank, read as {currency} "
             f"(the reporting currency), first at {raw_subs.letters.get('currency', '')}{raw_subs.rows[first]}"
         )
-    subs["currency"] = subs["currency"].astype(object).where(~blank_currency, currency)
+    subs["currency"] = pd.Series(np.array([*names, currency], dtype=object)[codes], index=subs.index, dtype=object)
     return _company(subs, frames, sheet_values, source, settings), warnings
 
 
@@ -192,12 +193,13 @@ def _check_subscriptions(raw: RawSheet, subs: pd.DataFrame, fx: pd.DataFrame | N
             )
             problems += report(raw, "end_date", before, shown, lambda v: f"end_date {v}")
     if "currency" in subs:
-        used = subs["currency"].astype(object).fillna(currency)
+        codes, names = _codes(subs["currency"])  # a blank cell is the reporting currency: never unrated
         rated = set(fx["currency"].dropna()) if fx is not None else set()
-        for code in sorted(set(used.dropna().unique()) - rated - {currency}):
-            rows = used == code
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(names)))
+        for code, number in sorted((names[i], i) for i in used if names[i] not in rated | {currency}):
+            rows = codes == number
             where = "the fx_rates sheet has no rate for it" if fx is not None else "there is no fx_rates sheet"
-            first = int(np.flatnonzero(rows.to_numpy())[0])
+            first = int(np.flatnonzero(rows)[0])
             problems.append(
                 raw.problem(
                     f"currency {code} is used by {int(rows.sum()):,} row(s) but {where} "
@@ -207,6 +209,15 @@ def _check_subscriptions(raw: RawSheet, subs: pd.DataFrame, fx: pd.DataFrame | N
                 )
             )
     return problems
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """(codes, distinct values) of a column; a missing cell's code is -1.  A categorical column
+    (the validated currency) has them already."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), list(values.cat.categories)
+    codes, uniques = pd.factorize(values)
+    return codes, list(uniques)
 
 
 def _check_fx_rates(raw: RawSheet, fx: pd.DataFrame) -> list[Problem]:

@@ -340,12 +340,15 @@ def parse_dates(
         if getattr(values.dt, "tz", None) is not None:
             values = values.dt.tz_localize(None)  # the wall time as written
         parsed = values.astype("datetime64[ns]")
-        stamps = parsed.to_numpy().view("i8")
-        if (stamps[~np.isnat(parsed.to_numpy())] % 86_400_000_000_000).any():  # a time of day: the date counts
+        stamps = parsed.to_numpy()
+        missing = np.isnat(stamps)
+        if (np.where(missing, 0, stamps.view("i8")) % 86_400_000_000_000).any():  # a time of day: the date counts
             parsed = parsed.dt.normalize()
-        outside = parsed.notna() & ((parsed < FIRST_DATE) | (parsed > LAST_DATE))
-        typed: list[tuple[pd.Series, Message]] = [(outside, _outside)] if outside.any() else []
-        return Parsed(parsed.where(~outside), typed)
+            stamps = parsed.to_numpy()
+        outside = ~missing & ((stamps < FIRST_DATE.to_datetime64()) | (stamps > LAST_DATE.to_datetime64()))
+        if not outside.any():
+            return Parsed(parsed)
+        return Parsed(parsed.where(~outside), [(pd.Series(outside, index=index), _outside)])
     blank, marker = blank_mask(values)
     obj = values.astype(object)
     parsed = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
