@@ -129,7 +129,7 @@ def company_from_sheets(
         warnings.append(f"{raw_subs.where()}: no interval column; every subscription is read as monthly")
         subs["interval"] = "month"
     subs["quantity"] = subs["quantity"].fillna(1.0)
-    codes, names = _codes(subs["currency"])
+    codes, written = _codes(subs["currency"])
     blank_currency = codes < 0
     if blank_currency.any() and "currency" in raw_subs.frame:
         first = int(np.flatnonzero(blank_currency)[0])
@@ -137,7 +137,7 @@ def company_from_sheets(
             f"{raw_subs.where('currency')}: {int(blank_currency.sum()):,} cell(s) blank, read as {currency} "
             f"(the reporting currency), first at {raw_subs.letters.get('currency', '')}{raw_subs.rows[first]}"
         )
-    subs["currency"] = pd.Series(np.array([*names, currency], dtype=object)[codes], index=subs.index, dtype=object)
+    subs["currency"] = pd.Series(np.array([*written, currency], dtype=object)[codes], index=subs.index, dtype=object)
     return _company(subs, frames, sheet_values, source, settings), warnings
 
 

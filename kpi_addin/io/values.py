@@ -345,10 +345,10 @@ def parse_dates(
         if (np.where(missing, 0, stamps.view("i8")) % 86_400_000_000_000).any():  # a time of day: the date counts
             parsed = parsed.dt.normalize()
             stamps = parsed.to_numpy()
-        outside = ~missing & ((stamps < FIRST_DATE.to_datetime64()) | (stamps > LAST_DATE.to_datetime64()))
-        if not outside.any():
+        beyond = ~missing & ((stamps < FIRST_DATE.to_datetime64()) | (stamps > LAST_DATE.to_datetime64()))
+        if not beyond.any():
             return Parsed(parsed)
-        return Parsed(parsed.where(~outside), [(pd.Series(outside, index=index), _outside)])
+        return Parsed(parsed.where(~beyond), [(pd.Series(beyond, index=index), _outside)])
     blank, marker = blank_mask(values)
     obj = values.astype(object)
     parsed = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
