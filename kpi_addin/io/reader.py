@@ -137,7 +137,8 @@ def company_from_sheets(
             f"{raw_subs.where('currency')}: {int(blank_currency.sum()):,} cell(s) blank, read as {currency} "
             f"(the reporting currency), first at {raw_subs.letters.get('currency', '')}{raw_subs.rows[first]}"
         )
-    subs["currency"] = pd.Series(np.array([*written, currency], dtype=object)[codes], index=subs.index, dtype=object)
+    filled = np.array([*written, currency], dtype=object)[codes]  # a blank (code -1): the reporting currency
+    subs["currency"] = pd.Series(filled, index=subs.index, dtype=object, copy=False)
     return _company(subs, frames, sheet_values, source, settings), warnings
 
 

@@ -46,7 +46,7 @@ def _coded(
     new_codes = lookup[codes]  # code -1 (blank) picks the trailing -1
     categorical = pd.Categorical.from_codes(new_codes, categories=categories)  # type: ignore[call-overload]  # pandas-stubs rejects an int64 code array that pandas accepts
     parsed = pd.Series(categorical, index=values.index)
-    return parsed, pd.Series((codes >= 0) & (new_codes < 0), index=values.index)
+    return parsed, pd.Series((codes >= 0) & (new_codes < 0), index=values.index, copy=False)
 
 
 #: A column read by the sheet's rules: values, checks (bad mask, message), notes, marker masks.

@@ -118,7 +118,7 @@ def blank_mask(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     arrow = arrow_cells.text_of(values)
     if arrow is not None:  # the same rules, in Arrow's kernels: a CSV's text column
         blank, marker = arrow.masks(NULL_MARKERS)
-        return pd.Series(blank, index=index), pd.Series(marker, index=index)
+        return pd.Series(blank, index=index, copy=False), pd.Series(marker, index=index, copy=False)
     text = as_text(values)
     empty = (text == "").fillna(True).to_numpy(dtype=bool)
     if values.dtype == object:  # a float nan among objects
@@ -127,14 +127,15 @@ def blank_mask(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     marker = np.zeros(len(values), dtype=bool)
     if (short & ~empty).any():
         marker = text.str.lower().isin(NULL_MARKERS).fillna(False).to_numpy(dtype=bool) & short & ~empty
-    return pd.Series(empty | marker, index=index), pd.Series(marker, index=index)
+    return pd.Series(empty | marker, index=index, copy=False), pd.Series(marker, index=index, copy=False)
 
 
 def text_objects(values: pd.Series, blank: pd.Series) -> pd.Series:
     """Each cell as stripped text, Python strings in an object column; ``None`` where ``blank``."""
     arrow = arrow_cells.text_of(values)
     if arrow is not None:
-        return pd.Series(arrow.objects(blank.to_numpy(dtype=bool)), index=values.index, dtype=object)
+        cells = arrow.objects(blank.to_numpy(dtype=bool))
+        return pd.Series(cells, index=values.index, dtype=object, copy=False)
     return as_text(values).astype(object).where(~blank, None)
 
 
@@ -306,11 +307,11 @@ def _finite_checks(numbers: pd.Series) -> list[tuple[pd.Series, Message]]:
         large = np.isfinite(array) & (np.abs(array) > MAX_MAGNITUDE)
     checks: list[tuple[pd.Series, Message]] = []
     if infinite.any():
-        checks.append((pd.Series(infinite, index=numbers.index), lambda v: f"{v!r} is not a finite number"))
+        checks.append((pd.Series(infinite, index=numbers.index, copy=False), lambda v: f"{v!r} is not a finite number"))
     if large.any():
         checks.append(
             (
-                pd.Series(large, index=numbers.index),
+                pd.Series(large, index=numbers.index, copy=False),
                 lambda v: f"{v!r} is too large (above {MAX_MAGNITUDE:,.0f}) to be a real figure",
             )
         )
@@ -348,7 +349,7 @@ def parse_dates(
         beyond = ~missing & ((stamps < FIRST_DATE.to_datetime64()) | (stamps > LAST_DATE.to_datetime64()))
         if not beyond.any():
             return Parsed(parsed)
-        return Parsed(parsed.where(~beyond), [(pd.Series(beyond, index=index), _outside)])
+        return Parsed(parsed.where(~beyond), [(pd.Series(beyond, index=index, copy=False), _outside)])
     blank, marker = blank_mask(values)
     obj = values.astype(object)
     parsed = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
