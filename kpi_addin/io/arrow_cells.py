@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 #: A column repeats itself when a sample of it holds at most one distinct value in this many cells.
 _REPEATS = 4
-_SAMPLE = 65_536
+_SAMPLE = 16_384
 #: Every null marker is at most this long (checked where the markers are given).
 _MARKER_LENGTH = 4
 

@@ -231,6 +231,7 @@ def _count_note(raw: RawSheet, column: str, mask: pd.Series, originals: pd.Serie
     positions = np.flatnonzero(mask.to_numpy(dtype=bool))
     first = int(positions[0])
     value = quoted(originals.iloc[first])
-    shown = "" if value is None or (isinstance(value, float) and math.isnan(value)) else f" ({value!r})"
+    # an empty cell shows no value, whether it was read as missing (pyarrow) or as '' (pandas)
+    shown = "" if value is None or value == "" or (isinstance(value, float) and math.isnan(value)) else f" ({value!r})"
     cell = f"{raw.letters.get(column, '')}{raw.rows[first]}"
     return f"{raw.where(column)}: {len(positions):,} cell(s){shown} {what}, first at {cell}"

@@ -145,7 +145,9 @@ def factorize_text(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     if arrow is not None:
         codes, uniques = arrow.factorize()
         if (codes < 0).any():  # a missing cell is "", as as_text has it
-            codes, uniques = np.where(codes < 0, len(uniques), codes), [*uniques, ""]
+            if "" not in uniques:
+                uniques = [*uniques, ""]
+            codes = np.where(codes < 0, uniques.index(""), codes)
         return codes, uniques
     codes, found = pd.factorize(as_text(values))
     return codes, [str(u) for u in found]
