@@ -332,10 +332,15 @@ def test_one_segment_is_the_company(data):
     result = segment_report(data, report, ["segment_none"])
     assert result.segments["segment_none"].tolist() == ["(none)"]
     one = result.monthly.xs(0, level="segment")
-    # the KPIs the note names as blank by segment (inputs with no segment, per-customer figures)
-    (note,) = [n for n in result.notes if n.startswith("by segment, ")]
-    blank = set(note.removeprefix("by segment, ").split(" are blank")[0].split(", "))
+    # the KPIs blank by segment (inputs with no segment, per-customer figures); the note names
+    # those the company has
+    blank = result.blank
     assert {"cac", "nps", "top10_share"} <= blank
+    prefix = "by segment, "
+    notes = [n.removeprefix(prefix).split(" are blank")[0] for n in result.notes if n.startswith(prefix)]
+    named = {k for note in notes for k in note.split(", ")}
+    assert len(notes) <= 1
+    assert named == {k for k in blank if k not in report.monthly or report.monthly[k].notna().any()}
     for key in report.monthly.columns:
         if key in ("month",):
             continue

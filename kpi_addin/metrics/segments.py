@@ -362,10 +362,13 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
             out[entry.key][s] = result.to_numpy()
             values[entry.key] = result  # a later KPI may read it (LTV reads ARPU)
     out["entered_mrr"], out["left_mrr"] = col["entered_mrr"], col["left_mrr"]
-    if not_segmentable:
+    # The note names the KPIs the company has and its segments have not (one the company has
+    # not either, for want of its input, is no news by segment).
+    named = [k for k in not_segmentable if k not in report.monthly or report.monthly[k].notna().any()]
+    if named:
         notes.append(
             "by segment, "
-            + ", ".join(not_segmentable)
+            + ", ".join(named)
             + " are blank: their inputs (costs, funnel, NPS, cash) or per-customer figures have no segment"
         )
     notes += input_notes
