@@ -306,3 +306,33 @@ def test_each_bad_input_exits_1_with_its_message_and_no_traceback(tmp_path, case
     assert message in result.stderr and f"error: {path}" in result.stderr
     assert "Traceback" not in result.output and result.stdout == ""
     assert not (tmp_path / "d.xlsx").exists()  # nothing half-written
+
+
+@pytest.mark.parametrize("form", ["csv", "parquet", "xlsx"])
+def test_a_blank_required_date_is_blank_whatever_the_reader_typed_it(tmp_path, form):
+    # pyarrow reads a CSV or Parquet date column as dates: its blank cell is NaT, which a message
+    # quoted as the text 'NaT' ("'NaT' means blank"); openpyxl's empty cell is None.
+    rows = [HEADER, GOOD, ["c2", "Beta", 50, "month", "USD", None, "2025-03-01"]]
+    folder = tmp_path / "data"
+    folder.mkdir()
+    if form == "xlsx":
+        source = workbook(tmp_path / "data.xlsx", {"subscriptions": rows})
+    else:
+        text = "\n".join(",".join("" if v is None else str(v) for v in row) for row in rows) + "\n"
+        (folder / "subscriptions.csv").write_text(text)
+        if form == "parquet":
+            import pyarrow.csv as pa_csv
+            import pyarrow.parquet as pq
+
+            table = pa_csv.read_csv(folder / "subscriptions.csv")
+            assert str(table.schema.field("start_date").type).startswith(("date", "timestamp"))
+            (folder / "subscriptions.csv").unlink()
+            pq.write_table(table, folder / "subscriptions.parquet")
+        source = folder
+    from kpi_addin.io.inputs import load_company
+
+    with pytest.raises(InputError) as info:
+        load_company(source)
+    (problem,) = [str(p) for p in info.value.problems]
+    assert "start_date" in problem and problem.endswith(": is blank; a value is required"), problem
+    assert "NaT" not in problem

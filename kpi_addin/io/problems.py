@@ -126,6 +126,8 @@ def quoted(value: object) -> object:
     """A cell value as a message quotes it: 12 not 12.0, -4 not np.int64(-4)."""
     if isinstance(value, np.generic):
         value = value.item()
+    if value is pd.NaT:  # a typed date column's blank cell: blank, not the text 'NaT'
+        return None
     if isinstance(value, float) and abs(value) < values_.MAX_MAGNITUDE and value == int(value):
         return int(value)
     if isinstance(value, pd.Timestamp | dt.date):
