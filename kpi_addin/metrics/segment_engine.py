@@ -44,6 +44,9 @@ MONEY_MOVES = (
     "left_mrr",
 )
 
+#: The twelve-month cohort sums of :class:`SegmentArrays` (``cohorts``).
+COHORT_SUMS = ("cohort_mrr", "kept_mrr", "floor_mrr", "cohort_customers", "paying_customers")
+
 
 @dataclass(frozen=True)
 class SegmentArrays:
@@ -58,7 +61,11 @@ class SegmentArrays:
     ``net_contraction_mrr`` (falls, FX included), ``retention_churned_mrr``.
     ``single``: each customer's segment when all its subscriptions are in one (−1: several);
     ``dominant``: the segment log of the others (a :class:`CustomerMRR` whose "MRR" is
-    segment code + 1, 0 when not paying), for the twelve-month cohorts.
+    segment code + 1, 0 when not paying).
+    ``cohorts``: the twelve-month cohort of each month (the customers paying twelve months
+    before, by their segment then): ``cohort_mrr`` (their MRR then), ``kept_mrr`` (now),
+    ``floor_mrr`` (the lesser of the two, summed), ``cohort_customers``, ``paying_customers``
+    (still paying); 0 in the first twelve months.
     ``parts``: the events of the customers in one segment (their changes) and of the others
     (their pairs' changes and flips), each ``customer``, ``segment``, ``month``,
     ``whole_before``, ``whole_after``, ``before``, ``after``, ``fx`` and ``is_new``.
@@ -70,6 +77,7 @@ class SegmentArrays:
     single: np.ndarray
     dominant: CustomerMRR
     parts: tuple[dict[str, np.ndarray], ...]
+    cohorts: dict[str, np.ndarray]
 
     @cached_property
     def events(self) -> dict[str, np.ndarray]:
@@ -84,29 +92,53 @@ class SegmentArrays:
         return out
 
 
-def segment_moves(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The rules of *money by where it is billed* on events: each of :data:`MONEY_MOVES`.
+#: The code of an event with no move but its FX part (:func:`segment_move_codes`).
+NO_MOVE = len(MONEY_MOVES)
+NEW, EXPANSION, REACTIVATION, FX, ENTERED, CONTRACTION, CHURNED, LEFT = range(NO_MOVE)
+
+
+def segment_move_codes(part: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rules of *money by where it is billed* on events: (code, amount, fx).
 
     ``whole_before``/``whole_after`` are the customer's MRR at the two month ends (A, B),
     ``before``/``after`` its MRR in the segment (a, b; 0 where the customer is not paying),
     ``fx`` the FX part of the segment's previous local amounts, ``is_new`` its first gain.
+    Each event makes at most one move besides its FX part: ``code`` is its position in
+    :data:`MONEY_MOVES` (:data:`NO_MOVE`: none) and ``amount`` its size (≥ 0); the returned
+    ``fx`` is the event's FX part (0 unless the customer pays in both months and the
+    segment held MRR before).
     """
     big_a, big_b, a, b = part["whole_before"], part["whole_after"], part["before"], part["after"]
-    joined, leaving, staying = (big_a <= 0) & (big_b > 0), (big_a > 0) & (big_b <= 0), (big_a > 0) & (big_b > 0)
     had, has = a != 0, b != 0
-    fx = np.where(staying & had, part["fx"], 0.0)
-    rest = np.where(staying & had & has, b - a - fx, 0.0)
-    rest[np.abs(rest) <= 1e-9 * np.maximum(np.abs(a), np.abs(b))] = 0.0  # float noise is not a move
-    return {
-        "new_mrr": np.where(joined & part["is_new"], b, 0.0),
-        "expansion_mrr": np.maximum(rest, 0.0),
-        "reactivation_mrr": np.where(joined & ~part["is_new"], b, 0.0),
-        "fx_mrr": fx,
-        "entered_mrr": np.where(staying & ~had & has, b, 0.0),
-        "contraction_mrr": np.maximum(-rest, 0.0),
-        "churned_mrr": np.where(leaving, a, 0.0),
-        "left_mrr": np.where(staying & had & ~has, a + fx, 0.0),
-    }
+    staying = (big_a > 0) & (big_b > 0)
+    kept = staying & had
+    fx = np.where(kept, part["fx"], 0.0)
+    code = np.full(len(a), NO_MOVE, dtype=np.int8)
+    amount = np.zeros(len(a))
+    joined = np.flatnonzero((big_a <= 0) & (big_b > 0))
+    code[joined] = np.where(part["is_new"][joined], NEW, REACTIVATION)
+    amount[joined] = b[joined]
+    leaving = np.flatnonzero((big_a > 0) & (big_b <= 0))
+    code[leaving], amount[leaving] = CHURNED, a[leaving]
+    entered = np.flatnonzero(staying & ~had & has)
+    code[entered], amount[entered] = ENTERED, b[entered]
+    left = np.flatnonzero(kept & ~has)
+    code[left], amount[left] = LEFT, a[left] + fx[left]
+    both = np.flatnonzero(kept & has)
+    a_both, b_both = a[both], b[both]
+    rest = b_both - a_both - fx[both]
+    rest[np.abs(rest) <= 1e-9 * np.maximum(np.abs(a_both), np.abs(b_both))] = 0.0  # float noise is not a move
+    code[both] = np.where(rest > 0, EXPANSION, np.where(rest < 0, CONTRACTION, NO_MOVE))
+    amount[both] = np.abs(rest)
+    return code, amount, fx
+
+
+def segment_moves(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each of :data:`MONEY_MOVES` per event (its amount, 0 if none): :func:`segment_move_codes` spread out."""
+    code, amount, fx = segment_move_codes(part)
+    moves = {k: np.where(code == i, amount, 0.0) for i, k in enumerate(MONEY_MOVES)}
+    moves["fx_mrr"] = fx
+    return moves
 
 
 def _at(keys: np.ndarray, values: np.ndarray, owner: np.ndarray, month: np.ndarray, height: int) -> np.ndarray:
@@ -248,13 +280,18 @@ def segment_arrays(
     money = {k: np.zeros((n_segments, n)) for k in (*MONEY_MOVES, "mrr")}
     for part in parts:
         e_cell = part["segment"] * n + part["month"]  # every event has a segment: one cell index for every sum
-        moved = segment_moves(part)
-        for k in MONEY_MOVES:
-            money[k] += np.bincount(e_cell, weights=moved[k], minlength=cells).reshape(n_segments, n)
+        code, amount, fx = segment_move_codes(part)
+        # One sum over (cell, move): each cell's amounts add in event order, as eight sums would.
+        by_move = np.bincount(e_cell * (NO_MOVE + 1) + code, weights=amount, minlength=cells * (NO_MOVE + 1))
+        by_move = by_move.reshape(n_segments, n, NO_MOVE + 1)
+        for i, k in enumerate(MONEY_MOVES):
+            money[k] += by_move[:, :, i] if i != FX else np.bincount(e_cell, weights=fx, minlength=cells).reshape(
+                n_segments, n
+            )
         money["mrr"] += np.bincount(e_cell, weights=part["after"] - part["before"], minlength=cells).reshape(
             n_segments, n
         )
-        del moved, e_cell
+        del code, amount, fx, by_move, e_cell
     mrr = np.cumsum(money["mrr"], axis=1)
     mrr[np.abs(mrr) < 1e-7] = 0.0  # a segment emptied is 0, not the running sum's float residue
     money["mrr"] = mrr
@@ -295,13 +332,27 @@ def segment_arrays(
     # a part summed so stays below its whole, as a churn rate's numerator must).
     customer_mrr = np.zeros((n_segments, n))
     counts = {"customers": np.zeros((n_segments, n))}
+    cohorts = {k: np.zeros((n_segments, n)) for k in COHORT_SUMS}
+    # The same walk gives the twelve-month cohorts: each month's paying customers, their MRR
+    # and segment are kept twelve months and read against the MRR then (no second walk).
+    waiting: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     levels, segment_of = MonthEndCursor(cm), segment_cursor(single, log)
     for j, period in enumerate(cm.months):
         level = levels.at(period)
         paying = np.flatnonzero(level > 0)
         segment = segment_of.at(period)[paying].astype(np.int64) - 1
-        customer_mrr[:, j] = np.bincount(segment, weights=level[paying], minlength=n_segments)
+        paid = level[paying]
+        customer_mrr[:, j] = np.bincount(segment, weights=paid, minlength=n_segments)
         counts["customers"][:, j] = np.bincount(segment, minlength=n_segments)
+        if j >= 12:
+            cohort, before, cohort_segment = waiting.pop(j - 12)
+            now = level[cohort]
+            for k, weights in zip(
+                COHORT_SUMS, (before, now, np.minimum(now, before), None, (now > 0).astype(float)), strict=True
+            ):
+                cohorts[k][:, j] = np.bincount(cohort_segment, weights=weights, minlength=n_segments)
+        if j + 12 < n:
+            waiting[j] = (paying.astype(np.int32), paid, segment.astype(np.int32))
     counts["start_customers"] = np.concatenate([np.zeros((n_segments, 1)), counts["customers"][:, :-1]], axis=1)
 
     # The company's changes: each customer's segment at the start and at the end of the month.
@@ -331,7 +382,7 @@ def segment_arrays(
     }
     for name in counts:
         counts[name] = np.rint(counts[name])
-    return SegmentArrays(money, counts, retention, single, log, parts)
+    return SegmentArrays(money, counts, retention, single, log, parts, cohorts)
 
 
 def segment_cursor(single: np.ndarray, log: CustomerMRR) -> MonthEndCursor:
@@ -343,31 +394,20 @@ def segment_cursor(single: np.ndarray, log: CustomerMRR) -> MonthEndCursor:
     return cursor
 
 
-def cohorts_12m_by_segment(
-    cm: CustomerMRR, arrays: SegmentArrays, n_segments: int, months: list[int], earliest: int
-) -> dict[str, np.ndarray]:
+def cohorts_12m_by_segment(arrays: SegmentArrays, months: list[int], earliest: int) -> dict[str, np.ndarray]:
     """``nrr_12m``, ``grr_12m``, ``logo_retention_12m`` by the customers' segment twelve months before.
 
-    ``months`` and ``earliest`` are positions in ``cm.months`` (as :func:`~.trailing.cohort_retention_12m`:
-    a window reaching before ``earliest`` is undefined).  Returns (segment × len(months)) arrays.
+    ``months`` and ``earliest`` are positions in the company's months (as
+    :func:`~.trailing.cohort_retention_12m`: a window reaching before ``earliest`` is
+    undefined).  Returns (segment × len(months)) arrays.
     """
-    out = {k: np.full((n_segments, len(months)), np.nan) for k in ("nrr_12m", "grr_12m", "logo_retention_12m")}
-    then, later = MonthEndCursor(cm), MonthEndCursor(cm)
-    segment_then = segment_cursor(arrays.single, arrays.dominant)
-    for k, j in enumerate(months):
-        base = j - 12
-        if base < earliest or base < 0:
-            continue
-        cohort = np.flatnonzero(then.at(cm.months[base]) > 0)
-        before, now = then.level[cohort], later.at(cm.months[j])[cohort]
-        segment = segment_then.at(cm.months[base])[cohort].astype(np.int64) - 1
-        total = np.bincount(segment, weights=before, minlength=n_segments)
-        kept = np.bincount(segment, weights=now, minlength=n_segments)
-        floor = np.bincount(segment, weights=np.minimum(now, before), minlength=n_segments)
-        size = np.bincount(segment, minlength=n_segments).astype(float)
-        paying = np.bincount(segment, weights=(now > 0).astype(float), minlength=n_segments)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["nrr_12m"][:, k] = np.where(total > 0, kept / total, np.nan)
-            out["grr_12m"][:, k] = np.where(total > 0, floor / total, np.nan)
-            out["logo_retention_12m"][:, k] = np.where(size > 0, paying / size, np.nan)
-    return out
+    sums = {k: v[:, months] for k, v in arrays.cohorts.items()}
+    defined = np.array([j - 12 >= max(earliest, 0) for j in months])
+    total, size = sums["cohort_mrr"], sums["cohort_customers"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = {
+            "nrr_12m": np.where(total > 0, sums["kept_mrr"] / total, np.nan),
+            "grr_12m": np.where(total > 0, sums["floor_mrr"] / total, np.nan),
+            "logo_retention_12m": np.where(size > 0, sums["paying_customers"] / size, np.nan),
+        }
+    return {k: np.where(defined, v, np.nan) for k, v in out.items()}

@@ -323,7 +323,7 @@ def segment_report(data: CompanyData, report: KPIReport, by: Sequence[str]) -> S
     col["retained_customers"] = col["start_customers"] - col["churned_customers"]
     col["zero"] = np.zeros_like(col["mrr"])
     earliest = 0 if report.opening_month is not None else max(0, positions[0] - 1)
-    col.update(cohorts_12m_by_segment(cm, arrays, n_segments, positions, earliest))
+    col.update(cohorts_12m_by_segment(arrays, positions, earliest))
 
     # The costs and funnel by segment (their ``segment`` column), when given for this attribute.
     inputs, input_notes = input_columns(data, by, segments, months, col["mrr"], lambda: _grouped(subs, by, segments))
