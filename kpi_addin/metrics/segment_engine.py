@@ -241,9 +241,12 @@ def segment_arrays(
     e_customer = pair_customer[e_pair].astype(np.int64)
     # The customer's MRR at the two month ends: one search finds its latest change at or
     # before the month; a change in the month gives both, an earlier one the level of both.
-    idx = np.searchsorted(c_key, e_customer * height + e_month, side="right") - 1
+    # (Among the changes of the customers in several segments, the only ones asked about: a
+    # third of the keys to search.)
+    many_key = c_key[many]
+    idx = np.searchsorted(many_key, e_customer * height + e_month, side="right") - 1
     ok = idx >= 0
-    idx = np.maximum(idx, 0)
+    idx = many[np.maximum(idx, 0)] if len(many) else np.maximum(idx, 0)
     ok &= c_customer[idx] == e_customer if len(c_key) else ok
     found = ok & (c_month[idx] == e_month) if len(c_key) else ok
     big_b = np.where(ok, cm.mrr_after[idx], 0.0) if len(c_key) else np.zeros(len(e_customer))
@@ -301,7 +304,7 @@ def segment_arrays(
     # One segment: it while paying.  Several: the pair holding most, at each month one moves.
     moments = _distinct(np.concatenate([pair_customer[e_pair].astype(np.int64) * height + e_month, c_key[many]]))
     m_customer, m_month = np.divmod(moments, height)
-    level_now = _at(c_key, cm.mrr_after, m_customer, m_month, height)
+    level_now = _at(many_key, cm.mrr_after[many], m_customer, m_month, height)
     entry, position = _expand(m_customer, bounds)
     candidate = by_customer[position].astype(np.int64)
     held = _at(p_key, p_level, candidate, m_month[entry], height)
@@ -360,7 +363,7 @@ def segment_arrays(
     now_segment = np.empty(len(c_key), dtype=np.int64)
     start_segment[one] = np.where(c_was[one], c_single[one], -1)  # in one segment: it, while paying
     now_segment[one] = np.where(c_now[one], c_single[one], -1)
-    at, _found = _exact(moments, c_key[many])
+    at, _found = _exact(moments, many_key)
     start_segment[many], now_segment[many] = previous[at], dominant[at]
 
     start_cell = np.where(start_segment >= 0, start_segment * n + c_month, cells)
