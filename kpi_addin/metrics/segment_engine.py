@@ -59,9 +59,7 @@ class SegmentArrays:
     MRR: ``customer_mrr`` (the MRR of the customers whose segment it is, for ARPU),
     ``retention_start_mrr``, ``retention_expansion_mrr`` (rises, FX included),
     ``net_contraction_mrr`` (falls, FX included), ``retention_churned_mrr``.
-    ``single``: each customer's segment when all its subscriptions are in one (−1: several);
-    ``dominant``: the segment log of the others (a :class:`CustomerMRR` whose "MRR" is
-    segment code + 1, 0 when not paying).
+    ``single``: each customer's segment when all its subscriptions are in one (−1: several).
     ``cohorts``: the twelve-month cohort of each month (the customers paying twelve months
     before, by their segment then): ``cohort_mrr`` (their MRR then), ``kept_mrr`` (now),
     ``floor_mrr`` (the lesser of the two, summed), ``cohort_customers``, ``paying_customers``
@@ -75,7 +73,6 @@ class SegmentArrays:
     customers: dict[str, np.ndarray]
     retention: dict[str, np.ndarray]
     single: np.ndarray
-    dominant: CustomerMRR
     parts: tuple[dict[str, np.ndarray], ...]
     cohorts: dict[str, np.ndarray]
 
@@ -321,16 +318,7 @@ def segment_arrays(
     # The log of the customers in several segments (the moments are sorted: customer, then month).
     changed = np.flatnonzero(dominant != previous)
     log_customer, log_month = np.divmod(moments[changed], height)
-    log = CustomerMRR(
-        months=cm.months,
-        customer_ids=cm.customer_ids,
-        change_customer=log_customer,
-        change_month=log_month,
-        mrr_before=(previous + 1)[changed].astype(float),
-        mrr_after=(dominant + 1)[changed].astype(float),
-        reporting_currency=cm.reporting_currency,
-        fx_change=np.zeros(len(changed)),
-    )
+    log_segment = dominant[changed].astype(np.int32)
     # Each month end: the customers and their MRR by their segment, summed (not a running sum:
     # a part summed so stays below its whole, as a churn rate's numerator must).
     customer_mrr = np.zeros((n_segments, n))
@@ -339,11 +327,19 @@ def segment_arrays(
     # The same walk gives the twelve-month cohorts: each month's paying customers, their MRR
     # and segment are kept twelve months and read against the MRR then (no second walk).
     waiting: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    levels, segment_of = MonthEndCursor(cm), segment_cursor(single, log)
+    levels = MonthEndCursor(cm)
+    # Every customer's segment at the month end (read where it pays): its one segment, or the
+    # segment log's, applied month by month.
+    segment_now = single.astype(np.int32)
+    by_month = np.argsort(log_month, kind="stable")
+    log_bounds = np.searchsorted(log_month[by_month], np.arange(n + 1))
+    log_customer, log_segment = log_customer[by_month], log_segment[by_month]
     for j, period in enumerate(cm.months):
         level = levels.at(period)
+        step = slice(log_bounds[j], log_bounds[j + 1])
+        segment_now[log_customer[step]] = log_segment[step]
         paying = np.flatnonzero(level > 0)
-        segment = segment_of.at(period)[paying].astype(np.int64) - 1
+        segment = segment_now[paying]
         paid = level[paying]
         customer_mrr[:, j] = np.bincount(segment, weights=paid, minlength=n_segments)
         counts["customers"][:, j] = np.bincount(segment, minlength=n_segments)
@@ -355,7 +351,7 @@ def segment_arrays(
             ):
                 cohorts[k][:, j] = np.bincount(cohort_segment, weights=weights, minlength=n_segments)
         if j + 12 < n:
-            waiting[j] = (paying.astype(np.int32), paid, segment.astype(np.int32))
+            waiting[j] = (paying.astype(np.int32), paid, segment)
     counts["start_customers"] = np.concatenate([np.zeros((n_segments, 1)), counts["customers"][:, :-1]], axis=1)
 
     # The company's changes: each customer's segment at the start and at the end of the month.
@@ -385,16 +381,7 @@ def segment_arrays(
     }
     for name in counts:
         counts[name] = np.rint(counts[name])
-    return SegmentArrays(money, counts, retention, single, log, parts, cohorts)
-
-
-def segment_cursor(single: np.ndarray, log: CustomerMRR) -> MonthEndCursor:
-    """Every customer's segment code + 1 at each month end in turn (read it where the customer
-    pays): ``single`` + 1 for a customer in one segment, the segment log's level for the others."""
-    cursor = MonthEndCursor(log)
-    one = single >= 0
-    cursor.level[one] = single[one] + 1  # never in the log: it stays
-    return cursor
+    return SegmentArrays(money, counts, retention, single, parts, cohorts)
 
 
 def cohorts_12m_by_segment(arrays: SegmentArrays, months: list[int], earliest: int) -> dict[str, np.ndarray]:
