@@ -314,6 +314,20 @@ def test_every_identity_holds_to_the_cent_on_random_ledgers(data, by):
         want = m[column].to_numpy()
         inside = ~np.isnan(got)
         np.testing.assert_allclose(sign * got[inside], want[inside], atol=0.005)
+    # the twelve-month cohorts: the segments' cohorts add up to the company's
+    assert result.arrays is not None
+    first_month = report.customer_mrr.months[0].ordinal
+    at = [p.ordinal - first_month for p in report.monthly.index]
+    cohort = {k: v[:, at].sum(axis=0) for k, v in result.arrays.cohorts.items()}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for key, part, whole in (
+            ("nrr_12m", "kept_mrr", "cohort_mrr"),
+            ("grr_12m", "floor_mrr", "cohort_mrr"),
+            ("logo_retention_12m", "paying_customers", "cohort_customers"),
+        ):
+            defined = company[key].notna().to_numpy()
+            np.testing.assert_allclose((cohort[part] / cohort[whole])[defined], company[key].to_numpy()[defined])
+            assert m[key][np.repeat(~defined, len(result.segments))].isna().all()
     # retention: the segments' starting customers and their retained MRR add up to the company's
     retained = (m["nrr"] * m["arpu"].groupby(level="segment").shift(1)).fillna(0.0)
     del retained  # (NRR's start is by the customers' segment; checked through the one-segment test)

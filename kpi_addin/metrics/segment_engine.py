@@ -285,9 +285,9 @@ def segment_arrays(
         by_move = np.bincount(e_cell * (NO_MOVE + 1) + code, weights=amount, minlength=cells * (NO_MOVE + 1))
         by_move = by_move.reshape(n_segments, n, NO_MOVE + 1)
         for i, k in enumerate(MONEY_MOVES):
-            money[k] += by_move[:, :, i] if i != FX else np.bincount(e_cell, weights=fx, minlength=cells).reshape(
-                n_segments, n
-            )
+            if i != FX:  # never a code: an event's FX part is beside its move
+                money[k] += by_move[:, :, i]
+        money["fx_mrr"] += np.bincount(e_cell, weights=fx, minlength=cells).reshape(n_segments, n)
         money["mrr"] += np.bincount(e_cell, weights=part["after"] - part["before"], minlength=cells).reshape(
             n_segments, n
         )
