@@ -232,8 +232,11 @@ def segment_arrays(
     x_pair, x_month = np.divmod(extra, height)
     e_pair = np.concatenate([pairs.change_customer.astype(np.int64), x_pair])
     e_month = np.concatenate([pairs.change_month.astype(np.int64), x_month])
-    a_raw = np.concatenate([p_before, _at(p_key, p_level, x_pair, x_month - 1, height)])
-    b_raw = np.concatenate([p_level, _at(p_key, p_level, x_pair, x_month, height)])
+    # An extra pair did not change in its month: its level before is its level after.
+    x_level = _at(p_key, p_level, x_pair, x_month, height)
+    a_raw = np.concatenate([p_before, x_level])
+    b_raw = np.concatenate([p_level, x_level])
+    del x_level
     fx_raw = np.concatenate([pairs.fx_change, np.zeros(len(extra))])
     e_customer = pair_customer[e_pair].astype(np.int64)
     # The customer's MRR at the two month ends: one search finds its latest change at or

@@ -252,8 +252,11 @@ def _pair_mrr(
         return empty
     spans = cm.spans
     if spans is not None and len(cm.row_customer) == len(subs):
+        # Each ledger row's span (a look-up table, not a search: ``rows`` come in pair order).
+        span_of_row = np.empty(len(subs), dtype=np.int64)
+        span_of_row[spans.rows] = np.arange(len(spans.rows))
         return mrr_of_spans(
-            spans.take(np.searchsorted(spans.rows, rows)),
+            spans.take(span_of_row[rows]),
             keys,
             reporting_currency=cm.reporting_currency,
             fx_rates=data.fx_rates,
