@@ -254,15 +254,16 @@ def segment_arrays(
     is_new = found & (first_gain[idx] if len(c_key) else found)
 
     # The single-segment customers' events are their changes, as they are (a = A, b = B).
+    one_before, one_after = cm.mrr_before[one], cm.mrr_after[one]
     parts = (
         {
             "customer": c_customer[one],
             "segment": c_single[one],
             "month": c_month[one],
-            "whole_before": cm.mrr_before[one],
-            "whole_after": cm.mrr_after[one],
-            "before": cm.mrr_before[one],
-            "after": cm.mrr_after[one],
+            "whole_before": one_before,
+            "whole_after": one_after,
+            "before": one_before,
+            "after": one_after,
             "fx": cm.fx_change[one],
             "is_new": first_gain[one],
         },
