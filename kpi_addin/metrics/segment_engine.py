@@ -322,7 +322,7 @@ def segment_arrays(
     # The log of the customers in several segments (the moments are sorted: customer, then month).
     changed = np.flatnonzero(dominant != previous)
     log_customer, log_month = np.divmod(moments[changed], height)
-    log_segment = dominant[changed].astype(np.int32)
+    log_segment = dominant[changed]
     # Each month end: the customers and their MRR by their segment, summed (not a running sum:
     # a part summed so stays below its whole, as a churn rate's numerator must).
     customer_mrr = np.zeros((n_segments, n))
@@ -334,7 +334,7 @@ def segment_arrays(
     levels = MonthEndCursor(cm)
     # Every customer's segment at the month end (read where it pays): its one segment, or the
     # segment log's, applied month by month.
-    segment_now = single.astype(np.int32)
+    segment_now = single.astype(np.int64)  # (np.bincount counts by int64: no conversion a month)
     by_month = np.argsort(log_month, kind="stable")
     log_bounds = np.searchsorted(log_month[by_month], np.arange(n + 1))
     log_customer, log_segment = log_customer[by_month], log_segment[by_month]
@@ -355,33 +355,37 @@ def segment_arrays(
             ):
                 cohorts[k][:, j] = np.bincount(cohort_segment, weights=weights, minlength=n_segments)
         if j + 12 < n:
-            waiting[j] = (paying.astype(np.int32), paid, segment)
+            waiting[j] = (paying, paid, segment)
     counts["start_customers"] = np.concatenate([np.zeros((n_segments, 1)), counts["customers"][:, :-1]], axis=1)
 
-    # The company's changes: each customer's segment at the start and at the end of the month.
-    start_segment = np.empty(len(c_key), dtype=np.int64)
-    now_segment = np.empty(len(c_key), dtype=np.int64)
-    start_segment[one] = np.where(c_was[one], c_single[one], -1)  # in one segment: it, while paying
-    now_segment[one] = np.where(c_now[one], c_single[one], -1)
+    # The company's changes: each customer's segment at the start and at the end of the month
+    # (in one segment: it, while paying; −1: not paying).
+    start_segment = np.where(c_was, c_single, -1)
+    now_segment = np.where(c_now, c_single, -1)
     at, _found = _exact(moments, many_key)
     start_segment[many], now_segment[many] = previous[at], dominant[at]
 
-    start_cell = np.where(start_segment >= 0, start_segment * n + c_month, cells)
-    now_cell = np.where(now_segment >= 0, now_segment * n + c_month, cells)
+    def cell_of(segment: np.ndarray, month: np.ndarray) -> np.ndarray:
+        return np.where(segment >= 0, segment * n + month, cells)
+
+    # Each sum over the changes it counts (in change order, as over all of them with zeros).
+    gain = np.flatnonzero(gained)
+    gain_cell, first = cell_of(now_segment[gain], c_month[gain]), first_gain[gain]
+    counts["new_customers"] = per_cell(gain_cell[first])
+    counts["reactivated_customers"] = per_cell(gain_cell[~first])
+    was = np.flatnonzero(c_was)
+    was_cell, before, after = cell_of(start_segment[was], c_month[was]), cm.mrr_before[was], cm.mrr_after[was]
     del start_segment, now_segment
-    whole = cm.mrr_after - cm.mrr_before
-    stayed = c_was & c_now
-    noise = 1e-9 * np.maximum(cm.mrr_after, cm.mrr_before)
-    counts["new_customers"] = per_cell(np.where(gained & first_gain, now_cell, cells))
-    counts["reactivated_customers"] = per_cell(np.where(gained & ~first_gain, now_cell, cells))
-    churned = c_was & ~c_now
-    counts["churned_customers"] = per_cell(np.where(churned, start_cell, cells))
+    churned = after <= 0
+    counts["churned_customers"] = per_cell(was_cell[churned])
+    whole = after - before
+    noise = 1e-9 * np.maximum(after, before)
     retention = {
         "customer_mrr": customer_mrr,
         "retention_start_mrr": np.concatenate([np.zeros((n_segments, 1)), customer_mrr[:, :-1]], axis=1),
-        "retention_expansion_mrr": per_cell(start_cell, np.where(stayed & (whole > noise), whole, 0.0)),
-        "net_contraction_mrr": per_cell(start_cell, np.where(stayed & (whole < -noise), -whole, 0.0)),
-        "retention_churned_mrr": per_cell(start_cell, np.where(churned, cm.mrr_before, 0.0)),
+        "retention_expansion_mrr": per_cell(was_cell, np.where(~churned & (whole > noise), whole, 0.0)),
+        "net_contraction_mrr": per_cell(was_cell, np.where(~churned & (whole < -noise), -whole, 0.0)),
+        "retention_churned_mrr": per_cell(was_cell[churned], before[churned]),
     }
     for name in counts:
         counts[name] = np.rint(counts[name])
