@@ -244,7 +244,8 @@ def segment_arrays(
     # (Among the changes of the customers in several segments, the only ones asked about: a
     # third of the keys to search.)
     many_key = c_key[many]
-    idx = np.searchsorted(many_key, e_customer * height + e_month, side="right") - 1
+    e_key = e_customer * height + e_month  # (customer, month) of each event
+    idx = np.searchsorted(many_key, e_key, side="right") - 1
     ok = idx >= 0
     idx = many[np.maximum(idx, 0)] if len(many) else np.maximum(idx, 0)
     ok &= c_customer[idx] == e_customer if len(c_key) else ok
@@ -303,7 +304,8 @@ def segment_arrays(
 
     # Each customer's segment whenever it may change: the one holding most of its MRR.
     # One segment: it while paying.  Several: the pair holding most, at each month one moves.
-    moments = _distinct(np.concatenate([pair_customer[e_pair].astype(np.int64) * height + e_month, c_key[many]]))
+    moments = _distinct(np.concatenate([e_key, many_key]))
+    del e_key
     m_customer, m_month = np.divmod(moments, height)
     level_now = _at(many_key, cm.mrr_after[many], m_customer, m_month, height)
     entry, position = _expand(m_customer, bounds)
