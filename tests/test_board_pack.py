@@ -454,6 +454,25 @@ def test_the_korean_summary_renders_hangul_not_boxes(packs, tmp_path):
     assert load_workbook(out)["요약"]["A1"].font.name == "Malgun Gothic"
 
 
+@pytest.mark.libreoffice
+def test_a_korean_header_breaks_before_its_parenthesis(packs):
+    """LibreOffice breaks Hangul anywhere: "고객 이탈률(3개월)" in a narrow column printed ")" alone."""
+    out, pdf = packs("full", "ko")
+    book = load_workbook(out)
+    headers = [
+        c.value
+        for name in book.sheetnames
+        if name.startswith("보고서")
+        for row in book[name].iter_rows(max_row=12)
+        for c in row
+        if isinstance(c.value, str) and c.fill.fgColor.rgb.endswith("1F3864")
+    ]
+    assert "고객 이탈률\n(3개월)" in headers and "순매출 유지율\n(12개월)" in headers
+    assert not [h for h in headers if re.search(r"[^\s]\(", h)], headers
+    segments = next(page for page in pdf_pages(pdf) if first_line(page).startswith("세그먼트"))
+    assert not re.search(r"^\s*\)\s*$", segments, flags=re.MULTILINE)  # no line of a lone ")"
+
+
 def test_a_chart_without_data_is_a_note_not_an_empty_chart(tmp_path):
     path = tmp_path / "d.xlsx"
     build(

@@ -15,6 +15,7 @@ column chart) sits in :data:`HELPER_COLUMN` and beyond, outside the print area.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -111,6 +112,17 @@ def guarded(formula: Expr | str) -> str:
     return f'IFERROR({text},"{NA_TEXT}")'
 
 
+def header_lines(header: str) -> str:
+    r"""A printed column header with a line break before a parenthesis written without a space
+    (Korean "고객 이탈률(3개월)"): a narrow column then breaks before "(3개월)", not inside it
+    (LibreOffice and Excel break such text anywhere, leaving ")" alone on a line).
+
+    >>> header_lines("고객 이탈률(3개월)"), header_lines("Churn rate (3 months)")
+    ('고객 이탈률\n(3개월)', 'Churn rate (3 months)')
+    """
+    return re.sub(r"(?<=\S)\(", "\n(", header, count=1)
+
+
 @dataclass
 class PageColumn:
     """One figure column of a page table: its header, unit, and per row its formula and library value."""
@@ -201,7 +213,7 @@ class Page:
                 col += 1
         for column, c in zip(columns, placed, strict=True):
             cell = ws.cell(row=top, column=c)
-            put_text(cell, column.header)
+            put_text(cell, header_lines(column.header))
             cell.font = HELPER if column.helper else HEADER
             if not column.helper:
                 cell.fill = HEADER_FILL
