@@ -246,6 +246,34 @@ def test_every_pack_chart_leaves_the_opening_month_out(printed):
     assert checked >= 8
 
 
+def test_an_undefined_chart_point_prints_as_a_gap_not_as_zero(printed, tmp_path):
+    """LibreOffice plots an error cell as 0 (Excel leaves the point out): NRR's first month,
+    undefined, drew a false 0 % on the retention page.  The PDF's copy empties the error
+    cells of the printed sheets; the workbook keeps them, and the other sheets' errors stay."""
+    from openpyxl import load_workbook
+
+    from kpi_addin.dashboard.cache import sheet_paths
+    from kpi_addin.dashboard.pdf import printable_copy
+
+    xlsx, _pdf = printed("full", "en")
+    retention, monthly = load_language("en").sheets["pack_retention"], load_language("en").sheets["monthly"]
+    cached = load_workbook(xlsx, data_only=True)
+    errors = [c.coordinate for row in cached[retention].iter_rows() for c in row if c.value == "#N/A"]
+    assert len(errors) == 2  # NRR and GRR, 12 months, of December 2024 (the window opens before the ledger)
+    copy = printable_copy(xlsx, tmp_path / "print.xlsx", [retention])
+    with zipfile.ZipFile(copy) as book:
+        paths = sheet_paths(book)
+        printed_xml = book.read(paths[retention]).decode("utf-8")
+        other_xml = book.read(paths[monthly]).decode("utf-8")
+    assert 't="e"' not in printed_xml
+    for cell in errors:
+        assert re.search(rf'<c r="{cell}"(\s+s="\d+")?/>', printed_xml), cell  # an empty cell, its style kept
+    assert 't="e"' in other_xml  # a sheet that does not print keeps its errors
+    values = load_workbook(copy, data_only=True)[retention]
+    assert [values[c].value for c in errors] == [None, None]
+    assert values["V10"].value == pytest.approx(cached[retention]["V10"].value)  # the next month is untouched
+
+
 ALLOWED = {"met", "below target", "far below", "on course", "off course", "missed", "n/a", ""}
 GREEN = {"C6EFCE"}
 

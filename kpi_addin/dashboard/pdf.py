@@ -5,6 +5,12 @@ workbook in which only the template's report sheets are visible and the ledger h
 no rows (it never prints, and a million rows would take minutes to load).  The
 copy keeps the cached formula values; LibreOffice's default is to show them, not to
 recalculate, so the PDF shows exactly the numbers of the workbook.
+
+A printed sheet never shows an error (its figures print ``n/a``), so an error cell there
+is chart data: a month a figure is undefined (NRR before a year of history, a month
+without a plan).  Excel leaves such a point out of a line; LibreOffice plots it as 0 (it
+leaves only an empty cell out), which would draw a false 0 % on the printed page.  The
+copy empties those cells.
 """
 
 from __future__ import annotations
@@ -132,6 +138,10 @@ def export_pdf(source: Path, out: Path, *, force: bool = False, binary: str | No
     return out
 
 
+#: A cell whose cached value is an error (``t="e"``), with its formula and value.
+ERROR_CELL = re.compile(r'<c\b([^>]*?)\s+t="e"([^>]*?)>.*?</c>', re.DOTALL)
+
+
 def printable_copy(
     source: Path, target: Path, visible: list[str], texts: dict[str, dict[str, str]] | None = None
 ) -> Path:
@@ -146,13 +156,14 @@ def printable_copy(
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
         paths = sheet_paths(src)
         fill = {paths[title]: cells for title, cells in (texts or {}).items() if title in paths}
+        printed = {paths[title] for title in visible if title in paths}
         for item in src.infolist():
             data = src.read(item)
             if item.filename == "xl/workbook.xml":
                 data = only_sheets_visible(data.decode("utf-8"), visible).encode("utf-8")
-            elif item.filename in fill:
-                xml = data.decode("utf-8")
-                for cell, text in fill[item.filename].items():
+            elif item.filename in printed or item.filename in fill:
+                xml = ERROR_CELL.sub(r"<c\1\2/>", data.decode("utf-8"))
+                for cell, text in fill.get(item.filename, {}).items():
                     inline = f'<is><t xml:space="preserve">{escape(text)}</t></is></c>'
                     pattern = rf'<c r="{cell}"((?:\s+s="\d+")?)(?:\s+t="n")?\s*/>'
 
