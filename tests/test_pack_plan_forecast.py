@@ -86,6 +86,11 @@ def test_the_forecast_page_holds_the_librarys_projection(built, planned):
     assert [values[f"B{first + i}"] for i in range(12)] == pytest.approx(list(forecast.projected["mrr"]))
     assert [values[f"F{first + i}"] for i in range(12)] == pytest.approx(list(forecast.committed["mrr"]))
     assert forecast.projected.index[0] == AS_OF + 1  # forecast months only: never an actual
+    # ARR near a million prints three figures ($0.87M), not $0.9M
+    arr = [values[f"C{first + i}"] for i in range(12)]
+    assert 1e6 <= max(arr) < 1e7 and min(arr) < 1e6
+    assert ws[f"C{first}"].number_format == '"$"#,##0.00,,"M";-"$"#,##0.00,,"M";"$"0'
+    assert ws[f"B{first}"].number_format == '"$"#,##0.0,"k";-"$"#,##0.0,"k";"$"0'  # MRR: $72.6k
 
 
 def test_without_a_plan_the_plan_page_is_hidden_and_not_printed(planned):

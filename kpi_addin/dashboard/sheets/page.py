@@ -68,10 +68,13 @@ def scale_of(values: Sequence[float]) -> tuple[float, str]:
 
 
 def money_format(ctx: Context, values: Sequence[float]) -> str:
-    """An Excel format showing money scaled for the page: ``$105.7M``, ``$2.7k``, ``$830``; negatives ``-$1.2k``."""
+    """An Excel format showing money scaled for the page: ``$105.7M``, ``$2.7k``, ``$830``; negatives
+    ``-$1.2k``.  Millions under ten get two decimals (``$0.87M``, ``$1.27M``): one would print
+    $871k as ``$0.9M``, a tenth of the figure lost."""
     divisor, suffix = scale_of(values)
     commas = {1e6: ",,", 1e3: ",", 1.0: ""}[divisor]
-    digits = "#,##0.0" if divisor > 1 else "#,##0"
+    top = max((abs(v) for v in values if v is not None and not math.isnan(v)), default=0.0)
+    digits = ("#,##0.00" if top < 1e7 else "#,##0.0") if divisor == 1e6 else "#,##0.0" if divisor > 1 else "#,##0"
     body = f'{digits}{commas}"{suffix}"' if suffix else digits
     symbol = CURRENCY_SYMBOLS.get(ctx.currency)
     if symbol:
