@@ -47,7 +47,8 @@ def top_shares(cm: CustomerMRR, months: pd.PeriodIndex, top: int = TOP_CUSTOMERS
         level = cursor.at(month)
         if j not in wanted:
             continue
-        paying = level[level > 0]  # in customer order, as the rule adds them
+        paying = level[np.flatnonzero(level > 0)]  # in customer order, as the rule adds them (positions: a
+        # random mask's compress mispredicts a branch per customer, 4x slower)
         if not len(paying):
             continue
         largest = _largest_candidates(level[candidates], top, bound) if len(paying) > top else paying

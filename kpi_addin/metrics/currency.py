@@ -38,18 +38,25 @@ def minor_unit_digits(currency: str) -> int:
     return MINOR_UNITS.get(currency.upper(), 2)
 
 
-def to_units(money: np.ndarray, currency: str) -> np.ndarray:
+def to_units(money: np.ndarray, currency: str, out: np.ndarray | None = None) -> np.ndarray:
     """Money at the currency's smallest unit (cents), rounded half up, as whole floats.
 
     A tolerance of 1e-6 unit keeps float noise from flipping a value that lies exactly
-    on a half cent (43.595 summed in another order is 43.594999999999999).
+    on a half cent (43.595 summed in another order is 43.594999999999999).  ``out``: a float
+    array of ``money``'s shape to write into (``money`` itself too): no temporary, the same
+    values.
 
     Examples
     --------
     >>> to_units(np.array([43.595, 0.004, 0.005, 10.0]), "USD").tolist()
     [4360.0, 0.0, 1.0, 1000.0]
+    >>> money = np.array([43.595, -0.004])
+    >>> to_units(money, "USD", out=money) is money, money.tolist()
+    (True, [4360.0, 0.0])
     """
-    units: np.ndarray = np.floor(money * 10 ** minor_unit_digits(currency) + (0.5 + 1e-6))
+    units: np.ndarray = np.multiply(money, 10 ** minor_unit_digits(currency), out=out)
+    units += 0.5 + 1e-6
+    np.floor(units, out=units)
     return units
 
 

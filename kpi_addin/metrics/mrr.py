@@ -83,12 +83,21 @@ class CustomerMRR:
     spans: EarningSpans | None = field(default=None, repr=False, compare=False)
 
     @cached_property
-    def by_month(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(order, bounds)``: the changes of month ``j`` are ``order[bounds[j]:bounds[j + 1]]``
-        (in customer order); sorted once, shared by every :class:`MonthEndCursor`."""
-        small = np.int16 if len(self.months) < 2**15 else np.int32  # 16-bit keys sort by radix
+    def by_month(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(customer, mrr_after, bounds)``: the changes reordered by month (in customer order
+        within a month); month ``j``'s are ``[bounds[j]:bounds[j + 1]]``.  Built once (one
+        sort), shared by every :class:`MonthEndCursor`: a month's step reads two contiguous
+        slices instead of gathering 6.5M scattered changes per walk."""
+        n_months = len(self.months)
+        small = np.int16 if n_months < 2**15 else np.int32  # 16-bit keys sort by radix
         order = np.argsort(self.change_month.astype(small), kind="stable")
-        return order, np.searchsorted(self.change_month[order], np.arange(len(self.months) + 1))
+        narrow = np.int32 if len(self.customer_ids) < 2**31 else np.int64
+        customer = self.change_customer.astype(narrow, copy=False)[order]
+        after = self.mrr_after[order]
+        del order
+        bounds = np.zeros(n_months + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.change_month, minlength=n_months), out=bounds[1:])
+        return customer, after, bounds
 
     def to_frame(self) -> pd.DataFrame:
         """A dense customer × month table (one row per customer): for small ledgers and tests.
@@ -204,8 +213,8 @@ class MonthEndCursor:
     """
 
     def __init__(self, cm: CustomerMRR) -> None:
-        self._order, self._bounds = cm.by_month
-        self._cm = cm
+        self._customer, self._after, self._bounds = cm.by_month
+        self._n_months = len(cm.months)
         self._first = number_of(cm.months[0]) if len(cm.months) else 0
         self._next = 0  # the first month not applied yet
         self.level = np.zeros(len(cm.customer_ids))
@@ -215,11 +224,12 @@ class MonthEndCursor:
         j = number_of(month) - self._first
         if j < self._next - 1:
             raise ValueError(f"{month} is before the cursor's month; months must not decrease")
-        for step in range(self._next, min(j, len(self._cm.months) - 1) + 1):
-            at = self._order[self._bounds[step] : self._bounds[step + 1]]
-            self.level[self._cm.change_customer[at]] = self._cm.mrr_after[at]
-        self._next = max(self._next, min(j, len(self._cm.months) - 1) + 1)
-        if not 0 <= j < len(self._cm.months):
+        last = min(j, self._n_months - 1)
+        for step in range(self._next, last + 1):  # a customer changes at most once a month
+            begin, end = self._bounds[step], self._bounds[step + 1]
+            self.level[self._customer[begin:end]] = self._after[begin:end]
+        self._next = max(self._next, last + 1)
+        if not 0 <= j < self._n_months:
             return np.zeros_like(self.level)  # outside the report, as mrr_at: no MRR known
         return self.level
 
