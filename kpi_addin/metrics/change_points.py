@@ -111,7 +111,9 @@ def with_foreign(
     offset = np.zeros(n_customers, dtype=np.int64)
     offset[expanded] = np.cumsum(span) - span
     n_cells = int(span.sum())
-    cell_month = (np.arange(n_cells) - np.repeat(offset[expanded] - lo[expanded], span)).astype(np.int32)
+    cell_dtype = np.int32 if n_cells < 2**31 else np.int64
+    cell_month = np.arange(n_cells, dtype=cell_dtype)  # arange - repeat, in place: months are small
+    cell_month -= np.repeat((offset[expanded] - lo[expanded]).astype(cell_dtype), span)
     heads = offset[expanded]
 
     # Domestic level on the cells: the level before the first cell, then its changes.
@@ -126,28 +128,36 @@ def with_foreign(
     before = np.zeros(len(expanded))
     before[known] = d_level[previous[known]]
     total = fill(n_cells, heads, before, cells, d_level[inside])
-    fx = np.zeros(n_cells)
-    not_head = np.ones(n_cells, dtype=bool)
-    not_head[heads] = False
-    previous_month = np.maximum(cell_month - 1, 0)
-
+    fx = np.empty(n_cells)
+    scratch = np.empty(n_cells)  # each month's figure read per cell, for one currency at a time
     for k, (customer, month, level) in enumerate(local):
         cells = offset[customer] + month - lo[customer]
         amounts = fill(n_cells, heads, np.zeros(len(heads)), cells, level)
-        rate = rates[k][cell_month]
-        missing = np.isnan(rate) & (np.abs(amounts) > 1e-9)  # noise is not MRR
-        if missing.any():
-            months = np.unique(cell_month[missing]) + first
-            raise KPIInputError("fx_rates", missing_rates_message(currencies[k], months))
-        # The previous month's local amount (0 at a head: no foreign level before it) × the rate's move.
-        moved = np.zeros(n_cells)
-        moved[1:][not_head[1:]] = amounts[:-1][not_head[1:]]
-        moved *= np.nan_to_num(rate - rates[k][previous_month])
-        fx += moved
+        no_rate = np.isnan(rates[k])
+        if no_rate.any():
+            missing = no_rate[cell_month] & (np.abs(amounts) > 1e-9)  # noise is not MRR
+            if missing.any():
+                months = np.unique(cell_month[missing]) + first
+                raise KPIInputError("fx_rates", missing_rates_message(currencies[k], months))
+        # The previous month's local amount (0 at a head: no foreign level before it) × the
+        # rate's move (each month's move worked out once, then read per cell), added to the FX
+        # parts (the first currency's in place: 0.0 + x is x + 0.0, which only turns -0.0 to 0.0).
+        moved = fx if k == 0 else np.empty(n_cells)
+        moved[1:] = amounts[:-1]
+        moved[heads] = 0.0
+        move = np.nan_to_num(rates[k] - rates[k][np.maximum(np.arange(n_months) - 1, 0)])
+        moved *= np.take(move, cell_month, out=scratch)
+        if k == 0:
+            fx += 0.0
+        else:
+            fx += moved
         del moved
-        np.multiply(amounts, np.nan_to_num(rate, copy=False), out=amounts)
+        amounts *= np.take(np.nan_to_num(rates[k]), cell_month, out=scratch)
         total += amounts
-        del amounts, rate, missing
+        del amounts
+    if not local:
+        fx.fill(0.0)
+    del scratch
 
     # Each point's place in the result, customer by customer: its domestic points before
     # its cells, the cells, its domestic points after (placed directly, no sort).
@@ -158,7 +168,7 @@ def with_foreign(
     n_out = n_domestic - n_inside + span_of
     out_start = np.cumsum(n_out) - n_out
     size = int(n_out.sum())
-    customer_out = np.empty(size, dtype=d_customer.dtype)
+    customer_out = np.repeat(np.arange(n_customers, dtype=d_customer.dtype), n_out)  # in customer order
     month_out = np.empty(size, dtype=d_month.dtype)
     level_out = np.empty(size)
     fx_out = np.zeros(size)
@@ -167,23 +177,38 @@ def with_foreign(
     rank = kept - (np.cumsum(n_domestic) - n_domestic)[owner]
     after = d_month[kept] >= hi[owner]
     place = out_start[owner] + rank + np.where(after, span_of[owner] - n_inside[owner], 0)
-    customer_out[place], month_out[place], level_out[place] = owner, d_month[kept], d_level[kept]
-    place = np.arange(n_cells) + np.repeat(out_start[expanded] + n_before[expanded] - heads, span)
-    customer_out[place] = np.repeat(expanded, span)
+    month_out[place], level_out[place] = d_month[kept], d_level[kept]
+    place = np.repeat(out_start[expanded] + n_before[expanded] - heads, span)
+    place += np.arange(n_cells)
     month_out[place], level_out[place], fx_out[place] = cell_month, total, fx
     return customer_out, month_out, level_out, fx_out
 
 
 def fill(n_cells: int, heads: np.ndarray, head_values: np.ndarray, cells: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Cells holding ``values`` at ``cells`` and carried forward, each run starting at a head."""
-    source = np.zeros(n_cells, dtype=np.int64 if n_cells >= 2**31 else np.int32)
-    filled = np.empty(n_cells)
-    filled[heads] = head_values
-    source[heads] = heads
-    filled[cells] = values
-    source[cells] = cells
-    np.maximum.accumulate(source, out=source)
-    carried: np.ndarray = filled[source]
+    """Cells holding ``values`` at ``cells`` and carried forward, each run starting at a head.
+
+    ``heads`` and ``cells`` are increasing positions below ``n_cells``, the first head 0; a
+    cell at a head wins over the head's value.  Each value is repeated up to the next point
+    (one pass writing the cells, no index array of their size).
+
+    Examples
+    --------
+    >>> fill(7, np.array([0, 4]), np.array([1.0, 2.0]), np.array([2, 4, 5]), np.array([7.0, 8.0, 9.0])).tolist()
+    [1.0, 1.0, 7.0, 7.0, 8.0, 9.0, 9.0]
+    """
+    at = np.searchsorted(cells, heads)
+    taken = at < len(cells)
+    taken[taken] = cells[at[taken]] == heads[taken]  # a cell at the head: its value wins
+    free = np.flatnonzero(~taken)
+    n_points = len(cells) + len(free)
+    points = np.empty(n_points, dtype=np.int64)
+    point_values = np.empty(n_points)
+    cell_place = np.searchsorted(heads[free], cells)  # the free heads before each cell
+    cell_place += np.arange(len(cells))
+    head_place = at[free] + np.arange(len(free))  # the cells before each free head
+    points[cell_place], point_values[cell_place] = cells, values
+    points[head_place], point_values[head_place] = heads[free], head_values[free]
+    carried: np.ndarray = np.repeat(point_values, np.diff(points, append=n_cells))
     return carried
 
 

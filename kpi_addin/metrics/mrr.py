@@ -352,22 +352,29 @@ def mrr_of_spans(
     # MRR below half a cent is no MRR: that customer is not paying.
     if paying_only:
         level[to_units(level, currency_code) <= 0] = 0.0
-    before = np.empty_like(level)
-    if len(level):
-        before[0] = 0.0
-        before[1:] = level[:-1]
-        before[1:][customer[1:] != customer[:-1]] = 0.0  # a customer's first level is against 0
-    changed = level != before
+    # A point changes the customer's MRR where its level differs from the point before (a
+    # customer's first point: from 0); the changes' levels before are then their own levels
+    # shifted by one (a skipped point repeats the level before it), without a full-length copy.
+    changed = np.empty(len(level), dtype=bool)
+    starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]]) if len(level) else np.empty(0, np.intp)
+    np.not_equal(level[1:], level[:-1], out=changed[1:])
+    changed[starts] = level[starts] != 0.0
     if len(fx):  # a move of the rate that a move of local amounts offsets exactly is still two moves
         changed |= fx != 0
+    after = level[changed]
+    del level
+    change_customer = customer[changed]
+    before = np.empty_like(after)
+    before[1:] = after[:-1]
+    before[np.flatnonzero(np.r_[True, change_customer[1:] != change_customer[:-1]]) if len(after) else []] = 0.0
     months = pd.period_range(period_of(first), periods=n_months, freq="M", name="month")
     return CustomerMRR(
         months=months,
         customer_ids=np.asarray(customer_ids),
-        change_customer=customer[changed],
+        change_customer=change_customer,
         change_month=month[changed],
-        mrr_before=before[changed],
-        mrr_after=level[changed],
+        mrr_before=before,
+        mrr_after=after,
         reporting_currency=currency_code,
         fx_change=fx[changed] if len(fx) else np.zeros(int(changed.sum())),
         row_customer=row_customer,
