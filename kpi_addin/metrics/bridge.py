@@ -35,7 +35,7 @@ NEW, REACTIVATED, CHURNED, EXPANDED, CONTRACTED = 1, 2, 3, 4, 5
 KINDS = 6
 
 
-def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
+def mrr_bridge(cm: CustomerMRR, month_totals: np.ndarray | None = None) -> pd.DataFrame:
     """The MRR bridge per month: amounts and customer counts of each movement.
 
     Columns: :data:`BRIDGE_COLUMNS`.  ``start_*`` is the previous month end (0 in the
@@ -49,6 +49,8 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     FX part included (each customer's whole change, as GRR and revenue churn count it).
     Edge cases: a change under one cent counts no customer but keeps its amount; the
     first month has no start, so all its paying customers are new.
+    ``month_totals``: each month's MRR as :func:`month_ends` sums it, when already known
+    (:func:`.month_end_walk.month_end_figures` walks the month ends once for several figures).
 
     Examples
     --------
@@ -84,6 +86,18 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     new = np.zeros_like(gained)
     new[np.flatnonzero(gained)[np.r_[True, gain_rows[1:] != gain_rows[:-1]]] if len(gain_rows) else []] = True
     stayed = was & now
+    # A relative change below 1e-9 is floating-point noise from the running sums, not money.
+    whole = cur - prev
+    delta = whole - fx
+    noise = np.maximum(cur, prev)
+    noise *= 1e-9
+    moved = delta > noise  # |delta| > noise, without an |delta| array (negating is exact)
+    np.negative(noise, out=noise)
+    moved |= delta < noise
+    falls = whole < noise
+    falls &= stayed
+    del noise
+    moved &= stayed
     # Each change's movement, one code (they exclude each other): the counts and the sums of
     # each movement come from one count per (movement, month) cell, each cell adding its own
     # changes in order, as a sum of that movement's changes alone would.
@@ -97,32 +111,11 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
     cell = np.multiply(kind, n_months, dtype=np.int64)
     cell += cols
     del kind
-
     counted = np.bincount(cell, minlength=KINDS * n_months).reshape(KINDS, n_months)
     # money sums as floats even where nothing moved (a count of no changes is an integer 0)
     cur_sums = np.bincount(cell, weights=cur, minlength=KINDS * n_months).astype(float).reshape(KINDS, n_months)
     prev_sums = np.bincount(cell, weights=prev, minlength=KINDS * n_months).astype(float).reshape(KINDS, n_months)
-    # A relative change below 1e-9 is floating-point noise from the running sums, not money.
-    whole = cur - prev
-    delta = whole - fx
-    noise = np.maximum(cur, prev)
-    noise *= 1e-9
-    moved = delta > noise  # |delta| > noise, without an |delta| array (negating is exact)
-    np.negative(noise, out=noise)
-    moved |= delta < noise
-    falls = whole < noise
-    falls &= stayed
-    del noise
-    moved &= stayed
-    delta[~moved] = 0.0
-    # Rises and falls by sign, each a cell of its own (0: no move): (sign + 1) * n_months + month.
-    sign = (delta > 0).view(np.int8) - (delta < 0).view(np.int8)
-    np.multiply(sign, n_months, out=cell, dtype=np.int64)
-    del sign
-    cell += cols
-    cell += n_months
-    by_sign = np.bincount(cell, weights=delta, minlength=3 * n_months).astype(float).reshape(3, n_months)
-    del delta
+
     # Month sums of some changes: the others' weights set to 0 (adding +0.0 to a sum started at
     # +0.0 changes no bit, so each month adds its own changes in order, as a sum of them alone).
     np.copyto(cell, cols)  # an index array of the platform's width: bincount copies any other
@@ -131,13 +124,25 @@ def mrr_bridge(cm: CustomerMRR) -> pd.DataFrame:
         weights[~mask] = 0.0
         return np.bincount(cell, weights=weights, minlength=n_months).astype(float)
 
-    customers = np.cumsum(counted[NEW] + counted[REACTIVATED] - counted[CHURNED])
-    totals = np.array([level.sum() for level in month_ends(cm)])
+    fx_mrr = per_month(stayed, fx)
+    net_contraction = np.negative(per_month(falls, whole))
+    net_contraction[net_contraction == 0] = 0
+    del fx, whole
+    # Rises and falls by sign, each a cell of its own (0: no move): (sign + 1) * n_months + month.
+    delta[~moved] = 0.0
+    sign = (delta > 0).view(np.int8) - (delta < 0).view(np.int8)
+    np.multiply(sign, n_months, out=cell, dtype=np.int64)
+    del sign
+    cell += cols
+    cell += n_months
+    by_sign = np.bincount(cell, weights=delta, minlength=3 * n_months).astype(float).reshape(3, n_months)
+    del delta, cell
     contraction = np.negative(by_sign[0])  # negating the sum is exact: no -delta copy
     contraction[contraction == 0] = 0  # and no -0.0
-    net_contraction = np.negative(per_month(falls, whole))
-    fx_mrr = per_month(stayed, fx)
-    net_contraction[net_contraction == 0] = 0
+
+    customers = np.cumsum(counted[NEW] + counted[REACTIVATED] - counted[CHURNED])
+    # Last, with no change-log-sized temporary left: the month-end walk's own arrays come on top.
+    totals = np.array([level.sum() for level in month_ends(cm)]) if month_totals is None else month_totals
     bridge = pd.DataFrame(
         {
             "start_mrr": np.concatenate([[0.0], totals[:-1]]),

@@ -18,15 +18,19 @@ import pandas as pd
 
 from .finance import TOP_CUSTOMERS
 from .months import number_of
-from .mrr import CustomerMRR, MonthEndCursor
+from .mrr import CustomerMRR, MonthEndCursor, month_rows
 
 
-def top_shares(cm: CustomerMRR, months: pd.PeriodIndex, top: int = TOP_CUSTOMERS) -> pd.Series:
+def top_shares(
+    cm: CustomerMRR, months: pd.PeriodIndex, top: int = TOP_CUSTOMERS, walked: np.ndarray | None = None
+) -> pd.Series:
     """The share of MRR from the ``top`` largest customers at each of ``months`` (of ``cm.months``).
 
     Bit for bit :func:`.finance.top_share` of :meth:`CustomerMRR.mrr_at` each month: the
     largest added largest first, over the paying customers' MRR added in customer order;
-    undefined (nan) with no MRR.
+    undefined (nan) with no MRR.  ``walked``: the shares of every month of ``cm.months`` for
+    this ``top``, as :func:`.month_end_walk.month_end_figures` works them out in its walk,
+    read instead of walking here (for ``months`` within ``cm.months``).
 
     Examples
     --------
@@ -38,24 +42,43 @@ def top_shares(cm: CustomerMRR, months: pd.PeriodIndex, top: int = TOP_CUSTOMERS
     >>> top_shares(cm, cm.months, top=1).tolist()
     [0.75, 0.6]
     """
+    rows = None if walked is None else month_rows(cm.months, months)
+    if walked is not None and rows is not None:
+        return pd.Series(walked[rows], index=months)
     first = number_of(cm.months[0]) if len(cm.months) else 0
     wanted = {number_of(m) - first: k for k, m in enumerate(months)}
     share = np.full(len(months), np.nan)
-    candidates, bound = _candidates(cm, top)
+    ranking = TopShare(cm, top)
     cursor = MonthEndCursor(cm)
     for j, month in enumerate(cm.months):
         level = cursor.at(month)
-        if j not in wanted:
-            continue
-        paying = level[np.flatnonzero(level > 0)]  # in customer order, as the rule adds them (positions: a
-        # random mask's compress mispredicts a branch per customer, 4x slower)
+        if j in wanted:
+            paying = level[np.flatnonzero(level > 0)]
+            share[wanted[j]] = ranking.share(level, paying, float(paying.sum()))
+    return pd.Series(share, index=months)
+
+
+class TopShare:
+    """:func:`.finance.top_share` of one month's MRR vector, ranking only the candidates where
+    they are sure to hold the ``top`` largest (:func:`_candidates`)."""
+
+    def __init__(self, cm: CustomerMRR, top: int = TOP_CUSTOMERS) -> None:
+        self.top = top
+        self.candidates, self.bound = _candidates(cm, top)
+
+    def share(self, level: np.ndarray, paying: np.ndarray, total: float) -> float:
+        """The share of the ``top`` largest in ``level`` (every customer's MRR, by customer
+        code), given ``paying``, the paying customers' MRR in customer order (picked by
+        position: a random mask's compress mispredicts a branch per customer, 4x slower), and
+        ``total``, ``float(paying.sum())``: added in customer order, as the rule adds them.
+        nan with no MRR."""
+        top = self.top
         if not len(paying):
-            continue
-        largest = _largest_candidates(level[candidates], top, bound) if len(paying) > top else paying
+            return np.nan
+        largest = _largest_candidates(level[self.candidates], top, self.bound) if len(paying) > top else paying
         if largest is None:  # a customer outside the candidates may be among the largest: rank every one
             largest = np.partition(paying, len(paying) - top)[len(paying) - top :]
-        share[wanted[j]] = float(np.sort(largest)[::-1].sum()) / float(paying.sum())
-    return pd.Series(share, index=months)
+        return float(np.sort(largest)[::-1].sum()) / total
 
 
 #: Customers ranked each month: those with the highest MRR they ever had (a partial sort of a

@@ -234,6 +234,22 @@ class MonthEndCursor:
         return self.level
 
 
+def month_rows(months: pd.PeriodIndex, wanted: pd.PeriodIndex) -> np.ndarray | None:
+    """Each of ``wanted``'s position in ``months`` (a contiguous monthly index), or None when one
+    is outside it.
+
+    Examples
+    --------
+    >>> months = pd.period_range("2025-01", periods=4, freq="M")
+    >>> month_rows(months, months[2:]).tolist(), month_rows(months, pd.period_range("2024-12", periods=2, freq="M"))
+    ([2, 3], None)
+    """
+    if not len(months):
+        return None if len(wanted) else np.empty(0, dtype=np.intp)
+    rows = np.array([number_of(m) for m in wanted], dtype=np.intp) - number_of(months[0])
+    return rows if ((rows >= 0) & (rows < len(months))).all() else None
+
+
 def rate_table(currencies: np.ndarray, first_month: int, n_months: int, fx_rates: pd.DataFrame | None) -> np.ndarray:
     """rates[k, j] = reporting-currency units per unit of ``currencies[k]`` in month j (nan: none)."""
     table = np.full((len(currencies), n_months), np.nan)

@@ -39,6 +39,7 @@ from .expression import Months
 from .finance import EBITDA_MARGIN, FCF_MARGIN, margin_profit
 from .funnel import funnel_conversions
 from .goals import COURSE_MONTHS, check_direction, goal_course, goal_progress, goal_status
+from .month_end_walk import MonthEndFigures, month_end_figures
 from .mrr import CustomerMRR, customer_mrr
 from .revenue import net_new_mrr
 from .segment_inputs import company_by_month
@@ -244,13 +245,15 @@ def _gross_margin(
     return revenue, margin
 
 
-def _top_share(cm: CustomerMRR | None, figures: SubscriptionFigures | None, bridge: pd.DataFrame) -> pd.Series:
+def _top_share(
+    cm: CustomerMRR | None, figures: SubscriptionFigures | None, bridge: pd.DataFrame, walked: MonthEndFigures | None
+) -> pd.Series:
     """The share of MRR from the ten largest customers, month by month: from each customer's
     MRR, or (``--engine database``) the ten largest customers' MRR summed inside the database
     over the month's MRR (:func:`.finance.top_share`'s rule: no MRR is undefined)."""
     months = pd.PeriodIndex(bridge.index)
     if cm is not None:
-        return top_shares(cm, months)
+        return top_shares(cm, months, walked=None if walked is None else walked.top_share)
     assert figures is not None
     top = figures.top_mrr.reindex(months).to_numpy(dtype=float)
     return pd.Series(divide(top, bridge["mrr"].to_numpy(dtype=float)), index=months)
@@ -308,6 +311,7 @@ def monthly_kpis(
         raise KPIInputError("history_start", f"{history_start} is after the reporting month {as_of}")
     ledger = apply_convention(data.subscriptions, settings.convention)
     cm: CustomerMRR | None = None
+    walked: MonthEndFigures | None = None
     if figures is None:
         cm = customer_mrr(
             ledger,
@@ -315,7 +319,8 @@ def monthly_kpis(
             fx_rates=data.fx_rates,
             as_of=as_of,
         )
-        bridge = mrr_bridge(cm)
+        walked = month_end_figures(cm)  # one walk of the month ends: the bridge's MRR, top 10, cohorts
+        bridge = mrr_bridge(cm, walked.totals)
     else:
         bridge = figures.bridge
     opening_month: pd.Period | None = bridge.index[0]
@@ -361,11 +366,12 @@ def monthly_kpis(
     # Each customer's MRR twelve months apart; the opening balance is the earliest month-end trusted.
     earliest = months[0] if opening_month is not None else months[0] - 1
     if cm is not None:
-        derived = derived.join(cohort_retention_12m(cm, months, earliest))
+        assert walked is not None
+        derived = derived.join(cohort_retention_12m(cm, months, earliest, walked.cohort_12m))
     else:
         assert figures is not None
         derived = derived.join(cohort_12m_from_sums(figures.cohort_sums, months, earliest))
-    derived["top10_share"] = _top_share(cm, figures, bridge)
+    derived["top10_share"] = _top_share(cm, figures, bridge, walked)
     columns.update({name: derived[name] for name in (*COHORT_12M_KEYS, "top10_share")})
     absent = _absent_inputs(data, warnings)
     m = pd.DataFrame(index=months)

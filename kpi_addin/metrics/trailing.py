@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._core import check_count, check_number, divide
-from .mrr import CustomerMRR, MonthEndCursor
+from .mrr import CustomerMRR, MonthEndCursor, month_rows
 from .unit_economics import lifetime_value, ltv_to_cac
 
 __all__ = [
@@ -197,7 +197,9 @@ def ltv_cac_trailing(ltv: pd.Series, cac: pd.Series) -> pd.Series:
     return _series(ltv_to_cac(ltv, cac), ltv)
 
 
-def cohort_retention_12m(cm: CustomerMRR, months: pd.PeriodIndex, earliest: pd.Period | None = None) -> pd.DataFrame:
+def cohort_retention_12m(
+    cm: CustomerMRR, months: pd.PeriodIndex, earliest: pd.Period | None = None, walked: np.ndarray | None = None
+) -> pd.DataFrame:
     """Twelve-month NRR, GRR and logo retention of the customers paying twelve months before.
 
     For month M, the cohort is the customers paying at the end of M−12, with their MRR
@@ -212,6 +214,10 @@ def cohort_retention_12m(cm: CustomerMRR, months: pd.PeriodIndex, earliest: pd.P
     opening balance: the month before ``history_start``, else the ledger's first month);
     before it (and before the first month with MRR) the window is incomplete and the
     figures ``nan``.  Edge cases: an empty cohort (nobody paying at M−12) is undefined.
+
+    ``walked``: the figures of every month of ``cm.months`` (one row each, these columns) as
+    :func:`.month_end_walk.month_end_figures` works them out in its walk, read instead of
+    walking here (for ``months`` within ``cm.months``).
 
     Reads the customers' MRR through :class:`~kpi_addin.metrics.mrr.MonthEndCursor` (each
     change applied once; per-month ``mrr_at`` Series aligned by customer id cost 2.4x the
@@ -238,25 +244,42 @@ def cohort_retention_12m(cm: CustomerMRR, months: pd.PeriodIndex, earliest: pd.P
     if earliest is None or (first is not None and earliest < first):
         earliest = first
     values = np.full((len(months), len(COHORT_12M_KEYS)), np.nan)
-    # Two cursors over the change log, one 12 months behind the other: each change is read twice.
-    then, later = MonthEndCursor(cm), MonthEndCursor(cm)
-    for k, month in enumerate(months):
-        base_month = month - COHORT_MONTHS
-        if earliest is None or base_month < earliest:
-            continue
-        cohort = np.flatnonzero(then.at(base_month) > 0)  # positions: cheaper than masks, same values
-        base, now = then.level[cohort], later.at(month)[cohort]
-        total = float(base.sum())
-        if total == 0:
-            continue
-        values[k] = [
-            float(now.sum()) / total,
-            float(np.minimum(now, base).sum()) / total,
-            float((now > 0).sum()) / float(len(cohort)),
-        ]
+    rows = None if walked is None else month_rows(cm.months, months)
+    if walked is not None and rows is not None:
+        trusted = np.array([earliest is not None and m - COHORT_MONTHS >= earliest for m in months], dtype=bool)
+        values[trusted] = walked[rows[trusted]]
+    else:
+        # Two cursors over the change log, one 12 months behind the other: each change is read twice.
+        then, later = MonthEndCursor(cm), MonthEndCursor(cm)
+        for k, month in enumerate(months):
+            base_month = month - COHORT_MONTHS
+            if earliest is None or base_month < earliest:
+                continue
+            cohort = np.flatnonzero(then.at(base_month) > 0)  # positions: cheaper than masks, same values
+            base = then.level[cohort]
+            values[k] = cohort_ratios(base, later.at(month)[cohort], float(base.sum()))
     out = pd.DataFrame(values, index=months, columns=list(COHORT_12M_KEYS))  # one frame, not a .loc per month
     out.index.name = "month"
     return out
+
+
+def cohort_ratios(base: np.ndarray, now: np.ndarray, total: float) -> tuple[float, float, float]:
+    """``nrr_12m``, ``grr_12m`` and ``logo_retention_12m`` of a cohort: ``base``, its customers'
+    MRR twelve months before (all paying), ``now`` theirs at the month (same order), ``total``
+    = ``float(base.sum())``.  All nan when ``total`` is 0.
+
+    Examples
+    --------
+    >>> cohort_ratios(np.array([100.0, 50.0]), np.array([120.0, 0.0]), 150.0)
+    (0.8, 0.6666666666666666, 0.5)
+    """
+    if total == 0:
+        return np.nan, np.nan, np.nan
+    return (
+        float(now.sum()) / total,
+        float(np.minimum(now, base).sum()) / total,
+        float(np.count_nonzero(now > 0)) / float(len(base)),
+    )
 
 
 def cohort_12m_from_sums(sums: pd.DataFrame, months: pd.PeriodIndex, earliest: pd.Period | None = None) -> pd.DataFrame:
