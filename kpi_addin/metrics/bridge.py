@@ -120,12 +120,10 @@ def mrr_bridge(cm: CustomerMRR, month_totals: np.ndarray | None = None) -> pd.Da
     # +0.0 changes no bit, so each month adds its own changes in order, as a sum of them alone).
     np.copyto(cell, cols)  # an index array of the platform's width: bincount copies any other
 
-    def per_month(mask: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        weights[~mask] = 0.0
-        return np.bincount(cell, weights=weights, minlength=n_months).astype(float)
-
-    fx_mrr = per_month(stayed, fx)
-    net_contraction = np.negative(per_month(falls, whole))
+    fx[~stayed] = 0.0
+    fx_mrr = np.bincount(cell, weights=fx, minlength=n_months).astype(float)
+    whole[~falls] = 0.0
+    net_contraction = np.negative(np.bincount(cell, weights=whole, minlength=n_months).astype(float))
     net_contraction[net_contraction == 0] = 0
     del fx, whole
     # Rises and falls by sign, each a cell of its own (0: no move): (sign + 1) * n_months + month.

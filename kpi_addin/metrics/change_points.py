@@ -112,7 +112,7 @@ def with_foreign(
     offset[expanded] = np.cumsum(span) - span
     n_cells = int(span.sum())
     cell_dtype = np.int32 if n_cells < 2**31 else np.int64
-    cell_month = np.arange(n_cells, dtype=cell_dtype)  # arange - repeat, in place: months are small
+    cell_month: np.ndarray = np.arange(n_cells, dtype=cell_dtype)  # arange - repeat, in place: months are small
     cell_month -= np.repeat((offset[expanded] - lo[expanded]).astype(cell_dtype), span)
     heads = offset[expanded]
 
