@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
+from kpi_addin.metrics import bridge as bridge_module
 from kpi_addin.metrics import customer_mrr, mrr_bridge
 from kpi_addin.metrics.bridge import month_ends
 from kpi_addin.metrics.change_points import fill
@@ -164,3 +165,31 @@ def test_to_units_in_place_equals_the_formula():
         assert same_bits(to_units(money, currency), expected)
         assert to_units(buffer, currency, out=buffer) is buffer
         assert same_bits(buffer, expected)
+
+
+def bridge_in_steps_of(cm, steps: int, monkeypatch) -> pd.DataFrame:
+    monkeypatch.setattr(bridge_module, "CHUNK", steps)
+    return mrr_bridge(cm)
+
+
+@pytest.mark.parametrize("steps", [1, 2, 7, 64])
+def test_the_bridge_in_steps_equals_one_pass(monkeypatch, steps):
+    # Sums run on from step to step in order, and a customer's first gain is new across steps.
+    cm = customer_mrr(many_customers(), as_of=month("2025-12"))
+    assert len(cm.change_month) > 64 * 10
+    whole = bridge_in_steps_of(cm, 10**9, monkeypatch)
+    pd.testing.assert_frame_equal(bridge_in_steps_of(cm, steps, monkeypatch), whole, check_exact=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(fx_ledgers())
+def test_random_fx_bridges_in_steps_equal_one_pass(case):
+    subs, fx = case
+    try:
+        cm = customer_mrr(subs, fx_rates=fx, as_of=month("2025-10"))
+    except ValueError:
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        whole = bridge_in_steps_of(cm, 10**9, patch)
+        for steps in (1, 3):
+            pd.testing.assert_frame_equal(bridge_in_steps_of(cm, steps, patch), whole, check_exact=True)

@@ -66,80 +66,13 @@ def mrr_bridge(cm: CustomerMRR, month_totals: np.ndarray | None = None) -> pd.Da
     2025-02       50.0      0.0           15.0          0.0  65.0
     2025-03       65.0      0.0            0.0         40.0  25.0
     """
-    n_months = len(cm.months)
-    cols, rows = cm.change_month, cm.change_customer
-    cur, prev = cm.mrr_after, cm.mrr_before
-    currency = cm.reporting_currency
-    # Few change-log-sized temporaries, written in place (long FX histories have millions of
-    # changes: each fresh 50 MB array costs ~12,700 page faults).
-    fx = fx_parts(prev, cur, cm.fx_change)
-    # The previous MRR valued at this month's rate (itself when no rate moved: + 0.0 is exact).
-    units = to_units(np.add(prev, fx), currency)
-    scratch = to_units(cur, currency)
-    expanded, contracted = scratch > units, scratch < units
-    now = scratch > 0
-    was = to_units(prev, currency, out=scratch) > 0  # sub-unit MRR is already 0
-    del units, scratch
-    gained = now & ~was
-    # A customer's first gain is its first paying month: new; any later gain is a return.
-    gain_rows = rows[gained]
-    new = np.zeros_like(gained)
-    new[np.flatnonzero(gained)[np.r_[True, gain_rows[1:] != gain_rows[:-1]]] if len(gain_rows) else []] = True
-    stayed = was & now
-    # A relative change below 1e-9 is floating-point noise from the running sums, not money.
-    whole = cur - prev
-    delta = whole - fx
-    noise = np.maximum(cur, prev)
-    noise *= 1e-9
-    moved = delta > noise  # |delta| > noise, without an |delta| array (negating is exact)
-    np.negative(noise, out=noise)
-    moved |= delta < noise
-    falls = whole < noise
-    falls &= stayed
-    del noise
-    moved &= stayed
-    # Each change's movement, one code (they exclude each other): the counts and the sums of
-    # each movement come from one count per (movement, month) cell, each cell adding its own
-    # changes in order, as a sum of that movement's changes alone would.
-    kind = np.zeros(len(cols), dtype=np.int8)
-    kind[gained] = REACTIVATED
-    kind[new] = NEW
-    kind[was & ~now] = CHURNED
-    kind[stayed & expanded] = EXPANDED
-    kind[stayed & contracted] = CONTRACTED
-    del gained, new, expanded, contracted
-    cell = np.multiply(kind, n_months, dtype=np.int64)
-    cell += cols
-    del kind
-    counted = np.bincount(cell, minlength=KINDS * n_months).reshape(KINDS, n_months)
-    # money sums as floats even where nothing moved (a count of no changes is an integer 0)
-    cur_sums = np.bincount(cell, weights=cur, minlength=KINDS * n_months).astype(float).reshape(KINDS, n_months)
-    prev_sums = np.bincount(cell, weights=prev, minlength=KINDS * n_months).astype(float).reshape(KINDS, n_months)
-
-    # Month sums of some changes: the others' weights set to 0 (adding +0.0 to a sum started at
-    # +0.0 changes no bit, so each month adds its own changes in order, as a sum of them alone).
-    np.copyto(cell, cols)  # an index array of the platform's width: bincount copies any other
-
-    fx[~stayed] = 0.0
-    fx_mrr = np.bincount(cell, weights=fx, minlength=n_months).astype(float)
-    whole[~falls] = 0.0
-    net_contraction = np.negative(np.bincount(cell, weights=whole, minlength=n_months).astype(float))
-    net_contraction[net_contraction == 0] = 0
-    del fx, whole
-    # Rises and falls by sign, each a cell of its own (0: no move): (sign + 1) * n_months + month.
-    delta[~moved] = 0.0
-    sign = (delta > 0).view(np.int8) - (delta < 0).view(np.int8)
-    np.multiply(sign, n_months, out=cell, dtype=np.int64)
-    del sign
-    cell += cols
-    cell += n_months
-    by_sign = np.bincount(cell, weights=delta, minlength=3 * n_months).astype(float).reshape(3, n_months)
-    del delta, cell
+    counted, cur_sums, prev_sums, by_sign, fx_mrr, falls_mrr = _movement_sums(cm)
     contraction = np.negative(by_sign[0])  # negating the sum is exact: no -delta copy
     contraction[contraction == 0] = 0  # and no -0.0
+    net_contraction = np.negative(falls_mrr)
+    net_contraction[net_contraction == 0] = 0
 
     customers = np.cumsum(counted[NEW] + counted[REACTIVATED] - counted[CHURNED])
-    # Last, with no change-log-sized temporary left: the month-end walk's own arrays come on top.
     totals = np.array([level.sum() for level in month_ends(cm)]) if month_totals is None else month_totals
     bridge = pd.DataFrame(
         {
@@ -165,6 +98,88 @@ def mrr_bridge(cm: CustomerMRR, month_totals: np.ndarray | None = None) -> pd.Da
     counts = [c for c in BRIDGE_COLUMNS if c.endswith("customers")]
     bridge[counts] = bridge[counts].astype(np.int64)
     return bridge
+
+
+#: Changes classified at a time: arrays of 8 MB at most, below glibc's threshold for memory
+#: mapped afresh, so each step reuses the last one's memory (no page faults, cache-warm); the
+#: sums run on in order from step to step (``np.add.at``), so they keep every bit of one pass.
+CHUNK = 1 << 20
+
+
+def _movement_sums(cm: CustomerMRR) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per (movement, month) cell: the changes' count and their MRR after and before; per
+    (sign, month): the rises and falls of the customers paying at both month ends, their FX
+    part left out; per month: the FX parts and the falls with them (net contraction)."""
+    n_months, currency = len(cm.months), cm.reporting_currency
+    counted = np.zeros(KINDS * n_months, dtype=np.intp)
+    cur_sums, prev_sums = np.zeros(KINDS * n_months), np.zeros(KINDS * n_months)
+    by_sign, fx_mrr, falls_mrr = np.zeros(3 * n_months), np.zeros(n_months), np.zeros(n_months)
+    last_gain = -1  # the customer of the last gain so far: a customer's first gain is its first paying month
+    for start in range(0, len(cm.change_month), CHUNK):
+        part = slice(start, start + CHUNK)
+        cols, rows = cm.change_month[part].astype(np.intp), cm.change_customer[part]
+        cur, prev = cm.mrr_after[part], cm.mrr_before[part]
+        fx = fx_parts(prev, cur, cm.fx_change[part])
+        # The previous MRR valued at this month's rate (itself when no rate moved: + 0.0 is exact).
+        units = to_units(prev + fx, currency)
+        scratch = to_units(cur, currency)
+        expanded, contracted = scratch > units, scratch < units
+        now = scratch > 0
+        was = to_units(prev, currency, out=scratch) > 0  # sub-unit MRR is already 0
+        gained = now & ~was
+        # A customer's first gain is its first paying month: new; any later gain is a return.
+        gain_rows = rows[gained]
+        new = np.zeros_like(gained)
+        if len(gain_rows):
+            new[np.flatnonzero(gained)[np.r_[gain_rows[0] != last_gain, gain_rows[1:] != gain_rows[:-1]]]] = True
+            last_gain = int(gain_rows[-1])
+        stayed = was & now
+        # A relative change below 1e-9 is floating-point noise from the running sums, not money.
+        whole = cur - prev
+        delta = whole - fx
+        noise = np.maximum(cur, prev)
+        noise *= 1e-9
+        moved = delta > noise  # |delta| > noise, without an |delta| array (negating is exact)
+        np.negative(noise, out=noise)
+        moved |= delta < noise
+        falls = whole < noise
+        falls &= stayed
+        moved &= stayed
+        # Each change's movement, one code (they exclude each other): the counts and the sums of
+        # each movement come from one (movement, month) cell, each cell adding its own changes in
+        # order, as a sum of that movement's changes alone would.
+        cell = np.zeros(len(cols), dtype=np.intp)
+        cell[gained] = REACTIVATED
+        cell[new] = NEW
+        cell[was & ~now] = CHURNED
+        cell[stayed & expanded] = EXPANDED
+        cell[stayed & contracted] = CONTRACTED
+        cell *= n_months
+        cell += cols
+        counted += np.bincount(cell, minlength=KINDS * n_months)
+        np.add.at(cur_sums, cell, cur)
+        np.add.at(prev_sums, cell, prev)
+        # Month sums of some changes: the others' weights set to 0 (adding +0.0 to a sum started
+        # at +0.0 changes no bit, so each month adds its own changes in order, as their sum alone).
+        fx[~stayed] = 0.0
+        np.add.at(fx_mrr, cols, fx)
+        whole[~falls] = 0.0
+        np.add.at(falls_mrr, cols, whole)
+        # Rises and falls by sign, each a cell of its own (0: no move): (sign + 1) * n_months + month.
+        delta[~moved] = 0.0
+        sign = (delta > 0).view(np.int8) - (delta < 0).view(np.int8)
+        np.multiply(sign, n_months, out=cell, dtype=np.intp)
+        cell += cols
+        cell += n_months
+        np.add.at(by_sign, cell, delta)
+    return (
+        counted.reshape(KINDS, n_months),
+        cur_sums.reshape(KINDS, n_months),
+        prev_sums.reshape(KINDS, n_months),
+        by_sign.reshape(3, n_months),
+        fx_mrr,
+        falls_mrr,
+    )
 
 
 def month_ends(cm: CustomerMRR) -> Iterator[np.ndarray]:
