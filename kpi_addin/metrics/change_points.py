@@ -129,7 +129,9 @@ def with_foreign(
     before[known] = d_level[previous[known]]
     total = fill(n_cells, heads, before, cells, d_level[inside])
     fx = np.empty(n_cells)
-    scratch = np.empty(n_cells)  # each month's figure read per cell, for one currency at a time
+    # Each month's figure read per cell, for one currency at a time (``mode="clip"``: the months
+    # are in range, and numpy buffers a take into ``out`` that must raise on one that is not).
+    scratch = np.empty(n_cells)
     for k, (customer, month, level) in enumerate(local):
         cells = offset[customer] + month - lo[customer]
         amounts = fill(n_cells, heads, np.zeros(len(heads)), cells, level)
@@ -146,41 +148,45 @@ def with_foreign(
         moved[1:] = amounts[:-1]
         moved[heads] = 0.0
         move = np.nan_to_num(rates[k] - rates[k][np.maximum(np.arange(n_months) - 1, 0)])
-        moved *= np.take(move, cell_month, out=scratch)
+        moved *= np.take(move, cell_month, out=scratch, mode="clip")
         if k == 0:
             fx += 0.0
         else:
             fx += moved
         del moved
-        amounts *= np.take(np.nan_to_num(rates[k]), cell_month, out=scratch)
+        amounts *= np.take(np.nan_to_num(rates[k]), cell_month, out=scratch, mode="clip")
         total += amounts
         del amounts
     if not local:
         fx.fill(0.0)
     del scratch
 
-    # Each point's place in the result, customer by customer: its domestic points before
-    # its cells, the cells, its domestic points after (placed directly, no sort).
+    # The result, customer by customer: its domestic points before its cells, the cells, its
+    # domestic points after.  The points that are not cells are the domestic points left
+    # outside the cells, in their order, so each column is filled by two masked copies.
     span_of = np.maximum(hi - lo, 0)
     n_domestic = np.bincount(d_customer, minlength=n_customers)
-    n_inside = np.bincount(d_customer[inside], minlength=n_customers)
+    n_outside = n_domestic - np.bincount(d_customer[inside], minlength=n_customers)
     n_before = np.bincount(d_customer[d_month < lo[d_customer]], minlength=n_customers)
-    n_out = n_domestic - n_inside + span_of
-    out_start = np.cumsum(n_out) - n_out
+    n_out = n_outside + span_of
     size = int(n_out.sum())
     customer_out = np.repeat(np.arange(n_customers, dtype=d_customer.dtype), n_out)  # in customer order
+    runs = np.stack([n_before, span_of, n_outside - n_before], axis=1).ravel()
+    is_cell = np.repeat(np.tile(np.array([False, True, False]), n_customers), runs)
+    del runs
+    outside = ~inside
     month_out = np.empty(size, dtype=d_month.dtype)
+    month_out[is_cell] = cell_month
+    del cell_month
     level_out = np.empty(size)
+    level_out[is_cell] = total
+    del total
     fx_out = np.zeros(size)
-    kept = np.flatnonzero(~inside)
-    owner = d_customer[kept]
-    rank = kept - (np.cumsum(n_domestic) - n_domestic)[owner]
-    after = d_month[kept] >= hi[owner]
-    place = out_start[owner] + rank + np.where(after, span_of[owner] - n_inside[owner], 0)
-    month_out[place], level_out[place] = d_month[kept], d_level[kept]
-    place = np.repeat(out_start[expanded] + n_before[expanded] - heads, span)
-    place += np.arange(n_cells)
-    month_out[place], level_out[place], fx_out[place] = cell_month, total, fx
+    fx_out[is_cell] = fx
+    del fx
+    np.logical_not(is_cell, out=is_cell)
+    month_out[is_cell] = d_month[outside]
+    level_out[is_cell] = d_level[outside]
     return customer_out, month_out, level_out, fx_out
 
 

@@ -366,8 +366,10 @@ def mrr_of_spans(
         del local
     del customer_codes, foreign
     # MRR below half a cent is no MRR: that customer is not paying.
-    if paying_only:
-        level[to_units(level, currency_code) <= 0] = 0.0
+    if paying_only:  # a million points at a time: no change-log-sized temporary
+        for start in range(0, len(level), 1 << 20):
+            part = level[start : start + (1 << 20)]
+            part[to_units(part, currency_code) <= 0] = 0.0
     # A point changes the customer's MRR where its level differs from the point before (a
     # customer's first point: from 0); the changes' levels before are then their own levels
     # shifted by one (a skipped point repeats the level before it), without a full-length copy.
