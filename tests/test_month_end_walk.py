@@ -193,3 +193,38 @@ def test_random_fx_bridges_in_steps_equal_one_pass(case):
         whole = bridge_in_steps_of(cm, 10**9, patch)
         for steps in (1, 3):
             pd.testing.assert_frame_equal(bridge_in_steps_of(cm, steps, patch), whole, check_exact=True)
+
+
+def months_by_iterrows(report) -> list[dict[str, object]]:
+    """``KPIReport.months_as_dicts`` as it was: one Series per row."""
+    from kpi_addin.metrics import report as report_module
+    from kpi_addin.metrics.catalogue import COUNT_KEYS, MONTHLY_KEYS
+
+    json_number = report_module._json_number  # the rule for one cell, as the report applies it
+    months = []
+    for period, row in report.monthly.iterrows():
+        entry: dict[str, object] = {"month": str(period)}
+        for key in MONTHLY_KEYS[1:]:
+            entry[key] = json_number(row[key], integer=key in COUNT_KEYS)
+        months.append(entry)
+    return months
+
+
+def test_the_json_months_are_the_rows_as_iterrows_gave_them(sample_company):
+    from dataclasses import replace
+
+    from kpi_addin.metrics import monthly_kpis
+
+    report = monthly_kpis(sample_company, today=pd.Timestamp("2026-01-15").date())
+    json_months = report.months_as_dicts()
+    assert json_months == months_by_iterrows(report)
+    assert repr(json_months) == repr(months_by_iterrows(report))  # ints stay ints, nulls None
+    # A frame of mixed columns (an object column with None, a nullable integer with NA): rows of objects.
+    mixed = report.monthly.copy()
+    mixed["mrr"] = mixed["mrr"].astype(object)
+    mixed.iloc[0, mixed.columns.get_loc("mrr")] = None
+    mixed["customers"] = mixed["customers"].astype("Int64")
+    mixed.iloc[1, mixed.columns.get_loc("customers")] = pd.NA
+    odd = replace(report, monthly=mixed)
+    assert repr(odd.months_as_dicts()) == repr(months_by_iterrows(odd))
+    assert odd.months_as_dicts()[0]["mrr"] is None and odd.months_as_dicts()[1]["customers"] is None

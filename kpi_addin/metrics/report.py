@@ -130,10 +130,13 @@ class KPIReport:
     def months_as_dicts(self) -> list[dict[str, object]]:
         """Each month as the JSON contract gives it: the month, then every key (None: null)."""
         months = []
-        for period, row in self.monthly.iterrows():
+        # The rows as iterrows gives them (the frame's values, one common dtype), without a
+        # Series per row: 360 months of 30 years took 0.2 s.
+        columns = [(key, self.monthly.columns.get_loc(key), key in COUNT_KEYS) for key in MONTHLY_KEYS[1:]]
+        for period, row in zip(self.monthly.index, self.monthly.values, strict=True):
             entry: dict[str, object] = {"month": str(period)}
-            for key in MONTHLY_KEYS[1:]:
-                entry[key] = _json_number(row[key], integer=key in COUNT_KEYS)
+            for key, at, integer in columns:
+                entry[key] = _json_number(row[at], integer=integer)
             months.append(entry)
         return months
 
