@@ -67,8 +67,8 @@ def month_end_figures(cm: CustomerMRR, top: int = TOP_CUSTOMERS) -> MonthEndFigu
     cohort_12m = np.full((n_months, len(COHORT_12M_KEYS)), np.nan)
     ranking = TopShare(cm, top)
     cursor = MonthEndCursor(cm)
-    narrow = np.int32 if len(cm.customer_ids) < 2**31 else np.int64
-    # The paying customers of the last twelve months: positions (32-bit), MRR and its sum.
+    # The paying customers of the last twelve months: positions, MRR and its sum (positions kept
+    # as numpy gives them: a narrower copy costs a pass and is widened again at each take).
     kept: list[tuple[np.ndarray, np.ndarray, float] | None] = [None] * COHORT_MONTHS
     for j, month in enumerate(cm.months):
         level = cursor.at(month)
@@ -81,5 +81,5 @@ def month_end_figures(cm: CustomerMRR, top: int = TOP_CUSTOMERS) -> MonthEndFigu
         if cohort is not None:
             base_at, base, base_total = cohort
             cohort_12m[j] = cohort_ratios(base, level[base_at], base_total)
-        kept[j % COHORT_MONTHS] = (at.astype(narrow), paying, total)
+        kept[j % COHORT_MONTHS] = (at, paying, total)
     return MonthEndFigures(cm.months, totals, top, top_share, cohort_12m)
