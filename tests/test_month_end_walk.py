@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
+from kpi_addin.metrics import KPIInputError, customer_mrr, mrr_bridge
 from kpi_addin.metrics import bridge as bridge_module
-from kpi_addin.metrics import customer_mrr, mrr_bridge
 from kpi_addin.metrics.bridge import month_ends
 from kpi_addin.metrics.change_points import fill
 from kpi_addin.metrics.concentration import top_shares
@@ -228,3 +228,48 @@ def test_the_json_months_are_the_rows_as_iterrows_gave_them(sample_company):
     odd = replace(report, monthly=mixed)
     assert repr(odd.months_as_dicts()) == repr(months_by_iterrows(odd))
     assert odd.months_as_dicts()[0]["mrr"] is None and odd.months_as_dicts()[1]["customers"] is None
+
+
+def fx_many_customers() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """many_customers with a third of the subscriptions in EUR or GBP, rates moving monthly (a
+    month without a GBP rate where no GBP amount is)."""
+    subs = many_customers()
+    rng = np.random.default_rng(8)
+    subs["currency"] = rng.choice(["USD", "USD", "EUR", "GBP"], size=len(subs))
+    months = pd.date_range("2024-01-01", "2025-12-01", freq="MS")
+    fx = pd.DataFrame(
+        {
+            "currency": ["EUR"] * len(months) + ["GBP"] * len(months),
+            "rate": np.r_[1.05 + rng.random(len(months)) / 10, 1.2 + rng.random(len(months)) / 10],
+            "month": list(months) * 2,
+        }
+    )
+    return subs, fx
+
+
+def change_log(cm) -> list[np.ndarray]:
+    return [cm.change_customer, cm.change_month, cm.mrr_before, cm.mrr_after, cm.fx_change]
+
+
+@pytest.mark.parametrize("block", [1, 5, 97, 1_000])
+def test_the_change_points_in_blocks_equal_one_block(monkeypatch, block):
+    # Blocks of whole customers: one customer's points (more than a block) are never split.
+    from kpi_addin.metrics import change_points
+
+    subs, fx = fx_many_customers()
+    for rates in (fx, None):
+        ledger = subs if rates is not None else subs.drop(columns="currency")
+        whole = customer_mrr(ledger, fx_rates=rates, as_of=month("2025-12"))
+        monkeypatch.setattr(change_points, "BLOCK", block)
+        cut = customer_mrr(ledger, fx_rates=rates, as_of=month("2025-12"))
+        monkeypatch.setattr(change_points, "BLOCK", 1 << 20)
+        assert len(whole.change_month) > 20 * block or block == 1_000
+        for got, expected in zip(change_log(cut), change_log(whole), strict=True):
+            assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
+
+
+def test_a_missing_rate_is_named_for_every_month_it_is_missing():
+    subs, fx = fx_many_customers()
+    gone = fx[~((fx["currency"] == "GBP") & fx["month"].isin(pd.to_datetime(["2024-05-01", "2025-02-01"])))]
+    with pytest.raises(KPIInputError, match="no exchange rate for GBP in 2024-05, 2025-02 "):
+        customer_mrr(subs, fx_rates=gone, as_of=month("2025-12"))

@@ -8,6 +8,9 @@ month over the months their foreign subscriptions can move them (see :mod:`.mrr`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import pairwise
+
 import numpy as np
 
 from ._core import KPIInputError
@@ -75,6 +78,12 @@ def _sort_with_positions(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order, packed.astype(key.dtype, copy=False)
 
 
+#: Points (customer months) worked out at a time: arrays of 8 MB at most, below glibc's
+#: threshold for memory mapped afresh, so each block reuses the last one's memory (no page
+#: faults, cache-warm).  Blocks hold whole customers, so each is worked out on its own.
+BLOCK = 1 << 20
+
+
 def with_foreign(
     domestic: tuple[np.ndarray, np.ndarray, np.ndarray],
     local: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
@@ -83,7 +92,7 @@ def with_foreign(
     n_customers: int,
     n_months: int,
     first: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[int, Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]]:
     """Domestic levels plus each foreign currency's levels at each month's rate, and the FX parts.
 
     A customer with a foreign subscription is expanded month by month over the months
@@ -93,6 +102,11 @@ def with_foreign(
     The FX part of a cell is the previous month's local amounts × (this month's rate −
     last month's), summed over the currencies (0 outside the cells; a rate missing in a
     month where the amount is gone counts as unchanged).
+
+    Returns the number of points and an iterator of ``(customer, month, level, fx)`` in
+    blocks of whole customers (:data:`BLOCK` points or so), in customer order: put end to
+    end, every customer's points by month.  A rate missing where an amount is raises
+    :class:`KPIInputError` here, before any block.
     """
     height = n_months + 1
     lo = np.full(n_customers, n_months, dtype=np.int64)
@@ -106,15 +120,15 @@ def with_foreign(
         lo[owners] = np.minimum(lo[owners], month[head])
         reach = np.where(level[tail] != 0.0, n_months, month[tail] + 1)
         hi[owners] = np.maximum(hi[owners], reach)
+    for k, (customer, month, level) in enumerate(local):
+        _check_rates(customer, month, level, hi, rates[k], currencies[k], first)
     expanded = np.flatnonzero(hi > lo)
     span = hi[expanded] - lo[expanded]
     offset = np.zeros(n_customers, dtype=np.int64)
     offset[expanded] = np.cumsum(span) - span
     n_cells = int(span.sum())
-    cell_dtype = np.int32 if n_cells < 2**31 else np.int64
-    cell_month: np.ndarray = np.arange(n_cells, dtype=cell_dtype)  # arange - repeat, in place: months are small
-    cell_month -= np.repeat((offset[expanded] - lo[expanded]).astype(cell_dtype), span)
     heads = offset[expanded]
+    cell_bounds = np.r_[heads, n_cells]  # the cells of expanded customers e..e' - 1: [cell_bounds[e], cell_bounds[e'])
 
     # Domestic level on the cells: the level before the first cell, then its changes.
     d_customer, d_month, d_level = domestic
@@ -123,43 +137,15 @@ def with_foreign(
     del d_key
     known = previous >= 0
     known[known] = d_customer[previous[known]] == expanded[known]
-    inside = (lo[d_customer] <= d_month) & (d_month < hi[d_customer])
-    cells = offset[d_customer[inside]] + d_month[inside] - lo[d_customer[inside]]
     before = np.zeros(len(expanded))
     before[known] = d_level[previous[known]]
-    total = fill(n_cells, heads, before, cells, d_level[inside])
-    fx = np.empty(n_cells)
-    # Each month's figure read per cell, for one currency at a time (``mode="clip"``: the months
-    # are in range, and numpy buffers a take into ``out`` that must raise on one that is not).
-    scratch = np.empty(n_cells)
-    for k, (customer, month, level) in enumerate(local):
-        cells = offset[customer] + month - lo[customer]
-        amounts = fill(n_cells, heads, np.zeros(len(heads)), cells, level)
-        no_rate = np.isnan(rates[k])
-        if no_rate.any():
-            missing = no_rate[cell_month] & (np.abs(amounts) > 1e-9)  # noise is not MRR
-            if missing.any():
-                months = np.unique(cell_month[missing]) + first
-                raise KPIInputError("fx_rates", missing_rates_message(currencies[k], months))
-        # The previous month's local amount (0 at a head: no foreign level before it) × the
-        # rate's move (each month's move worked out once, then read per cell), added to the FX
-        # parts (the first currency's in place: 0.0 + x is x + 0.0, which only turns -0.0 to 0.0).
-        moved = fx if k == 0 else np.empty(n_cells)
-        moved[1:] = amounts[:-1]
-        moved[heads] = 0.0
-        move = np.nan_to_num(rates[k] - rates[k][np.maximum(np.arange(n_months) - 1, 0)])
-        moved *= np.take(move, cell_month, out=scratch, mode="clip")
-        if k == 0:
-            fx += 0.0
-        else:
-            fx += moved
-        del moved
-        amounts *= np.take(np.nan_to_num(rates[k]), cell_month, out=scratch, mode="clip")
-        total += amounts
-        del amounts
-    if not local:
-        fx.fill(0.0)
-    del scratch
+    inside = (lo[d_customer] <= d_month) & (d_month < hi[d_customer])
+    d_cells = offset[d_customer[inside]] + d_month[inside] - lo[d_customer[inside]]
+    d_inside = d_level[inside]
+    local_cells = [offset[customer] + month - lo[customer] for customer, month, _ in local]
+    # Each month's rate and rate move, worked out once and read per cell.
+    month_rates = [np.nan_to_num(rates[k]) for k in range(len(local))]
+    moves = [np.nan_to_num(rates[k] - rates[k][np.maximum(np.arange(n_months) - 1, 0)]) for k in range(len(local))]
 
     # The result, customer by customer: its domestic points before its cells, the cells, its
     # domestic points after.  The points that are not cells are the domestic points left
@@ -169,25 +155,85 @@ def with_foreign(
     n_outside = n_domestic - np.bincount(d_customer[inside], minlength=n_customers)
     n_before = np.bincount(d_customer[d_month < lo[d_customer]], minlength=n_customers)
     n_out = n_outside + span_of
-    size = int(n_out.sum())
-    customer_out = np.repeat(np.arange(n_customers, dtype=d_customer.dtype), n_out)  # in customer order
-    runs = np.stack([n_before, span_of, n_outside - n_before], axis=1).ravel()
-    is_cell = np.repeat(np.tile(np.array([False, True, False]), n_customers), runs)
-    del runs
-    outside = ~inside
-    month_out = np.empty(size, dtype=d_month.dtype)
-    month_out[is_cell] = cell_month
-    del cell_month
-    level_out = np.empty(size)
-    level_out[is_cell] = total
-    del total
-    fx_out = np.zeros(size)
-    fx_out[is_cell] = fx
-    del fx
-    np.logical_not(is_cell, out=is_cell)
-    month_out[is_cell] = d_month[outside]
-    level_out[is_cell] = d_level[outside]
-    return customer_out, month_out, level_out, fx_out
+    ends = np.cumsum(n_out)
+    cuts = np.unique(np.r_[0, np.searchsorted(ends, np.arange(BLOCK, int(ends[-1]) if n_customers else 0, BLOCK)) + 1])
+    cuts = np.r_[cuts[cuts < n_customers], n_customers]
+
+    def blocks() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        for c0, c1 in pairwise(cuts.tolist()):
+            e0, e1 = np.searchsorted(expanded, [c0, c1]).tolist()
+            x0, x1 = int(cell_bounds[e0]), int(cell_bounds[e1])
+            m = x1 - x0
+            block_heads = heads[e0:e1] - x0
+            cell_month = np.arange(x0, x1) - np.repeat(offset[expanded[e0:e1]] - lo[expanded[e0:e1]], span[e0:e1])
+            a, b = np.searchsorted(d_cells, [x0, x1]).tolist()
+            total = fill(m, block_heads, before[e0:e1], d_cells[a:b] - x0, d_inside[a:b])
+            fx = np.zeros(m)
+            for k, (_, _, level) in enumerate(local):
+                a, b = np.searchsorted(local_cells[k], [x0, x1]).tolist()
+                amounts = fill(m, block_heads, np.zeros(len(block_heads)), local_cells[k][a:b] - x0, level[a:b])
+                # The previous month's local amount (0 at a head: no foreign level before it) × the rate's move.
+                moved = np.empty(m)
+                moved[1:] = amounts[:-1]
+                moved[block_heads] = 0.0
+                moved *= moves[k][cell_month]
+                fx += moved
+                amounts *= month_rates[k][cell_month]
+                total += amounts
+            p0, p1 = np.searchsorted(d_customer, [c0, c1]).tolist()
+            outside = ~inside[p0:p1]
+            runs = np.stack([n_before[c0:c1], span_of[c0:c1], n_outside[c0:c1] - n_before[c0:c1]], axis=1).ravel()
+            is_cell = np.repeat(np.tile(np.array([False, True, False]), c1 - c0), runs)
+            size = int(n_out[c0:c1].sum())
+            customer_out = np.repeat(np.arange(c0, c1, dtype=d_customer.dtype), n_out[c0:c1])
+            month_out = np.empty(size, dtype=d_month.dtype)
+            level_out = np.empty(size)
+            fx_out = np.zeros(size)
+            month_out[is_cell], level_out[is_cell], fx_out[is_cell] = cell_month, total, fx
+            np.logical_not(is_cell, out=is_cell)
+            month_out[is_cell], level_out[is_cell] = d_month[p0:p1][outside], d_level[p0:p1][outside]
+            yield customer_out, month_out, level_out, fx_out
+
+    return int(ends[-1]) if n_customers else 0, blocks()
+
+
+def customer_blocks(customer: np.ndarray) -> list[tuple[int, int]]:
+    """``customer`` (sorted) cut into ranges of whole customers of :data:`BLOCK` points or so.
+
+    Examples
+    --------
+    >>> customer_blocks(np.array([0, 0, 1, 1, 1, 2]))  # one block: fewer points than BLOCK
+    [(0, 6)]
+    """
+    n = len(customer)
+    edges = np.unique(np.r_[0, np.searchsorted(customer, customer[np.arange(BLOCK, n, BLOCK)]), n]).tolist()
+    return list(pairwise(edges))
+
+
+def _check_rates(
+    customer: np.ndarray,
+    month: np.ndarray,
+    level: np.ndarray,
+    hi: np.ndarray,
+    rate: np.ndarray,
+    currency: str,
+    first: int,
+) -> None:
+    """Raise :class:`KPIInputError` naming the months without ``rate`` where a local amount is
+    (above 1e-9: noise is not MRR): each level holds from its month to the customer's next
+    one, or to the end of its cells (``hi``)."""
+    no_rate = np.isnan(rate)
+    if not no_rate.any() or not len(customer):
+        return
+    last = np.r_[customer[1:] != customer[:-1], True]
+    until = np.where(last, hi[customer], np.r_[month[1:], 0])
+    held = np.abs(level) > 1e-9
+    covered = np.zeros(len(rate) + 1, dtype=np.int64)
+    np.add.at(covered, month[held], 1)
+    np.add.at(covered, until[held], -1)
+    missing = np.flatnonzero(no_rate & (np.cumsum(covered[:-1]) > 0))
+    if len(missing):
+        raise KPIInputError("fx_rates", missing_rates_message(currency, missing + first))
 
 
 def fill(n_cells: int, heads: np.ndarray, head_values: np.ndarray, cells: np.ndarray, values: np.ndarray) -> np.ndarray:

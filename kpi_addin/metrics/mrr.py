@@ -38,13 +38,14 @@ or customers: the loops run over currencies and over a customer's successive cha
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from .change_points import levels, with_foreign
+from .change_points import customer_blocks, levels, with_foreign
 from .currency import to_units
 from .months import month_number, number_of, period_of
 from .spans import EarningSpans, earning_spans
@@ -353,51 +354,86 @@ def mrr_of_spans(
     customer, month, level = levels(
         customer_codes[domestic], begin[domestic], finish[domestic], value[domestic], n_months
     )
-    fx = np.zeros(0)
+    blocks: Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]
+    n_points = len(level)
     if foreign.any():
         rates = rate_table(np.asarray(foreign_names), first, n_months, fx_rates)
         local = []
         for name in foreign_names:
             rows = foreign & (spans.currency == spans.currencies.index(name))
             local.append(levels(customer_codes[rows], begin[rows], finish[rows], value[rows], n_months))
-        customer, month, level, fx = with_foreign(
+        n_points, blocks = with_foreign(
             (customer, month, level), local, rates, foreign_names, len(customer_ids), n_months, first
         )
-        del local
+    else:
+        blocks = ((customer[a:b], month[a:b], level[a:b], None) for a, b in customer_blocks(customer))
     del customer_codes, foreign
-    # MRR below half a cent is no MRR: that customer is not paying.
-    if paying_only:  # a million points at a time: no change-log-sized temporary
-        for start in range(0, len(level), 1 << 20):
-            part = level[start : start + (1 << 20)]
-            part[to_units(part, currency_code) <= 0] = 0.0
-    # A point changes the customer's MRR where its level differs from the point before (a
-    # customer's first point: from 0); the changes' levels before are then their own levels
-    # shifted by one (a skipped point repeats the level before it), without a full-length copy.
-    changed = np.empty(len(level), dtype=bool)
-    starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]]) if len(level) else np.empty(0, np.intp)
-    np.not_equal(level[1:], level[:-1], out=changed[1:])
-    changed[starts] = level[starts] != 0.0
-    if len(fx):  # a move of the rate that a move of local amounts offsets exactly is still two moves
-        changed |= fx != 0
-    after = level[changed]
-    del level
-    change_customer = customer[changed]
-    before = np.empty_like(after)
-    before[1:] = after[:-1]
-    before[np.flatnonzero(np.r_[True, change_customer[1:] != change_customer[:-1]]) if len(after) else []] = 0.0
+    # Block by block (whole customers, a million points or so: no change-log-sized temporary),
+    # the changes written on into arrays of the points' number (a view of their first ones kept).
+    change_customer = np.empty(n_points, dtype=customer.dtype)
+    change_month = np.empty(n_points, dtype=month.dtype)
+    before, after, fx_change = np.empty(n_points), np.empty(n_points), np.empty(n_points)
+    n_changes = 0
+    for block in blocks:
+        for column, part in zip(
+            (change_customer, change_month, before, after, fx_change),
+            changes_of_levels(*block, currency_code if paying_only else None),
+            strict=True,
+        ):
+            column[n_changes : n_changes + len(part)] = part
+        n_changes += len(part)
+    del customer, month, level
+    change_customer, change_month = change_customer[:n_changes], change_month[:n_changes]
+    before, after, fx_change = before[:n_changes], after[:n_changes], fx_change[:n_changes]
     months = pd.period_range(period_of(first), periods=n_months, freq="M", name="month")
     return CustomerMRR(
         months=months,
         customer_ids=np.asarray(customer_ids),
         change_customer=change_customer,
-        change_month=month[changed],
+        change_month=change_month,
         mrr_before=before,
         mrr_after=after,
         reporting_currency=currency_code,
-        fx_change=fx[changed] if len(fx) else np.zeros(int(changed.sum())),
+        fx_change=fx_change,
         row_customer=row_customer,
         spans=spans,
     )
+
+
+def changes_of_levels(
+    customer: np.ndarray, month: np.ndarray, level: np.ndarray, fx: np.ndarray | None, paying_in: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(customer, month, mrr_before, mrr_after, fx_change)`` of the points that change a
+    customer's MRR, from whole customers' points in order (``level`` from each point's month
+    on; ``fx`` their FX parts, None: all 0).  ``paying_in``: the currency whose half unit is
+    no MRR (``level`` is set to 0 below it, in place); None keeps every level.
+
+    A point changes the MRR where its level differs from the point before (a customer's first
+    point: from 0), or where it has an FX part (a move of the rate that a move of local amounts
+    offsets exactly is still two moves); the levels before are the changes' levels after
+    shifted by one (a skipped point repeats the level before it).
+
+    Examples
+    --------
+    >>> changes = changes_of_levels(np.array([0, 0, 0, 1]), np.array([0, 1, 2, 1]),
+    ...     np.array([10.0, 10.0, 0.004, 5.0]), None, "USD")
+    >>> [c.tolist() for c in changes]
+    [[0, 0, 1], [0, 2, 1], [0.0, 10.0, 0.0], [10.0, 0.0, 5.0], [0.0, 0.0, 0.0]]
+    """
+    if paying_in is not None:  # MRR below half a cent is no MRR: that customer is not paying
+        level[to_units(level, paying_in) <= 0] = 0.0
+    changed = np.empty(len(level), dtype=bool)
+    np.not_equal(level[1:], level[:-1], out=changed[1:])
+    starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]]) if len(level) else np.empty(0, np.intp)
+    changed[starts] = level[starts] != 0.0
+    if fx is not None:
+        changed |= fx != 0
+    after = level[changed]
+    who = customer[changed]
+    before = np.empty_like(after)
+    before[1:] = after[:-1]
+    before[np.flatnonzero(np.r_[True, who[1:] != who[:-1]]) if len(after) else []] = 0.0
+    return who, month[changed], before, after, fx[changed] if fx is not None else np.zeros(len(after))
 
 
 def ledger_customer_codes(subs: pd.DataFrame, as_of: pd.Period) -> np.ndarray:
